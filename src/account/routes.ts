@@ -1,0 +1,93 @@
+import { createRoute } from '@hono/zod-openapi';
+import { providerSettings } from '../../schema';
+import { allow } from '../auth/middleware';
+import type { PrincipalKind } from '../auth/principal';
+import { getPrincipal, keyInsert, principalInsert } from '../auth/store';
+import { getDb } from '../db';
+import { AUTHED, bearerSecurity, createRouter, jsonBody, jsonResponse, problemResponses } from '../http/openapi';
+import { problems } from '../http/problem';
+import { generateWebhookSecret, seal } from '../webhooks/secrets';
+import { AccountSchema, RegisterCustomerBody, RegisteredProviderSchema, RegisteredSchema, RegisterProviderBody } from './schema';
+
+export const accountRouter = createRouter();
+
+accountRouter.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/customers',
+    tags: ['Principals'],
+    summary: 'Register a customer (operator)',
+    security: bearerSecurity,
+    middleware: [allow('operator')],
+    request: { body: jsonBody(RegisterCustomerBody) },
+    responses: { 201: jsonResponse(RegisteredSchema, 'The customer and its first API key (shown once)'), ...problemResponses(...AUTHED) },
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    const db = getDb(c.env.DB);
+    const kind: PrincipalKind = 'customer';
+    const p = principalInsert(db, { kind, ...body });
+    const key = await keyInsert(db, p.id, kind, 'first key');
+    await db.batch([p.stmt, key.stmt]);
+    return c.json({ id: p.id, kind, ...body, apiKey: key.issued }, 201);
+  },
+);
+
+accountRouter.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/providers',
+    tags: ['Principals'],
+    summary: 'Register a platform provider (operator)',
+    security: bearerSecurity,
+    middleware: [allow('operator')],
+    request: { body: jsonBody(RegisterProviderBody) },
+    responses: {
+      201: jsonResponse(RegisteredProviderSchema, 'The provider, its first API key and webhook secret (shown once)'),
+      ...problemResponses(...AUTHED),
+    },
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    const db = getDb(c.env.DB);
+    const kind: PrincipalKind = 'provider';
+    const p = principalInsert(db, { kind, ...body });
+    const key = await keyInsert(db, p.id, kind, 'first key');
+    const webhookSecret = generateWebhookSecret();
+    const settings = db.insert(providerSettings).values({
+      providerId: p.id,
+      webhookSecretEnc: await seal(c.env.SECRETS_KEY, webhookSecret),
+    });
+    await db.batch([p.stmt, key.stmt, settings]);
+    return c.json({ id: p.id, kind, ...body, apiKey: key.issued, webhookSecret }, 201);
+  },
+);
+
+accountRouter.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/account',
+    tags: ['Account'],
+    summary: 'Your principal, organisation and service level',
+    security: bearerSecurity,
+    responses: { 200: jsonResponse(AccountSchema, 'Your account'), ...problemResponses(401) },
+  }),
+  async (c) => {
+    const me = c.get('principal');
+    const row = await getPrincipal(getDb(c.env.DB), me.id);
+    if (!row) throw problems.notFound('account');
+    return c.json(
+      {
+        id: row.id,
+        kind: row.kind,
+        name: row.name,
+        organisation: row.organisation,
+        serviceLevel: row.serviceLevel,
+        serverId: row.serverId,
+        createdAt: row.createdAt,
+        keyId: me.keyId,
+      },
+      200,
+    );
+  },
+);

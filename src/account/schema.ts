@@ -1,0 +1,40 @@
+import { z } from '@hono/zod-openapi';
+import { IssuedKeySchema } from '../auth/schema';
+import { PRINCIPAL_KINDS, SERVICE_LEVELS } from '../auth/principal';
+
+const RegisterFields = {
+  name: z.string().trim().min(1).max(200).openapi({ example: 'Acme Retail' }),
+  organisation: z.string().trim().min(1).max(200).openapi({ example: 'Acme Retail GmbH' }),
+  serviceLevel: z.enum(SERVICE_LEVELS).default('standard'),
+};
+
+export const RegisterCustomerBody = z.strictObject(RegisterFields).openapi('RegisterCustomer');
+export const RegisterProviderBody = z.strictObject(RegisterFields).openapi('RegisterProvider');
+
+export const AccountSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(PRINCIPAL_KINDS),
+    name: z.string(),
+    organisation: z.string(),
+    serviceLevel: z.enum(SERVICE_LEVELS),
+    serverId: z.string().nullable().openapi({ description: 'Agents only: the server the agent speaks for' }),
+    createdAt: z.number().int(),
+    keyId: z.string().openapi({ description: 'The key this request was made with' }),
+  })
+  .openapi('Account');
+
+export const RegisteredSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(PRINCIPAL_KINDS),
+    name: z.string(),
+    organisation: z.string(),
+    serviceLevel: z.enum(SERVICE_LEVELS),
+    apiKey: IssuedKeySchema,
+  })
+  .openapi('Registered');
+
+export const RegisteredProviderSchema = RegisteredSchema.extend({
+  webhookSecret: z.string().openapi({ description: 'Standard Webhooks signing secret (whsec_…), shown once' }),
+}).openapi('RegisteredProvider');

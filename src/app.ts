@@ -1,0 +1,52 @@
+/** Composes the API: middleware, error rendering, capability routers and the OpenAPI document. */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { requestId } from 'hono/request-id';
+import { accountRouter } from './account/routes';
+import { authenticate } from './auth/middleware';
+import { apiKeysRouter } from './auth/routes';
+import { catalogRouter } from './catalog/routes';
+import { docsRouter } from './docs/routes';
+import type { AppEnv } from './env';
+import { inventoryRouter } from './inventory/routes';
+import { allowedMethods, limitBody, renderError, requireJson } from './http/middleware';
+import { problems } from './http/problem';
+
+export const app = new OpenAPIHono<AppEnv>();
+
+app.use('*', requestId());
+app.use('/v1/*', authenticate, limitBody, requireJson);
+
+app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+app.route('/', accountRouter);
+app.route('/', apiKeysRouter);
+app.route('/', inventoryRouter);
+app.route('/', catalogRouter);
+app.route('/', docsRouter);
+
+app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+  type: 'http',
+  scheme: 'bearer',
+  description: 'An InPlace API key (`inp_…`)',
+});
+
+app.doc31('/openapi.json', {
+  openapi: '3.1.0',
+  info: {
+    title: 'InPlace API',
+    version: '1.0.0',
+    description:
+      'Control plane for migration in place: tenants change platform provider while their software and data stay on the hardware they occupy.',
+    license: { name: 'Proprietary' },
+  },
+  servers: [{ url: '/', description: 'This service' }],
+});
+
+const allowed = allowedMethods(app);
+
+app.notFound((c) => {
+  const methods = allowed(c.req.path);
+  return renderError(methods.length ? problems.methodNotAllowed(methods) : problems.notFound('route'), c);
+});
+
+app.onError((err, c) => renderError(err, c));

@@ -1,0 +1,99 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { and, eq } from 'drizzle-orm';
+import { principals } from '../../schema';
+import { MAX_LIVE_KEYS_PER_PRINCIPAL } from '../constants';
+import { getDb } from '../db';
+import { AUTHED, bearerSecurity, createRouter, jsonBody, jsonResponse, problemResponses } from '../http/openapi';
+import { problems } from '../http/problem';
+import { serverExists } from '../inventory/store';
+import { forgetKeyHash } from './middleware';
+import { ROOT_OPERATOR_KEY_ID } from './principal';
+import { IssuedKeySchema, KeySchema, MintKeyBody } from './schema';
+import { countLiveKeys, keyInsert, listKeys, principalInsert, revokeKey } from './store';
+
+export const apiKeysRouter = createRouter();
+
+apiKeysRouter.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/api-keys',
+    tags: ['API keys'],
+    summary: 'Mint an API key for yourself (or, as operator, for a server agent)',
+    security: bearerSecurity,
+    request: { body: jsonBody(MintKeyBody) },
+    responses: {
+      201: jsonResponse(IssuedKeySchema.extend({ principalId: z.string() }), 'The new key, shown once'),
+      ...problemResponses(...AUTHED, 404, 409),
+    },
+  }),
+  async (c) => {
+    const me = c.get('principal');
+    const body = c.req.valid('json');
+    const db = getDb(c.env.DB);
+    if (body.agentFor !== undefined) {
+      if (me.kind !== 'operator') throw problems.forbidden('Only the operator mints agent keys.');
+      if (!(await serverExists(db, body.agentFor))) throw problems.notFound('server');
+      const existing = await db
+        .select({ id: principals.id })
+        .from(principals)
+        .where(and(eq(principals.kind, 'agent'), eq(principals.serverId, body.agentFor)))
+        .get();
+      if (existing) {
+        const { issued, stmt } = await keyInsert(db, existing.id, 'agent', body.name);
+        await stmt.run();
+        return c.json({ ...issued, principalId: existing.id }, 201);
+      }
+      const agent = principalInsert(db, {
+        kind: 'agent',
+        name: `agent of ${body.agentFor}`,
+        organisation: me.organisation,
+        serviceLevel: 'standard',
+        serverId: body.agentFor,
+      });
+      const { issued, stmt } = await keyInsert(db, agent.id, 'agent', body.name);
+      await db.batch([agent.stmt, stmt]);
+      return c.json({ ...issued, principalId: agent.id }, 201);
+    }
+    if ((await countLiveKeys(db, me.id)) >= MAX_LIVE_KEYS_PER_PRINCIPAL) {
+      throw problems.conflict(`At most ${MAX_LIVE_KEYS_PER_PRINCIPAL} live keys; revoke one first.`);
+    }
+    const { issued, stmt } = await keyInsert(db, me.id, me.kind, body.name);
+    await stmt.run();
+    return c.json({ ...issued, principalId: me.id }, 201);
+  },
+);
+
+apiKeysRouter.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/api-keys',
+    tags: ['API keys'],
+    summary: 'List your own keys (never their values)',
+    security: bearerSecurity,
+    responses: {
+      200: jsonResponse(z.object({ items: z.array(KeySchema) }), 'Your keys'),
+      ...problemResponses(401),
+    },
+  }),
+  async (c) => c.json({ items: await listKeys(getDb(c.env.DB), c.get('principal').id) }, 200),
+);
+
+apiKeysRouter.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/v1/api-keys/{id}',
+    tags: ['API keys'],
+    summary: 'Revoke one of your own keys',
+    security: bearerSecurity,
+    request: { params: z.object({ id: z.string().max(100) }) },
+    responses: { 204: { description: 'Revoked' }, ...problemResponses(...AUTHED, 404) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param');
+    if (id === ROOT_OPERATOR_KEY_ID) throw problems.forbidden('The bootstrap key is rotated through its Worker secret.');
+    const hash = await revokeKey(getDb(c.env.DB), c.get('principal').id, id);
+    if (!hash) throw problems.notFound('API key');
+    forgetKeyHash(hash);
+    return c.body(null, 204);
+  },
+);

@@ -1,0 +1,106 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import { apiKeys, principals } from '../../schema';
+import type { Db } from '../db';
+import { generateApiKey, keyHint, newId, sha256Hex } from './keys';
+import type { Principal, PrincipalKind, ServiceLevel } from './principal';
+
+const ID_PREFIX: Record<PrincipalKind, string> = { operator: 'opr', customer: 'cus', provider: 'prv', agent: 'agt' };
+
+export interface NewPrincipal {
+  kind: PrincipalKind;
+  name: string;
+  organisation: string;
+  serviceLevel: ServiceLevel;
+  serverId?: string | null;
+}
+
+export interface IssuedKey {
+  id: string;
+  name: string;
+  hint: string;
+  createdAt: number;
+  /** The key itself: returned once, never stored. */
+  key: string;
+}
+
+/** Builds the insert for a new principal; the caller runs it in its own batch. */
+export function principalInsert(db: Db, p: NewPrincipal) {
+  const id = newId(ID_PREFIX[p.kind]);
+  const stmt = db.insert(principals).values({
+    id,
+    kind: p.kind,
+    name: p.name,
+    organisation: p.organisation,
+    serviceLevel: p.serviceLevel,
+    serverId: p.serverId ?? null,
+    createdAt: Date.now(),
+  });
+  return { id, stmt };
+}
+
+/** Mints a key for a principal: the insert to run, and the clear key to show once. */
+export async function keyInsert(db: Db, principalId: string, kind: PrincipalKind, name: string) {
+  const key = generateApiKey(kind);
+  const issued: IssuedKey = { id: newId('key'), name, hint: keyHint(key), createdAt: Date.now(), key };
+  const stmt = db.insert(apiKeys).values({
+    id: issued.id,
+    principalId,
+    hash: await sha256Hex(key),
+    hint: issued.hint,
+    name,
+    createdAt: issued.createdAt,
+  });
+  return { issued, stmt };
+}
+
+export async function findPrincipalByKeyHash(db: Db, hash: string): Promise<(Principal & { hash: string }) | null> {
+  const row = await db
+    .select({
+      id: principals.id,
+      kind: principals.kind,
+      name: principals.name,
+      organisation: principals.organisation,
+      serviceLevel: principals.serviceLevel,
+      serverId: principals.serverId,
+      keyId: apiKeys.id,
+      hash: apiKeys.hash,
+    })
+    .from(apiKeys)
+    .innerJoin(principals, eq(apiKeys.principalId, principals.id))
+    .where(and(eq(apiKeys.hash, hash), isNull(apiKeys.revokedAt)))
+    .get();
+  return row ?? null;
+}
+
+export async function getPrincipal(db: Db, id: string) {
+  return (await db.select().from(principals).where(eq(principals.id, id)).get()) ?? null;
+}
+
+export async function listKeys(db: Db, principalId: string) {
+  return db
+    .select({ id: apiKeys.id, name: apiKeys.name, hint: apiKeys.hint, createdAt: apiKeys.createdAt, revokedAt: apiKeys.revokedAt })
+    .from(apiKeys)
+    .where(eq(apiKeys.principalId, principalId))
+    .orderBy(apiKeys.createdAt, apiKeys.id)
+    .all();
+}
+
+export async function countLiveKeys(db: Db, principalId: string): Promise<number> {
+  const rows = await db
+    .select({ id: apiKeys.id })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.principalId, principalId), isNull(apiKeys.revokedAt)))
+    .all();
+  return rows.length;
+}
+
+/** Revokes one of the principal's own keys; returns its hash, or null when it has no such live key. */
+export async function revokeKey(db: Db, principalId: string, keyId: string): Promise<string | null> {
+  const row = await db
+    .update(apiKeys)
+    .set({ revokedAt: Date.now() })
+    .where(and(eq(apiKeys.id, keyId), eq(apiKeys.principalId, principalId), isNull(apiKeys.revokedAt)))
+    .returning({ hash: apiKeys.hash })
+    .get();
+  return row?.hash ?? null;
+}

@@ -1,0 +1,79 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { allow } from '../auth/middleware';
+import { getDb } from '../db';
+import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
+import { problems } from '../http/problem';
+import { CreatePlatformBody, PatchPlatformBody, PlatformSchema } from './schema';
+import { createPlatform, getPlatform, listPlatforms, patchPlatform } from './store';
+
+export const catalogRouter = createRouter();
+
+const PlatformParams = z.object({ id: z.string().max(100) });
+
+catalogRouter.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/platforms',
+    tags: ['Catalog'],
+    summary: 'Publish a platform (provider)',
+    security: bearerSecurity,
+    middleware: [allow('provider')],
+    request: { body: jsonBody(CreatePlatformBody) },
+    responses: { 201: jsonResponse(PlatformSchema, 'The platform'), ...problemResponses(...AUTHED, 409) },
+  }),
+  async (c) => c.json(await createPlatform(getDb(c.env.DB), c.get('principal').id, c.req.valid('json')), 201),
+);
+
+catalogRouter.openapi(
+  createRoute({
+    method: 'patch',
+    path: '/v1/platforms/{id}',
+    tags: ['Catalog'],
+    summary: 'Change one of your platforms (provider)',
+    security: bearerSecurity,
+    middleware: [allow('provider')],
+    request: { params: PlatformParams, body: jsonBody(PatchPlatformBody) },
+    responses: { 200: jsonResponse(PlatformSchema, 'The platform after the change'), ...problemResponses(...AUTHED, 404, 409) },
+  }),
+  async (c) => {
+    const platform = await patchPlatform(getDb(c.env.DB), c.get('principal').id, c.req.valid('param').id, c.req.valid('json'));
+    return c.json(platform, 200);
+  },
+);
+
+catalogRouter.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/platforms',
+    tags: ['Catalog'],
+    summary: 'The platform catalog (readable by every principal)',
+    security: bearerSecurity,
+    request: { query: PageQuery.extend({ providerId: z.string().max(100).optional() }) },
+    responses: {
+      200: jsonResponse(z.object({ items: z.array(PlatformSchema), nextCursor: z.string().nullable() }), 'A page of platforms'),
+      ...problemResponses(...AUTHED),
+    },
+  }),
+  async (c) => {
+    const { limit, cursor, providerId } = c.req.valid('query');
+    const found = await listPlatforms(getDb(c.env.DB), { providerId }, limit, decodeCursor(cursor));
+    return c.json(pageOf(found, limit, (p) => p.id), 200);
+  },
+);
+
+catalogRouter.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/platforms/{id}',
+    tags: ['Catalog'],
+    summary: 'One platform',
+    security: bearerSecurity,
+    request: { params: PlatformParams },
+    responses: { 200: jsonResponse(PlatformSchema, 'The platform'), ...problemResponses(...AUTHED, 404) },
+  }),
+  async (c) => {
+    const platform = await getPlatform(getDb(c.env.DB), c.req.valid('param').id);
+    if (!platform) throw problems.notFound('platform');
+    return c.json(platform, 200);
+  },
+);

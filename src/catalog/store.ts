@@ -1,0 +1,104 @@
+import { and, asc, eq, gt, type SQL } from 'drizzle-orm';
+import { platforms } from '../../schema';
+import { newId } from '../auth/keys';
+import type { Db } from '../db';
+import { problems } from '../http/problem';
+import type { CreatePlatformBody, PatchPlatformBody, PlatformT } from './schema';
+import type { z } from '@hono/zod-openapi';
+
+type Row = typeof platforms.$inferSelect;
+
+export function presentPlatform(row: Row): PlatformT {
+  return {
+    id: row.id,
+    providerId: row.providerId,
+    name: row.name,
+    description: row.description,
+    serviceProfile: JSON.parse(row.serviceProfile),
+    requirements: JSON.parse(row.requirements),
+    modules: JSON.parse(row.modules),
+    upstreamUrl: row.upstreamUrl,
+    autoAccept: row.autoAccept,
+    revision: row.revision,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+function isNameTaken(err: unknown): boolean {
+  return /UNIQUE constraint failed: platforms\.provider_id, platforms\.name/.test(String((err as Error)?.message));
+}
+
+export async function createPlatform(db: Db, providerId: string, body: z.infer<typeof CreatePlatformBody>): Promise<PlatformT> {
+  const now = Date.now();
+  try {
+    const row = await db
+      .insert(platforms)
+      .values({
+        id: newId('plt'),
+        providerId,
+        name: body.name,
+        description: body.description,
+        serviceProfile: JSON.stringify(body.serviceProfile),
+        requirements: JSON.stringify(body.requirements),
+        modules: JSON.stringify(body.modules),
+        upstreamUrl: body.upstreamUrl,
+        autoAccept: body.autoAccept,
+        revision: 1,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning()
+      .get();
+    return presentPlatform(row);
+  } catch (err) {
+    if (isNameTaken(err)) throw problems.conflict('You already have a platform with this name.');
+    throw err;
+  }
+}
+
+export async function getPlatform(db: Db, id: string): Promise<PlatformT | null> {
+  const row = await db.select().from(platforms).where(eq(platforms.id, id)).get();
+  return row ? presentPlatform(row) : null;
+}
+
+/** Changes a provider's own platform. Another provider's platform answers 404 (it stays untouched). */
+export async function patchPlatform(db: Db, providerId: string, id: string, patch: z.infer<typeof PatchPlatformBody>): Promise<PlatformT> {
+  const current = await db.select().from(platforms).where(eq(platforms.id, id)).get();
+  if (!current || current.providerId !== providerId) throw problems.notFound('platform');
+  const set: Partial<Row> = { updatedAt: Date.now(), revision: current.revision + 1 };
+  if (patch.name !== undefined) set.name = patch.name;
+  if (patch.description !== undefined) set.description = patch.description;
+  if (patch.serviceProfile !== undefined) set.serviceProfile = JSON.stringify(patch.serviceProfile);
+  if (patch.requirements !== undefined) set.requirements = JSON.stringify(patch.requirements);
+  if (patch.modules !== undefined) set.modules = JSON.stringify(patch.modules);
+  if (patch.upstreamUrl !== undefined) set.upstreamUrl = patch.upstreamUrl;
+  if (patch.autoAccept !== undefined) set.autoAccept = patch.autoAccept;
+  try {
+    const row = await db
+      .update(platforms)
+      .set(set)
+      .where(and(eq(platforms.id, id), eq(platforms.providerId, providerId), eq(platforms.revision, current.revision)))
+      .returning()
+      .get();
+    if (!row) throw problems.conflict('The platform changed meanwhile; retry.');
+    return presentPlatform(row);
+  } catch (err) {
+    if (isNameTaken(err)) throw problems.conflict('You already have a platform with this name.');
+    throw err;
+  }
+}
+
+export async function listPlatforms(db: Db, filter: { providerId?: string | undefined }, limit: number, after?: string) {
+  const conditions: SQL[] = [];
+  if (filter.providerId) conditions.push(eq(platforms.providerId, filter.providerId));
+  if (after) conditions.push(gt(platforms.id, after));
+  const found = await db
+    .select()
+    .from(platforms)
+    .where(and(...conditions))
+    .orderBy(asc(platforms.id))
+    .limit(limit + 1)
+    .all();
+  return found.map(presentPlatform);
+}

@@ -1,0 +1,50 @@
+import { getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
+import { drizzle, type DrizzleD1Database } from 'drizzle-orm/d1';
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import * as schema from '../schema';
+import { D1_MAX_PARAMS } from './constants';
+
+export type Db = DrizzleD1Database<typeof schema>;
+
+export function getDb(d1: D1Database): Db {
+  return drizzle(d1, { schema });
+}
+
+/** Splits rows so that one multi-row INSERT stays within D1's bound-parameter limit. */
+export function chunkForInsert<T extends object>(items: T[], columns: number): T[][] {
+  const size = Math.max(1, Math.floor(D1_MAX_PARAMS / columns));
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+/**
+ * `ON CONFLICT (pk) DO UPDATE` that rewrites the listed columns only when one of them differs, so
+ * re-sending the same data changes nothing (and RETURNING yields only rows that really changed).
+ */
+export function upsertChanged<T extends SQLiteTable>(table: T, target: SQLiteColumn, columns: SQLiteColumn[], extra: Record<string, SQL> = {}) {
+  const set: Record<string, SQL> = { ...extra };
+  const differs: SQL[] = [];
+  for (const col of columns) {
+    const key = Object.entries(getTableColumns(table)).find(([, c]) => c === col)?.[0];
+    if (!key) throw new Error(`column ${col.name} is not in the table`);
+    set[key] = sql.raw(`excluded."${col.name}"`);
+    differs.push(sql`${sql.raw(`excluded."${col.name}"`)} IS NOT ${col}`);
+  }
+  return { target, set, setWhere: sql.join(differs, sql` OR `) };
+}
+
+/** Ids from `ids` that exist in `column`, in chunks within D1's parameter limit. */
+export async function existingIds(db: Db, table: SQLiteTable, column: SQLiteColumn, ids: string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += D1_MAX_PARAMS) {
+    const rows = await db
+      .select({ id: column })
+      .from(table)
+      .where(inArray(column, unique.slice(i, i + D1_MAX_PARAMS)))
+      .all();
+    for (const r of rows) found.add(String(r.id));
+  }
+  return found;
+}

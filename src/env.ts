@@ -1,0 +1,24 @@
+import type { Principal } from './auth/principal';
+
+/** Bindings declared in wrangler.toml plus the Worker secrets. */
+export interface Env {
+  DB: D1Database;
+  COORDINATOR: DurableObjectNamespace;
+  ASSETS: Fetcher;
+  /** "production" unless overridden (".dev.vars" sets "development"). */
+  ENVIRONMENT: string;
+  /** `iss` of every token this service signs. */
+  ISSUER: string;
+  /** Bootstrap operator key (Worker secret). */
+  OPERATOR_KEY: string;
+  /** Base64 of 32 random bytes: AES-GCM key for secrets kept at rest (Worker secret). */
+  SECRETS_KEY: string;
+}
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    principal: Principal;
+  };
+}

@@ -1,0 +1,73 @@
+import type { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { createMiddleware } from 'hono/factory';
+import { HTTPException } from 'hono/http-exception';
+import { MAX_BODY_BYTES } from '../constants';
+import type { AppEnv } from '../env';
+import { ApiError, problemResponse, problems } from './problem';
+
+/** 413 for bodies over the limit, whether announced by content-length or streamed. */
+export const limitBody = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: () => {
+    throw problems.payloadTooLarge(MAX_BODY_BYTES);
+  },
+});
+
+/** Writes to the JSON API must say they send JSON. */
+export const requireJson = createMiddleware<AppEnv>(async (c, next) => {
+  const method = c.req.method;
+  if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
+    const type = c.req.header('content-type');
+    const hasBody = c.req.header('content-length') !== undefined ? c.req.header('content-length') !== '0' : c.req.raw.body !== null;
+    if (hasBody && !/^application\/(.+\+)?json\s*(;|$)/i.test(type ?? '')) throw problems.unsupportedMediaType();
+  }
+  await next();
+});
+
+/** Maps anything thrown to problem+json; unknown errors are logged with the request id only. */
+export function renderError(err: Error, c: { req: { path: string }; get: (k: 'requestId') => string }): Response {
+  const requestId = c.get('requestId');
+  let problem: ApiError;
+  if (err instanceof ApiError) problem = err;
+  else if (err instanceof HTTPException) problem = fromHttpException(err);
+  else {
+    console.error(JSON.stringify({ level: 'error', requestId, message: err.message, stack: err.stack }));
+    problem = problems.internal();
+  }
+  return problemResponse(problem, c.req.path, requestId);
+}
+
+function fromHttpException(err: HTTPException): ApiError {
+  switch (err.status) {
+    case 400:
+      return /json/i.test(err.message) ? problems.malformedJson() : problems.validation([], err.message);
+    case 401:
+      return problems.unauthorized();
+    case 413:
+      return problems.payloadTooLarge(MAX_BODY_BYTES);
+    case 415:
+      return problems.unsupportedMediaType();
+    default:
+      return new ApiError(err.status as ApiError['status'], 'http', err.message || 'Error');
+  }
+}
+
+/**
+ * Distinguishes 405 from 404 for paths the app does serve under other methods. Built lazily from
+ * the app's own route table, so it never drifts from the routes.
+ */
+export function allowedMethods(app: Hono<AppEnv>) {
+  let table: { pattern: RegExp; method: string }[] | null = null;
+  return (path: string): string[] => {
+    table ??= app.routes
+      .filter((r) => r.method !== 'ALL')
+      .map((r) => ({
+        method: r.method,
+        pattern: new RegExp(`^${r.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\/:[^/]+/g, '/[^/]+').replace(/\*/g, '.*')}/?$`),
+      }));
+    const methods = new Set(table.filter((r) => r.pattern.test(path)).map((r) => r.method));
+    if (methods.has('GET')) methods.add('HEAD');
+    return [...methods].sort();
+  };
+}

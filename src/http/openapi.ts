@@ -1,0 +1,109 @@
+/**
+ * The one way routers are built: an OpenAPIHono whose validation failures become problem+json
+ * (400, one entry per failing field), plus the shared OpenAPI pieces every route reuses.
+ */
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import type { ZodError } from 'zod';
+import { PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX } from '../constants';
+import type { AppEnv } from '../env';
+import { problems, type FieldError } from './problem';
+
+export function fieldErrors(error: ZodError, prefix?: string): FieldError[] {
+  return error.issues.map((issue) => ({
+    field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(root)',
+    message: issue.message,
+  }));
+}
+
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw problems.validation(fieldErrors(result.error, result.target));
+    },
+  });
+}
+
+export type Router = ReturnType<typeof createRouter>;
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().openapi({ example: 'urn:inplace:problem:validation' }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    requestId: z.string().optional(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Problem');
+
+const PROBLEM_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid request (fields listed in `errors`)',
+  401: 'Missing, unknown or revoked API key',
+  403: 'The key may not perform this operation',
+  404: 'No such object visible to the caller',
+  409: 'Conflicts with the current state',
+  410: 'No longer available',
+  413: 'Body too large',
+  415: 'Body is not JSON',
+  422: 'Well-formed but not acceptable',
+  429: 'Too many requests',
+  502: 'Upstream failed',
+};
+
+/** OpenAPI response entries for the listed problem statuses. */
+export function problemResponses(...statuses: number[]) {
+  const out: Record<number, { description: string; content: { 'application/problem+json': { schema: typeof ProblemSchema } } }> = {};
+  for (const status of statuses) {
+    out[status] = {
+      description: PROBLEM_DESCRIPTIONS[status] ?? 'Error',
+      content: { 'application/problem+json': { schema: ProblemSchema } },
+    };
+  }
+  return out;
+}
+
+/** The statuses every authenticated route can answer with. */
+export const AUTHED = [400, 401, 403] as const;
+
+export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
+  return { required: true, content: { 'application/json': { schema } }, ...(description ? { description } : {}) };
+}
+
+export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { 'application/json': { schema } } };
+}
+
+export const bearerSecurity = [{ bearer: [] }];
+
+/** Cursor pagination shared by every list. The cursor is opaque to clients. */
+export const PageQuery = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(PAGE_LIMIT_MAX)
+    .default(PAGE_LIMIT_DEFAULT)
+    .openapi({ description: `Page size (1–${PAGE_LIMIT_MAX})` }),
+  cursor: z.string().max(200).optional().openapi({ description: 'The `nextCursor` of the previous page' }),
+});
+
+export function encodeCursor(value: string): string {
+  return btoa(value).replace(/=+$/, '');
+}
+
+export function decodeCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    return atob(cursor);
+  } catch {
+    throw problems.validation([{ field: 'query.cursor', message: 'Not a cursor this API issued' }]);
+  }
+}
+
+export function pageOf<T>(items: T[], limit: number, keyOf: (item: T) => string) {
+  const hasMore = items.length > limit;
+  const page = hasMore ? items.slice(0, limit) : items;
+  const last = page[page.length - 1];
+  return { items: page, nextCursor: hasMore && last ? encodeCursor(keyOf(last)) : null };
+}

@@ -1,0 +1,13 @@
+import { app } from './app';
+import type { Env } from './env';
+import { reconcile } from './reconcile/jobs';
+
+export { CustomerCoordinator } from './migrations/coordinator';
+
+export default {
+  fetch: app.fetch,
+  // Reconciliation: expiry, stale compatibility, overdue webhooks, stalled migrations, read models.
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(reconcile(env, controller.scheduledTime));
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,88 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { allow } from '../auth/middleware';
+import { getDb } from '../db';
+import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
+import { listPlacements, PlacementSchema, PlacementsBody, putPlacements } from './placements';
+import { InventoryBody, InventoryResult, ServerListQuery, ServerSchema, UnitId } from './schema';
+import { listServers, upsertInventory } from './store';
+
+export const inventoryRouter = createRouter();
+
+inventoryRouter.openapi(
+  createRoute({
+    method: 'put',
+    path: '/v1/inventory',
+    tags: ['Inventory'],
+    summary: 'Bulk upsert of sites, rows, racks and servers (operator; idempotent, all or nothing)',
+    security: bearerSecurity,
+    middleware: [allow('operator')],
+    request: { body: jsonBody(InventoryBody) },
+    responses: {
+      200: jsonResponse(InventoryResult, 'What was received and what actually changed'),
+      ...problemResponses(...AUTHED, 409, 413, 415, 422),
+    },
+  }),
+  async (c) => {
+    const { changedServerIds: _ids, ...result } = await upsertInventory(getDb(c.env.DB), c.req.valid('json'));
+    return c.json(result, 200);
+  },
+);
+
+inventoryRouter.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/inventory/servers',
+    tags: ['Inventory'],
+    summary: 'List servers with their permanent identity (operator)',
+    security: bearerSecurity,
+    middleware: [allow('operator')],
+    request: { query: PageQuery.extend(ServerListQuery.shape) },
+    responses: {
+      200: jsonResponse(z.object({ items: z.array(ServerSchema), nextCursor: z.string().nullable() }), 'A page of servers'),
+      ...problemResponses(...AUTHED),
+    },
+  }),
+  async (c) => {
+    const { limit, cursor, ...filter } = c.req.valid('query');
+    const found = await listServers(getDb(c.env.DB), filter, limit, decodeCursor(cursor));
+    return c.json(pageOf(found, limit, (s) => s.id), 200);
+  },
+);
+
+inventoryRouter.openapi(
+  createRoute({
+    method: 'put',
+    path: '/v1/placements',
+    tags: ['Inventory'],
+    summary: 'Record which customer’s data sits on which server, under which platform (operator)',
+    security: bearerSecurity,
+    middleware: [allow('operator')],
+    request: { body: jsonBody(PlacementsBody) },
+    responses: {
+      200: jsonResponse(z.object({ upserted: z.number().int(), removed: z.number().int() }), 'Applied, all or nothing'),
+      ...problemResponses(...AUTHED, 413, 415, 422),
+    },
+  }),
+  async (c) => c.json(await putPlacements(getDb(c.env.DB), c.req.valid('json')), 200),
+);
+
+inventoryRouter.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/placements',
+    tags: ['Inventory'],
+    summary: 'List placements (operator)',
+    security: bearerSecurity,
+    middleware: [allow('operator')],
+    request: { query: PageQuery.extend({ customerId: z.string().max(100).optional(), serverId: UnitId.optional() }) },
+    responses: {
+      200: jsonResponse(z.object({ items: z.array(PlacementSchema), nextCursor: z.string().nullable() }), 'A page of placements'),
+      ...problemResponses(...AUTHED),
+    },
+  }),
+  async (c) => {
+    const { limit, cursor, ...filter } = c.req.valid('query');
+    const found = await listPlacements(getDb(c.env.DB), filter, limit, decodeCursor(cursor));
+    return c.json(pageOf(found, limit, (p) => `${p.customerId}\n${p.serverId}`), 200);
+  },
+);

@@ -1,0 +1,33 @@
+/**
+ * The cron's reconciliation. Each job is bounded per run and safe to run twice; one failing job
+ * does not stop the others. Capabilities register their jobs in JOBS.
+ */
+import type { Env } from '../env';
+
+export interface JobResult {
+  job: string;
+  ok: boolean;
+  /** What the job did, for the log (counts only, never identifiers or secrets). */
+  detail: Record<string, number>;
+}
+
+export interface Job {
+  name: string;
+  run(env: Env, now: number): Promise<Record<string, number>>;
+}
+
+export const JOBS: Job[] = [];
+
+export async function reconcile(env: Env, now: number, jobs: Job[] = JOBS): Promise<JobResult[]> {
+  const results: JobResult[] = [];
+  for (const job of jobs) {
+    try {
+      results.push({ job: job.name, ok: true, detail: await job.run(env, now) });
+    } catch (err) {
+      console.error(JSON.stringify({ level: 'error', job: job.name, message: (err as Error).message }));
+      results.push({ job: job.name, ok: false, detail: {} });
+    }
+  }
+  console.log(JSON.stringify({ level: 'info', event: 'reconcile', at: now, results }));
+  return results;
+}

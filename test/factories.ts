@@ -1,0 +1,102 @@
+import type { z } from '@hono/zod-openapi';
+import type { CreatePlatformBody } from '../src/catalog/schema';
+import type { InventoryBody, ServerInput } from '../src/inventory/schema';
+import { call, OPERATOR } from './http';
+
+type ServerIn = z.input<typeof ServerInput>;
+type InventoryIn = z.input<typeof InventoryBody>;
+
+let seq = 0;
+const next = () => ++seq;
+
+export async function registerCustomer(name = `customer-${next()}`) {
+  const r = await call('POST', '/v1/customers', { key: OPERATOR, body: { name, organisation: `${name} Ltd` } });
+  if (r.status !== 201) throw new Error(`register customer: ${r.status} ${JSON.stringify(r.body)}`);
+  return { id: r.body.id as string, key: r.body.apiKey.key as string };
+}
+
+export async function registerProvider(name = `provider-${next()}`) {
+  const r = await call('POST', '/v1/providers', { key: OPERATOR, body: { name, organisation: `${name} Inc` } });
+  if (r.status !== 201) throw new Error(`register provider: ${r.status} ${JSON.stringify(r.body)}`);
+  return { id: r.body.id as string, key: r.body.apiKey.key as string, webhookSecret: r.body.webhookSecret as string };
+}
+
+export function server(id: string, rackId: string, overrides: Partial<ServerIn['properties']> = {}, capacity?: ServerIn['capacity']): ServerIn {
+  const n = next();
+  const hex = (v: number) => (v & 0xff).toString(16).padStart(2, '0');
+  return {
+    id,
+    rackId,
+    identity: {
+      serial: `SN-${id}-${n}`,
+      mac: `02:00:${hex(n >> 16)}:${hex(n >> 8)}:${hex(n)}:${hex(n * 7)}`,
+      dom0Ip: `10.${(n >> 16) & 0xff}.${(n >> 8) & 0xff}.${n & 0xff}`,
+      internalIp: `172.16.${(n >> 8) & 0xff}.${n & 0xff}`,
+    },
+    properties: {
+      cpuArch: 'x86_64',
+      cpuVendor: 'AMD',
+      cpuModel: 'EPYC 9354',
+      cores: 64,
+      memoryGib: 256,
+      storageKind: 'nvme',
+      storageGib: 3840,
+      gpus: 0,
+      hypervisor: 'kvm',
+      traits: ['sev'],
+      certifications: [],
+      ...overrides,
+    },
+    ...(capacity ? { capacity } : {}),
+  };
+}
+
+/** One site, `rows` rows of `racks` racks of `perRack` servers; ids like `s1-r1-k2-v3`. */
+export function dataCenter(prefix = `dc${next()}`, rows = 2, racks = 2, perRack = 2): InventoryIn & { serverIds: string[] } {
+  const body = { sites: [{ id: prefix, name: `Site ${prefix}`, region: 'eu-central' }], rows: [], racks: [], servers: [] } as Required<InventoryIn>;
+  const serverIds: string[] = [];
+  for (let r = 1; r <= rows; r++) {
+    const rowId = `${prefix}-r${r}`;
+    body.rows.push({ id: rowId, siteId: prefix, name: `Row ${r}` });
+    for (let k = 1; k <= racks; k++) {
+      const rackId = `${rowId}-k${k}`;
+      body.racks.push({ id: rackId, rowId, name: `Rack ${k}` });
+      for (let v = 1; v <= perRack; v++) {
+        const id = `${rackId}-v${v}`;
+        body.servers.push(server(id, rackId));
+        serverIds.push(id);
+      }
+    }
+  }
+  return { ...body, serverIds };
+}
+
+export async function putInventory(body: InventoryIn) {
+  const r = await call('PUT', '/v1/inventory', { key: OPERATOR, body });
+  if (r.status !== 200) throw new Error(`inventory: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+export function platformBody(overrides: Partial<z.input<typeof CreatePlatformBody>> = {}): z.input<typeof CreatePlatformBody> {
+  return {
+    name: `platform-${next()}`,
+    serviceProfile: { supportLevel: 'business', multiSite: false, pricing: { currency: 'USD', monthlyBase: 100, perCoreMonth: 2 } },
+    modules: [{ name: 'runtime', version: '1.0.0', artifactUrl: 'https://artifacts.example/runtime-1.0.0.tar', sha256: 'a'.repeat(64) }],
+    upstreamUrl: 'https://platform.example',
+    ...overrides,
+  };
+}
+
+export async function createPlatform(providerKey: string, overrides: Partial<z.input<typeof CreatePlatformBody>> = {}) {
+  const r = await call('POST', '/v1/platforms', { key: providerKey, body: platformBody(overrides) });
+  if (r.status !== 201) throw new Error(`platform: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body as { id: string; providerId: string; name: string; revision: number };
+}
+
+export async function place(customerId: string, serverIds: string[], platformId: string) {
+  const r = await call('PUT', '/v1/placements', {
+    key: OPERATOR,
+    body: { placements: serverIds.map((serverId) => ({ customerId, serverId, platformId, storageAddress: `iscsi://storage/${customerId}/${serverId}`, cores: 8, memoryGib: 32 })) },
+  });
+  if (r.status !== 200) throw new Error(`placements: ${r.status} ${JSON.stringify(r.body)}`);
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { app } from '../../src/app';
+import { call, expectProblem, OPERATOR } from '../http';
+
+describe('GET /healthz', () => {
+  it('answers without a key and carries a request id', async () => {
+    const r = await call('GET', '/healthz');
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ status: 'ok' });
+    expect(r.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('echoes a caller-supplied request id', async () => {
+    const r = await call('GET', '/healthz', { headers: { 'x-request-id': 'trace-abc-123' } });
+    expect(r.headers.get('x-request-id')).toBe('trace-abc-123');
+  });
+});
+
+describe('problem+json for every error', () => {
+  it('404 for an unknown route', async () => {
+    const r = await call('GET', '/nope');
+    expectProblem(r, 404, 'not-found');
+    expect(r.body.instance).toBe('/nope');
+    expect(r.body.requestId).toBe(r.headers.get('x-request-id'));
+  });
+
+  it('405 with Allow for a known path under another method', async () => {
+    const r = await call('DELETE', '/healthz');
+    expectProblem(r, 405, 'method-not-allowed');
+    expect(r.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  it('405 also for parameterised paths', async () => {
+    const r = await call('PUT', '/v1/api-keys/key_x', { key: OPERATOR });
+    expectProblem(r, 405, 'method-not-allowed');
+    expect(r.headers.get('allow')).toBe('DELETE');
+  });
+
+  it('401 is identical for a missing, an unknown and a malformed key', async () => {
+    const missing = await call('GET', '/v1/account');
+    const unknown = await call('GET', '/v1/account', { key: `inp_cus_${'x'.repeat(43)}` });
+    const malformed = await call('GET', '/v1/account', { key: 'hello' });
+    for (const r of [missing, unknown, malformed]) {
+      expectProblem(r, 401, 'unauthorized');
+      expect(r.headers.get('www-authenticate')).toBe('Bearer realm="inplace"');
+    }
+    const strip = (b: Record<string, unknown>) => ({ ...b, requestId: undefined });
+    expect(strip(unknown.body)).toEqual(strip(missing.body));
+    expect(strip(malformed.body)).toEqual(strip(missing.body));
+  });
+
+  it('400 for malformed JSON', async () => {
+    const r = await call('POST', '/v1/customers', { key: OPERATOR, body: '{"name": ' });
+    expectProblem(r, 400, 'malformed-json');
+  });
+
+  it('400 lists every failing field', async () => {
+    const r = await call('POST', '/v1/customers', { key: OPERATOR, body: { name: '', serviceLevel: 'gold', extra: 1 } });
+    expectProblem(r, 400, 'validation');
+    const fields = (r.body.errors as { field: string }[]).map((e) => e.field).sort();
+    expect(fields).toEqual(['json', 'json.name', 'json.organisation', 'json.serviceLevel']);
+  });
+
+  it('413 for a body over the limit', async () => {
+    const r = await call('PUT', '/v1/inventory', { key: OPERATOR, body: JSON.stringify({ sites: [], pad: 'x'.repeat(5 * 1024 * 1024) }) });
+    expectProblem(r, 413, 'payload-too-large');
+  });
+
+  it('415 for a body that is not JSON', async () => {
+    const r = await call('POST', '/v1/customers', { key: OPERATOR, body: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expectProblem(r, 415, 'unsupported-media-type');
+  });
+});
+
+describe('GET /openapi.json', () => {
+  it('is OpenAPI 3.1 and documents every route the app serves', async () => {
+    const r = await call('GET', '/openapi.json');
+    expect(r.status).toBe(200);
+    expect(r.body.openapi).toBe('3.1.0');
+    const documented = new Set<string>();
+    for (const [path, item] of Object.entries(r.body.paths as Record<string, Record<string, unknown>>)) {
+      for (const method of Object.keys(item)) documented.add(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`);
+    }
+    const undocumented = new Set(['GET /healthz', 'GET /openapi.json', 'GET /docs', 'GET /docs/swagger-init.js', 'GET /docs/:file']);
+    const served = app.routes
+      .filter((route) => route.method !== 'ALL')
+      .map((route) => `${route.method} ${route.path}`)
+      .filter((route) => !undocumented.has(route));
+    expect(served.length).toBeGreaterThan(5);
+    expect([...new Set(served)].filter((route) => !documented.has(route))).toEqual([]);
+  });
+});
+
+describe('GET /docs', () => {
+  it('serves Swagger UI from the Worker’s own assets', async () => {
+    const page = await call('GET', '/docs');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('/docs/swagger-ui-bundle.js');
+    const bundle = await call('GET', '/docs/swagger-ui-bundle.js');
+    expect(bundle.status).toBe(200);
+    expect(String(bundle.body).length).toBeGreaterThan(100_000);
+    expectProblem(await call('GET', '/docs/package.json'), 404, 'not-found');
+  });
+});
