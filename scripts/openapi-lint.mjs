@@ -1,0 +1,20 @@
+// Fetches /openapi.json from the Worker running in-process (workerd, local bindings) and lints it
+// with Redocly's recommended rules. Exits non-zero on any lint error.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { unstable_startWorker } from 'wrangler';
+
+process.env.WRANGLER_SEND_METRICS ??= 'false';
+const worker = await unstable_startWorker({ config: 'wrangler.toml', dev: { server: { port: 0 }, inspector: false, logLevel: 'error' } });
+let doc;
+try {
+  const res = await worker.fetch('http://localhost/openapi.json');
+  if (!res.ok) throw new Error(`GET /openapi.json answered ${res.status}`);
+  doc = await res.json();
+} finally {
+  await worker.dispose();
+}
+mkdirSync('dist', { recursive: true });
+writeFileSync('dist/openapi.json', JSON.stringify(doc, null, 2));
+console.log(`openapi: ${Object.keys(doc.paths).length} paths written to dist/openapi.json`);
+execFileSync('npx', ['redocly', 'lint', '--format', 'summary', 'dist/openapi.json'], { stdio: 'inherit' });

@@ -1,0 +1,39 @@
+// The project's test command (`npm test`): type check, OpenAPI lint, deploy dry-run, then the
+// vitest suites on real workerd bindings. Ends with one summary line: "tests: N passed, N failed".
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+
+process.env.WRANGLER_SEND_METRICS = 'false';
+const extra = process.argv.slice(2);
+
+function step(name, cmd, args) {
+  console.log(`\n▶ ${name}`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: process.env });
+  if (r.status !== 0) {
+    console.error(`✗ ${name} failed (exit ${r.status})`);
+    console.log('tests: 0 passed, 1 failed');
+    process.exit(r.status || 1);
+  }
+}
+
+step('type check', 'npm', ['run', '--silent', 'typecheck']);
+step('OpenAPI lint', 'node', ['scripts/openapi-lint.mjs']);
+step('wrangler deploy --dry-run', 'npx', ['wrangler', 'deploy', '--dry-run', '--outdir', 'dist']);
+
+const report = 'dist/vitest-report.json';
+rmSync(report, { force: true });
+console.log('\n▶ vitest (workerd: D1, Durable Objects, cron)');
+const run = spawnSync(
+  'npx',
+  ['vitest', 'run', '--config', 'test/vitest.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra],
+  { stdio: 'inherit', env: process.env },
+);
+let passed = 0;
+let failed = run.status === 0 ? 0 : 1;
+if (existsSync(report)) {
+  const json = JSON.parse(readFileSync(report, 'utf8'));
+  passed = json.numPassedTests;
+  failed = json.numFailedTests + (run.status !== 0 && json.numFailedTests === 0 ? 1 : 0);
+}
+console.log(`\ntests: ${passed} passed, ${failed} failed`);
+process.exit(run.status ?? 1);
