@@ -1,0 +1,53 @@
+// Seeds a running InPlace service through its own API: inventory, providers and their platforms,
+// customers and their placements. Returns the credentials (shown once by the API).
+import { CUSTOMERS, generateInventory, planPlacements, PROVIDERS } from './demo-data.mjs';
+
+const SERVERS_PER_REQUEST = 2000;
+
+export async function putInventoryInChunks(api, inventory) {
+  await api.put('/v1/inventory', { sites: inventory.sites, rows: inventory.rows, racks: inventory.racks });
+  for (let i = 0; i < inventory.servers.length; i += SERVERS_PER_REQUEST) {
+    await api.put('/v1/inventory', { servers: inventory.servers.slice(i, i + SERVERS_PER_REQUEST) });
+  }
+}
+
+export async function seed(api, { servers = 200, seed: seedValue = 42, log = () => {} } = {}) {
+  const inventory = generateInventory({ servers, seed: seedValue });
+  await putInventoryInChunks(api, inventory);
+  log(`inventory: ${inventory.sites.length} sites, ${inventory.rows.length} rows, ${inventory.racks.length} racks, ${inventory.servers.length} servers`);
+
+  const providers = [];
+  const platformIds = new Map();
+  for (const p of PROVIDERS) {
+    const reg = await api.post('/v1/providers', { name: p.name, organisation: p.organisation, serviceLevel: p.serviceLevel });
+    const mine = api.as(reg.apiKey.key);
+    const platforms = [];
+    for (const body of p.platforms) {
+      const platform = await mine.post('/v1/platforms', body);
+      platformIds.set(platform.name, platform.id);
+      platforms.push({ id: platform.id, name: platform.name });
+    }
+    providers.push({ id: reg.id, name: reg.name, key: reg.apiKey.key, webhookSecret: reg.webhookSecret, platforms });
+  }
+  log(`catalog: ${providers.length} providers, ${platformIds.size} platforms`);
+
+  const customers = [];
+  const plan = planPlacements(inventory, CUSTOMERS);
+  for (const { customer, servers: placed } of plan) {
+    const reg = await api.post('/v1/customers', { name: customer.name, organisation: customer.organisation, serviceLevel: customer.serviceLevel });
+    const platformId = platformIds.get(customer.platform);
+    await api.put('/v1/placements', {
+      placements: placed.map((s, i) => ({
+        customerId: reg.id,
+        serverId: s.id,
+        platformId,
+        storageAddress: `iscsi://${s.identity.internalIp}:3260/iqn.2026-01.inplace:${reg.id}.vol${i + 1}`,
+        cores: 8,
+        memoryGib: 32,
+      })),
+    });
+    customers.push({ id: reg.id, name: reg.name, key: reg.apiKey.key, platform: { id: platformId, name: customer.platform }, servers: placed.length });
+  }
+  log(`customers: ${customers.map((c) => `${c.name} (${c.servers} servers on ${c.platform.name})`).join(', ')}`);
+  return { providers, customers, inventory: { sites: inventory.sites.length, racks: inventory.racks.length, servers: inventory.servers.length } };
+}
