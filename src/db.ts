@@ -48,3 +48,14 @@ export async function existingIds(db: Db, table: SQLiteTable, column: SQLiteColu
   }
   return found;
 }
+
+/** The database's own message, without the SQL and bound parameters drizzle wraps around it. */
+export function dbErrorMessage(err: unknown): string {
+  const cause = (err as { cause?: unknown })?.cause;
+  return String(cause instanceof Error ? cause.message : (err as Error)?.message);
+}
+
+/** True when a write failed on a UNIQUE constraint naming `what` (e.g. "platforms.provider_id, platforms.name"). */
+export function isUniqueViolation(err: unknown, what: string): boolean {
+  return dbErrorMessage(err).includes(`UNIQUE constraint failed: ${what}`);
+}

@@ -68,7 +68,9 @@ export function dataCenter(prefix = `dc${next()}`, rows = 2, racks = 2, perRack 
       }
     }
   }
-  return { ...body, serverIds };
+  // Not enumerable, so the object can be sent as the request body as it is.
+  Object.defineProperty(body, 'serverIds', { value: serverIds, enumerable: false });
+  return body as typeof body & { serverIds: string[] };
 }
 
 export async function putInventory(body: InventoryIn) {

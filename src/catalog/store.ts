@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, type SQL } from 'drizzle-orm';
 import { platforms } from '../../schema';
 import { newId } from '../auth/keys';
-import type { Db } from '../db';
+import { isUniqueViolation, type Db } from '../db';
 import { problems } from '../http/problem';
 import type { CreatePlatformBody, PatchPlatformBody, PlatformT } from './schema';
 import type { z } from '@hono/zod-openapi';
@@ -25,9 +25,7 @@ export function presentPlatform(row: Row): PlatformT {
   };
 }
 
-function isNameTaken(err: unknown): boolean {
-  return /UNIQUE constraint failed: platforms\.provider_id, platforms\.name/.test(String((err as Error)?.message));
-}
+const isNameTaken = (err: unknown) => isUniqueViolation(err, 'platforms.provider_id, platforms.name');
 
 export async function createPlatform(db: Db, providerId: string, body: z.infer<typeof CreatePlatformBody>): Promise<PlatformT> {
   const now = Date.now();

@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import { MAX_BODY_BYTES } from '../constants';
+import { dbErrorMessage } from '../db';
 import type { AppEnv } from '../env';
 import { ApiError, problemResponse, problems } from './problem';
 
@@ -32,7 +33,9 @@ export function renderError(err: Error, c: { req: { path: string }; get: (k: 're
   if (err instanceof ApiError) problem = err;
   else if (err instanceof HTTPException) problem = fromHttpException(err);
   else {
-    console.error(JSON.stringify({ level: 'error', requestId, message: err.message, stack: err.stack }));
+    // Database errors are logged by their cause only: drizzle's own message carries bound values.
+    const cause = err.cause instanceof Error ? err.cause : err;
+    console.error(JSON.stringify({ level: 'error', requestId, message: dbErrorMessage(err), stack: cause.stack }));
     problem = problems.internal();
   }
   return problemResponse(problem, c.req.path, requestId);
