@@ -9,6 +9,7 @@ import { docsRouter } from './docs/routes';
 import type { AppEnv } from './env';
 import { inventoryRouter } from './inventory/routes';
 import { allowedMethods, limitBody, renderError, requireJson } from './http/middleware';
+import { withOperationIds } from './http/operation-ids';
 import { problems } from './http/problem';
 
 export const app = new OpenAPIHono<AppEnv>();
@@ -30,17 +31,20 @@ app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
   description: 'An InPlace API key (`inp_…`)',
 });
 
-app.doc31('/openapi.json', {
+const OPENAPI_CONFIG = {
   openapi: '3.1.0',
   info: {
     title: 'InPlace API',
     version: '1.0.0',
     description:
       'Control plane for migration in place: tenants change platform provider while their software and data stay on the hardware they occupy.',
-    license: { name: 'Proprietary' },
+    license: { name: 'Proprietary', url: 'https://inplace.invalid/license' },
   },
   servers: [{ url: '/', description: 'This service' }],
-});
+};
+
+let openApiDocument: unknown;
+app.get('/openapi.json', (c) => c.json((openApiDocument ??= withOperationIds(app.getOpenAPI31Document(OPENAPI_CONFIG)))));
 
 const allowed = allowedMethods(app);
 
