@@ -1,6 +1,6 @@
 /** Gives every operation without an explicit `operationId` a stable one derived from method and path. */
 interface Doc {
-  paths?: Record<string, Record<string, { operationId?: string } | unknown>>;
+  paths?: object;
 }
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options']);
@@ -17,8 +17,8 @@ export function operationIdFor(method: string, path: string): string {
 }
 
 export function withOperationIds<T extends Doc>(doc: T): T {
-  for (const [path, item] of Object.entries(doc.paths ?? {})) {
-    for (const [method, op] of Object.entries(item)) {
+  for (const [path, item] of Object.entries(doc.paths ?? {}) as [string, object][]) {
+    for (const [method, op] of Object.entries(item) as [string, unknown][]) {
       if (METHODS.has(method) && op && typeof op === 'object' && !('operationId' in op && op.operationId)) {
         (op as { operationId?: string }).operationId = operationIdFor(method, path);
       }
