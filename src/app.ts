@@ -11,6 +11,7 @@ import { inventoryRouter } from './inventory/routes';
 import { allowedMethods, limitBody, renderError, requireJson } from './http/middleware';
 import { withOperationIds } from './http/operation-ids';
 import { problems } from './http/problem';
+import { webhooksRouter } from './webhooks/routes';
 
 export const app = new OpenAPIHono<AppEnv>();
 
@@ -24,6 +25,7 @@ app.route('/', apiKeysRouter);
 app.route('/', inventoryRouter);
 app.route('/', catalogRouter);
 app.route('/', docsRouter);
+app.route('/', webhooksRouter);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
   type: 'http',

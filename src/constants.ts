@@ -28,3 +28,18 @@ export const D1_MAX_PARAMS = 100;
  */
 export const AUTH_CACHE_TTL_MS = 10_000;
 export const AUTH_CACHE_MAX_ENTRIES = 10_000;
+
+/** Webhooks. A rotated-out secret keeps signing (beside the new one) for this long. */
+export const WEBHOOK_ROTATION_OVERLAP_MS = 24 * 3600_000;
+export const WEBHOOK_URL_MAX_CHARS = 2000;
+/** One delivery attempt gives up after this long. */
+export const WEBHOOK_TIMEOUT_MS = 10_000;
+/** Attempts per delivery before it is marked failed (redeliver starts a new one). */
+export const WEBHOOK_MAX_ATTEMPTS = 8;
+/** Backoff before attempt n+1: min(max, base·2^(n-1)), scaled by a random factor in [0.5, 1). */
+export const WEBHOOK_BACKOFF_BASE_MS = 10_000;
+export const WEBHOOK_BACKOFF_MAX_MS = 6 * 3600_000;
+/** A receiver's Retry-After is honoured up to this long. */
+export const WEBHOOK_RETRY_AFTER_MAX_MS = 24 * 3600_000;
+/** Deliveries one coordinator attempts per alarm run (the rest wait for the next run). */
+export const WEBHOOK_DELIVERIES_PER_RUN = 25;

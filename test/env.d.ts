@@ -12,3 +12,10 @@ declare global {
     }
   }
 }
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Base URL of the loopback webhook receiver (test/receiver.global.mjs). */
+    receiverUrl: string;
+  }
+}

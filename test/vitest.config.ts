@@ -23,5 +23,6 @@ export default defineConfig(async () => ({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],
+    globalSetup: ['test/receiver.global.mjs'],
   },
 }));

@@ -1,0 +1,55 @@
+// A webhook receiver on loopback, run by vitest in Node (outside workerd), so that the Worker and its
+// Durable Objects deliver to a real HTTP endpoint. Each inbox records what it received and answers
+// from a script the test sets: [{ status, headers, hang }], then 204 once the script is used up.
+import http from 'node:http';
+
+const inboxes = new Map();
+const hanging = new Set();
+
+function inbox(name) {
+  if (!inboxes.has(name)) inboxes.set(name, { script: [], requests: [] });
+  return inboxes.get(name);
+}
+
+function readBody(req) {
+  return new Promise((resolve) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}
+
+async function handle(req, res) {
+  const [, kind, name] = new URL(req.url, 'http://x').pathname.split('/');
+  const body = await readBody(req);
+  if (kind === 'control' && req.method === 'PUT') {
+    const box = inbox(name);
+    box.script = JSON.parse(body).script ?? [];
+    box.requests = [];
+    res.writeHead(204).end();
+  } else if (kind === 'control' && req.method === 'GET') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ requests: inbox(name).requests }));
+  } else if (kind === 'inbox' && req.method === 'POST') {
+    const box = inbox(name);
+    box.requests.push({ headers: req.headers, body });
+    const step = box.script.shift() ?? { status: 204 };
+    if (step.hang) {
+      hanging.add(res);
+      return;
+    }
+    res.writeHead(step.status, step.headers ?? {}).end();
+  } else {
+    res.writeHead(404).end();
+  }
+}
+
+export default async function setup(project) {
+  const server = http.createServer((req, res) => void handle(req, res));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  project.provide('receiverUrl', `http://127.0.0.1:${server.address().port}`);
+  return () =>
+    new Promise((resolve) => {
+      for (const res of hanging) res.destroy();
+      server.close(() => resolve());
+    });
+}
