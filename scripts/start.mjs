@@ -5,13 +5,12 @@
 //   4. seeds the demo data center through the API (once; kept in .wrangler/state);
 //   5. prints the demo keys and URLs, and writes them to .inplace/demo.json for scripts.
 // Options: --port N, --servers N (demo size), --reset (forget local state and seed again).
-import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { client, waitForHealthy } from './lib/api.mjs';
+import { client } from './lib/api.mjs';
 import { PLATFORMS } from './lib/demo-data.mjs';
 import { startDemoUpstreams } from './lib/demo-upstreams.mjs';
+import { ensureDevVars, startLocalService } from './lib/local-service.mjs';
 import { seed } from './lib/seed.mjs';
 
 const { values: opts } = parseArgs({
@@ -21,54 +20,25 @@ process.env.WRANGLER_SEND_METRICS = 'false';
 const baseUrl = `http://127.0.0.1:${opts.port}`;
 const DEMO_FILE = '.inplace/demo.json';
 
-/** Local secrets: each generated once, kept in the git-ignored .dev.vars. */
-const DEV_VARS = {
-  ENVIRONMENT: () => 'development',
-  OPERATOR_KEY: () => `inp_opr_${randomBytes(32).toString('base64url')}`,
-  SECRETS_KEY: () => randomBytes(32).toString('base64'),
-};
-
-function ensureDevVars() {
-  const text = existsSync('.dev.vars') ? readFileSync('.dev.vars', 'utf8') : '';
-  const have = new Set(text.split('\n').map((l) => l.split('=')[0]?.trim()).filter(Boolean));
-  const added = Object.entries(DEV_VARS)
-    .filter(([name]) => !have.has(name))
-    .map(([name, make]) => `${name}=${JSON.stringify(make())}`);
-  if (added.length) writeFileSync('.dev.vars', `${text}${text && !text.endsWith('\n') ? '\n' : ''}${added.join('\n')}\n`, { mode: 0o600 });
-  const vars = {};
-  for (const line of readFileSync('.dev.vars', 'utf8').split('\n')) {
-    const i = line.indexOf('=');
-    if (i > 0) vars[line.slice(0, i).trim()] = JSON.parse(line.slice(i + 1).trim());
-  }
-  return vars;
-}
-
 if (opts.reset) {
   rmSync('.wrangler/state', { recursive: true, force: true });
   rmSync(DEMO_FILE, { force: true });
 }
 const vars = ensureDevVars();
 
-const migrate = spawnSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'inplace', '--local'], { stdio: ['ignore', 'inherit', 'inherit'] });
-if (migrate.status !== 0) process.exit(migrate.status ?? 1);
-
-const dev = spawn('npx', ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', opts.port, '--show-interactive-dev-session=false'], {
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => dev.kill(signal));
-dev.on('exit', (code) => process.exit(code ?? 0));
-
 startDemoUpstreams(PLATFORMS.map((p) => p.name));
+const service = await startLocalService({ port: Number(opts.port) });
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => service.kill(signal));
+service.exited.then((code) => process.exit(code ?? 0));
 try {
   await main();
 } catch (err) {
   console.error(err);
-  dev.kill('SIGTERM');
+  await service.stop();
   process.exit(1);
 }
 
 async function main() {
-  await waitForHealthy(baseUrl, 90_000);
   const operator = client(baseUrl, vars.OPERATOR_KEY);
 
   async function stillValid(demo) {

@@ -192,3 +192,37 @@ export function planPlacements(inventory, customers = CUSTOMERS) {
   }
   return plan;
 }
+
+/**
+ * A benchmark catalog: `count` platforms over ten providers, with requirements of every kind and
+ * thresholds spread so that each platform approves a different part of the fleet.
+ */
+export function benchCatalog(count = 50, seed = 7) {
+  const rand = rng(seed);
+  const pick = (list) => list[Math.floor(rand() * list.length)];
+  const templates = [
+    () => ({ properties: [{ op: 'gte', property: 'memoryGib', value: pick([128, 256, 512]) }] }),
+    () => ({ anyOfTraits: [['sev-snp', 'tdx']], requiredCertifications: ['iso27001'] }),
+    () => ({ requiredTraits: [pick(['avx512', 'sev', 'tdx', 'sve'])], minFree: { cores: pick([4, 8, 16]), memoryGib: pick([16, 32, 64]) } }),
+    () => ({ properties: [{ op: 'eq', property: 'storageKind', value: 'nvme' }, { op: 'gte', property: 'cores', value: pick([32, 64]) }] }),
+    () => ({ forbiddenTraits: ['gpu-a100'], properties: [{ op: 'in', property: 'cpuArch', values: ['x86_64'] }] }),
+    () => ({ properties: [{ op: 'gte', property: 'gpus', value: 1 }], minFree: { cores: 16, memoryGib: 128 } }),
+    () => ({ requiredCertifications: ['pci-dss'], preferences: [{ weight: 10, trait: 'avx512' }] }),
+  ];
+  const platforms = [];
+  for (let i = 0; i < count; i++) {
+    platforms.push({
+      provider: i % 10,
+      body: {
+        name: `Bench Platform ${String(i + 1).padStart(2, '0')}`,
+        description: 'Generated for benchmarks.',
+        serviceProfile: { supportLevel: pick(['community', 'business', 'enterprise']), multiSite: rand() < 0.5, consulting: rand() < 0.3, focus: [pick(['cost', 'low-latency', 'compliance'])], pricing: { currency: 'EUR', monthlyBase: Math.floor(rand() * 3000), perCoreMonth: 2 + Math.floor(rand() * 20) } },
+        requirements: i === 0 ? {} : templates[i % templates.length](),
+        modules: [MODULE(`bench-runtime-${i}`, '1.0.0')],
+        upstreamUrl: upstreamUrl(i % 6),
+        autoAccept: true,
+      },
+    });
+  }
+  return platforms;
+}

@@ -1,0 +1,78 @@
+// `npm run bench`: the project's benchmarks, on loopback, each beside a baseline measured in the same
+// run. For each inventory size it starts the Worker under `wrangler dev` with its own local state
+// (seeded once through the API and kept in .wrangler/bench-<size>), then runs every scenario with
+// autocannon and prints p50/p99 latency and throughput.
+// Options: --servers 10000,100000  --duration 5 (s per scenario)  --connections 8  --only name,name
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { client } from './lib/api.mjs';
+import { ensureDevVars, startLocalService } from './lib/local-service.mjs';
+import { seedBench } from './lib/seed-bench.mjs';
+import { SCENARIOS } from './bench/scenarios.mjs';
+
+const { values: opts } = parseArgs({
+  options: {
+    servers: { type: 'string', default: '10000,100000' },
+    duration: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '8' },
+    only: { type: 'string' },
+    port: { type: 'string', default: '8900' },
+  },
+});
+const only = opts.only ? new Set(opts.only.split(',')) : null;
+
+/** One autocannon run; `request` is {path, method, headers, body} or a function giving one per call. */
+export async function measure(baseUrl, request, { duration = Number(opts.duration), connections = Number(opts.connections), amount } = {}) {
+  const fixed = typeof request === 'function' ? null : request;
+  const result = await autocannon({
+    url: baseUrl,
+    connections,
+    ...(amount ? { amount } : { duration }),
+    requests: [
+      fixed
+        ? { method: fixed.method ?? 'GET', path: fixed.path, headers: fixed.headers, body: fixed.body }
+        : { setupRequest: (req) => ({ ...req, ...request() }) },
+    ],
+  });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx and ${result.errors} errors for ${fixed?.path ?? 'generated requests'}`);
+  return { p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average, total: result.requests.total };
+}
+
+const rows = [];
+function report(size, scenario, m, baseline) {
+  const row = { servers: size, scenario, p50: m.p50, p99: m.p99, rps: Math.round(m.rps), vsBaseline: baseline ? `${(m.p50 / Math.max(baseline.p50, 0.01)).toFixed(1)}× p50` : '' };
+  rows.push(row);
+  console.log(`  ${scenario.padEnd(46)} p50 ${String(m.p50).padStart(6)} ms  p99 ${String(m.p99).padStart(6)} ms  ${String(row.rps).padStart(6)} req/s  ${row.vsBaseline}`);
+}
+
+for (const size of opts.servers.split(',').map(Number)) {
+  const dir = `.wrangler/bench-${size}`;
+  mkdirSync(dir, { recursive: true });
+  const vars = ensureDevVars(`${dir}/dev.vars`);
+  console.log(`\n▶ ${size} servers (state in ${dir})`);
+  const service = await startLocalService({ port: Number(opts.port), persistTo: `${dir}/state`, envFile: `${dir}/dev.vars`, logLevel: 'warn', stdio: 'ignore' });
+  try {
+    const operator = client(service.baseUrl, vars.OPERATOR_KEY);
+    const seededFile = `${dir}/seeded.json`;
+    let seeded = existsSync(seededFile) ? JSON.parse(readFileSync(seededFile, 'utf8')) : null;
+    if (!seeded) {
+      seeded = await seedBench(operator, { servers: size, log: (l) => console.log(`  seed ${l}`) });
+      writeFileSync(seededFile, JSON.stringify(seeded));
+    }
+    const ctx = { baseUrl: service.baseUrl, operator, operatorKey: vars.OPERATOR_KEY, seeded, size, measure: (req, o) => measure(service.baseUrl, req, o) };
+    const baseline = await measure(service.baseUrl, { path: '/healthz' });
+    report(size, 'baseline: GET /healthz (bare handler)', baseline);
+    const authed = await measure(service.baseUrl, { path: '/v1/account', headers: { authorization: `Bearer ${seeded.customer.key}` } });
+    report(size, 'baseline: GET /v1/account (auth + 1 read)', authed, baseline);
+    for (const scenario of SCENARIOS) {
+      if (only && !only.has(scenario.name)) continue;
+      for (const [label, m] of await scenario.run(ctx)) report(size, label, m, baseline);
+    }
+  } finally {
+    await service.stop();
+  }
+}
+mkdirSync('dist', { recursive: true });
+writeFileSync('dist/bench.json', JSON.stringify(rows, null, 2));
+console.log('\nResults written to dist/bench.json');
