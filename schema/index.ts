@@ -1,3 +1,4 @@
 export * from './catalog';
+export * from './compatibility';
 export * from './inventory';
 export * from './principals';

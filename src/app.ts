@@ -5,6 +5,7 @@ import { accountRouter } from './account/routes';
 import { authenticate } from './auth/middleware';
 import { apiKeysRouter } from './auth/routes';
 import { catalogRouter } from './catalog/routes';
+import { compatibilityRouter } from './compatibility/routes';
 import { docsRouter } from './docs/routes';
 import type { AppEnv } from './env';
 import { inventoryRouter } from './inventory/routes';
@@ -24,6 +25,7 @@ app.route('/', accountRouter);
 app.route('/', apiKeysRouter);
 app.route('/', inventoryRouter);
 app.route('/', catalogRouter);
+app.route('/', compatibilityRouter);
 app.route('/', docsRouter);
 app.route('/', webhooksRouter);
 

@@ -43,3 +43,16 @@ export const WEBHOOK_BACKOFF_MAX_MS = 6 * 3600_000;
 export const WEBHOOK_RETRY_AFTER_MAX_MS = 24 * 3600_000;
 /** Deliveries one coordinator attempts per alarm run (the rest wait for the next run). */
 export const WEBHOOK_DELIVERIES_PER_RUN = 25;
+
+/** Compatibility: servers evaluated per page of a platform pass, a rebuild step or a unit scan. */
+export const COMPAT_PAGE_SERVERS = 2000;
+/** Largest free-capacity frontier kept per platform and unit (more points: evenly thinned). */
+export const COMPAT_FRONTIER_MAX = 32;
+/** Reasons shown per unavailable platform in a MIP list, and per denied unit. */
+export const COMPAT_TOP_REASONS = 5;
+/** Cron: stale servers and stale units recomputed per run, and platform passes per run. */
+export const COMPAT_CRON_SERVERS = 2000;
+export const COMPAT_CRON_UNITS = 500;
+export const COMPAT_CRON_PLATFORMS = 2;
+/** Bound on a JSON parameter of one bulk statement (D1 rows and strings stop at 2 MB). */
+export const COMPAT_MAX_JSON_PARAM = 512 * 1024;

@@ -4,7 +4,7 @@ import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import * as schema from '../schema';
 import { D1_MAX_PARAMS } from './constants';
 
-export type Db = DrizzleD1Database<typeof schema>;
+export type Db = DrizzleD1Database<typeof schema> & { $client: D1Database };
 
 export function getDb(d1: D1Database): Db {
   return drizzle(d1, { schema });
@@ -58,4 +58,9 @@ export function dbErrorMessage(err: unknown): string {
 /** True when a write failed on a UNIQUE constraint naming `what` (e.g. "platforms.provider_id, platforms.name"). */
 export function isUniqueViolation(err: unknown, what: string): boolean {
   return dbErrorMessage(err).includes(`UNIQUE constraint failed: ${what}`);
+}
+
+/** `(select value from json_each(?))`: any number of values as one bound parameter, for `IN`. */
+export function jsonIds(ids: string[]): SQL {
+  return sql`(select value from json_each(${JSON.stringify(ids)}))`;
 }

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { allow } from '../auth/middleware';
+import { platformRevised, recomputeForPlatform } from '../compatibility/recompute';
 import { getDb } from '../db';
 import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
@@ -21,7 +22,12 @@ catalogRouter.openapi(
     request: { body: jsonBody(CreatePlatformBody) },
     responses: { 201: jsonResponse(PlatformSchema, 'The platform'), ...problemResponses(...AUTHED, 409) },
   }),
-  async (c) => c.json(await createPlatform(getDb(c.env.DB), c.get('principal').id, c.req.valid('json')), 201),
+  async (c) => {
+    const db = getDb(c.env.DB);
+    const platform = await createPlatform(db, c.get('principal').id, c.req.valid('json'));
+    await recomputeForPlatform(db, platform.id);
+    return c.json(platform, 201);
+  },
 );
 
 catalogRouter.openapi(
@@ -36,7 +42,10 @@ catalogRouter.openapi(
     responses: { 200: jsonResponse(PlatformSchema, 'The platform after the change'), ...problemResponses(...AUTHED, 404, 409) },
   }),
   async (c) => {
-    const platform = await patchPlatform(getDb(c.env.DB), c.get('principal').id, c.req.valid('param').id, c.req.valid('json'));
+    const db = getDb(c.env.DB);
+    const patch = c.req.valid('json');
+    const platform = await patchPlatform(db, c.get('principal').id, c.req.valid('param').id, patch);
+    await platformRevised(db, platform, patch.requirements !== undefined);
     return c.json(platform, 200);
   },
 );

@@ -100,3 +100,8 @@ export async function listPlatforms(db: Db, filter: { providerId?: string | unde
     .all();
   return found.map(presentPlatform);
 }
+
+/** The whole catalog (tens of platforms), for derived data that spans every platform. */
+export async function allPlatforms(db: Db): Promise<PlatformT[]> {
+  return (await db.select().from(platforms).orderBy(asc(platforms.id)).all()).map(presentPlatform);
+}

@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { placements, platforms, principals, servers } from '../../schema';
 import { MAX_PLACEMENTS_PER_REQUEST } from '../constants';
-import { chunkForInsert, existingIds, type Db } from '../db';
+import { chunkForInsert, existingIds, jsonIds, type Db } from '../db';
 import { problems, type FieldError } from '../http/problem';
 import { UnitId } from './schema';
 
@@ -133,4 +133,35 @@ export async function listPlacements(db: Db, filter: { customerId?: string | und
 export async function currentPlatformId(db: Db, customerId: string): Promise<string | null> {
   const row = await db.select({ platformId: placements.platformId }).from(placements).where(eq(placements.customerId, customerId)).limit(1).get();
   return row?.platformId ?? null;
+}
+
+export interface PlacementFacts {
+  customerId: string;
+  serverId: string;
+  platformId: string;
+  cores: number;
+  memoryGib: number;
+}
+
+const placementFacts = {
+  customerId: placements.customerId,
+  serverId: placements.serverId,
+  platformId: placements.platformId,
+  cores: placements.cores,
+  memoryGib: placements.memoryGib,
+};
+
+/** Every placement of one customer (its whole footprint), without storage addresses. */
+export async function placementsOfCustomer(db: Db, customerId: string): Promise<PlacementFacts[]> {
+  return db.select(placementFacts).from(placements).where(eq(placements.customerId, customerId)).orderBy(asc(placements.serverId)).all();
+}
+
+/** The placements on any of the listed servers, without storage addresses. */
+export async function placementsOnServers(db: Db, serverIds: string[]): Promise<PlacementFacts[]> {
+  if (!serverIds.length) return [];
+  return db
+    .select(placementFacts)
+    .from(placements)
+    .where(sql`${placements.serverId} in ${jsonIds(serverIds)}`)
+    .all();
 }

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { allow } from '../auth/middleware';
+import { recomputeForServers } from '../compatibility/recompute';
 import { getDb } from '../db';
 import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
 import { listPlacements, PlacementSchema, PlacementsBody, putPlacements } from './placements';
@@ -23,7 +24,9 @@ inventoryRouter.openapi(
     },
   }),
   async (c) => {
-    const { changedServerIds: _ids, ...result } = await upsertInventory(getDb(c.env.DB), c.req.valid('json'));
+    const db = getDb(c.env.DB);
+    const { changedServerIds, ...result } = await upsertInventory(db, c.req.valid('json'));
+    await recomputeForServers(db, changedServerIds);
     return c.json(result, 200);
   },
 );

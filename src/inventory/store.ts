@@ -3,6 +3,7 @@ import type { BatchItem } from 'drizzle-orm/batch';
 import { racks, rows, servers, sites } from '../../schema';
 import { chunkForInsert, dbErrorMessage, existingIds, upsertChanged, type Db } from '../db';
 import { problems, type FieldError } from '../http/problem';
+import { propertiesOf } from './facts';
 import type { InventoryBodyT, ServerInputT } from './schema';
 
 export async function serverExists(db: Db, id: string): Promise<boolean> {
@@ -184,20 +185,7 @@ export async function listServers(db: Db, filter: ServerFilter, limit: number, a
     rowId,
     rackId: s.rackId,
     identity: { serial: s.serial, mac: s.mac, dom0Ip: s.dom0Ip, internalIp: s.internalIp },
-    properties: {
-      cpuArch: s.cpuArch as ServerInputT['properties']['cpuArch'],
-      cpuVendor: s.cpuVendor,
-      cpuModel: s.cpuModel,
-      cores: s.cores,
-      memoryGib: s.memoryGib,
-      storageKind: s.storageKind as ServerInputT['properties']['storageKind'],
-      storageGib: s.storageGib,
-      gpus: s.gpus,
-      hypervisor: s.hypervisor,
-      traits: JSON.parse(s.traits) as string[],
-      certifications: JSON.parse(s.certifications) as string[],
-      privateNetworkId: s.privateNetworkId,
-    },
+    properties: propertiesOf(s),
     capacity: { cores: s.cores, coresAllocated: s.coresAllocated, memoryGib: s.memoryGib, memoryAllocatedGib: s.memoryAllocatedGib },
     updatedAt: s.updatedAt,
   }));

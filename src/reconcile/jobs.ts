@@ -2,6 +2,7 @@
  * The cron's reconciliation. Each job is bounded per run and safe to run twice; one failing job
  * does not stop the others. Capabilities register their jobs in JOBS.
  */
+import { compatibilityJob } from '../compatibility/recompute';
 import type { Env } from '../env';
 
 export interface JobResult {
@@ -16,7 +17,7 @@ export interface Job {
   run(env: Env, now: number): Promise<Record<string, number>>;
 }
 
-export const JOBS: Job[] = [];
+export const JOBS: Job[] = [compatibilityJob];
 
 export async function reconcile(env: Env, now: number, jobs: Job[] = JOBS): Promise<JobResult[]> {
   const results: JobResult[] = [];

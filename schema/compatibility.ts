@@ -1,0 +1,95 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { platforms } from './catalog';
+import { servers } from './inventory';
+import { principals } from './principals';
+
+/**
+ * Materialised compatibility, stored compactly: one row per server holding its verdict for every
+ * platform (a JSON object keyed by the platform's small `slot`), and one row per rack, row and
+ * site holding per-platform aggregates. 100,000 servers × 50 platforms is 100,000 + ~3,000 rows,
+ * not 5,000,000. Formats: src/compatibility/verdicts.ts.
+ */
+export const compatPlatforms = sqliteTable('compat_platforms', {
+  /** Small number naming the platform inside the JSON verdicts. */
+  slot: integer('slot').primaryKey({ autoIncrement: true }),
+  platformId: text('platform_id')
+    .notNull()
+    .unique()
+    .references(() => platforms.id),
+  /** The platform revision every server's verdict has been computed from (0: not yet). */
+  revision: integer('revision').notNull(),
+  computedAt: integer('computed_at').notNull(),
+});
+
+export const compatServers = sqliteTable(
+  'compat_servers',
+  {
+    serverId: text('server_id')
+      .primaryKey()
+      .references(() => servers.id),
+    rackId: text('rack_id').notNull(),
+    rowId: text('row_id').notNull(),
+    siteId: text('site_id').notNull(),
+    freeCores: integer('free_cores').notNull(),
+    freeMemoryGib: integer('free_memory_gib').notNull(),
+    /** `{"s<slot>": score | [failed clause, ...]}`: a number approves, an array denies. */
+    verdicts: text('verdicts').notNull(),
+    /** The server's `updated_at` these verdicts were computed from; newer means stale. */
+    basis: integer('basis').notNull(),
+    computedAt: integer('computed_at').notNull(),
+  },
+  (t) => [index('compat_servers_rack_idx').on(t.rackId, t.computedAt)],
+);
+
+export const compatUnits = sqliteTable(
+  'compat_units',
+  {
+    scope: text('scope', { enum: ['rack', 'row', 'site'] }).notNull(),
+    unitId: text('unit_id').notNull(),
+    /** The row of a rack, the site of a row; null for a site. */
+    parentId: text('parent_id'),
+    /** The site the unit is in (a site: itself). */
+    siteId: text('site_id').notNull(),
+    servers: integer('servers').notNull(),
+    /** `{"s<slot>": {a: approved, d: denied, f: [[freeCores, freeMemoryGib], ...], r: {clause: servers}}}`. */
+    aggregates: text('aggregates').notNull(),
+    /** Taken before the members were read: a member computed later makes this unit stale. */
+    computedAt: integer('computed_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.unitId] }), index('compat_units_parent_idx').on(t.scope, t.parentId)],
+);
+
+/** The platform a customer is migrating to, so a revocation of it is reported too. */
+export const compatTargets = sqliteTable('compat_targets', {
+  customerId: text('customer_id')
+    .primaryKey()
+    .references(() => principals.id),
+  platformId: text('platform_id')
+    .notNull()
+    .references(() => platforms.id),
+  since: integer('since').notNull(),
+});
+
+/**
+ * Events waiting for delivery to a provider (the webhooks capability delivers them and sets
+ * `delivered_at`). Payloads carry no permanent hardware identifier.
+ */
+export const outboxEvents = sqliteTable(
+  'outbox_events',
+  {
+    id: text('id').primaryKey(),
+    type: text('type').notNull(),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => principals.id),
+    platformId: text('platform_id').references(() => platforms.id),
+    providerId: text('provider_id')
+      .notNull()
+      .references(() => principals.id),
+    payload: text('payload').notNull(),
+    createdAt: integer('created_at').notNull(),
+    deliveredAt: integer('delivered_at'),
+  },
+  (t) => [index('outbox_events_pending_idx').on(t.createdAt).where(sql`delivered_at is null`)],
+);

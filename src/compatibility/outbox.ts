@@ -1,0 +1,121 @@
+/**
+ * Events for providers, written in the same breath as the change that causes them and delivered
+ * later by the webhooks capability: `pendingOutboxEvents` to read, `markOutboxDelivered` to ack.
+ * Here: `compatibility.revoked`, when a server holding a customer's data stops satisfying the
+ * platform the customer runs on, or the one it is migrating to (`setMigrationTarget`).
+ */
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { compatTargets, outboxEvents } from '../../schema';
+import { newId } from '../auth/keys';
+import { COMPAT_TOP_REASONS } from '../constants';
+import { chunkForInsert, jsonIds, type Db } from '../db';
+import { placementsOnServers } from '../inventory/placements';
+import { clauseText } from './evaluate';
+import type { EvalPlatform } from './store';
+import { topClauses } from './verdicts';
+
+export const REVOKED = 'compatibility.revoked';
+
+/** A server that approved `platform` before a recompute and denies it after. */
+export interface Flip {
+  serverId: string;
+  platform: EvalPlatform;
+  failed: number[];
+}
+
+export interface RevokedPayload {
+  type: typeof REVOKED;
+  customerId: string;
+  platformId: string;
+  /** `current`: the platform the customer runs on; `target`: the one it is migrating to. */
+  relation: 'current' | 'target';
+  /** How many of the customer's servers stopped satisfying the platform. */
+  servers: number;
+  reasons: { reason: string; servers: number }[];
+  detectedAt: number;
+}
+
+/** Records that the platform a customer is migrating to (null: none any more). */
+export async function setMigrationTarget(db: Db, customerId: string, platformId: string | null): Promise<void> {
+  if (platformId === null) {
+    await db.delete(compatTargets).where(eq(compatTargets.customerId, customerId));
+    return;
+  }
+  await db
+    .insert(compatTargets)
+    .values({ customerId, platformId, since: Date.now() })
+    .onConflictDoUpdate({ target: compatTargets.customerId, set: { platformId, since: Date.now() } });
+}
+
+/** One `compatibility.revoked` event per affected (customer, platform); returns how many. */
+export async function recordRevocations(db: Db, flips: Flip[], now: number): Promise<number> {
+  if (!flips.length) return 0;
+  const placed = await placementsOnServers(db, [...new Set(flips.map((f) => f.serverId))]);
+  if (!placed.length) return 0;
+  const customers = [...new Set(placed.map((p) => p.customerId))];
+  const targets = new Map(
+    (await db.select().from(compatTargets).where(sql`${compatTargets.customerId} in ${jsonIds(customers)}`).all()).map((t) => [t.customerId, t.platformId]),
+  );
+  const onServer = new Map<string, typeof placed>();
+  for (const p of placed) onServer.set(p.serverId, [...(onServer.get(p.serverId) ?? []), p]);
+
+  const groups = new Map<string, { payload: RevokedPayload; platform: EvalPlatform; histogram: Record<string, number> }>();
+  for (const flip of flips) {
+    const platformId = flip.platform.platform.id;
+    for (const p of onServer.get(flip.serverId) ?? []) {
+      const relation = p.platformId === platformId ? 'current' : targets.get(p.customerId) === platformId ? 'target' : null;
+      if (!relation) continue;
+      const key = `${p.customerId}\n${platformId}`;
+      let g = groups.get(key);
+      if (!g) {
+        g = {
+          payload: { type: REVOKED, customerId: p.customerId, platformId, relation, servers: 0, reasons: [], detectedAt: now },
+          platform: flip.platform,
+          histogram: {},
+        };
+        groups.set(key, g);
+      }
+      g.payload.servers++;
+      for (const clause of flip.failed) g.histogram[clause] = (g.histogram[clause] ?? 0) + 1;
+    }
+  }
+  const rows = [...groups.values()].map(({ payload, platform, histogram }) => {
+    payload.reasons = topClauses(histogram, COMPAT_TOP_REASONS).map((t) => ({ reason: clauseText(platform.compiled.clauses, t.clause), servers: t.servers }));
+    return {
+      id: newId('evt'),
+      type: REVOKED,
+      customerId: payload.customerId,
+      platformId: payload.platformId,
+      providerId: platform.platform.providerId,
+      payload: JSON.stringify(payload),
+      createdAt: now,
+    };
+  });
+  const [first, ...rest] = chunkForInsert(rows, 8).map((chunk) => db.insert(outboxEvents).values(chunk));
+  if (first) await db.batch([first, ...rest]);
+  return rows.length;
+}
+
+export interface OutboxEvent {
+  id: string;
+  type: string;
+  customerId: string;
+  platformId: string | null;
+  providerId: string;
+  payload: unknown;
+  createdAt: number;
+}
+
+/** Undelivered events, oldest first. */
+export async function pendingOutboxEvents(db: Db, limit: number): Promise<OutboxEvent[]> {
+  const found = await db.select().from(outboxEvents).where(isNull(outboxEvents.deliveredAt)).orderBy(asc(outboxEvents.createdAt)).limit(limit).all();
+  return found.map(({ deliveredAt: _d, payload, ...e }) => ({ ...e, payload: JSON.parse(payload) as unknown }));
+}
+
+export async function markOutboxDelivered(db: Db, ids: string[], at: number): Promise<void> {
+  if (!ids.length) return;
+  await db
+    .update(outboxEvents)
+    .set({ deliveredAt: at })
+    .where(and(sql`${outboxEvents.id} in ${jsonIds(ids)}`, isNull(outboxEvents.deliveredAt)));
+}

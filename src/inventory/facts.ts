@@ -1,0 +1,136 @@
+/**
+ * Read-only views of servers for derived data (compatibility): properties, free capacity and the
+ * server's place in the hierarchy, without the identity columns (serial, MAC, IPs).
+ */
+import { and, asc, eq, gt, isNull, or, sql, type SQL } from 'drizzle-orm';
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { racks, rows, servers } from '../../schema';
+import { jsonIds, type Db } from '../db';
+import type { ServerInputT } from './schema';
+
+export type UnitScope = 'server' | 'rack' | 'row' | 'site';
+
+type ServerProperties = ServerInputT['properties'];
+
+export interface ServerFacts {
+  id: string;
+  rackId: string;
+  rowId: string;
+  siteId: string;
+  properties: ServerProperties;
+  free: { cores: number; memoryGib: number };
+  updatedAt: number;
+}
+
+type PropertyColumns = Pick<typeof servers.$inferSelect, keyof ServerProperties>;
+
+/** A server row's property columns as the typed properties document. */
+export function propertiesOf(s: PropertyColumns): ServerProperties {
+  return {
+    cpuArch: s.cpuArch as ServerProperties['cpuArch'],
+    cpuVendor: s.cpuVendor,
+    cpuModel: s.cpuModel,
+    cores: s.cores,
+    memoryGib: s.memoryGib,
+    storageKind: s.storageKind as ServerProperties['storageKind'],
+    storageGib: s.storageGib,
+    gpus: s.gpus,
+    hypervisor: s.hypervisor,
+    traits: JSON.parse(s.traits) as string[],
+    certifications: JSON.parse(s.certifications) as string[],
+    privateNetworkId: s.privateNetworkId,
+  };
+}
+
+const columns = {
+  id: servers.id,
+  rackId: servers.rackId,
+  rowId: racks.rowId,
+  siteId: rows.siteId,
+  cpuArch: servers.cpuArch,
+  cpuVendor: servers.cpuVendor,
+  cpuModel: servers.cpuModel,
+  cores: servers.cores,
+  memoryGib: servers.memoryGib,
+  storageKind: servers.storageKind,
+  storageGib: servers.storageGib,
+  gpus: servers.gpus,
+  hypervisor: servers.hypervisor,
+  traits: servers.traits,
+  certifications: servers.certifications,
+  privateNetworkId: servers.privateNetworkId,
+  coresAllocated: servers.coresAllocated,
+  memoryAllocatedGib: servers.memoryAllocatedGib,
+  updatedAt: servers.updatedAt,
+};
+
+type Row = Awaited<ReturnType<ReturnType<typeof select>['all']>>[number];
+
+function present(r: Row): ServerFacts {
+  return {
+    id: r.id,
+    rackId: r.rackId,
+    rowId: r.rowId,
+    siteId: r.siteId,
+    properties: propertiesOf(r),
+    free: { cores: r.cores - r.coresAllocated, memoryGib: r.memoryGib - r.memoryAllocatedGib },
+    updatedAt: r.updatedAt,
+  };
+}
+
+function select(db: Db, where: SQL | undefined) {
+  return db
+    .select(columns)
+    .from(servers)
+    .innerJoin(racks, eq(servers.rackId, racks.id))
+    .innerJoin(rows, eq(racks.rowId, rows.id))
+    .where(where);
+}
+
+/** Facts of the listed servers (unknown ids are left out). */
+export async function serverFacts(db: Db, ids: string[]): Promise<ServerFacts[]> {
+  if (!ids.length) return [];
+  return (await select(db, sql`${servers.id} in ${jsonIds(ids)}`).all()).map(present);
+}
+
+export interface FactsCursor {
+  rackId: string;
+  id: string;
+}
+
+/**
+ * A page of servers in (rack, id) order, so that a rack's servers come together; optionally only
+ * those inside one unit.
+ */
+export async function serverFactsPage(db: Db, after: FactsCursor | null, limit: number, unit?: { scope: UnitScope; id: string }): Promise<ServerFacts[]> {
+  const conditions: SQL[] = [];
+  if (after) conditions.push(sql`(${servers.rackId}, ${servers.id}) > (${after.rackId}, ${after.id})`);
+  if (unit) {
+    const column = { server: servers.id, rack: servers.rackId, row: racks.rowId, site: rows.siteId }[unit.scope];
+    conditions.push(eq(column, unit.id));
+  }
+  const found = await select(db, and(...conditions))
+    .orderBy(asc(servers.rackId), asc(servers.id))
+    .limit(limit)
+    .all();
+  return found.map(present);
+}
+
+/**
+ * Servers a derived table has no row for, or whose `updated_at` is newer than the `basis` the
+ * derived row was computed from. One indexed join inside D1 rather than a page of ids per call.
+ */
+export async function serversNewerThan(
+  db: Db,
+  derived: { table: SQLiteTable; serverId: SQLiteColumn; basis: SQLiteColumn },
+  limit: number,
+): Promise<string[]> {
+  const found = await db
+    .select({ id: servers.id })
+    .from(servers)
+    .leftJoin(derived.table, eq(derived.serverId, servers.id))
+    .where(or(isNull(derived.basis), gt(servers.updatedAt, derived.basis)))
+    .limit(limit)
+    .all();
+  return found.map((r) => r.id);
+}

@@ -1,0 +1,177 @@
+import type { z } from '@hono/zod-openapi';
+import { env } from 'cloudflare:workers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { markOutboxDelivered, pendingOutboxEvents, setMigrationTarget } from '../../src/compatibility/outbox';
+import { compatibilityJob } from '../../src/compatibility/recompute';
+import { readServerRows, readUnits } from '../../src/compatibility/store';
+import { getDb } from '../../src/db';
+import type { InventoryBody } from '../../src/inventory/schema';
+import { call, expectProblem, OPERATOR } from '../http';
+import { createPlatform, dataCenter, place, putInventory, registerCustomer, registerProvider } from '../factories';
+
+type Inventory = Required<z.input<typeof InventoryBody>>;
+
+const db = getDb(env.DB);
+const { serverIds, ...inventory } = dataCenter('mt', 2, 2, 2) as Inventory & { serverIds: string[] };
+let provider: { id: string; key: string };
+let customer: { id: string; key: string };
+let sevPlatform: { id: string };
+let target: { id: string };
+
+function changed(id: string, change: (s: Inventory['servers'][number]) => void): Inventory {
+  const s = inventory.servers.find((x) => x.id === id)!;
+  change(s);
+  return { sites: [], rows: [], racks: [], servers: [s] };
+}
+
+/** The verdict key of a platform inside server and unit rows. */
+async function slotOf(platformId: string): Promise<string> {
+  const row = await env.DB.prepare('select slot from compat_platforms where platform_id = ?').bind(platformId).first<{ slot: number }>();
+  return `s${row!.slot}`;
+}
+
+async function drainOutbox() {
+  const events = await pendingOutboxEvents(db, 100);
+  await markOutboxDelivered(db, events.map((e) => e.id), Date.now());
+  return events;
+}
+
+beforeAll(async () => {
+  await putInventory(inventory);
+  provider = await registerProvider();
+  customer = await registerCustomer();
+  sevPlatform = await createPlatform(provider.key, { requirements: { requiredTraits: ['sev'], minFree: { cores: 8, memoryGib: 0 } } });
+  target = await createPlatform(provider.key, { requirements: { requiredTraits: ['sev'] } });
+  await place(customer.id, ['mt-r1-k1-v1', 'mt-r1-k1-v2'], sevPlatform.id);
+});
+
+describe('the materialised table', () => {
+  it('holds one compact row per server with a verdict per platform, and aggregates per unit', async () => {
+    const rows = await readServerRows(db, serverIds);
+    expect(rows.size).toBe(8);
+    const row = rows.get('mt-r1-k1-v1')!;
+    expect(row).toMatchObject({ rackId: 'mt-r1-k1', rowId: 'mt-r1', siteId: 'mt', freeCores: 64, freeMemoryGib: 256 });
+    const [sev, tgt] = [await slotOf(sevPlatform.id), await slotOf(target.id)];
+    expect(row.verdicts).toEqual({ [sev]: 0, [tgt]: 0 });
+    const site = (await readUnits(db, 'site', ['mt'])).get('mt')!;
+    expect(site.servers).toBe(8);
+    expect(site.aggregates).toEqual({
+      [sev]: { a: 8, d: 0, f: [[64, 256]], r: {} },
+      [tgt]: { a: 8, d: 0, f: [[64, 256]], r: {} },
+    });
+  });
+
+  it('a capacity change reaches the server row and every unit above it', async () => {
+    await putInventory(changed('mt-r2-k2-v2', (s) => (s.capacity = { coresAllocated: 60, memoryAllocatedGib: 0 })));
+    const row = (await readServerRows(db, ['mt-r2-k2-v2'])).get('mt-r2-k2-v2')!;
+    expect(row.freeCores).toBe(4);
+    const [sev, tgt] = [await slotOf(sevPlatform.id), await slotOf(target.id)];
+    // Clause 1 of the sev platform is its minimum of 8 free cores.
+    expect(row.verdicts).toEqual({ [sev]: [1], [tgt]: 0 });
+    const rack = (await readUnits(db, 'rack', ['mt-r2-k2'])).get('mt-r2-k2')!;
+    expect(rack.aggregates[sev]).toEqual({ a: 1, d: 1, f: [[64, 256]], r: { 1: 1 } });
+    const site = (await readUnits(db, 'site', ['mt'])).get('mt')!;
+    expect(site.aggregates[sev]).toMatchObject({ a: 7, d: 1, r: { 1: 1 } });
+  });
+});
+
+describe('compatibility.revoked', () => {
+  it('is recorded when a server stops satisfying the platform its customer runs on', async () => {
+    await drainOutbox();
+    await putInventory(changed('mt-r1-k1-v1', (s) => (s.properties.traits = ['avx512'])));
+    const events = await drainOutbox();
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: 'compatibility.revoked', customerId: customer.id, platformId: sevPlatform.id, providerId: provider.id });
+    expect(events[0]!.payload).toMatchObject({
+      type: 'compatibility.revoked',
+      customerId: customer.id,
+      platformId: sevPlatform.id,
+      relation: 'current',
+      servers: 1,
+      reasons: [{ reason: 'missing trait sev', servers: 1 }],
+    });
+    expect(JSON.stringify(events)).not.toMatch(/mt-r|SN-|02:00:/);
+  });
+
+  it('is not recorded again while the server stays incompatible, nor for servers without the customer', async () => {
+    await putInventory(changed('mt-r1-k1-v1', (s) => (s.properties.memoryGib = 512)));
+    await putInventory(changed('mt-r2-k1-v1', (s) => (s.properties.traits = [])));
+    expect(await drainOutbox()).toEqual([]);
+  });
+
+  it('is recorded for the platform a customer is migrating to when its requirements change', async () => {
+    await setMigrationTarget(db, customer.id, target.id);
+    const r = await call('PATCH', `/v1/platforms/${target.id}`, { key: provider.key, body: { requirements: { requiredTraits: ['sev', 'tdx'] } } });
+    expect(r.status).toBe(200);
+    const events = await drainOutbox();
+    // Only mt-r1-k1-v2 still approved before the change (v1 lost `sev` earlier).
+    expect(events.map((e) => e.payload)).toEqual([expect.objectContaining({ platformId: target.id, relation: 'target', servers: 1, reasons: [{ reason: 'missing trait tdx', servers: 1 }] })]);
+    await setMigrationTarget(db, customer.id, null);
+  });
+
+  it('delivered events leave the pending list', async () => {
+    await putInventory(changed('mt-r1-k1-v2', (s) => (s.properties.traits = [])));
+    const [event] = await pendingOutboxEvents(db, 10);
+    expect(event?.customerId).toBe(customer.id);
+    await markOutboxDelivered(db, [event!.id], Date.now());
+    expect(await pendingOutboxEvents(db, 10)).toEqual([]);
+  });
+});
+
+describe('platform revisions', () => {
+  it('a patch that leaves the requirements alone keeps the verdicts and moves the revision', async () => {
+    const r = await call('PATCH', `/v1/platforms/${sevPlatform.id}`, { key: provider.key, body: { description: 'renamed only' } });
+    expect(r.body.revision).toBe(2);
+    const slots = await env.DB.prepare('select revision from compat_platforms where platform_id = ?').bind(sevPlatform.id).first<{ revision: number }>();
+    expect(slots?.revision).toBe(2);
+  });
+});
+
+describe('cron: compatibility.stale', () => {
+  it('recomputes servers changed behind its back (agent reports bump updated_at)', async () => {
+    await env.DB.prepare("update servers set traits = '[\"sev\"]', updated_at = updated_at + 1000 where id = 'mt-r2-k1-v1'").run();
+    const result = await compatibilityJob.run(env, Date.now());
+    expect(result).toMatchObject({ servers: 1 });
+    const verdicts = (await readServerRows(db, ['mt-r2-k1-v1'])).get('mt-r2-k1-v1')!.verdicts;
+    expect(verdicts[await slotOf(sevPlatform.id)]).toBe(0);
+    expect(await compatibilityJob.run(env, Date.now())).toEqual({ platforms: 0, servers: 0, racks: 0, rows: 0, sites: 0, revoked: 0 });
+  });
+
+  it('refreshes units older than their members, level by level', async () => {
+    await env.DB.prepare("update compat_units set aggregates = '{}', computed_at = 0 where unit_id in ('mt-r1-k2', 'mt')").run();
+    const result = await compatibilityJob.run(env, Date.now());
+    expect(result).toMatchObject({ racks: 1, sites: 1 });
+    const site = (await readUnits(db, 'site', ['mt'])).get('mt')!;
+    expect(Object.keys(site.aggregates)).toHaveLength(2);
+    expect((await readUnits(db, 'rack', ['mt-r1-k2'])).get('mt-r1-k2')!.servers).toBe(2);
+  });
+
+  it('finishes a platform whose verdicts lag its revision', async () => {
+    await env.DB.prepare('update compat_platforms set revision = 0 where platform_id = ?').bind(target.id).run();
+    expect(await compatibilityJob.run(env, Date.now())).toMatchObject({ platforms: 1 });
+    expect(await compatibilityJob.run(env, Date.now())).toMatchObject({ platforms: 0 });
+  });
+});
+
+describe('POST /v1/compatibility/rebuild', () => {
+  it('rebuilds the whole table in bounded steps', async () => {
+    await env.DB.prepare('delete from compat_servers').run();
+    await env.DB.prepare('delete from compat_units').run();
+    let cursor: string | undefined;
+    let servers = 0;
+    do {
+      const r = await call('POST', '/v1/compatibility/rebuild', { key: OPERATOR, body: cursor ? { cursor } : {} });
+      expect(r.status).toBe(200);
+      servers += r.body.servers;
+      cursor = r.body.nextCursor ?? undefined;
+    } while (cursor);
+    expect(servers).toBe(8);
+    expect((await readServerRows(db, serverIds)).size).toBe(8);
+    expect((await readUnits(db, 'site', ['mt'])).get('mt')!.servers).toBe(8);
+  });
+
+  it('is for the operator only and refuses a forged cursor', async () => {
+    expectProblem(await call('POST', '/v1/compatibility/rebuild', { key: customer.key, body: {} }), 403, 'forbidden');
+    expectProblem(await call('POST', '/v1/compatibility/rebuild', { key: OPERATOR, body: { cursor: 'bm9wZQ' } }), 400, 'validation');
+  });
+});
