@@ -1,0 +1,30 @@
+// Full rebuild of the materialised compatibility table, step by step through the operator-only
+// `POST /v1/compatibility/rebuild` (each step bounded; the cursor carries the position).
+// Usage: node scripts/rebuild-compat.mjs [--url http://127.0.0.1:8787] [--key inp_opr_…]
+// Defaults: INPLACE_URL / INPLACE_OPERATOR_KEY, else the local demo (.inplace/demo.json).
+import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { client } from './lib/api.mjs';
+
+const { values } = parseArgs({ options: { url: { type: 'string' }, key: { type: 'string' } } });
+const demo = existsSync('.inplace/demo.json') ? JSON.parse(readFileSync('.inplace/demo.json', 'utf8')) : {};
+const url = values.url ?? process.env.INPLACE_URL ?? demo.baseUrl ?? 'http://127.0.0.1:8787';
+const key = values.key ?? process.env.INPLACE_OPERATOR_KEY ?? demo.operatorKey;
+if (!key) {
+  console.error('No operator key: pass --key, set INPLACE_OPERATOR_KEY, or run `npm start` first.');
+  process.exit(2);
+}
+
+const api = client(url, key);
+const t0 = Date.now();
+let cursor;
+let servers = 0;
+let revoked = 0;
+do {
+  const step = await api.post('/v1/compatibility/rebuild', cursor ? { cursor } : {});
+  servers += step.servers;
+  revoked += step.revoked;
+  cursor = step.nextCursor ?? undefined;
+  process.stdout.write(`\r${servers} servers recomputed`);
+} while (cursor);
+console.log(`\nrebuild complete: ${servers} servers, ${revoked} revocations recorded, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
