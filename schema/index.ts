@@ -2,3 +2,4 @@ export * from './catalog';
 export * from './compatibility';
 export * from './inventory';
 export * from './principals';
+export * from './hardware';

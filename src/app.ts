@@ -8,6 +8,7 @@ import { catalogRouter } from './catalog/routes';
 import { compatibilityRouter } from './compatibility/routes';
 import { docsRouter } from './docs/routes';
 import type { AppEnv } from './env';
+import { hardwareRouter } from './hardware/routes';
 import { inventoryRouter } from './inventory/routes';
 import { allowedMethods, limitBody, renderError, requireJson } from './http/middleware';
 import { withOperationIds } from './http/operation-ids';
@@ -28,6 +29,7 @@ app.route('/', catalogRouter);
 app.route('/', compatibilityRouter);
 app.route('/', docsRouter);
 app.route('/', webhooksRouter);
+app.route('/', hardwareRouter);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
   type: 'http',

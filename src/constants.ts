@@ -56,3 +56,23 @@ export const COMPAT_CRON_UNITS = 500;
 export const COMPAT_CRON_PLATFORMS = 2;
 /** Bound on a JSON parameter of one bulk statement (D1 rows and strings stop at 2 MB). */
 export const COMPAT_MAX_JSON_PARAM = 512 * 1024;
+
+/** Hardware IDs (masked, limited-use JWTs). */
+export const HWID_TTL_DEFAULT_S = 900;
+export const HWID_TTL_MAX_S = 86_400;
+export const HWID_MAX_USES_DEFAULT = 10;
+export const HWID_MAX_USES_MAX = 1000;
+/** Principals that may be named in one hardware ID's audience. */
+export const HWID_MAX_AUDIENCE = 20;
+/** Hardware IDs one request may present. */
+export const HWID_MAX_PER_REQUEST = 100;
+/** Longest string accepted as a hardware ID before any parsing. */
+export const HWID_MAX_TOKEN_CHARS = 4096;
+/** Clock skew tolerated on `exp`/`iat`, in seconds. */
+export const HWID_CLOCK_SKEW_S = 30;
+/** Random bytes in an alias (the JWT `sub`) and in a `jti`. */
+export const HWID_RANDOM_BYTES = 16;
+/** Aliases the cron deletes per run once their grant expired (plus the skew). */
+export const HWID_PURGE_BATCH = 5000;
+/** How long clients may cache /.well-known/jwks.json, in seconds (well below a rotation's overlap). */
+export const JWKS_MAX_AGE_S = 300;

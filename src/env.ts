@@ -13,6 +13,11 @@ export interface Env {
   OPERATOR_KEY: string;
   /** Base64 of 32 random bytes: AES-GCM key for secrets kept at rest (Worker secret). */
   SECRETS_KEY: string;
+  /**
+   * JSON array of private Ed25519 JWKs with `kid`s that sign hardware IDs (Worker secret). The
+   * first signs, all verify; `node scripts/gen-signing-key.mjs` prints a new set.
+   */
+  HWID_SIGNING_KEYS: string;
 }
 
 export interface AppEnv {

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
+import { TEST_HWID_SIGNING_KEYS } from './fixtures/hwid-signing-keys.ts';
 import { TEST_OPERATOR_KEY, TEST_SECRETS_KEY } from './keys.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -15,11 +16,20 @@ export default defineConfig(async () => ({
           TEST_MIGRATIONS: await readD1Migrations(`${root}/schema/migrations`),
           OPERATOR_KEY: TEST_OPERATOR_KEY,
           SECRETS_KEY: TEST_SECRETS_KEY,
+          HWID_SIGNING_KEYS: JSON.stringify(TEST_HWID_SIGNING_KEYS),
           ENVIRONMENT: 'test',
         },
       },
     }),
   ],
+  // fast-jwt (the independent verifier in test/hardware) requires these two through `exports` maps
+  // that the workers pool resolves to ESM or not at all; point it at their CommonJS files.
+  resolve: {
+    alias: {
+      'mnemonist/lru-cache': `${root}/node_modules/mnemonist/lru-cache.js`,
+      '@lukeed/ms': `${root}/node_modules/@lukeed/ms/dist/index.js`,
+    },
+  },
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],

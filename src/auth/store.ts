@@ -1,4 +1,5 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { D1_MAX_PARAMS } from '../constants';
 import { apiKeys, principals } from '../../schema';
 import type { Db } from '../db';
 import { generateApiKey, keyHint, newId, sha256Hex } from './keys';
@@ -74,6 +75,21 @@ export async function findPrincipalByKeyHash(db: Db, hash: string): Promise<(Pri
 
 export async function getPrincipal(db: Db, id: string) {
   return (await db.select().from(principals).where(eq(principals.id, id)).get()) ?? null;
+}
+
+/** The kind of each listed principal that exists (unknown ids are absent from the map). */
+export async function principalKinds(db: Db, ids: string[]): Promise<Map<string, PrincipalKind>> {
+  const kinds = new Map<string, PrincipalKind>();
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += D1_MAX_PARAMS) {
+    const found = await db
+      .select({ id: principals.id, kind: principals.kind })
+      .from(principals)
+      .where(inArray(principals.id, unique.slice(i, i + D1_MAX_PARAMS)))
+      .all();
+    for (const p of found) kinds.set(p.id, p.kind);
+  }
+  return kinds;
 }
 
 export async function listKeys(db: Db, principalId: string) {

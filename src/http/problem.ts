@@ -58,6 +58,15 @@ export const problems = {
     }),
   forbidden: (detail = 'Your key may not perform this operation.') =>
     new ApiError(403, 'forbidden', 'Forbidden', detail),
+  /** The same for every reason a hardware ID is refused; the precise reason goes to logs only. */
+  hardwareIdRefused: (errors: FieldError[]) =>
+    new ApiError(
+      403,
+      'hardware-id-refused',
+      'Hardware ID not accepted',
+      'A hardware ID is not valid for you: it may be malformed, expired, revoked, used up or meant for someone else.',
+      errors,
+    ),
   notFound: (what = 'resource') => new ApiError(404, 'not-found', 'Not found', `No such ${what}.`),
   methodNotAllowed: (allow: string[]) =>
     new ApiError(405, 'method-not-allowed', 'Method not allowed', `Allowed: ${allow.join(', ')}.`, undefined, {

@@ -163,6 +163,15 @@ export interface ServerFilter {
   rack?: string | undefined;
 }
 
+/** Servers joined to their rack and row, so each carries its row and site. */
+function withPosition(db: Db) {
+  return db
+    .select({ server: servers, rowId: racks.rowId, siteId: rows.siteId })
+    .from(servers)
+    .innerJoin(racks, eq(servers.rackId, racks.id))
+    .innerJoin(rows, eq(racks.rowId, rows.id));
+}
+
 /** Servers in id order with their position in the hierarchy; keyset-paginated after `after`. */
 export async function listServers(db: Db, filter: ServerFilter, limit: number, after?: string) {
   const conditions: SQL[] = [];
@@ -170,16 +179,19 @@ export async function listServers(db: Db, filter: ServerFilter, limit: number, a
   if (filter.row) conditions.push(eq(racks.rowId, filter.row));
   if (filter.rack) conditions.push(eq(servers.rackId, filter.rack));
   if (after) conditions.push(gt(servers.id, after));
-  const found = await db
-    .select({ server: servers, rowId: racks.rowId, siteId: rows.siteId })
-    .from(servers)
-    .innerJoin(racks, eq(servers.rackId, racks.id))
-    .innerJoin(rows, eq(racks.rowId, rows.id))
+  const found = await withPosition(db)
     .where(and(...conditions))
     .orderBy(asc(servers.id))
     .limit(limit + 1)
     .all();
-  return found.map(({ server: s, rowId, siteId }) => ({
+  return found.map(({ server, rowId, siteId }) => presentServer(server, rowId, siteId));
+}
+
+type ServerRow = typeof servers.$inferSelect;
+
+/** A server row as the API shows it to the operator. */
+function presentServer(s: ServerRow, rowId: string, siteId: string) {
+  return {
     id: s.id,
     siteId,
     rowId,
@@ -188,5 +200,52 @@ export async function listServers(db: Db, filter: ServerFilter, limit: number, a
     properties: propertiesOf(s),
     capacity: { cores: s.cores, coresAllocated: s.coresAllocated, memoryGib: s.memoryGib, memoryAllocatedGib: s.memoryAllocatedGib },
     updatedAt: s.updatedAt,
-  }));
+  };
+}
+
+export type ServerRecord = ReturnType<typeof presentServer>;
+
+/** One server with its permanent identity, properties and position, or null. */
+export async function getServer(db: Db, id: string): Promise<ServerRecord | null> {
+  const found = await withPosition(db)
+    .where(eq(servers.id, id))
+    .get();
+  return found ? presentServer(found.server, found.rowId, found.siteId) : null;
+}
+
+/** Server properties an agent can observe on the machine itself (not certifications or networks). */
+export type ObservedProperties = Partial<
+  Pick<ServerInputT['properties'], 'cpuArch' | 'cpuVendor' | 'cpuModel' | 'cores' | 'memoryGib' | 'storageKind' | 'storageGib' | 'gpus' | 'hypervisor' | 'traits'>
+>;
+
+/**
+ * Writes the observed properties that differ from `server`'s, and then moves `updated_at` forward:
+ * derived data (compatibility) treats a server updated after its computation as stale. Returns the
+ * changed property names (none: nothing written). A concurrent change to the server → 409.
+ */
+export async function applyObservedProperties(db: Db, server: ServerRecord, observed: ObservedProperties) {
+  const set: Partial<ServerRow> = {};
+  const changed: string[] = [];
+  for (const [name, value] of Object.entries(observed) as [keyof ObservedProperties, ObservedProperties[keyof ObservedProperties]][]) {
+    if (value === undefined) continue;
+    if (name === 'traits') {
+      const traits = JSON.stringify([...new Set(value as string[])].sort());
+      if (traits === JSON.stringify(server.properties.traits)) continue;
+      set.traits = traits;
+    } else {
+      if (value === server.properties[name]) continue;
+      Object.assign(set, { [name]: value });
+    }
+    changed.push(name);
+  }
+  if (!changed.length) return { changed, updatedAt: server.updatedAt };
+  const updatedAt = Math.max(Date.now(), server.updatedAt + 1);
+  const row = await db
+    .update(servers)
+    .set({ ...set, updatedAt })
+    .where(and(eq(servers.id, server.id), eq(servers.updatedAt, server.updatedAt)))
+    .returning({ id: servers.id })
+    .get();
+  if (!row) throw problems.conflict('The server changed meanwhile; report again.');
+  return { changed, updatedAt };
 }

@@ -4,6 +4,7 @@
  */
 import { compatibilityJob } from '../compatibility/recompute';
 import type { Env } from '../env';
+import { purgeExpiredHardwareIds } from '../hardware/revocation';
 
 export interface JobResult {
   job: string;
@@ -17,7 +18,7 @@ export interface Job {
   run(env: Env, now: number): Promise<Record<string, number>>;
 }
 
-export const JOBS: Job[] = [compatibilityJob];
+export const JOBS: Job[] = [compatibilityJob, purgeExpiredHardwareIds];
 
 export async function reconcile(env: Env, now: number, jobs: Job[] = JOBS): Promise<JobResult[]> {
   const results: JobResult[] = [];

@@ -1,0 +1,86 @@
+/**
+ * Minting hardware IDs: a fresh random alias per unit and per request, stored with the grant that
+ * holds everything else; the JWT carries only the alias and request-level values (scope, audience,
+ * times), never anything derived from a permanent identifier.
+ */
+import { SignJWT } from 'jose';
+import { hardwareAliases, hardwareIdGrants } from '../../schema';
+import { newId, randomToken } from '../auth/keys';
+import { HWID_RANDOM_BYTES } from '../constants';
+import { chunkForInsert, type Db } from '../db';
+import type { Env } from '../env';
+import { customerUnits, type Scope } from '../inventory/units';
+import { HWID_ALG, HWID_TYP, keyRing } from './keys';
+
+export interface MintRequest {
+  /** Whose data the units hold. */
+  customerId: string;
+  /** Who asked (the customer, or its current provider): may revoke what it minted. */
+  requesterId: string;
+  scope: Scope;
+  /** Principal ids allowed to present the IDs (the JWT `aud`). */
+  audience: string[];
+  ttlSeconds: number;
+  maxUses: number;
+}
+
+export interface MintedHardwareId {
+  /** The hardware ID itself (a JWT). */
+  id: string;
+  scope: Scope;
+  /** How many of the customer's placements the unit holds. */
+  coverage: number;
+  /** Epoch ms. */
+  expiresAt: number;
+  usesLeft: number;
+}
+
+/**
+ * Mints one hardware ID per unit (permanent ids of units at `req.scope`; the caller has checked
+ * they hold the customer's data). Everything is written in one batch. Results come in alias order,
+ * which is random, so their order says nothing about the units either.
+ */
+export async function mintHardwareIds(env: Env, db: Db, req: MintRequest, units: { unitId: string; coverage: number }[]): Promise<MintedHardwareId[]> {
+  if (!units.length) return [];
+  const ring = await keyRing(env.HWID_SIGNING_KEYS);
+  const now = Date.now();
+  const iat = Math.floor(now / 1000);
+  const exp = iat + req.ttlSeconds;
+  const grantId = newId('hgr');
+  const minted = await Promise.all(
+    units.map(async ({ unitId, coverage }) => {
+      const alias = randomToken(HWID_RANDOM_BYTES);
+      const id = await new SignJWT({ scope: req.scope })
+        .setProtectedHeader({ alg: HWID_ALG, typ: HWID_TYP, kid: ring.signing.kid })
+        .setIssuer(env.ISSUER)
+        .setAudience(req.audience)
+        .setSubject(alias)
+        .setJti(randomToken(HWID_RANDOM_BYTES))
+        .setIssuedAt(iat)
+        .setExpirationTime(exp)
+        .sign(ring.signing.key);
+      return { alias, unitId, id, coverage };
+    }),
+  );
+  minted.sort((a, b) => (a.alias < b.alias ? -1 : 1));
+  const grant = db.insert(hardwareIdGrants).values({
+    id: grantId,
+    customerId: req.customerId,
+    requesterId: req.requesterId,
+    scope: req.scope,
+    audience: JSON.stringify(req.audience),
+    maxUses: req.maxUses,
+    expiresAt: exp * 1000,
+    createdAt: now,
+  });
+  const aliases = chunkForInsert(minted, 5).map((chunk) =>
+    db.insert(hardwareAliases).values(chunk.map((m) => ({ alias: m.alias, grantId, unitId: m.unitId, uses: 0, revokedAt: null }))),
+  );
+  await db.batch([grant, ...aliases]);
+  return minted.map((m) => ({ id: m.id, scope: req.scope, coverage: m.coverage, expiresAt: exp * 1000, usesLeft: req.maxUses }));
+}
+
+/** Mints one hardware ID for every unit at `req.scope` that holds some of the customer's data. */
+export async function mintForCustomer(env: Env, db: Db, req: MintRequest): Promise<MintedHardwareId[]> {
+  return mintHardwareIds(env, db, req, await customerUnits(db, req.customerId, req.scope));
+}

@@ -1,0 +1,69 @@
+import { and, eq, gt, inArray, isNull, lt, notExists, or, sql } from 'drizzle-orm';
+import { hardwareAliases, hardwareIdGrants } from '../../schema';
+import { D1_MAX_PARAMS, HWID_CLOCK_SKEW_S, HWID_PURGE_BATCH } from '../constants';
+import { getDb, type Db } from '../db';
+import type { Job } from '../reconcile/jobs';
+
+/** Revokes hardware IDs by alias (the caller has verified it owns them); returns how many were live. */
+export async function revokeAliases(db: Db, aliases: string[]): Promise<number> {
+  const now = Date.now();
+  let revoked = 0;
+  for (let i = 0; i < aliases.length; i += D1_MAX_PARAMS) {
+    const rows = await db
+      .update(hardwareAliases)
+      .set({ revokedAt: now })
+      .where(and(inArray(hardwareAliases.alias, aliases.slice(i, i + D1_MAX_PARAMS)), isNull(hardwareAliases.revokedAt)))
+      .returning({ alias: hardwareAliases.alias })
+      .all();
+    revoked += rows.length;
+  }
+  return revoked;
+}
+
+/**
+ * Revokes every live hardware ID the principal owns: about its own data (a customer) or minted by
+ * it (a customer or a provider). Returns how many IDs that revoked.
+ */
+export async function revokeAllOwnedBy(db: Db, principalId: string): Promise<number> {
+  const now = Date.now();
+  const live = and(or(eq(hardwareIdGrants.customerId, principalId), eq(hardwareIdGrants.requesterId, principalId)), isNull(hardwareIdGrants.revokedAt), gt(hardwareIdGrants.expiresAt, now));
+  const [counted] = await db.batch([
+    db
+      .select({ n: sql<number>`count(*)`.mapWith(Number) })
+      .from(hardwareAliases)
+      .innerJoin(hardwareIdGrants, eq(hardwareIdGrants.id, hardwareAliases.grantId))
+      .where(and(live, isNull(hardwareAliases.revokedAt))),
+    db.update(hardwareIdGrants).set({ revokedAt: now }).where(live),
+  ]);
+  return counted[0]?.n ?? 0;
+}
+
+/** Cron: deletes aliases, then grants, that expired (beyond the clock skew), a bounded batch per run. */
+export const purgeExpiredHardwareIds: Job = {
+  name: 'hardware-ids.purge',
+  async run(env, now) {
+    const db = getDb(env.DB);
+    const before = now - HWID_CLOCK_SKEW_S * 1000;
+    const expiredAliases = db
+      .select({ alias: hardwareAliases.alias })
+      .from(hardwareAliases)
+      .innerJoin(hardwareIdGrants, eq(hardwareIdGrants.id, hardwareAliases.grantId))
+      .where(lt(hardwareIdGrants.expiresAt, before))
+      .limit(HWID_PURGE_BATCH);
+    const emptyGrants = db
+      .select({ id: hardwareIdGrants.id })
+      .from(hardwareIdGrants)
+      .where(
+        and(
+          lt(hardwareIdGrants.expiresAt, before),
+          notExists(db.select({ one: sql`1` }).from(hardwareAliases).where(eq(hardwareAliases.grantId, hardwareIdGrants.id))),
+        ),
+      )
+      .limit(HWID_PURGE_BATCH);
+    const [aliases, grants] = await db.batch([
+      db.delete(hardwareAliases).where(inArray(hardwareAliases.alias, expiredAliases)),
+      db.delete(hardwareIdGrants).where(inArray(hardwareIdGrants.id, emptyGrants)),
+    ]);
+    return { aliases: aliases.meta.changes, grants: grants.meta.changes };
+  },
+};

@@ -1,0 +1,303 @@
+/**
+ * The one verifier of hardware IDs. Every endpoint that accepts hardware IDs goes through
+ * `verifyHardwareIds` (per-ID results) or `requireHardwareIds` (all or a generic 403), so the
+ * checks below are made once, the same way, everywhere:
+ *
+ * 1. cryptography (jose): algorithm pinned to EdDSA, key chosen by `kid` among the configured
+ *    keys, `typ` = hwid+jwt, `iss` = this service, the caller in `aud`, `exp`/`iat` within a
+ *    bounded clock skew, `sub`/`jti`/`scope` present;
+ * 2. server state (D1): the alias is known, neither it nor its grant is revoked or expired, and
+ *    (when consuming) one use is counted by a single conditional UPDATE, so concurrent
+ *    presentations can never exceed `maxUses`.
+ *
+ * Precise refusal reasons are logged here and returned for logs and tests; responses must only
+ * ever carry the generic problem (`problems.hardwareIdRefused`).
+ */
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
+import { errors, jwtVerify, type JWTHeaderParameters } from 'jose';
+import { hardwareAliases, hardwareIdGrants } from '../../schema';
+import type { Principal } from '../auth/principal';
+import { D1_MAX_PARAMS, HWID_CLOCK_SKEW_S, HWID_MAX_TOKEN_CHARS, HWID_TTL_MAX_S } from '../constants';
+import type { Db } from '../db';
+import type { Env } from '../env';
+import { problems } from '../http/problem';
+import { SCOPES, type Scope } from '../inventory/units';
+import { HWID_ALG, HWID_TYP, keyRing, type KeyRing } from './keys';
+
+export type RefusalReason =
+  | 'malformed'
+  | 'algorithm'
+  | 'kid'
+  | 'signature'
+  | 'typ'
+  | 'iss'
+  | 'aud'
+  | 'expired'
+  | 'claims'
+  | 'duplicate'
+  | 'unknown'
+  | 'revoked'
+  | 'used-up'
+  | 'not-owner';
+
+/** A hardware ID that passed every check. `unitId` is a permanent identifier: never send it out. */
+export interface VerifiedHardwareId {
+  ok: true;
+  /** Position in the presented list. */
+  index: number;
+  /** The ID's subject; what `revokeAliases` and `releaseUses` take. */
+  alias: string;
+  scope: Scope;
+  /** The permanent server, rack, row or site id (per `scope`) the alias stands for. */
+  unitId: string;
+  /** Whose data the unit holds. */
+  customerId: string;
+  /** Who minted it (the customer or its provider). */
+  requesterId: string;
+  audience: string[];
+  /** Epoch ms. */
+  expiresAt: number;
+  maxUses: number;
+  /** After this presentation's use, when consuming. */
+  usesLeft: number;
+}
+
+export interface RefusedHardwareId {
+  ok: false;
+  index: number;
+  /** For logs and tests only; never put it in a response. */
+  reason: RefusalReason;
+}
+
+export type HardwareIdCheck = VerifiedHardwareId | RefusedHardwareId;
+
+export type VerifyOptions = {
+  /** Request id for the refusal log lines. */
+  requestId?: string;
+} & (
+  | {
+      /** Presenting (default): the caller must be in the audience. */
+      as?: 'audience';
+      /** Count one use of each ID (default true). Without it, nothing is written. */
+      consume?: boolean;
+    }
+  | {
+      /** Managing: the caller must be the ID's customer or its minter; audience, revocation and uses are not checked. */
+      as: 'owner';
+    }
+);
+
+type Claimed = { ok: true; index: number; alias: string; scope: Scope } | RefusedHardwareId;
+
+class UnknownKid extends Error {}
+
+function reasonOf(err: unknown): RefusalReason {
+  if (err instanceof UnknownKid) return 'kid';
+  if (err instanceof errors.JOSEAlgNotAllowed || err instanceof errors.JOSENotSupported) return 'algorithm';
+  if (err instanceof errors.JWSSignatureVerificationFailed) return 'signature';
+  if (err instanceof errors.JWTExpired) return 'expired';
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.claim === 'typ' || err.claim === 'iss' || err.claim === 'aud') return err.claim;
+    return 'claims';
+  }
+  return 'malformed';
+}
+
+async function checkSignedClaims(env: Env, ring: KeyRing, token: unknown, index: number, audience: string | undefined): Promise<Claimed> {
+  if (typeof token !== 'string' || token.length > HWID_MAX_TOKEN_CHARS) return { ok: false, index, reason: 'malformed' };
+  try {
+    const { payload } = await jwtVerify(
+      token,
+      (header: JWTHeaderParameters) => {
+        const key = header.kid === undefined ? undefined : ring.verifying.get(header.kid);
+        if (!key) throw new UnknownKid();
+        return key;
+      },
+      {
+        algorithms: [HWID_ALG],
+        typ: HWID_TYP,
+        issuer: env.ISSUER,
+        ...(audience === undefined ? {} : { audience }),
+        clockTolerance: HWID_CLOCK_SKEW_S,
+        maxTokenAge: HWID_TTL_MAX_S,
+        requiredClaims: ['sub', 'jti', 'exp', 'iat', 'aud', 'scope'],
+      },
+    );
+    const scope = payload.scope;
+    if (typeof payload.sub !== 'string' || !SCOPES.includes(scope as Scope)) return { ok: false, index, reason: 'claims' };
+    return { ok: true, index, alias: payload.sub, scope: scope as Scope };
+  } catch (err) {
+    return { ok: false, index, reason: reasonOf(err) };
+  }
+}
+
+interface AliasState {
+  alias: string;
+  unitId: string;
+  uses: number;
+  aliasRevokedAt: number | null;
+  customerId: string;
+  requesterId: string;
+  scope: Scope;
+  audience: string;
+  maxUses: number;
+  expiresAt: number;
+  grantRevokedAt: number | null;
+}
+
+function stateQueries(db: Db, aliases: string[]) {
+  const queries = [];
+  for (let i = 0; i < aliases.length; i += D1_MAX_PARAMS) {
+    queries.push(
+      db
+        .select({
+          alias: hardwareAliases.alias,
+          unitId: hardwareAliases.unitId,
+          uses: hardwareAliases.uses,
+          aliasRevokedAt: hardwareAliases.revokedAt,
+          customerId: hardwareIdGrants.customerId,
+          requesterId: hardwareIdGrants.requesterId,
+          scope: hardwareIdGrants.scope,
+          audience: hardwareIdGrants.audience,
+          maxUses: hardwareIdGrants.maxUses,
+          expiresAt: hardwareIdGrants.expiresAt,
+          // Aliased: inside db.batch, D1 returns rows as objects, so two `revoked_at` columns would collide.
+          grantRevokedAt: sql<number | null>`${hardwareIdGrants.revokedAt}`.as('grant_revoked_at'),
+        })
+        .from(hardwareAliases)
+        .innerJoin(hardwareIdGrants, eq(hardwareIdGrants.id, hardwareAliases.grantId))
+        .where(inArray(hardwareAliases.alias, aliases.slice(i, i + D1_MAX_PARAMS))),
+    );
+  }
+  return queries;
+}
+
+/** One use, counted atomically: the row changes only while the ID is still valid for the caller. */
+function consumeOne(db: Db, alias: string, scope: Scope, callerId: string, now: number) {
+  return db
+    .update(hardwareAliases)
+    .set({ uses: sql`${hardwareAliases.uses} + 1` })
+    .where(
+      and(
+        eq(hardwareAliases.alias, alias),
+        isNull(hardwareAliases.revokedAt),
+        sql`uses < (SELECT g.max_uses FROM hardware_id_grants g WHERE g.id = hardware_aliases.grant_id AND g.revoked_at IS NULL AND g.expires_at > ${now} AND g.scope = ${scope} AND EXISTS (SELECT 1 FROM json_each(g.audience) WHERE json_each.value = ${callerId}))`,
+      ),
+    )
+    .returning({ alias: hardwareAliases.alias });
+}
+
+/** Why a stored ID is not acceptable to a presenting caller right now, or null if it is. */
+function presentRefusal(state: AliasState | undefined, scope: Scope, callerId: string, now: number): RefusalReason | null {
+  if (!state) return 'unknown';
+  if (state.aliasRevokedAt !== null || state.grantRevokedAt !== null) return 'revoked';
+  if (state.expiresAt <= now) return 'expired';
+  if (state.scope !== scope) return 'claims';
+  if (!(JSON.parse(state.audience) as string[]).includes(callerId)) return 'aud';
+  if (state.uses >= state.maxUses) return 'used-up';
+  return null;
+}
+
+/**
+ * Verifies hardware IDs presented by `caller` and returns one result per token, in order. With the
+ * default options each valid ID has one use counted (atomically: 50 concurrent presentations of a
+ * single-use ID yield exactly one success). Refusals are logged with their precise reason.
+ * Signatures are checked in the Worker; D1 is reached once (one batch) for the whole list.
+ */
+export async function verifyHardwareIds(
+  env: Env,
+  db: Db,
+  tokens: readonly unknown[],
+  caller: Pick<Principal, 'id'>,
+  opts: VerifyOptions = {},
+): Promise<HardwareIdCheck[]> {
+  const owner = opts.as === 'owner';
+  const consume = !owner && opts.consume !== false;
+  const ring = await keyRing(env.HWID_SIGNING_KEYS);
+  const claimed = await Promise.all(tokens.map((t, i) => checkSignedClaims(env, ring, t, i, owner ? undefined : caller.id)));
+  const results: HardwareIdCheck[] = new Array(tokens.length);
+  const candidates: Extract<Claimed, { ok: true }>[] = [];
+  const seen = new Set<string>();
+  for (const c of claimed) {
+    if (!c.ok) results[c.index] = c;
+    else if (seen.has(c.alias)) results[c.index] = { ok: false, index: c.index, reason: 'duplicate' };
+    else {
+      seen.add(c.alias);
+      candidates.push(c);
+    }
+  }
+
+  if (candidates.length) {
+    const now = Date.now();
+    const aliases = candidates.map((c) => c.alias);
+    const updates = consume ? candidates.map((c) => consumeOne(db, c.alias, c.scope, caller.id, now)) : [];
+    const [first, ...rest] = [...updates, ...stateQueries(db, aliases)] as BatchItem<'sqlite'>[];
+    const outputs = (await db.batch([first!, ...rest])) as unknown[];
+    const counted = new Set((outputs.slice(0, updates.length) as { alias: string }[][]).flat().map((r) => r.alias));
+    const states = new Map((outputs.slice(updates.length) as AliasState[][]).flat().map((s) => [s.alias, s]));
+    for (const c of candidates) {
+      const state = states.get(c.alias);
+      let reason: RefusalReason | null;
+      if (owner) reason = !state ? 'unknown' : state.customerId === caller.id || state.requesterId === caller.id ? null : 'not-owner';
+      else if (consume && counted.has(c.alias)) reason = null;
+      // The UPDATE saw the state read here (same transaction), so an uncounted ID has a reason.
+      else reason = presentRefusal(state, c.scope, caller.id, now) ?? (consume ? 'used-up' : null);
+      results[c.index] =
+        reason || !state
+          ? { ok: false, index: c.index, reason: reason ?? 'unknown' }
+          : {
+              ok: true,
+              index: c.index,
+              alias: c.alias,
+              scope: state.scope,
+              unitId: state.unitId,
+              customerId: state.customerId,
+              requesterId: state.requesterId,
+              audience: JSON.parse(state.audience) as string[],
+              expiresAt: state.expiresAt,
+              maxUses: state.maxUses,
+              usesLeft: Math.max(0, state.maxUses - state.uses),
+            };
+    }
+  }
+
+  for (const r of results) {
+    if (!r.ok) console.log(JSON.stringify({ level: 'info', event: 'hardware-id.refused', requestId: opts.requestId, index: r.index, reason: r.reason }));
+  }
+  return results;
+}
+
+/** Gives back one use of each alias (after a request that consumed them was refused as a whole). */
+export async function releaseUses(db: Db, aliases: string[]): Promise<void> {
+  const stmts = [];
+  for (let i = 0; i < aliases.length; i += D1_MAX_PARAMS) {
+    stmts.push(
+      db
+        .update(hardwareAliases)
+        .set({ uses: sql`${hardwareAliases.uses} - 1` })
+        .where(and(inArray(hardwareAliases.alias, aliases.slice(i, i + D1_MAX_PARAMS)), sql`uses > 0`)),
+    );
+  }
+  const [first, ...rest] = stmts;
+  if (first) await db.batch([first, ...rest]);
+}
+
+/**
+ * All or nothing: the verified IDs when every token passes, else a generic 403 problem naming the
+ * refused positions (`<field>.<index>`), after giving back the uses this call counted.
+ */
+export async function requireHardwareIds(
+  env: Env,
+  db: Db,
+  tokens: readonly unknown[],
+  caller: Pick<Principal, 'id'>,
+  opts: VerifyOptions & { field?: string } = {},
+): Promise<VerifiedHardwareId[]> {
+  const checks = await verifyHardwareIds(env, db, tokens, caller, opts);
+  const verified = checks.filter((c): c is VerifiedHardwareId => c.ok);
+  if (verified.length === checks.length) return verified;
+  if (opts.as !== 'owner' && opts.consume !== false) await releaseUses(db, verified.map((v) => v.alias));
+  const field = opts.field ?? 'ids';
+  throw problems.hardwareIdRefused(checks.filter((c) => !c.ok).map((c) => ({ field: `${field}.${c.index}`, message: 'not accepted' })));
+}
