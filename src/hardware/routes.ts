@@ -131,6 +131,7 @@ hardwareRouter.openapi(
     tags: ['Hardware IDs'],
     summary: 'Public keys that sign hardware IDs (no authentication)',
     description: 'Keys are chosen by the ID’s `kid`; a rotated-out key stays listed until the IDs it signed have expired.',
+    security: [],
     responses: { 200: jsonResponse(JwksSchema, 'The JSON Web Key Set') },
   }),
   async (c) => {

@@ -8,6 +8,7 @@ import {
   HWID_TTL_DEFAULT_S,
   HWID_TTL_MAX_S,
 } from '../constants';
+import { ServerIdentity } from '../inventory/schema';
 import { SCOPES } from '../inventory/units';
 
 const Scope = z.enum(SCOPES).openapi({ description: 'Level of the hardware hierarchy an ID stands for' });
@@ -71,7 +72,7 @@ export const RevokeResult = z.object({ revoked: z.number().int().openapi({ descr
 
 export const DiscoverBody = z
   .strictObject({
-    address: z.union([z.ipv4(), z.ipv6()]).openapi({ description: 'The Dom0 IP or internal IP your VM observes' }),
+    address: ServerIdentity.shape.dom0Ip.openapi({ description: 'The Dom0 IP or internal IP your VM observes' }),
     ...IdTerms,
   })
   .openapi('DiscoverHost');

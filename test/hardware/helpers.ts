@@ -12,8 +12,9 @@ export type Principal = { id: string; key: string };
  * server of row 2; `bob` shares alice's first server and rack; both run on `provider`'s platform.
  */
 export async function world() {
-  const { serverIds, ...dc } = dataCenter(undefined, 2, 2, 2);
-  await putInventory(dc);
+  const { serverIds, ...body } = dataCenter(undefined, 2, 2, 2);
+  await putInventory(body);
+  const dc = body as Required<typeof body>;
   const provider = await registerProvider();
   const otherProvider = await registerProvider();
   const platform = await createPlatform(provider.key);
@@ -42,6 +43,14 @@ export async function mintOne(caller: Principal, body: Record<string, unknown> =
 
 export function parts(token: string) {
   return { header: decodeProtectedHeader(token), payload: decodeJwt(token) };
+}
+
+/** PEM (SPKI) of an Ed25519 public JWK, built by hand: the DER prefix is fixed for this key type. */
+export function publicPem(jwk: { x: string }): string {
+  const prefix = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
+  const x = atob(jwk.x.replace(/-/g, '+').replace(/_/g, '/'));
+  const der = String.fromCharCode(...prefix) + x;
+  return `-----BEGIN PUBLIC KEY-----\n${btoa(der)}\n-----END PUBLIC KEY-----\n`;
 }
 
 /** Signs a token with one of the test runtime's own keys (index 0 = active, 1 = rotated out). */

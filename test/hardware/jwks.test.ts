@@ -1,9 +1,8 @@
-import { createPublicKey } from 'node:crypto';
 import { createVerifier } from 'fast-jwt';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_HWID_SIGNING_KEYS } from '../fixtures/hwid-signing-keys';
 import { call } from '../http';
-import { mintOne, parts, world } from './helpers';
+import { mintOne, parts, publicPem, world } from './helpers';
 
 let w: Awaited<ReturnType<typeof world>>;
 beforeAll(async () => {
@@ -32,8 +31,8 @@ describe('GET /.well-known/jwks.json', () => {
     const token = await mintOne(w.alice, { audience: [w.provider.id] });
     const { keys } = (await call('GET', '/.well-known/jwks.json')).body as { keys: Jwk[] };
     const jwk = keys.find((k) => k.kid === parts(token).header.kid)!;
-    const pem = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x }, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
-    const verifyAs = (aud: string) => createVerifier({ key: String(pem), algorithms: ['EdDSA'], allowedIss: 'inplace', allowedAud: aud, requiredClaims: ['exp', 'jti', 'sub'] });
+    const pem = publicPem(jwk);
+    const verifyAs = (aud: string) => createVerifier({ key: pem, algorithms: ['EdDSA'], allowedIss: 'inplace', allowedAud: aud, requiredClaims: ['exp', 'jti', 'sub'] });
     const payload = verifyAs(w.provider.id)(token);
     expect(payload).toMatchObject({ iss: 'inplace', aud: [w.provider.id], scope: 'site' });
     expect(() => verifyAs(w.alice.id)(token)).toThrow(/aud/);

@@ -1,4 +1,3 @@
-import { createPublicKey } from 'node:crypto';
 import { env } from 'cloudflare:workers';
 import { base64url, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +5,7 @@ import { getDb } from '../../src/db';
 import { verifyHardwareIds, type RefusalReason } from '../../src/hardware/verifier';
 import { TEST_HWID_SIGNING_KEYS } from '../fixtures/hwid-signing-keys';
 import { call, expectProblem } from '../http';
-import { mint, mintOne, parts, refusalShape, signWith, verify, world } from './helpers';
+import { mint, mintOne, parts, publicPem, refusalShape, signWith, verify, world } from './helpers';
 
 let w: Awaited<ReturnType<typeof world>>;
 beforeAll(async () => {
@@ -68,8 +67,8 @@ describe('POST /v1/hardware-ids/verify', () => {
         async (token) => {
           // The classic confusion: HMAC keyed with the public key, which anyone can fetch.
           const jwk = TEST_HWID_SIGNING_KEYS[0];
-          const pem = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x }, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
-          return new SignJWT(parts(token).payload).setProtectedHeader({ alg: 'HS256', typ: 'hwid+jwt', kid: jwk.kid }).sign(new TextEncoder().encode(String(pem)));
+          const header = { alg: 'HS256', typ: 'hwid+jwt', kid: jwk.kid };
+          return new SignJWT(parts(token).payload).setProtectedHeader(header).sign(new TextEncoder().encode(publicPem(jwk)));
         },
       ],
       ['a JWT of another type', 'typ', async (token) => signWith(parts(token).payload, { typ: 'JWT' })],

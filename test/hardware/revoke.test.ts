@@ -1,0 +1,67 @@
+import { env } from 'cloudflare:workers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { purgeExpiredHardwareIds } from '../../src/hardware/revocation';
+import { call, expectProblem } from '../http';
+import { count, mint, mintOne, verify, world } from './helpers';
+
+let w: Awaited<ReturnType<typeof world>>;
+beforeAll(async () => {
+  w = await world();
+});
+
+const revoke = (key: string, body: unknown) => call('POST', '/v1/hardware-ids/revoke', { key, body });
+
+describe('POST /v1/hardware-ids/revoke', () => {
+  it('revokes the given IDs only, once', async () => {
+    const [a, b] = await mint(w.alice, { scope: 'row' });
+    expect((await revoke(w.alice.key, { ids: [a] })).body).toEqual({ revoked: 1 });
+    expect((await revoke(w.alice.key, { ids: [a] })).body).toEqual({ revoked: 0 });
+    expectProblem(await verify(w.alice, [a!]), 403, 'hardware-id-refused');
+    expect((await verify(w.alice, [b!])).status).toBe(200);
+  });
+
+  it('lets a customer revoke IDs its provider minted about its data, and the provider revoke its own', async () => {
+    const byProvider = await mintOne(w.provider, { customerId: w.alice.id });
+    expect((await revoke(w.alice.key, { ids: [byProvider] })).body).toEqual({ revoked: 1 });
+    const again = await mintOne(w.provider, { customerId: w.alice.id });
+    expect((await revoke(w.provider.key, { ids: [again] })).body).toEqual({ revoked: 1 });
+  });
+
+  it('refuses to revoke IDs the caller does not own, and revokes none of the list', async () => {
+    const alices = await mintOne(w.alice, { audience: [w.bob.id] });
+    const bobs = await mintOne(w.bob);
+    const r = await revoke(w.bob.key, { ids: [bobs, alices] });
+    expectProblem(r, 403, 'hardware-id-refused');
+    expect(r.body.errors).toEqual([{ field: 'ids.1', message: 'not accepted' }]);
+    expect((await verify(w.bob, [alices])).status).toBe(200);
+    expect((await verify(w.bob, [bobs])).status).toBe(200);
+  });
+
+  it('revokes every live ID the caller owns with all: true, and nobody else’s', async () => {
+    const bobs = await mintOne(w.bob);
+    await mint(w.alice, { scope: 'server' });
+    const byProvider = await mintOne(w.provider, { customerId: w.alice.id });
+    const r = await revoke(w.alice.key, { all: true });
+    expect(r.status).toBe(200);
+    expect(r.body.revoked).toBeGreaterThanOrEqual(6);
+    expectProblem(await verify(w.provider, [byProvider]), 403, 'hardware-id-refused');
+    expect((await revoke(w.alice.key, { all: true })).body).toEqual({ revoked: 0 });
+    expect((await verify(w.bob, [bobs])).status).toBe(200);
+  });
+
+  it('takes either ids or all: true', async () => {
+    expectProblem(await revoke(w.alice.key, { all: false }), 400, 'validation');
+    expectProblem(await revoke(w.alice.key, {}), 400, 'validation');
+  });
+});
+
+describe('cron: purge of expired IDs', () => {
+  it('deletes aliases and grants past expiry (and the skew), and nothing live', async () => {
+    await mint(w.alice, { scope: 'server', ttlSeconds: 60 });
+    const live = [await count('hardware_id_grants'), await count('hardware_aliases')];
+    expect(await purgeExpiredHardwareIds.run(env, Date.now())).toEqual({ aliases: 0, grants: 0 });
+    const later = Date.now() + 86_400_000 + 31_000;
+    expect(await purgeExpiredHardwareIds.run(env, later)).toEqual({ aliases: live[1], grants: live[0] });
+    expect([await count('hardware_id_grants'), await count('hardware_aliases')]).toEqual([0, 0]);
+  });
+});
