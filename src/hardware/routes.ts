@@ -1,4 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
+import { actsForCustomer } from '../auth/acts-for';
 import { allow } from '../auth/middleware';
 import type { Principal } from '../auth/principal';
 import { principalKinds } from '../auth/store';
@@ -7,7 +8,6 @@ import { getDb, type Db } from '../db';
 import { AUTHED, bearerSecurity, createRouter, jsonBody, jsonResponse, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
 import { customerServersAt } from '../inventory/units';
-import { actsForCustomer } from './access';
 import { keyRing } from './keys';
 import { mintForCustomer, mintHardwareIds } from './mint';
 import { revokeAliases, revokeAllOwnedBy } from './revocation';
