@@ -20,11 +20,11 @@ catalogRouter.openapi(
     security: bearerSecurity,
     middleware: [allow('provider')],
     request: { body: jsonBody(CreatePlatformBody) },
-    responses: { 201: jsonResponse(PlatformSchema, 'The platform'), ...problemResponses(...AUTHED, 409) },
+    responses: { 201: jsonResponse(PlatformSchema, 'The platform'), ...problemResponses(...AUTHED, 409, 422) },
   }),
   async (c) => {
     const db = getDb(c.env.DB);
-    const platform = await createPlatform(db, c.get('principal').id, c.req.valid('json'));
+    const platform = await createPlatform(db, c.get('principal').id, c.req.valid('json'), c.env.ENVIRONMENT);
     await recomputeForPlatform(db, platform.id);
     return c.json(platform, 201);
   },
@@ -39,12 +39,12 @@ catalogRouter.openapi(
     security: bearerSecurity,
     middleware: [allow('provider')],
     request: { params: PlatformParams, body: jsonBody(PatchPlatformBody) },
-    responses: { 200: jsonResponse(PlatformSchema, 'The platform after the change'), ...problemResponses(...AUTHED, 404, 409) },
+    responses: { 200: jsonResponse(PlatformSchema, 'The platform after the change'), ...problemResponses(...AUTHED, 404, 409, 422) },
   }),
   async (c) => {
     const db = getDb(c.env.DB);
     const patch = c.req.valid('json');
-    const platform = await patchPlatform(db, c.get('principal').id, c.req.valid('param').id, patch);
+    const platform = await patchPlatform(db, c.get('principal').id, c.req.valid('param').id, patch, c.env.ENVIRONMENT);
     await platformRevised(db, platform, patch.requirements !== undefined);
     return c.json(platform, 200);
   },

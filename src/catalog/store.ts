@@ -3,6 +3,7 @@ import { platforms } from '../../schema';
 import { newId } from '../auth/keys';
 import { isUniqueViolation, type Db } from '../db';
 import { problems } from '../http/problem';
+import { checkWebhookUrl } from '../webhooks/ssrf';
 import type { CreatePlatformBody, PatchPlatformBody, PlatformT } from './schema';
 import type { z } from '@hono/zod-openapi';
 
@@ -27,7 +28,18 @@ export function presentPlatform(row: Row): PlatformT {
 
 const isNameTaken = (err: unknown) => isUniqueViolation(err, 'platforms.provider_id, platforms.name');
 
-export async function createPlatform(db: Db, providerId: string, body: z.infer<typeof CreatePlatformBody>): Promise<PlatformT> {
+/**
+ * The SBC sends end users' calls to a platform's upstream, so it gets the same guard as webhook
+ * endpoints: no private, loopback, link-local or metadata address (loopback only in development).
+ */
+function checkUpstream(url: string | undefined, environment: string): void {
+  if (url === undefined) return;
+  const check = checkWebhookUrl(url, environment);
+  if (!check.ok) throw problems.unprocessable('The upstream URL is not allowed.', [{ field: 'upstreamUrl', message: check.reason }]);
+}
+
+export async function createPlatform(db: Db, providerId: string, body: z.infer<typeof CreatePlatformBody>, environment: string): Promise<PlatformT> {
+  checkUpstream(body.upstreamUrl, environment);
   const now = Date.now();
   try {
     const row = await db
@@ -61,7 +73,8 @@ export async function getPlatform(db: Db, id: string): Promise<PlatformT | null>
 }
 
 /** Changes a provider's own platform. Another provider's platform answers 404 (it stays untouched). */
-export async function patchPlatform(db: Db, providerId: string, id: string, patch: z.infer<typeof PatchPlatformBody>): Promise<PlatformT> {
+export async function patchPlatform(db: Db, providerId: string, id: string, patch: z.infer<typeof PatchPlatformBody>, environment: string): Promise<PlatformT> {
+  checkUpstream(patch.upstreamUrl, environment);
   const current = await db.select().from(platforms).where(eq(platforms.id, id)).get();
   if (!current || current.providerId !== providerId) throw problems.notFound('platform');
   const set: Partial<Row> = { updatedAt: Date.now(), revision: current.revision + 1 };

@@ -48,6 +48,17 @@ describe('POST /v1/platforms', () => {
     );
   });
 
+  it('refuses upstreams on private, link-local or metadata addresses (422)', async () => {
+    const p = await registerProvider();
+    for (const upstreamUrl of ['http://169.254.169.254/latest', 'https://10.0.0.5', 'https://[fd00::1]/', 'https://db.internal/']) {
+      const r = await call('POST', '/v1/platforms', { key: p.key, body: platformBody({ upstreamUrl }) });
+      expectProblem(r, 422, 'unprocessable');
+      expect(r.body.errors[0].field).toBe('upstreamUrl');
+    }
+    const plat = await createPlatform(p.key);
+    expectProblem(await call('PATCH', `/v1/platforms/${plat.id}`, { key: p.key, body: { upstreamUrl: 'https://192.168.1.1' } }), 422, 'unprocessable');
+  });
+
   it('is for providers only', async () => {
     const c = await registerCustomer();
     expectProblem(await call('POST', '/v1/platforms', { key: c.key, body: platformBody() }), 403, 'forbidden');
