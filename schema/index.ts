@@ -3,3 +3,4 @@ export * from './compatibility';
 export * from './inventory';
 export * from './principals';
 export * from './hardware';
+export * from './agent';

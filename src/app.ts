@@ -2,6 +2,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { requestId } from 'hono/request-id';
 import { accountRouter } from './account/routes';
+import { agentReportRouter } from './agent/report-routes';
 import { authenticate } from './auth/middleware';
 import { apiKeysRouter } from './auth/routes';
 import { catalogRouter } from './catalog/routes';
@@ -30,6 +31,7 @@ app.route('/', compatibilityRouter);
 app.route('/', docsRouter);
 app.route('/', webhooksRouter);
 app.route('/', hardwareRouter);
+app.route('/', agentReportRouter);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
   type: 'http',

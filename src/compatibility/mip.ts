@@ -8,12 +8,13 @@ import type { PlatformT } from '../catalog/schema';
 import { COMPAT_TOP_REASONS } from '../constants';
 import type { Db } from '../db';
 import { placementsOfCustomer, type PlacementFacts } from '../inventory/placements';
+import { SCOPES, type Scope } from '../inventory/units';
 import { clauseText } from './evaluate';
 import { platformsForEvaluation, readServerRows, readUnits, type EvalPlatform, type ServerRow, type UnitRow } from './store';
 import { fits, isApproved, topClauses } from './verdicts';
 
-export const SCOPES = ['server', 'rack', 'row', 'site'] as const;
-export type Scope = (typeof SCOPES)[number];
+export { SCOPES, type Scope };
+
 const WIDER = ['rack', 'row', 'site'] as const;
 
 export interface MipReason {

@@ -7,8 +7,9 @@ import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { racks, rows, servers } from '../../schema';
 import { jsonIds, type Db } from '../db';
 import type { ServerInputT } from './schema';
+import type { Scope } from './units';
 
-export type UnitScope = 'server' | 'rack' | 'row' | 'site';
+export type UnitScope = Scope;
 
 type ServerProperties = ServerInputT['properties'];
 

@@ -1,0 +1,24 @@
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { servers } from './inventory';
+
+/**
+ * An agent observed an identity (serial, MAC, Dom0 or internal IP) that differs from the recorded
+ * one. Recorded identity is never overwritten from a report; the operator looks into these.
+ * The same observation reported again only bumps `lastSeenAt` and `reports`.
+ */
+export const agentFlags = sqliteTable(
+  'agent_flags',
+  {
+    id: text('id').primaryKey(),
+    serverId: text('server_id')
+      .notNull()
+      .references(() => servers.id),
+    field: text('field', { enum: ['serial', 'mac', 'dom0Ip', 'internalIp'] }).notNull(),
+    recorded: text('recorded').notNull(),
+    observed: text('observed').notNull(),
+    reports: integer('reports').notNull(),
+    firstSeenAt: integer('first_seen_at').notNull(),
+    lastSeenAt: integer('last_seen_at').notNull(),
+  },
+  (t) => [uniqueIndex('agent_flags_observation_idx').on(t.serverId, t.field, t.observed), index('agent_flags_seen_idx').on(t.firstSeenAt, t.id)],
+);

@@ -1,0 +1,52 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { allow } from '../auth/middleware';
+import { getDb } from '../db';
+import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
+import { problems } from '../http/problem';
+import { UnitId } from '../inventory/schema';
+import { listFlags } from './flags';
+import { recordAgentReport } from './report';
+import { AgentFlagSchema, AgentReportBody, AgentReportResult } from './report-schema';
+
+export const agentReportRouter = createRouter();
+
+agentReportRouter.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/agent/report',
+    tags: ['Agents'],
+    summary: 'Report what the agent observes of its server: identity and properties (agent key)',
+    description:
+      'Identity that differs from the record is flagged for the operator and never overwrites it (nothing is written then). Otherwise changed properties update the server, and its compatibility is recomputed.',
+    security: bearerSecurity,
+    middleware: [allow('agent')],
+    request: { body: jsonBody(AgentReportBody) },
+    responses: { 200: jsonResponse(AgentReportResult, 'What matched, what was flagged, what changed'), ...problemResponses(...AUTHED, 404, 409) },
+  }),
+  async (c) => {
+    const { serverId } = c.get('principal');
+    if (!serverId) throw problems.forbidden('This key is not bound to a server.');
+    return c.json(await recordAgentReport(getDb(c.env.DB), serverId, c.req.valid('json')), 200);
+  },
+);
+
+agentReportRouter.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/agent/flags',
+    tags: ['Agents'],
+    summary: 'Identity mismatches agents reported, for the operator to look into',
+    security: bearerSecurity,
+    middleware: [allow('operator')],
+    request: { query: PageQuery.extend({ serverId: UnitId.optional() }) },
+    responses: {
+      200: jsonResponse(z.object({ items: z.array(AgentFlagSchema), nextCursor: z.string().nullable() }), 'A page of flags'),
+      ...problemResponses(...AUTHED),
+    },
+  }),
+  async (c) => {
+    const { limit, cursor, ...filter } = c.req.valid('query');
+    const found = await listFlags(getDb(c.env.DB), filter, limit, decodeCursor(cursor));
+    return c.json(pageOf(found, limit, (f) => `${f.firstSeenAt}\n${f.id}`), 200);
+  },
+);

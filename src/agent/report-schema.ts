@@ -1,0 +1,56 @@
+import { z } from '@hono/zod-openapi';
+import { ServerIdentity, ServerProperties } from '../inventory/schema';
+
+export const IDENTITY_FIELDS = ['serial', 'mac', 'dom0Ip', 'internalIp'] as const;
+export type IdentityField = (typeof IDENTITY_FIELDS)[number];
+
+const P = ServerProperties.shape;
+
+/** What an agent can observe on the machine; omitted fields are left as recorded (no defaults). */
+export const ObservedPropertiesSchema = z
+  .strictObject({
+    cpuArch: P.cpuArch.optional(),
+    cpuVendor: P.cpuVendor.optional(),
+    cpuModel: P.cpuModel.optional(),
+    cores: P.cores.optional(),
+    memoryGib: P.memoryGib.optional(),
+    storageKind: P.storageKind.optional(),
+    storageGib: P.storageGib.optional(),
+    gpus: P.gpus.unwrap().optional(),
+    hypervisor: P.hypervisor.optional(),
+    traits: P.traits.unwrap().optional(),
+  })
+  .openapi('ObservedProperties');
+
+export const AgentReportBody = z
+  .strictObject({
+    identity: ServerIdentity.partial().default({}).openapi({ description: 'What the agent observes of the server’s permanent identity' }),
+    properties: ObservedPropertiesSchema.default({}),
+  })
+  .openapi('AgentReport');
+
+export const AgentReportResult = z
+  .object({
+    identity: z.object({
+      matches: z.boolean(),
+      mismatched: z.array(z.enum(IDENTITY_FIELDS)).openapi({ description: 'Fields flagged for the operator; the recorded identity is kept' }),
+    }),
+    properties: z.object({
+      applied: z.boolean().openapi({ description: 'False when the identity does not match: nothing is written then' }),
+      changed: z.array(z.string()),
+    }),
+  })
+  .openapi('AgentReportResult');
+
+export const AgentFlagSchema = z
+  .object({
+    id: z.string(),
+    serverId: z.string(),
+    field: z.enum(IDENTITY_FIELDS),
+    recorded: z.string(),
+    observed: z.string(),
+    reports: z.number().int().openapi({ description: 'How many reports observed this value' }),
+    firstSeenAt: z.number().int(),
+    lastSeenAt: z.number().int(),
+  })
+  .openapi('AgentFlag');

@@ -1,0 +1,89 @@
+import { env } from 'cloudflare:workers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createPlatform, dataCenter, putInventory, registerCustomer, registerProvider } from '../factories';
+import { call, expectProblem, OPERATOR } from '../http';
+
+const { serverIds, ...inventory } = dataCenter(undefined, 1, 1, 3);
+const identity = (i: number) => inventory.servers![i]!.identity;
+let agentKeys: string[] = [];
+
+async function agentKeyFor(serverId: string): Promise<string> {
+  const r = await call('POST', '/v1/api-keys', { key: OPERATOR, body: { agentFor: serverId } });
+  if (r.status !== 201) throw new Error(`agent key: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.key;
+}
+
+async function serverRecord(id: string) {
+  const r = await call('GET', `/v1/inventory/servers?rack=${inventory.racks![0]!.id}`, { key: OPERATOR });
+  return (r.body.items as { id: string; identity: Record<string, string>; properties: Record<string, unknown>; updatedAt: number }[]).find((s) => s.id === id)!;
+}
+
+const report = (key: string, body: unknown) => call('POST', '/v1/agent/report', { key, body });
+
+beforeAll(async () => {
+  await putInventory(inventory);
+  agentKeys = await Promise.all(serverIds.map(agentKeyFor));
+});
+
+describe('POST /v1/agent/report', () => {
+  it('confirms a matching identity and unchanged properties without writing anything', async () => {
+    const before = await serverRecord(serverIds[0]!);
+    const r = await report(agentKeys[0]!, { identity: identity(0), properties: { cores: 64, memoryGib: 256, traits: ['sev'] } });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ identity: { matches: true, mismatched: [] }, properties: { applied: true, changed: [] } });
+    expect((await serverRecord(serverIds[0]!)).updatedAt).toBe(before.updatedAt);
+  });
+
+  it('writes changed properties, moves updated_at and recomputes the server’s compatibility', async () => {
+    const provider = await registerProvider();
+    await createPlatform(provider.key, { requirements: { properties: [{ property: 'cores', op: 'gte', value: 96 }] } });
+    const before = await serverRecord(serverIds[1]!);
+    const r = await report(agentKeys[1]!, { identity: { serial: identity(1).serial }, properties: { cores: 128, traits: ['avx512', 'sev', 'sev'], gpus: 0 } });
+    expect(r.body).toEqual({ identity: { matches: true, mismatched: [] }, properties: { applied: true, changed: ['cores', 'traits'] } });
+    const after = await serverRecord(serverIds[1]!);
+    expect(after.properties).toMatchObject({ cores: 128, traits: ['avx512', 'sev'], memoryGib: 256, certifications: [] });
+    expect(after.identity).toEqual(before.identity);
+    expect(after.updatedAt).toBeGreaterThan(before.updatedAt);
+    const basis = await env.DB.prepare('SELECT basis FROM compat_servers WHERE server_id = ?').bind(serverIds[1]).first<number>('basis');
+    expect(basis).toBe(after.updatedAt);
+  });
+
+  it('flags a mismatched identity for the operator and writes nothing to the server', async () => {
+    const before = await serverRecord(serverIds[2]!);
+    const observed = { ...identity(2), mac: '02:ff:ff:ff:ff:01', dom0Ip: '192.0.2.10' };
+    for (let i = 0; i < 2; i++) {
+      const r = await report(agentKeys[2]!, { identity: observed, properties: { cores: 8 } });
+      expect(r.body).toEqual({ identity: { matches: false, mismatched: ['mac', 'dom0Ip'] }, properties: { applied: false, changed: [] } });
+    }
+    expect(await serverRecord(serverIds[2]!)).toEqual(before);
+    const flags = await call('GET', `/v1/agent/flags?serverId=${serverIds[2]}`, { key: OPERATOR });
+    expect(flags.status).toBe(200);
+    expect(flags.body.items).toHaveLength(2);
+    expect(flags.body.items.map((f: { field: string }) => f.field).sort()).toEqual(['dom0Ip', 'mac']);
+    const mac = flags.body.items.find((f: { field: string }) => f.field === 'mac');
+    expect(mac).toMatchObject({ serverId: serverIds[2], recorded: identity(2).mac, observed: '02:ff:ff:ff:ff:01', reports: 2 });
+    expect(mac.lastSeenAt).toBeGreaterThanOrEqual(mac.firstSeenAt);
+  });
+
+  it('is for agent keys only, and validates what it is told', async () => {
+    const customer = await registerCustomer();
+    expectProblem(await report(customer.key, { properties: { cores: 8 } }), 403, 'forbidden');
+    expectProblem(await report(OPERATOR, { properties: { cores: 8 } }), 403, 'forbidden');
+    const bad = await report(agentKeys[0]!, { identity: { mac: 'not-a-mac' }, properties: { cores: 0, certifications: ['pci-dss'] } });
+    expectProblem(bad, 400, 'validation');
+    expect((bad.body.errors as { field: string }[]).map((e) => e.field).sort()).toEqual(['json.identity.mac', 'json.properties', 'json.properties.cores']);
+  });
+});
+
+describe('GET /v1/agent/flags', () => {
+  it('pages through flags and is for the operator only', async () => {
+    await report(agentKeys[0]!, { identity: { serial: 'SN-SWAPPED' } });
+    const first = await call('GET', '/v1/agent/flags?limit=2', { key: OPERATOR });
+    expect(first.body.items).toHaveLength(2);
+    const second = await call('GET', `/v1/agent/flags?limit=2&cursor=${first.body.nextCursor}`, { key: OPERATOR });
+    expect(second.body).toMatchObject({ nextCursor: null });
+    expect(second.body.items).toHaveLength(1);
+    expect(second.body.items[0]).toMatchObject({ serverId: serverIds[0], field: 'serial', observed: 'SN-SWAPPED' });
+    expectProblem(await call('GET', '/v1/agent/flags', { key: agentKeys[0]! }), 403, 'forbidden');
+  });
+});
