@@ -7,10 +7,12 @@ import { authenticate } from './auth/middleware';
 import { apiKeysRouter } from './auth/routes';
 import { catalogRouter } from './catalog/routes';
 import { compatibilityRouter } from './compatibility/routes';
+import { consoleRouter } from './console/routes';
 import { docsRouter } from './docs/routes';
 import type { AppEnv } from './env';
 import { hardwareRouter } from './hardware/routes';
 import { inventoryRouter } from './inventory/routes';
+import { usageRouter } from './usage/routes';
 import { allowedMethods, limitBody, renderError, requireJson } from './http/middleware';
 import { withOperationIds } from './http/operation-ids';
 import { problems } from './http/problem';
@@ -24,6 +26,7 @@ app.use('/v1/*', authenticate, limitBody, requireJson);
 app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
 app.route('/', accountRouter);
+app.route('/', usageRouter);
 app.route('/', apiKeysRouter);
 app.route('/', inventoryRouter);
 app.route('/', catalogRouter);
@@ -32,6 +35,7 @@ app.route('/', docsRouter);
 app.route('/', webhooksRouter);
 app.route('/', hardwareRouter);
 app.route('/', agentReportRouter);
+app.route('/', consoleRouter((req, env, ctx) => app.fetch(req, env, ctx)));
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
   type: 'http',

@@ -76,3 +76,29 @@ export const HWID_RANDOM_BYTES = 16;
 export const HWID_PURGE_BATCH = 5000;
 /** How long clients may cache /.well-known/jwks.json, in seconds (well below a rotation's overlap). */
 export const JWKS_MAX_AGE_S = 300;
+
+/**
+ * Price table of the billable operations, in micro-euros per unit (1 EUR = 1,000,000), so every
+ * sum is exact integer arithmetic. `batched` operations are too frequent for a D1 write each: their
+ * counts wait in the isolate until the batch is due (see src/usage/recorder.ts).
+ */
+export const USAGE_CURRENCY = 'EUR';
+export const USAGE_PRICES = {
+  'hardware-ids': { unit: 'request', priceMicros: 2_000, batched: false },
+  'compatibility-checks': { unit: 'check', priceMicros: 1_000, batched: false },
+  migrations: { unit: 'migration', priceMicros: 25_000_000, batched: false },
+  'sbc-calls': { unit: 'call', priceMicros: 2, batched: true },
+} as const;
+/** A batch of counts is written once its oldest count is this old… */
+export const USAGE_FLUSH_INTERVAL_MS = 5_000;
+/** …or once it holds this many (principal, day, operation) keys. */
+export const USAGE_FLUSH_MAX_KEYS = 500;
+/** Longest range one usage report covers, in days. */
+export const USAGE_MAX_RANGE_DAYS = 366;
+/** A usage report waits at most this long for writes other requests of the isolate have in flight. */
+export const USAGE_SETTLE_MAX_MS = 2_000;
+
+/** Console sign-in lifetime (seconds); the API key behind it is checked on every request too. */
+export const CONSOLE_SESSION_TTL_S = 8 * 60 * 60;
+/** How often the console's live migration view polls, in milliseconds. */
+export const CONSOLE_POLL_MS = 1_000;

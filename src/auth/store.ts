@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull } from 'drizzle-orm';
 import { D1_MAX_PARAMS } from '../constants';
 import { apiKeys, principals } from '../../schema';
 import type { Db } from '../db';
@@ -119,4 +119,15 @@ export async function revokeKey(db: Db, principalId: string, keyId: string): Pro
     .returning({ hash: apiKeys.hash })
     .get();
   return row?.hash ?? null;
+}
+
+/** A page of principals of one kind, by id (the operator's lists). */
+export async function listPrincipals(db: Db, kind: PrincipalKind, limit: number, after?: string) {
+  return db
+    .select()
+    .from(principals)
+    .where(and(eq(principals.kind, kind), after ? gt(principals.id, after) : undefined))
+    .orderBy(principals.id)
+    .limit(limit + 1)
+    .all();
 }

@@ -3,8 +3,11 @@
  * does not stop the others. Capabilities register their jobs in JOBS.
  */
 import { compatibilityJob } from '../compatibility/recompute';
+import { getDb } from '../db';
 import type { Env } from '../env';
 import { purgeExpiredHardwareIds } from '../hardware/revocation';
+import { usageFlushJob } from '../usage/jobs';
+import { recordRuns } from './status';
 
 export interface JobResult {
   job: string;
@@ -18,7 +21,7 @@ export interface Job {
   run(env: Env, now: number): Promise<Record<string, number>>;
 }
 
-export const JOBS: Job[] = [compatibilityJob, purgeExpiredHardwareIds];
+export const JOBS: Job[] = [compatibilityJob, purgeExpiredHardwareIds, usageFlushJob];
 
 export async function reconcile(env: Env, now: number, jobs: Job[] = JOBS): Promise<JobResult[]> {
   const results: JobResult[] = [];
@@ -31,5 +34,10 @@ export async function reconcile(env: Env, now: number, jobs: Job[] = JOBS): Prom
     }
   }
   console.log(JSON.stringify({ level: 'info', event: 'reconcile', at: now, results }));
+  try {
+    await recordRuns(getDb(env.DB), now, results);
+  } catch (err) {
+    console.error(JSON.stringify({ level: 'error', event: 'reconcile.status_not_recorded', message: (err as Error).message }));
+  }
   return results;
 }

@@ -85,7 +85,9 @@ describe('GET /openapi.json', () => {
     const served = app.routes
       .filter((route) => route.method !== 'ALL')
       .map((route) => `${route.method} ${route.path}`)
-      .filter((route) => !undocumented.has(route));
+      .filter((route) => !undocumented.has(route))
+      // The web console serves HTML pages, not API operations.
+      .filter((route) => !/^(GET|POST) \/console(\/|$)/.test(route));
     expect(served.length).toBeGreaterThan(5);
     expect([...new Set(served)].filter((route) => !documented.has(route))).toEqual([]);
   });

@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import { call, OPERATOR } from '../http';
+import { createPlatform, dataCenter, place, putInventory, registerCustomer, registerProvider, server } from '../factories';
+import { cookieOf, csrfOf, signIn, visit } from './session';
+
+describe('console sign-in', () => {
+  it('sends visitors without a session to the sign-in page', async () => {
+    for (const path of ['/console', '/console/usage', '/console/operator']) {
+      const page = await visit(path);
+      expect(page.status).toBe(303);
+      expect(page.headers.get('location')).toBe('/console/sign-in');
+    }
+    const page = await visit('/console/sign-in');
+    expect(page.status).toBe(200);
+    expect(page.html).toContain('<input id="key" name="key" type="password"');
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(page.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('keeps the key sealed in an HttpOnly, Secure, SameSite=Strict cookie, never in clear', async () => {
+    const c = await registerCustomer();
+    const page = await visit('/console/sign-in', { form: { key: c.key } });
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/console/customer');
+    const set = page.headers.get('set-cookie') ?? '';
+    expect(set).toMatch(/^__Host-inplace_console=/);
+    expect(set).toContain('HttpOnly');
+    expect(set).toContain('Secure');
+    expect(set).toContain('SameSite=Strict');
+    expect(set).toContain('Path=/');
+    expect(set).toMatch(/Max-Age=28800/);
+    expect(set).not.toContain(c.key.slice(8, 24));
+    expect(decodeURIComponent(set)).not.toContain(c.key.slice(8, 24));
+    const usage = await visit('/console/usage', { cookie: cookieOf(page) });
+    expect(usage.status).toBe(200);
+    expect(usage.html).not.toContain(c.key);
+  });
+
+  it('drops Secure only for local development over http on a loopback address', async () => {
+    const c = await registerCustomer();
+    const page = await visit('/console/sign-in', { form: { key: c.key }, base: 'http://127.0.0.1:8850' });
+    const set = page.headers.get('set-cookie') ?? '';
+    expect(set).toMatch(/^inplace_console=/);
+    expect(set).not.toContain('Secure');
+    expect(set).toContain('HttpOnly');
+    expect(set).toContain('SameSite=Strict');
+  });
+
+  it('refuses unknown, malformed and agent keys with the same message, and sets no cookie', async () => {
+    const dc = dataCenter('csa', 1, 1, 1);
+    await putInventory(dc);
+    const agent = await call('POST', '/v1/api-keys', { key: OPERATOR, body: { agentFor: dc.serverIds[0] } });
+    for (const key of [`inp_cus_${'x'.repeat(43)}`, 'hello', agent.body.key as string]) {
+      const page = await visit('/console/sign-in', { form: { key } });
+      expect(page.status).toBe(401);
+      expect(page.html).toContain('That key was not accepted');
+      expect(page.headers.get('set-cookie')).toBeNull();
+      expect(page.html).not.toContain(key);
+    }
+  });
+
+  it('refuses a cross-site form post (no matching Origin)', async () => {
+    const c = await registerCustomer();
+    expect((await visit('/console/sign-in', { form: { key: c.key }, origin: null })).status).toBe(403);
+    expect((await visit('/console/sign-in', { form: { key: c.key }, origin: 'https://evil.example' })).status).toBe(403);
+  });
+
+  it('ends the session when the cookie is tampered with or the key is revoked', async () => {
+    const c = await registerCustomer();
+    const cookie = await signIn(c.key);
+    const [name, value = ''] = cookie.split('=');
+    const tampered = `${name}=${value.slice(0, -6)}AAAAAA`;
+    expect((await visit('/console/usage', { cookie: tampered })).status).toBe(303);
+    expect((await visit('/console/usage', { cookie })).status).toBe(200);
+    const keys = await call('GET', '/v1/api-keys', { key: c.key });
+    expect((await call('DELETE', `/v1/api-keys/${keys.body.items[0].id}`, { key: c.key })).status).toBe(204);
+    const after = await visit('/console/usage', { cookie });
+    expect(after.status).toBe(303);
+    expect(after.headers.get('location')).toBe('/console/sign-in');
+  });
+
+  it('signs out only with the page’s CSRF token', async () => {
+    const c = await registerCustomer();
+    const cookie = await signIn(c.key);
+    const page = await visit('/console/usage', { cookie });
+    const forged = await visit('/console/sign-out', { cookie, form: { _csrf: 'guess' } });
+    expect(forged.status).toBe(403);
+    expect(forged.headers.get('set-cookie')).toBeNull();
+    const out = await visit('/console/sign-out', { cookie, form: { _csrf: csrfOf(page.html) } });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('set-cookie')).toMatch(/^__Host-inplace_console=;.*Max-Age=0/);
+  });
+
+  it('answers unknown console pages with an HTML 404', async () => {
+    const c = await registerCustomer();
+    const page = await visit('/console/nowhere', { cookie: await signIn(c.key) });
+    expect(page.status).toBe(404);
+    expect(page.html).toContain('No such console page.');
+    expect(page.headers.get('content-type')).toContain('text/html');
+  });
+});
+
+describe('operator pages', () => {
+  it('draws the data-center map: sites → rows → racks coloured by core allocation', async () => {
+    const dc = dataCenter('map', 2, 2, 1);
+    const [, ...others] = dc.servers ?? [];
+    await putInventory({
+      ...dc,
+      racks: [...(dc.racks ?? []), { id: 'map-r2-k3', rowId: 'map-r2', name: 'Rack 3' }],
+      servers: [server('map-r1-k1-v1', 'map-r1-k1', { cores: 64 }, { coresAllocated: 48, memoryAllocatedGib: 0 }), ...others],
+    });
+    const cookie = await signIn(OPERATOR);
+    const page = await visit('/console/operator', { cookie });
+    expect(page.status).toBe(200);
+    expect(page.html).toContain('data-site="map"');
+    expect(page.html).toContain('data-row="map-r2"');
+    expect(page.html).toMatch(/class="rack heat-8" data-rack="map-r1-k1" data-occupancy="0.750"/);
+    expect(page.html).toMatch(/class="rack heat-0" data-rack="map-r1-k2" data-occupancy="0.000"/);
+    expect(page.html).toContain('class="rack empty" data-rack="map-r2-k3"');
+    expect(page.html).not.toContain(OPERATOR);
+  });
+
+  it('lists customers and providers with placements, platforms and this month’s bill', async () => {
+    const dc = dataCenter('ppl', 1, 1, 2);
+    await putInventory(dc);
+    const p = await registerProvider('Provider Listed');
+    const plat = await createPlatform(p.key, { name: 'Listed Platform' });
+    const c = await registerCustomer('Customer Listed');
+    await place(c.id, dc.serverIds, plat.id);
+    const page = await visit('/console/operator/principals', { cookie: await signIn(OPERATOR) });
+    expect(page.status).toBe(200);
+    const row = page.html.slice(page.html.indexOf(`data-principal="${c.id}"`));
+    expect(row.slice(0, row.indexOf('</tr>'))).toMatch(/Customer Listed.*Listed Platform<\/td><td class="num">2<\/td>/s);
+    expect(page.html).toContain(`data-principal="${p.id}"`);
+  });
+
+  it('runs reconciliation on demand and shows each job’s last run', async () => {
+    const cookie = await signIn(OPERATOR);
+    const before = await visit('/console/operator/reconciliation', { cookie });
+    const ran = await visit('/console/operator/reconciliation/run', { cookie, form: { _csrf: csrfOf(before.html) } });
+    expect(ran.status).toBe(303);
+    const after = await visit('/console/operator/reconciliation?ran=1', { cookie });
+    expect(after.html).toContain('data-job="usage-flush"');
+    expect(after.html).toContain('<span class="badge ok">ok</span>');
+  });
+
+  it('is for the operator only', async () => {
+    const c = await registerCustomer();
+    const cookie = await signIn(c.key);
+    for (const path of ['/console/operator', '/console/operator/principals', '/console/operator/reconciliation']) {
+      const page = await visit(path, { cookie });
+      expect(page.status).toBe(403);
+      expect(page.html).toContain('This page is for another role.');
+    }
+  });
+});
+
+describe('usage page', () => {
+  it('shows the daily and monthly lines of GET /v1/account/usage', async () => {
+    const c = await registerCustomer();
+    const cookie = await signIn(c.key);
+    await call('GET', '/v1/account', { key: c.key });
+    const page = await visit('/console/usage?from=2026-01-01&to=2026-01-31', { cookie });
+    expect(page.status).toBe(200);
+    expect(page.html).toContain('No billable operations in this range.');
+    expect(page.html).toContain('0.000000 EUR');
+    const bad = await visit('/console/usage?from=2026-02-30', { cookie });
+    expect(bad.status).toBe(400);
+    expect(bad.html).toContain('The request has invalid fields.');
+  });
+});
