@@ -1,6 +1,7 @@
 /** The console's page shell and small shared pieces. Pure JSX: no client script needed to render. */
 import type { Child, FC, PropsWithChildren } from 'hono/jsx';
 import type { Principal, PrincipalKind } from '../auth/principal';
+import { formatMicros } from '../usage/billing';
 
 const NAV: Record<Exclude<PrincipalKind, 'agent'>, { href: string; label: string }[]> = {
   customer: [
@@ -103,4 +104,10 @@ export function when(ms: number | null | undefined): string {
 
 export function percent(part: number, whole: number): string {
   return whole > 0 ? `${Math.round((part / whole) * 100)}%` : '—';
+}
+
+/** Money for people: the exact micro-unit amount, without trailing zeros past the cents. */
+export function money(micros: number): string {
+  const [whole = '0', fraction = ''] = formatMicros(micros).split('.');
+  return `${whole}.${fraction.replace(/0+$/, '').padEnd(2, '0')}`;
 }

@@ -8,12 +8,11 @@ import { getDb } from '../db';
 import { placementSummary, rackOccupancy, type RackOccupancy } from '../inventory/occupancy';
 import { reconcile } from '../reconcile/jobs';
 import { lastRuns } from '../reconcile/status';
-import { formatMicros } from '../usage/billing';
 import { utcDay } from '../usage/recorder';
 import { usageTotalsBetween } from '../usage/store';
 import { USAGE_PRICES } from '../constants';
 import { consoleFor, type ConsoleEnv } from './context';
-import { CsrfField, Layout, Notice, percent, Section, when } from './layout';
+import { CsrfField, Layout, money, Notice, percent, Section, when } from './layout';
 
 export const operatorPages = new Hono<ConsoleEnv>();
 operatorPages.use('/operator', consoleFor('operator'));
@@ -45,7 +44,7 @@ const RackCell: FC<{ rack: RackOccupancy }> = ({ rack }) => {
   const ratio = rack.cores ? rack.coresAllocated / rack.cores : 0;
   const title = `${rack.rackId} · ${rack.servers} servers · cores ${percent(rack.coresAllocated, rack.cores)} allocated · memory ${percent(rack.memoryAllocatedGib, rack.memoryGib)} allocated · ${rack.placedServers} servers hold data of ${rack.customers} customers`;
   return (
-    <div class={`rack heat-${bucket(ratio)}`} data-rack={rack.rackId} data-occupancy={ratio.toFixed(3)} title={title}>
+    <div class={`rack heat-${bucket(ratio)}${rack.placedServers ? ' data' : ''}`} data-rack={rack.rackId} data-occupancy={ratio.toFixed(3)} title={title}>
       {Math.round(ratio * 100)}
     </div>
   );
@@ -58,6 +57,8 @@ const Legend: FC = () => (
       <span class={`rack heat-${i}`}></span>
     ))}
     <span>100% of cores allocated</span>
+    <span class="rack heat-0 data"></span>
+    <span>holds customer data</span>
   </div>
 );
 
@@ -73,23 +74,25 @@ operatorPages.get('/operator', async (c) => {
       <Section title={`${sites.length} sites · ${sites.reduce((n, s) => n + s.rows.length, 0)} rows · ${racks.length} racks · ${servers} servers`} aside={<Legend />}>
         <p class="muted">{`Each square is a rack, coloured by the share of its cores allocated (${percent(allocated, cores)} overall). Hover for details.`}</p>
         {sites.length === 0 ? <Notice>No inventory yet: send it with PUT /v1/inventory.</Notice> : null}
-        {sites.map((site) => (
-          <div class="site" data-site={site.id}>
-            <h3>{`${site.name} (${site.id}) · ${site.region}`}</h3>
-            {site.rows.map((row) => (
-              <div class="row" data-row={row.id}>
-                <span class="label" title={row.id}>
-                  {row.name}
-                </span>
-                <div class="racks">
-                  {row.racks.map((rack) => (
-                    <RackCell rack={rack} />
-                  ))}
+        <div class="sites">
+          {sites.map((site) => (
+            <div class="site" data-site={site.id}>
+              <h3>{`${site.name} (${site.id}) · ${site.region}`}</h3>
+              {site.rows.map((row) => (
+                <div class="row" data-row={row.id}>
+                  <span class="label" title={row.id}>
+                    {row.name}
+                  </span>
+                  <div class="racks">
+                    {row.racks.map((rack) => (
+                      <RackCell rack={rack} />
+                    ))}
+                  </div>
                 </div>
-              </div>
-            ))}
-          </div>
-        ))}
+              ))}
+            </div>
+          ))}
+        </div>
       </Section>
     </Layout>,
   );
@@ -143,7 +146,7 @@ operatorPages.get('/operator/principals', async (c) => {
                 <td>{cu.serviceLevel}</td>
                 <td>{placed.get(cu.id) ? (platformName.get(placed.get(cu.id)?.platformId ?? '') ?? placed.get(cu.id)?.platformId) : <span class="muted">no placements</span>}</td>
                 <td class="num">{placed.get(cu.id)?.servers ?? 0}</td>
-                <td class="num">{formatMicros(billed.get(cu.id) ?? 0)}</td>
+                <td class="num">{money(billed.get(cu.id) ?? 0)}</td>
               </tr>
             ))}
           </tbody>
@@ -169,7 +172,7 @@ operatorPages.get('/operator/principals', async (c) => {
                 <td>{p.organisation}</td>
                 <td>{p.serviceLevel}</td>
                 <td class="num">{platformCount.get(p.id) ?? 0}</td>
-                <td class="num">{formatMicros(billed.get(p.id) ?? 0)}</td>
+                <td class="num">{money(billed.get(p.id) ?? 0)}</td>
               </tr>
             ))}
           </tbody>

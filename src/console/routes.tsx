@@ -10,8 +10,10 @@ import { HTTPException } from 'hono/http-exception';
 import { ApiError } from '../http/problem';
 import { ApiCallError, type ApiFetch } from './api';
 import { requireSession, type ConsoleEnv } from './context';
+import { customerPages } from './customer';
 import { Layout, Notice } from './layout';
 import { operatorPages } from './operator';
+import { providerPages } from './provider';
 import { readSession, signIn, signOut } from './session';
 import { SCRIPT } from './script';
 import { CSS } from './styles';
@@ -89,6 +91,8 @@ export function consoleRouter(fetcher: ApiFetch) {
     return c.redirect('/console/sign-in', 303);
   });
   pages.route('/', usagePages);
+  pages.route('/', customerPages);
+  pages.route('/', providerPages);
   pages.route('/', operatorPages);
   router.route('/console', pages);
 

@@ -50,12 +50,14 @@ button.secondary{font:inherit;background:#fff;color:var(--accent);border:1px sol
 .controls label{margin:0 0 4px}
 .muted{color:var(--muted)}
 .grid2{display:grid;grid-template-columns:1fr 1fr;gap:18px}
+.sites{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:10px 28px}
 .site{margin-bottom:14px}
 .site h3{margin:4px 0 8px;font-size:14px}
 .row{display:flex;align-items:center;gap:8px;margin:3px 0}
 .row .label{width:120px;color:var(--muted);font-size:12px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .racks{display:flex;flex-wrap:wrap;gap:3px}
 .rack{width:30px;height:30px;border-radius:4px;display:flex;align-items:center;justify-content:center;font-size:11px;color:#0d1420;border:1px solid rgb(0 0 0 / 8%)}
+.rack.data{box-shadow:inset 0 0 0 2px #101b2d}
 .rack.empty{background:#eceff3;color:#9aa5b4}
 .legend{display:flex;gap:4px;align-items:center;font-size:12px;color:var(--muted)}
 .legend .rack{width:18px;height:14px}

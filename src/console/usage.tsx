@@ -4,7 +4,7 @@ import type { FC } from 'hono/jsx';
 import type { z } from '@hono/zod-openapi';
 import type { UsageReport } from '../usage/schema';
 import type { ConsoleEnv } from './context';
-import { Layout, Notice, Section } from './layout';
+import { Layout, money, Notice, Section } from './layout';
 
 type Report = z.infer<typeof UsageReport>;
 type Period = Report['monthly'][number];
@@ -30,8 +30,8 @@ const PeriodTable: FC<{ periods: Period[]; label: string; currency: string }> = 
               <td>{i === 0 ? p.period : ''}</td>
               <td>{l.operation}</td>
               <td class="num">{l.quantity.toLocaleString('en')}</td>
-              <td class="num">{(l.unitPriceMicros / 1_000_000).toFixed(6)}</td>
-              <td class="num">{l.amount}</td>
+              <td class="num">{money(l.unitPriceMicros)}</td>
+              <td class="num">{money(l.amountMicros)}</td>
             </tr>
           )),
           <tr class="subtotal">
@@ -40,7 +40,7 @@ const PeriodTable: FC<{ periods: Period[]; label: string; currency: string }> = 
             <td></td>
             <td></td>
             <td class="num">
-              <strong>{p.total}</strong>
+              <strong>{money(p.totalMicros)}</strong>
             </td>
           </tr>,
         ])}
@@ -79,7 +79,7 @@ usagePages.get('/usage', async (c) => {
         }
       >
         <p>
-          Total for the range: <strong data-field="total">{`${report.total} ${report.currency}`}</strong>
+          Total for the range: <strong data-field="total">{`${money(report.totalMicros)} ${report.currency}`}</strong>
         </p>
       </Section>
       <Section title="Monthly">
@@ -102,7 +102,7 @@ usagePages.get('/usage', async (c) => {
               <tr>
                 <td>{p.operation}</td>
                 <td>{p.unit}</td>
-                <td class="num">{p.unitPrice}</td>
+                <td class="num">{money(p.unitPriceMicros)}</td>
               </tr>
             ))}
           </tbody>

@@ -1,4 +1,6 @@
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { recordUsage, utcDay } from '../../src/usage/recorder';
 import { call, OPERATOR } from '../http';
 import { createPlatform, dataCenter, place, putInventory, registerCustomer, registerProvider, server } from '../factories';
 import { cookieOf, csrfOf, signIn, visit } from './session';
@@ -109,13 +111,17 @@ describe('operator pages', () => {
       racks: [...(dc.racks ?? []), { id: 'map-r2-k3', rowId: 'map-r2', name: 'Rack 3' }],
       servers: [server('map-r1-k1-v1', 'map-r1-k1', { cores: 64 }, { coresAllocated: 48, memoryAllocatedGib: 0 }), ...others],
     });
+    const p = await registerProvider();
+    const plat = await createPlatform(p.key);
+    const customer = await registerCustomer();
+    await place(customer.id, ['map-r1-k2-v1'], plat.id);
     const cookie = await signIn(OPERATOR);
     const page = await visit('/console/operator', { cookie });
     expect(page.status).toBe(200);
     expect(page.html).toContain('data-site="map"');
     expect(page.html).toContain('data-row="map-r2"');
     expect(page.html).toMatch(/class="rack heat-8" data-rack="map-r1-k1" data-occupancy="0.750"/);
-    expect(page.html).toMatch(/class="rack heat-0" data-rack="map-r1-k2" data-occupancy="0.000"/);
+    expect(page.html).toMatch(/class="rack heat-0 data" data-rack="map-r1-k2" data-occupancy="0.000" title="[^"]*1 servers hold data of 1 customers"/);
     expect(page.html).toContain('class="rack empty" data-rack="map-r2-k3"');
     expect(page.html).not.toContain(OPERATOR);
   });
@@ -159,13 +165,48 @@ describe('usage page', () => {
   it('shows the daily and monthly lines of GET /v1/account/usage', async () => {
     const c = await registerCustomer();
     const cookie = await signIn(c.key);
-    await call('GET', '/v1/account', { key: c.key });
-    const page = await visit('/console/usage?from=2026-01-01&to=2026-01-31', { cookie });
-    expect(page.status).toBe(200);
-    expect(page.html).toContain('No billable operations in this range.');
-    expect(page.html).toContain('0.000000 EUR');
+    const empty = await visit('/console/usage?from=2026-01-01&to=2026-01-31', { cookie });
+    expect(empty.status).toBe(200);
+    expect(empty.html).toContain('No billable operations in this range.');
+    expect(empty.html).toContain('0.00 EUR');
+    recordUsage(env, { waitUntil: () => undefined }, c.id, 'hardware-ids', 3);
+    recordUsage(env, { waitUntil: () => undefined }, c.id, 'sbc-calls', 1000);
+    const page = await visit('/console/usage', { cookie });
+    const today = utcDay(Date.now());
+    expect(page.html).toContain(`data-period="${today}" data-operation="hardware-ids" data-quantity="3"`);
+    expect(page.html).toContain(`data-period="${today.slice(0, 7)}" data-operation="sbc-calls" data-quantity="1000"`);
+    expect(page.html).toContain('<strong data-field="total">0.008 EUR</strong>');
     const bad = await visit('/console/usage?from=2026-02-30', { cookie });
     expect(bad.status).toBe(400);
     expect(bad.html).toContain('The request has invalid fields.');
+  });
+});
+
+describe('customer and provider pages', () => {
+  it('shows the customer the platform catalogue, and only customers', async () => {
+    const p = await registerProvider();
+    const plat = await createPlatform(p.key, { name: 'Catalogue Entry' });
+    const c = await registerCustomer();
+    const page = await visit('/console/customer', { cookie: await signIn(c.key) });
+    expect(page.status).toBe(200);
+    expect(page.html).toContain(`data-platform="${plat.id}"`);
+    expect(page.html).toContain('Catalogue Entry');
+    expect((await visit('/console/customer', { cookie: await signIn(p.key) })).status).toBe(403);
+  });
+
+  it('shows a provider its own platforms and webhook endpoint', async () => {
+    const p = await registerProvider();
+    const other = await registerProvider();
+    const mine = await createPlatform(p.key);
+    const theirs = await createPlatform(other.key);
+    const cookie = await signIn(p.key);
+    const page = await visit('/console/provider', { cookie });
+    expect(page.status).toBe(200);
+    expect(page.html).toContain(`data-platform="${mine.id}"`);
+    expect(page.html).not.toContain(`data-platform="${theirs.id}"`);
+    const hooks = await visit('/console/provider/webhooks', { cookie });
+    expect(hooks.status).toBe(200);
+    expect(hooks.html).toContain('not set (PUT /v1/providers/me/webhook)');
+    expect(hooks.html).not.toContain('whsec_');
   });
 });

@@ -1,0 +1,59 @@
+// A fresh, isolated InPlace service for the end-to-end stages (browser, CLI): its own port, its own
+// local D1/Durable Object state in a temp folder, its own secrets in a temp env file, seeded with the
+// demo data center through the API. Everything it writes is removed by stop().
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { client } from '../scripts/lib/api.mjs';
+import { startLocalService } from '../scripts/lib/local-service.mjs';
+import { seed } from '../scripts/lib/seed.mjs';
+
+/** Ports tried first (the range set aside for these tests on shared machines), then any free one. */
+const PREFERRED_PORTS = Array.from({ length: 20 }, (_, i) => 8850 + i);
+
+function listenable(port) {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(null));
+    probe.listen(port, '127.0.0.1', () => {
+      const { port: bound } = probe.address();
+      probe.close(() => resolve(bound));
+    });
+  });
+}
+
+export async function freePort() {
+  for (const port of PREFERRED_PORTS) if (await listenable(port)) return port;
+  return listenable(0);
+}
+
+export async function startService({ servers = 200 } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'inplace-e2e-'));
+  const operatorKey = `inp_opr_${randomBytes(32).toString('base64url')}`;
+  const envFile = join(dir, 'service.env');
+  writeFileSync(envFile, `ENVIRONMENT=test\nOPERATOR_KEY=${operatorKey}\nSECRETS_KEY=${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+  const logs = [];
+  const service = await startLocalService({ port: await freePort(), persistTo: join(dir, 'state'), envFile, logLevel: 'info', stdio: 'pipe' });
+  // Piped output waits in the stream until read, so nothing printed during start-up is lost.
+  for (const stream of [service.child.stdout, service.child.stderr]) stream.on('data', (chunk) => logs.push(String(chunk)));
+  try {
+    const demo = await seed(client(service.baseUrl, operatorKey), { servers });
+    return {
+      baseUrl: service.baseUrl,
+      operatorKey,
+      demo,
+      /** Everything wrangler and the Worker printed so far. */
+      logs: () => logs.join(''),
+      async stop() {
+        await service.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await service.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
