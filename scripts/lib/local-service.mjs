@@ -1,15 +1,21 @@
 // Runs the Worker locally under `wrangler dev` (workerd + local D1 + Durable Objects + cron) for
 // `npm start`, the benchmarks and the browser tests.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { waitForHealthy } from './api.mjs';
 
-/** Local secrets, each generated once into the env file (git-ignored `.dev.vars` by default). */
+/**
+ * Local secrets, each generated once into the env file (git-ignored `.dev.vars` by default). Values
+ * are written single-quoted: wrangler's .dev.vars parser keeps backslashes inside double quotes, which
+ * would break the JSON of HWID_SIGNING_KEYS.
+ */
 export const DEV_VARS = {
   ENVIRONMENT: () => 'development',
   OPERATOR_KEY: () => `inp_opr_${randomBytes(32).toString('base64url')}`,
   SECRETS_KEY: () => randomBytes(32).toString('base64'),
+  HWID_SIGNING_KEYS: () => execFileSync(process.execPath, [fileURLToPath(new URL('../gen-signing-key.mjs', import.meta.url))]).toString().trim(),
 };
 
 /** Adds whatever secret is missing to `file` and returns all of its values. */
@@ -18,12 +24,14 @@ export function ensureDevVars(file = '.dev.vars') {
   const have = new Set(text.split('\n').map((l) => l.split('=')[0]?.trim()).filter(Boolean));
   const added = Object.entries(DEV_VARS)
     .filter(([name]) => !have.has(name))
-    .map(([name, make]) => `${name}=${JSON.stringify(make())}`);
+    .map(([name, make]) => `${name}='${make()}'`);
   if (added.length) writeFileSync(file, `${text}${text && !text.endsWith('\n') ? '\n' : ''}${added.join('\n')}\n`, { mode: 0o600 });
   const vars = {};
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const i = line.indexOf('=');
-    if (i > 0) vars[line.slice(0, i).trim()] = JSON.parse(line.slice(i + 1).trim());
+    if (i <= 0) continue;
+    const raw = line.slice(i + 1).trim();
+    vars[line.slice(0, i).trim()] = raw.startsWith("'") ? raw.slice(1, -1) : JSON.parse(raw);
   }
   return vars;
 }

@@ -3,9 +3,12 @@
 import { CUSTOMERS, generateInventory, planPlacements, PROVIDERS } from './demo-data.mjs';
 
 const SERVERS_PER_REQUEST = 2000;
+/** PUT /v1/inventory takes at most 2,000 units of each kind (MAX_INVENTORY_UNITS). */
+const UNITS_PER_REQUEST = 2000;
 
 export async function putInventoryInChunks(api, inventory) {
-  await api.put('/v1/inventory', { sites: inventory.sites, rows: inventory.rows, racks: inventory.racks });
+  await api.put('/v1/inventory', { sites: inventory.sites, rows: inventory.rows });
+  for (let i = 0; i < inventory.racks.length; i += UNITS_PER_REQUEST) await api.put('/v1/inventory', { racks: inventory.racks.slice(i, i + UNITS_PER_REQUEST) });
   for (let i = 0; i < inventory.servers.length; i += SERVERS_PER_REQUEST) {
     await api.put('/v1/inventory', { servers: inventory.servers.slice(i, i + SERVERS_PER_REQUEST) });
   }
