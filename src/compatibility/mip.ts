@@ -7,10 +7,10 @@
 import type { PlatformT } from '../catalog/schema';
 import { COMPAT_TOP_REASONS } from '../constants';
 import type { Db } from '../db';
-import { placementsOfCustomer, type PlacementFacts } from '../inventory/placements';
+import { customerServerIds, placementsOfCustomer, type PlacementFacts } from '../inventory/placements';
 import { SCOPES, type Scope } from '../inventory/units';
 import { clauseText } from './evaluate';
-import { platformsForEvaluation, readServerRows, readUnits, type EvalPlatform, type ServerRow, type UnitRow } from './store';
+import { platformsForEvaluation, readFootprint, type EvalPlatform, type ServerRow, type UnitRow } from './store';
 import { fits, isApproved, topClauses } from './verdicts';
 
 export { SCOPES, type Scope };
@@ -50,49 +50,74 @@ export interface MipList {
   unavailable: MipEntry[];
 }
 
+/** Placements sharing a rack and a demand: one capacity answer per platform serves them all. */
+interface Group {
+  /** The rack, row and site the placements' servers sit in (WIDER order). */
+  units: (UnitRow | undefined)[];
+  cores: number;
+  memoryGib: number;
+  /** The materialised row of each placement's server (undefined: not computed yet). */
+  servers: (ServerRow | undefined)[];
+}
+
 interface Footprint {
-  placements: PlacementFacts[];
-  servers: Map<string, ServerRow>;
-  units: Record<'rack' | 'row' | 'site', Map<string, UnitRow>>;
+  placements: number;
+  cores: number;
+  groups: Group[];
 }
 
-const unitOf = (row: ServerRow | undefined, scope: 'rack' | 'row' | 'site') => row && { rack: row.rackId, row: row.rowId, site: row.siteId }[scope];
-
-async function footprint(db: Db, placements: PlacementFacts[]): Promise<Footprint> {
-  const servers = await readServerRows(db, placements.map((p) => p.serverId));
-  const ids = (scope: 'rack' | 'row' | 'site') => [...new Set([...servers.values()].map((s) => unitOf(s, scope)!))];
-  const [rack, row, site] = await Promise.all([readUnits(db, 'rack', ids('rack')), readUnits(db, 'row', ids('row')), readUnits(db, 'site', ids('site'))]);
-  return { placements, servers, units: { rack, row, site } };
+function footprint(placements: PlacementFacts[], read: Awaited<ReturnType<typeof readFootprint>>): Footprint {
+  const groups = new Map<string, Group>();
+  for (const p of placements) {
+    const server = read.servers.get(p.serverId);
+    const key = `${server?.rackId ?? ''}\n${p.cores}\n${p.memoryGib}`;
+    let g = groups.get(key);
+    if (!g) {
+      const units = server ? [read.rack.get(server.rackId), read.row.get(server.rowId), read.site.get(server.siteId)] : [];
+      g = { units, cores: p.cores, memoryGib: p.memoryGib, servers: [] };
+      groups.set(key, g);
+    }
+    g.servers.push(server);
+  }
+  return { placements: placements.length, cores: placements.reduce((n, p) => n + p.cores, 0), groups: [...groups.values()] };
 }
 
-function capacityText(p: PlacementFacts, scope: Scope): string {
-  const room = p.cores || p.memoryGib ? ` with ${p.cores} free cores and ${p.memoryGib} GiB free memory` : '';
+function capacityText(g: Group, scope: Scope): string {
+  const room = g.cores || g.memoryGib ? ` with ${g.cores} free cores and ${g.memoryGib} GiB free memory` : '';
   return `no compatible server${room} in the same ${scope}`;
 }
 
+/** Index in WIDER of the narrowest unit with a compatible server that has room (WIDER.length: none). */
+function firstFit(g: Group, key: string): number {
+  const i = g.units.findIndex((u) => fits(u?.aggregates[key]?.f, g.cores, g.memoryGib));
+  return i < 0 ? WIDER.length : i;
+}
+
 function evaluatePlatform(p: EvalPlatform, fp: Footprint, scope: Scope): MipEntry {
-  const coverage = { placements: fp.placements.length, server: 0, rack: 0, row: 0, site: 0 };
+  const coverage = { placements: fp.placements, server: 0, rack: 0, row: 0, site: 0 };
   const histogram: Record<string, number> = {};
   const capacityMisses = new Map<string, number>();
+  const scopeIndex = WIDER.indexOf(scope as (typeof WIDER)[number]);
   let fresh = p.computedRevision === p.platform.revision;
   let scoreSum = 0;
   let approvedServers = 0;
-  for (const placement of fp.placements) {
-    const row = fp.servers.get(placement.serverId);
-    const v = row?.verdicts[p.key];
-    if (v === undefined) fresh = false;
-    let ok = isApproved(v);
-    if (isApproved(v)) {
-      scoreSum += v;
-      approvedServers++;
-    } else for (const clause of v ?? []) histogram[clause] = (histogram[clause] ?? 0) + 1;
-    if (ok) coverage.server++;
-    for (const wider of WIDER) {
-      const unit = fp.units[wider].get(unitOf(row, wider) ?? '');
-      ok ||= fits(unit?.aggregates[p.key]?.f, placement.cores, placement.memoryGib);
-      if (ok) coverage[wider]++;
-      else if (wider === scope) {
-        const text = capacityText(placement, wider);
+  for (const g of fp.groups) {
+    let fit: number | undefined;
+    for (const server of g.servers) {
+      const v = server?.verdicts[p.key];
+      if (isApproved(v)) {
+        scoreSum += v;
+        approvedServers++;
+        coverage.server++;
+        for (const wider of WIDER) coverage[wider]++;
+        continue;
+      }
+      if (v === undefined) fresh = false;
+      else for (const clause of v) histogram[clause] = (histogram[clause] ?? 0) + 1;
+      fit ??= firstFit(g, p.key);
+      for (let i = fit; i < WIDER.length; i++) coverage[WIDER[i]!]++;
+      if (scopeIndex >= 0 && scopeIndex < fit) {
+        const text = capacityText(g, scope);
         capacityMisses.set(text, (capacityMisses.get(text) ?? 0) + 1);
       }
     }
@@ -106,7 +131,6 @@ function evaluatePlatform(p: EvalPlatform, fp: Footprint, scope: Scope): MipEntr
     if (!fresh) reasons.push({ reason: 'compatibility is still being computed; ask again shortly', placements: coverage.placements - coverage.server });
     reasons.splice(COMPAT_TOP_REASONS + 1);
   }
-  const cores = fp.placements.reduce((n, pl) => n + pl.cores, 0);
   const pricing = p.platform.serviceProfile.pricing;
   return {
     platformId: p.platform.id,
@@ -117,7 +141,7 @@ function evaluatePlatform(p: EvalPlatform, fp: Footprint, scope: Scope): MipEntr
     coverage,
     preferenceFit: p.compiled.maxScore && approvedServers ? Math.round((scoreSum / approvedServers / p.compiled.maxScore) * 1000) / 1000 : null,
     serviceProfile: p.platform.serviceProfile,
-    estimatedMonthlyPrice: { currency: pricing.currency, amount: Math.round((pricing.monthlyBase + pricing.perCoreMonth * cores) * 100) / 100 },
+    estimatedMonthlyPrice: { currency: pricing.currency, amount: Math.round((pricing.monthlyBase + pricing.perCoreMonth * fp.cores) * 100) / 100 },
     fresh,
     reasons,
   };
@@ -138,11 +162,16 @@ function byCoverage(scope: Scope) {
 }
 
 export async function mipList(db: Db, customerId: string, scope: Scope): Promise<MipList> {
-  const placements = await placementsOfCustomer(db, customerId);
+  // Three independent reads, overlapped: the placements, the catalog, and the table's rows for them.
+  const [placements, platforms, read] = await Promise.all([
+    placementsOfCustomer(db, customerId),
+    platformsForEvaluation(db),
+    readFootprint(db, customerServerIds(db, customerId)),
+  ]);
   const currentPlatformId = placements[0]?.platformId ?? null;
   const out: MipList = { customerId, scope, currentPlatformId, placements: placements.length, available: [], unavailable: [] };
   if (!placements.length) return out;
-  const [platforms, fp] = await Promise.all([platformsForEvaluation(db), footprint(db, placements)]);
+  const fp = footprint(placements, read);
   for (const p of platforms) {
     if (p.platform.id === currentPlatformId) continue;
     const entry = evaluatePlatform(p, fp, scope);

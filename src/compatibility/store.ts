@@ -3,7 +3,8 @@
  * rows as one JSON parameter to `json_each`, so a statement carries thousands of rows within D1's
  * 100-parameter limit.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQLWrapper } from 'drizzle-orm';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { compatPlatforms, compatServers, compatUnits } from '../../schema';
 import { allPlatforms } from '../catalog/store';
 import type { PlatformT } from '../catalog/schema';
@@ -125,10 +126,40 @@ function parseVerdict(raw: unknown): Verdict | undefined {
   return undefined;
 }
 
+type ServerRecord = typeof compatServers.$inferSelect;
+type UnitRecord = typeof compatUnits.$inferSelect;
+
+function serverRowsOf(found: ServerRecord[]): Map<string, ServerRow> {
+  return new Map(found.map((r) => [r.serverId, { ...r, verdicts: JSON.parse(r.verdicts) as Verdicts }]));
+}
+
+function unitRowsOf(found: UnitRecord[]): Map<string, UnitRow> {
+  return new Map(found.map((u) => [u.unitId, { ...u, aggregates: JSON.parse(u.aggregates) as UnitAggregates }]));
+}
+
 export async function readServerRows(db: Db, ids: string[]): Promise<Map<string, ServerRow>> {
   if (!ids.length) return new Map();
-  const found = await db.select().from(compatServers).where(sql`${compatServers.serverId} in ${jsonIds(ids)}`).all();
-  return new Map(found.map((r) => [r.serverId, { ...r, verdicts: JSON.parse(r.verdicts) as Verdicts }]));
+  return serverRowsOf(await db.select().from(compatServers).where(sql`${compatServers.serverId} in ${jsonIds(ids)}`).all());
+}
+
+/**
+ * The rows of the servers `serverIds` selects and of the racks, rows and sites they sit in, in one
+ * D1 round trip (`serverIds` is a subquery, e.g. a customer's placements).
+ */
+export async function readFootprint(db: Db, serverIds: SQLWrapper) {
+  const mine = inArray(compatServers.serverId, serverIds);
+  const units = (scope: UnitScope, column: SQLiteColumn) =>
+    db
+      .select()
+      .from(compatUnits)
+      .where(and(eq(compatUnits.scope, scope), inArray(compatUnits.unitId, db.selectDistinct({ id: column }).from(compatServers).where(mine))));
+  const [servers, racks, rows, sites] = await db.batch([
+    db.select().from(compatServers).where(mine),
+    units('rack', compatServers.rackId),
+    units('row', compatServers.rowId),
+    units('site', compatServers.siteId),
+  ]);
+  return { servers: serverRowsOf(servers), rack: unitRowsOf(racks), row: unitRowsOf(rows), site: unitRowsOf(sites) };
 }
 
 /** One slot's verdict for each listed server that has a row (absent: never computed). */
@@ -155,12 +186,13 @@ export interface UnitRow {
 
 export async function readUnits(db: Db, scope: UnitScope, ids: string[]): Promise<Map<string, UnitRow>> {
   if (!ids.length) return new Map();
-  const found = await db
-    .select()
-    .from(compatUnits)
-    .where(and(eq(compatUnits.scope, scope), sql`${compatUnits.unitId} in ${jsonIds(ids)}`))
-    .all();
-  return new Map(found.map((u) => [u.unitId, { ...u, aggregates: JSON.parse(u.aggregates) as UnitAggregates }]));
+  return unitRowsOf(
+    await db
+      .select()
+      .from(compatUnits)
+      .where(and(eq(compatUnits.scope, scope), sql`${compatUnits.unitId} in ${jsonIds(ids)}`))
+      .all(),
+  );
 }
 
 async function writeUnits(db: Db, units: UnitRow[], gone: { scope: UnitScope; ids: string[] }, computedAt: number): Promise<void> {

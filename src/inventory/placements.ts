@@ -165,3 +165,8 @@ export async function placementsOnServers(db: Db, serverIds: string[]): Promise<
     .where(sql`${placements.serverId} in ${jsonIds(serverIds)}`)
     .all();
 }
+
+/** `select server_id from placements where customer_id = ?`, as a subquery for derived tables. */
+export function customerServerIds(db: Db, customerId: string) {
+  return db.select({ id: placements.serverId }).from(placements).where(eq(placements.customerId, customerId));
+}
