@@ -10,7 +10,7 @@ import type { Db } from '../db';
 import { customerServerIds, placementsOfCustomer, type PlacementFacts } from '../inventory/placements';
 import { SCOPES, type Scope } from '../inventory/units';
 import { clauseText } from './evaluate';
-import { platformsForEvaluation, readFootprint, type EvalPlatform, type ServerRow, type UnitRow } from './store';
+import { platformsForEvaluation, readFootprint, type EvalPlatform, type FootprintRead, type FootprintServer, type Frontiers } from './store';
 import { fits, isApproved, topClauses } from './verdicts';
 
 export { SCOPES, type Scope };
@@ -52,12 +52,12 @@ export interface MipList {
 
 /** Placements sharing a rack and a demand: one capacity answer per platform serves them all. */
 interface Group {
-  /** The rack, row and site the placements' servers sit in (WIDER order). */
-  units: (UnitRow | undefined)[];
+  /** Capacity frontiers of the rack, row and site the placements' servers sit in (WIDER order). */
+  units: (Frontiers | undefined)[];
   cores: number;
   memoryGib: number;
   /** The materialised row of each placement's server (undefined: not computed yet). */
-  servers: (ServerRow | undefined)[];
+  servers: (FootprintServer | undefined)[];
 }
 
 interface Footprint {
@@ -66,7 +66,7 @@ interface Footprint {
   groups: Group[];
 }
 
-function footprint(placements: PlacementFacts[], read: Awaited<ReturnType<typeof readFootprint>>): Footprint {
+function footprint(placements: PlacementFacts[], read: FootprintRead): Footprint {
   const groups = new Map<string, Group>();
   for (const p of placements) {
     const server = read.servers.get(p.serverId);
@@ -89,7 +89,7 @@ function capacityText(g: Group, scope: Scope): string {
 
 /** Index in WIDER of the narrowest unit with a compatible server that has room (WIDER.length: none). */
 function firstFit(g: Group, key: string): number {
-  const i = g.units.findIndex((u) => fits(u?.aggregates[key]?.f, g.cores, g.memoryGib));
+  const i = g.units.findIndex((u) => fits(u?.[key], g.cores, g.memoryGib));
   return i < 0 ? WIDER.length : i;
 }
 

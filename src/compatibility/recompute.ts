@@ -24,10 +24,11 @@ import {
   staleUnits,
   writeServerRows,
   writeSlot,
+  writeUnitSlot,
   type EvalPlatform,
   type ServerRow,
 } from './store';
-import { isApproved, type Verdict, type Verdicts } from './verdicts';
+import { aggregateServers, emptySlot, isApproved, mergeAggregates, type ServerVerdicts, type SlotAggregate, type UnitAggregates, type Verdict, type Verdicts } from './verdicts';
 
 export interface RecomputeResult {
   servers: number;
@@ -74,35 +75,78 @@ export async function recomputeForServers(db: Db, ids: string[]): Promise<Recomp
   return total;
 }
 
+/** One slot's aggregates for units whose members a pass has seen, keyed by unit. */
+class SlotUnits {
+  readonly members = new Map<string, { parent: string; site: string; servers: ServerVerdicts[] }>();
+
+  add(unitId: string, parent: string, site: string, member: ServerVerdicts): void {
+    const unit = this.members.get(unitId);
+    if (unit) unit.servers.push(member);
+    else this.members.set(unitId, { parent, site, servers: [member] });
+  }
+}
+
 /**
- * Re-evaluates every server against one platform, page by page in rack order, then records the
- * revision the verdicts now reflect. O(servers); runs when a platform's requirements change.
+ * Re-evaluates every server against one platform, page by page in rack order, and sets that one
+ * slot in the server rows and in every rack, row and site: the pass sees each rack whole, so the
+ * unit aggregates are computed in memory, never read back. Then records the revision the verdicts
+ * now reflect. O(servers); runs when a platform is created or its requirements change.
  */
-export async function recomputeForPlatform(db: Db, platformId: string): Promise<RecomputeResult> {
+export async function recomputeForPlatform(db: Db, platformId: string, pageSize = COMPAT_PAGE_SERVERS): Promise<RecomputeResult> {
   const platforms = await platformsForEvaluation(db);
   const p = platforms.find((x) => x.platform.id === platformId);
   const total: RecomputeResult = { servers: 0, revoked: 0 };
   if (!p) return total;
+  const racks = new SlotUnits();
+  const rows = new Map<string, { site: string; parts: UnitAggregates[] }>();
+  const flush = async (rackIds: string[], now: number) => {
+    const done = rackIds.map((rackId): [string, SlotAggregate] => {
+      const rack = racks.members.get(rackId)!;
+      racks.members.delete(rackId);
+      const agg = aggregateServers(rack.servers);
+      const row = rows.get(rack.parent) ?? { site: rack.site, parts: [] };
+      row.parts.push(agg);
+      rows.set(rack.parent, row);
+      return [rackId, agg[p.key] ?? emptySlot()];
+    });
+    await writeUnitSlot(db, 'rack', p.slot, done, now);
+  };
   let after: FactsCursor | null = null;
   for (;;) {
-    const page = await serverFactsPage(db, after, COMPAT_PAGE_SERVERS);
-    if (!page.length) break;
+    const page = await serverFactsPage(db, after, pageSize);
+    const last = page[page.length - 1];
     const old = await readSlot(db, p.slot, page.map((f) => f.id));
     const known = page.filter((f) => old.has(f.id));
     const entries = known.map((f): [string, Verdict] => [f.id, verdictOf(p, f)]);
-    await writeSlot(db, p.slot, entries, Date.now());
-    await refreshUnits(db, [...new Set(known.map((f) => f.rackId))]);
-    const flips = entries.flatMap(([id, v]) => flipped(p, id, old.get(id), v));
-    total.revoked += await recordRevocations(db, flips, Date.now());
-    // Servers never computed get a whole row (every platform), not one slot.
+    const now = Date.now();
+    await writeSlot(db, p.slot, entries, now);
+    const verdicts = new Map(entries);
+    for (const f of page) {
+      const v = verdicts.get(f.id) ?? verdictOf(p, f);
+      racks.add(f.rackId, f.rowId, f.siteId, { freeCores: f.free.cores, freeMemoryGib: f.free.memoryGib, verdicts: { [p.key]: v } });
+    }
+    // A full page may end inside a rack: that rack waits for the next page.
+    const finished = last && page.length === pageSize ? [...racks.members.keys()].filter((r) => r !== last.rackId) : [...racks.members.keys()];
+    await flush(finished, now);
+    total.revoked += await recordRevocations(db, entries.flatMap(([id, v]) => flipped(p, id, old.get(id), v)), now);
+    // Servers never computed get a whole row (every platform) and their units refreshed from it.
     const fresh = await recomputeFacts(db, page.filter((f) => !old.has(f.id)), platforms);
     total.servers += known.length + fresh.servers;
     total.revoked += fresh.revoked;
-    const last = page[page.length - 1]!;
+    if (!last || page.length < pageSize) break;
     after = { rackId: last.rackId, id: last.id };
-    if (page.length < COMPAT_PAGE_SERVERS) break;
   }
-  await markSlotComputed(db, p.platform.id, p.platform.revision, Date.now());
+  const now = Date.now();
+  const sites = new Map<string, UnitAggregates[]>();
+  const rowAggs = [...rows].map(([rowId, row]): [string, SlotAggregate] => {
+    const agg = mergeAggregates(row.parts);
+    sites.set(row.site, [...(sites.get(row.site) ?? []), agg]);
+    return [rowId, agg[p.key] ?? emptySlot()];
+  });
+  await writeUnitSlot(db, 'row', p.slot, rowAggs, now);
+  const siteAggs = [...sites].map(([siteId, parts]): [string, SlotAggregate] => [siteId, mergeAggregates(parts)[p.key] ?? emptySlot()]);
+  await writeUnitSlot(db, 'site', p.slot, siteAggs, now);
+  await markSlotComputed(db, p.platform.id, p.platform.revision, now);
   return total;
 }
 

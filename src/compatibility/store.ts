@@ -11,7 +11,7 @@ import type { PlatformT } from '../catalog/schema';
 import { COMPAT_MAX_JSON_PARAM } from '../constants';
 import { chunkForInsert, jsonIds, type Db } from '../db';
 import { compile, type Compiled } from './evaluate';
-import { aggregateServers, mergeAggregates, slotKey, type UnitAggregates, type Verdict, type Verdicts } from './verdicts';
+import { aggregateServers, mergeAggregates, slotKey, type Point, type SlotAggregate, type UnitAggregates, type Verdict, type Verdicts } from './verdicts';
 
 export interface EvalPlatform {
   platform: PlatformT;
@@ -120,46 +120,79 @@ export async function writeSlot(db: Db, slot: number, verdicts: [serverId: strin
   );
 }
 
+/** Sets one slot of existing unit rows (a platform pass computes them without reading members). */
+export async function writeUnitSlot(db: Db, scope: UnitScope, slot: number, aggregates: [unitId: string, aggregate: SlotAggregate][], now: number): Promise<void> {
+  const path = `$.${slotKey(slot)}`;
+  await runAll(
+    db,
+    jsonChunks(aggregates).map((payload) => ({
+      sql: `update compat_units set aggregates = json_set(aggregates, ?2, j.value -> 1), computed_at = ?3
+        from json_each(?1) as j where compat_units.scope = ?4 and compat_units.unit_id = j.value ->> 0`,
+      params: [payload, path, now, scope],
+    })),
+  );
+}
+
 function parseVerdict(raw: unknown): Verdict | undefined {
   if (typeof raw === 'number') return raw;
   if (typeof raw === 'string') return JSON.parse(raw) as number[];
   return undefined;
 }
 
-type ServerRecord = typeof compatServers.$inferSelect;
-type UnitRecord = typeof compatUnits.$inferSelect;
-
-function serverRowsOf(found: ServerRecord[]): Map<string, ServerRow> {
+export async function readServerRows(db: Db, ids: string[]): Promise<Map<string, ServerRow>> {
+  if (!ids.length) return new Map();
+  const found = await db.select().from(compatServers).where(sql`${compatServers.serverId} in ${jsonIds(ids)}`).all();
   return new Map(found.map((r) => [r.serverId, { ...r, verdicts: JSON.parse(r.verdicts) as Verdicts }]));
 }
 
-function unitRowsOf(found: UnitRecord[]): Map<string, UnitRow> {
-  return new Map(found.map((u) => [u.unitId, { ...u, aggregates: JSON.parse(u.aggregates) as UnitAggregates }]));
+export interface FootprintServer {
+  rackId: string;
+  rowId: string;
+  siteId: string;
+  verdicts: Verdicts;
 }
 
-export async function readServerRows(db: Db, ids: string[]): Promise<Map<string, ServerRow>> {
-  if (!ids.length) return new Map();
-  return serverRowsOf(await db.select().from(compatServers).where(sql`${compatServers.serverId} in ${jsonIds(ids)}`).all());
+/** Per slot key, the free-capacity frontier of a unit's compatible servers. */
+export type Frontiers = Record<string, Point[]>;
+
+export interface FootprintRead {
+  servers: Map<string, FootprintServer>;
+  rack: Map<string, Frontiers>;
+  row: Map<string, Frontiers>;
+  site: Map<string, Frontiers>;
 }
 
 /**
- * The rows of the servers `serverIds` selects and of the racks, rows and sites they sit in, in one
- * D1 round trip (`serverIds` is a subquery, e.g. a customer's placements).
+ * What a MIP list needs, in one D1 round trip: the verdicts of the servers `serverIds` selects (a
+ * subquery, e.g. a customer's placements) and the frontiers (only) of the racks, rows and sites
+ * they sit in.
  */
-export async function readFootprint(db: Db, serverIds: SQLWrapper) {
+export async function readFootprint(db: Db, serverIds: SQLWrapper): Promise<FootprintRead> {
   const mine = inArray(compatServers.serverId, serverIds);
   const units = (scope: UnitScope, column: SQLiteColumn) =>
     db
-      .select()
+      .select({
+        unitId: compatUnits.unitId,
+        frontiers: sql<string>`(select json_group_object(key, json(value -> '$.f')) from json_each(${compatUnits.aggregates}))`,
+      })
       .from(compatUnits)
       .where(and(eq(compatUnits.scope, scope), inArray(compatUnits.unitId, db.selectDistinct({ id: column }).from(compatServers).where(mine))));
   const [servers, racks, rows, sites] = await db.batch([
-    db.select().from(compatServers).where(mine),
+    db
+      .select({ serverId: compatServers.serverId, rackId: compatServers.rackId, rowId: compatServers.rowId, siteId: compatServers.siteId, verdicts: compatServers.verdicts })
+      .from(compatServers)
+      .where(mine),
     units('rack', compatServers.rackId),
     units('row', compatServers.rowId),
     units('site', compatServers.siteId),
   ]);
-  return { servers: serverRowsOf(servers), rack: unitRowsOf(racks), row: unitRowsOf(rows), site: unitRowsOf(sites) };
+  const frontiers = (found: { unitId: string; frontiers: string }[]) => new Map(found.map((u) => [u.unitId, JSON.parse(u.frontiers) as Frontiers]));
+  return {
+    servers: new Map(servers.map(({ serverId, verdicts, ...at }) => [serverId, { ...at, verdicts: JSON.parse(verdicts) as Verdicts }])),
+    rack: frontiers(racks),
+    row: frontiers(rows),
+    site: frontiers(sites),
+  };
 }
 
 /** One slot's verdict for each listed server that has a row (absent: never computed). */
@@ -186,13 +219,12 @@ export interface UnitRow {
 
 export async function readUnits(db: Db, scope: UnitScope, ids: string[]): Promise<Map<string, UnitRow>> {
   if (!ids.length) return new Map();
-  return unitRowsOf(
-    await db
-      .select()
-      .from(compatUnits)
-      .where(and(eq(compatUnits.scope, scope), sql`${compatUnits.unitId} in ${jsonIds(ids)}`))
-      .all(),
-  );
+  const found = await db
+    .select()
+    .from(compatUnits)
+    .where(and(eq(compatUnits.scope, scope), sql`${compatUnits.unitId} in ${jsonIds(ids)}`))
+    .all();
+  return new Map(found.map((u) => [u.unitId, { ...u, aggregates: JSON.parse(u.aggregates) as UnitAggregates }]));
 }
 
 async function writeUnits(db: Db, units: UnitRow[], gone: { scope: UnitScope; ids: string[] }, computedAt: number): Promise<void> {

@@ -26,6 +26,10 @@ export interface SlotAggregate {
 
 export type UnitAggregates = Record<string, SlotAggregate>;
 
+export function emptySlot(): SlotAggregate {
+  return { a: 0, d: 0, f: [], r: {} };
+}
+
 export function slotKey(slot: number): string {
   return `s${slot}`;
 }
@@ -66,7 +70,7 @@ export function aggregateServers(members: ServerVerdicts[]): UnitAggregates {
   const out: Record<string, SlotAggregate & { points: Point[] }> = {};
   for (const m of members) {
     for (const [slot, v] of Object.entries(m.verdicts)) {
-      const agg = (out[slot] ??= { a: 0, d: 0, f: [], r: {}, points: [] });
+      const agg = (out[slot] ??= { ...emptySlot(), points: [] });
       if (isApproved(v)) {
         agg.a++;
         agg.points.push([m.freeCores, m.freeMemoryGib]);
@@ -84,7 +88,7 @@ export function mergeAggregates(parts: UnitAggregates[]): UnitAggregates {
   const out: Record<string, SlotAggregate> = {};
   for (const part of parts) {
     for (const [slot, agg] of Object.entries(part)) {
-      const into = (out[slot] ??= { a: 0, d: 0, f: [], r: {} });
+      const into = (out[slot] ??= emptySlot());
       into.a += agg.a;
       into.d += agg.d;
       into.f = into.f.concat(agg.f);

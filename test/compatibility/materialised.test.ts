@@ -2,8 +2,8 @@ import type { z } from '@hono/zod-openapi';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { markOutboxDelivered, pendingOutboxEvents, setMigrationTarget } from '../../src/compatibility/outbox';
-import { compatibilityJob } from '../../src/compatibility/recompute';
-import { readServerRows, readUnits } from '../../src/compatibility/store';
+import { compatibilityJob, recomputeForPlatform } from '../../src/compatibility/recompute';
+import { readServerRows, readUnits, refreshUnits } from '../../src/compatibility/store';
 import { getDb } from '../../src/db';
 import type { InventoryBody } from '../../src/inventory/schema';
 import { call, expectProblem, OPERATOR } from '../http';
@@ -118,6 +118,23 @@ describe('compatibility.revoked', () => {
   });
 });
 
+describe('platform passes', () => {
+  it('set the same unit aggregates as a refresh from the server rows, also when racks straddle pages', async () => {
+    const racks = ['mt-r1-k1', 'mt-r1-k2', 'mt-r2-k1', 'mt-r2-k2'];
+    const p = await createPlatform(provider.key, { requirements: { requiredTraits: ['sev'], minFree: { cores: 16, memoryGib: 64 } } });
+    // Pages of 3 over racks of 2 servers: every other rack is split across two pages.
+    await recomputeForPlatform(db, p.id, 3);
+    const key = await slotOf(p.id);
+    const slotOfUnits = async (scope: 'rack' | 'row' | 'site', ids: string[]) =>
+      [...(await readUnits(db, scope, ids)).values()].map((u) => [u.unitId, u.aggregates[key]]);
+    const byPass = [await slotOfUnits('rack', racks), await slotOfUnits('row', ['mt-r1', 'mt-r2']), await slotOfUnits('site', ['mt'])];
+    await refreshUnits(db, racks);
+    const byRefresh = [await slotOfUnits('rack', racks), await slotOfUnits('row', ['mt-r1', 'mt-r2']), await slotOfUnits('site', ['mt'])];
+    expect(byPass).toEqual(byRefresh);
+    expect(byPass[2]).toEqual([['mt', expect.objectContaining({ a: expect.any(Number), d: expect.any(Number) })]]);
+  });
+});
+
 describe('platform revisions', () => {
   it('a patch that leaves the requirements alone keeps the verdicts and moves the revision', async () => {
     const r = await call('PATCH', `/v1/platforms/${sevPlatform.id}`, { key: provider.key, body: { description: 'renamed only' } });
@@ -142,7 +159,8 @@ describe('cron: compatibility.stale', () => {
     const result = await compatibilityJob.run(env, Date.now());
     expect(result).toMatchObject({ racks: 1, sites: 1 });
     const site = (await readUnits(db, 'site', ['mt'])).get('mt')!;
-    expect(Object.keys(site.aggregates)).toHaveLength(2);
+    // One slot per platform created in this file.
+    expect(Object.keys(site.aggregates)).toHaveLength(3);
     expect((await readUnits(db, 'rack', ['mt-r1-k2'])).get('mt-r1-k2')!.servers).toBe(2);
   });
 
