@@ -1,37 +1,184 @@
-/** The customer's pages: its hardware, where it can move in place, and its migrations. */
-import { Hono } from 'hono';
+/** The customer's pages: its hardware (masked IDs), where it can move in place, and its migrations. */
+import { Hono, type Context } from 'hono';
+import type { FC } from 'hono/jsx';
 import type { z } from '@hono/zod-openapi';
-import type { AccountSchema } from '../account/schema';
 import type { PlatformT } from '../catalog/schema';
+import type { MipEntrySchema, MipListSchema } from '../compatibility/schema';
 import { PAGE_LIMIT_MAX } from '../constants';
-import { PlatformTable } from './catalog';
+import type { HardwareIdSchema } from '../hardware/schema';
+import { SCOPES, type Scope } from '../inventory/units';
 import { consoleFor, type ConsoleEnv } from './context';
-import { Layout, NotAvailable, Section } from './layout';
+import { CsrfField, Layout, NotAvailable, Section, when } from './layout';
+
+type MipList = z.infer<typeof MipListSchema>;
+type MipEntry = z.infer<typeof MipEntrySchema>;
+type HardwareId = z.infer<typeof HardwareIdSchema>;
 
 export const customerPages = new Hono<ConsoleEnv>();
 customerPages.use('/customer', consoleFor('customer'));
 customerPages.use('/customer/*', consoleFor('customer'));
 
-customerPages.get('/customer', async (c) => {
+const WIDEST_FIRST = [...SCOPES].reverse();
+const isScope = (v: unknown): v is Scope => typeof v === 'string' && (SCOPES as readonly string[]).includes(v);
+
+const ScopeSelect: FC<{ name: string; value: string; all?: boolean }> = ({ name, value, all }) => (
+  <select name={name} id={name}>
+    {all ? (
+      <option value="all" selected={value === 'all'}>
+        every scope
+      </option>
+    ) : null}
+    {SCOPES.map((s) => (
+      <option value={s} selected={value === s}>
+        {s}
+      </option>
+    ))}
+  </select>
+);
+
+const HardwareGroups: FC<{ groups: [Scope, HardwareId[]][] }> = ({ groups }) => (
+  <div>
+    {groups.map(([scope, ids]) => (
+      <div data-scope={scope}>
+        <h3>{`${ids.length} ${scope}${ids.length === 1 ? '' : 's'}`}</h3>
+        <table>
+          <thead>
+            <tr>
+              <th>Masked ID (use it with providers; it reveals nothing linkable)</th>
+              <th class="num">Your placements there</th>
+              <th>Expires</th>
+              <th class="num">Uses left</th>
+            </tr>
+          </thead>
+          <tbody>
+            {ids.map((h) => (
+              <tr data-hardware-id>
+                <td>
+                  <code class="token" title={h.id}>
+                    {h.id}
+                  </code>
+                </td>
+                <td class="num">{h.coverage}</td>
+                <td>{when(h.expiresAt)}</td>
+                <td class="num">{h.usesLeft}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    ))}
+  </div>
+);
+
+const Coverage: FC<{ entry: MipEntry }> = ({ entry }) => (
+  <span class="mono">{SCOPES.map((s) => `${s === 'server' ? 'srv' : s} ${entry.coverage[s]}`).join(' · ')}</span>
+);
+
+const MipTable: FC<{ list: MipList }> = ({ list }) => (
+  <table data-table="mip">
+    <thead>
+      <tr>
+        <th>Platform</th>
+        <th>Available in place</th>
+        <th title="Placements with a compatible home on the same server, rack, row, site">{`Placements covered (of ${list.placements})`}</th>
+        <th>Support</th>
+        <th>Multi-site</th>
+        <th class="num">Est. per month</th>
+        <th class="num">Preference fit</th>
+        <th>Why not</th>
+      </tr>
+    </thead>
+    <tbody>
+      {[...list.available, ...list.unavailable].map((e) => (
+        <tr data-platform={e.platformId} data-available={String(e.available)}>
+          <td>
+            <strong>{e.name}</strong>
+            {e.fresh ? null : <div class="muted">recomputing…</div>}
+          </td>
+          <td>{e.available ? <span class="badge ok">{`yes, same ${e.narrowestScope}`}</span> : e.narrowestScope ? <span class="badge warn">{`only within a ${e.narrowestScope}`}</span> : <span class="badge bad">no</span>}</td>
+          <td>
+            <Coverage entry={e} />
+          </td>
+          <td>{e.serviceProfile.supportLevel}</td>
+          <td>{e.serviceProfile.multiSite ? 'yes' : 'no'}</td>
+          <td class="num">{`${Math.round(e.estimatedMonthlyPrice.amount).toLocaleString('en')} ${e.estimatedMonthlyPrice.currency}`}</td>
+          <td class="num">{e.preferenceFit === null ? '—' : `${Math.round(e.preferenceFit * 100)}%`}</td>
+          <td>
+            {e.reasons.length ? (
+              <ul class="reasons">
+                {e.reasons.map((r) => (
+                  <li>{`${r.reason} (${r.placements} placement${r.placements === 1 ? '' : 's'})`}</li>
+                ))}
+              </ul>
+            ) : null}
+          </td>
+        </tr>
+      ))}
+    </tbody>
+  </table>
+);
+
+async function customerPage(c: Context<ConsoleEnv>, hardware: [Scope, HardwareId[]][] | null, requested: string) {
   const { principal, csrf } = c.get('session');
   const api = c.get('api');
-  const [account, platforms] = await Promise.all([
-    api.get<z.infer<typeof AccountSchema>>('/v1/account'),
+  const scope = isScope(c.req.query('scope')) ? (c.req.query('scope') as Scope) : 'rack';
+  const [mip, platforms] = await Promise.all([
+    api.get<MipList>(`/v1/customers/${encodeURIComponent(principal.id)}/mip-list?scope=${scope}`),
     api.get<{ items: PlatformT[] }>(`/v1/platforms?limit=${PAGE_LIMIT_MAX}`),
   ]);
+  const current = platforms.items.find((p) => p.id === mip.currentPlatformId);
   return c.html(
-    <Layout title={`${account.name}: hardware & platforms`} principal={principal} csrf={csrf} path="/console/customer">
-      <Section title="Hardware holding your data">
-        <NotAvailable what="Hardware identification" />
+    <Layout title={`${principal.name}: hardware & platforms`} principal={principal} csrf={csrf} path="/console/customer">
+      <Section
+        title="Hardware holding your data"
+        aside={
+          <form method="post" action="/console/customer/hardware" class="controls">
+            <CsrfField token={csrf} />
+            <div>
+              <label for="hwscope">Scope</label>
+              <ScopeSelect name="hwscope" value={requested} all />
+            </div>
+            <button type="submit" class="secondary">
+              Request masked IDs
+            </button>
+          </form>
+        }
+      >
+        <p class="muted">
+          {`Your data sits on ${mip.placements} placement${mip.placements === 1 ? '' : 's'}${current ? `, on ${current.name}` : ''}. Hardware is named only by masked, expiring, use-limited IDs, new for every request; each request is billed as one hardware-ID request per scope.`}
+        </p>
+        {hardware ? <HardwareGroups groups={hardware} /> : null}
       </Section>
-      <Section title="Where you can move in place">
-        <NotAvailable what="The migration-in-place list" />
-      </Section>
-      <Section title="Platform catalogue">
-        <PlatformTable platforms={platforms.items} />
+      <Section
+        title="Where you can move in place"
+        aside={
+          <form method="get" action="/console/customer" class="controls">
+            <div>
+              <label for="scope">Data may move within the same</label>
+              <ScopeSelect name="scope" value={scope} />
+            </div>
+            <button type="submit" class="secondary">
+              Compare
+            </button>
+          </form>
+        }
+      >
+        <p class="muted">{`${mip.available.length} platform${mip.available.length === 1 ? '' : 's'} available without your data leaving its ${scope}; ${mip.unavailable.length} not, with the reasons.`}</p>
+        <MipTable list={mip} />
       </Section>
     </Layout>,
   );
+}
+
+customerPages.get('/customer', (c) => customerPage(c, null, 'all'));
+
+customerPages.post('/customer/hardware', async (c) => {
+  const form = await c.req.parseBody();
+  const requested = isScope(form.hwscope) ? form.hwscope : 'all';
+  const scopes = requested === 'all' ? WIDEST_FIRST : [requested];
+  const api = c.get('api');
+  const groups = await Promise.all(scopes.map(async (scope) => [scope, (await api.post<{ items: HardwareId[] }>('/v1/hardware-ids', { scope })).items] as [Scope, HardwareId[]]));
+  return customerPage(c, groups, requested);
 });
 
 customerPages.get('/customer/migrations', (c) => {

@@ -8,10 +8,11 @@ import { getDb } from '../db';
 import { placementSummary, rackOccupancy, type RackOccupancy } from '../inventory/occupancy';
 import { reconcile } from '../reconcile/jobs';
 import { lastRuns } from '../reconcile/status';
+import { unitPriceMicros } from '../usage/billing';
 import { utcDay } from '../usage/recorder';
 import { usageTotalsBetween } from '../usage/store';
-import { USAGE_PRICES } from '../constants';
 import { consoleFor, type ConsoleEnv } from './context';
+import { rackFit, type PlatformFit } from './fit';
 import { CsrfField, Layout, money, Notice, percent, Section, when } from './layout';
 
 export const operatorPages = new Hono<ConsoleEnv>();
@@ -39,40 +40,77 @@ function groupSites(racks: RackOccupancy[]): Site[] {
 
 const bucket = (ratio: number) => Math.max(0, Math.min(10, Math.round(ratio * 10)));
 
-const RackCell: FC<{ rack: RackOccupancy }> = ({ rack }) => {
+const RackCell: FC<{ rack: RackOccupancy; fit?: PlatformFit; platform?: string }> = ({ rack, fit, platform }) => {
   if (rack.servers === 0) return <div class="rack empty" data-rack={rack.rackId} title={`${rack.rackId}: no servers`}></div>;
+  const data = rack.placedServers ? ' data' : '';
+  const holds = `${rack.placedServers} servers hold data of ${rack.customers} customers`;
+  if (fit) {
+    const f = fit.racks.get(rack.rackId) ?? { approved: 0, denied: rack.servers, reasons: ['not evaluated yet'] };
+    const ratio = f.approved / Math.max(1, f.approved + f.denied);
+    const why = f.reasons.length ? ` · denied for: ${f.reasons.join('; ')}` : '';
+    return (
+      <div class={`rack fit-${bucket(ratio)}${data}`} data-rack={rack.rackId} data-fit={ratio.toFixed(3)} title={`${rack.rackId} · ${f.approved} of ${f.approved + f.denied} servers fit ${platform}${why} · ${holds}`}>
+        {f.approved}
+      </div>
+    );
+  }
   const ratio = rack.cores ? rack.coresAllocated / rack.cores : 0;
-  const title = `${rack.rackId} · ${rack.servers} servers · cores ${percent(rack.coresAllocated, rack.cores)} allocated · memory ${percent(rack.memoryAllocatedGib, rack.memoryGib)} allocated · ${rack.placedServers} servers hold data of ${rack.customers} customers`;
+  const title = `${rack.rackId} · ${rack.servers} servers · cores ${percent(rack.coresAllocated, rack.cores)} allocated · memory ${percent(rack.memoryAllocatedGib, rack.memoryGib)} allocated · ${holds}`;
   return (
-    <div class={`rack heat-${bucket(ratio)}${rack.placedServers ? ' data' : ''}`} data-rack={rack.rackId} data-occupancy={ratio.toFixed(3)} title={title}>
+    <div class={`rack heat-${bucket(ratio)}${data}`} data-rack={rack.rackId} data-occupancy={ratio.toFixed(3)} title={title}>
       {Math.round(ratio * 100)}
     </div>
   );
 };
 
-const Legend: FC = () => (
+const Legend: FC<{ fit: boolean }> = ({ fit }) => (
   <div class="legend">
     <span>0%</span>
     {Array.from({ length: 11 }, (_, i) => (
-      <span class={`rack heat-${i}`}></span>
+      <span class={`rack ${fit ? 'fit' : 'heat'}-${i}`}></span>
     ))}
-    <span>100% of cores allocated</span>
-    <span class="rack heat-0 data"></span>
+    <span>{fit ? '100% of servers compatible' : '100% of cores allocated'}</span>
+    <span class="rack empty data"></span>
     <span>holds customer data</span>
   </div>
 );
 
 operatorPages.get('/operator', async (c) => {
   const { principal, csrf } = c.get('session');
-  const racks = await rackOccupancy(getDb(c.env.DB));
+  const db = getDb(c.env.DB);
+  const [racks, platforms] = await Promise.all([rackOccupancy(db), c.get('api').get<{ items: PlatformT[] }>(`/v1/platforms?limit=${PAGE_LIMIT_MAX}`)]);
   const sites = groupSites(racks);
+  const platform = platforms.items.find((p) => p.id === c.req.query('platform'));
+  const fit = platform ? await rackFit(db, platform, racks.map((r) => r.rackId)) : null;
   const servers = racks.reduce((n, r) => n + r.servers, 0);
   const cores = racks.reduce((n, r) => n + r.cores, 0);
   const allocated = racks.reduce((n, r) => n + r.coresAllocated, 0);
   return c.html(
     <Layout title="Data-center map" principal={principal} csrf={csrf} path="/console/operator">
-      <Section title={`${sites.length} sites · ${sites.reduce((n, s) => n + s.rows.length, 0)} rows · ${racks.length} racks · ${servers} servers`} aside={<Legend />}>
-        <p class="muted">{`Each square is a rack, coloured by the share of its cores allocated (${percent(allocated, cores)} overall). Hover for details.`}</p>
+      <Section title={`${sites.length} sites · ${sites.reduce((n, s) => n + s.rows.length, 0)} rows · ${racks.length} racks · ${servers} servers`} aside={<Legend fit={fit !== null} />}>
+        <form method="get" action="/console/operator" class="controls">
+          <div>
+            <label for="platform">Colour racks by</label>
+            <select name="platform" id="platform">
+              <option value="">{`core allocation (${percent(allocated, cores)} overall)`}</option>
+              {platforms.items.map((p) => (
+                <option value={p.id} selected={p.id === platform?.id}>
+                  {`compatibility with ${p.name}`}
+                </option>
+              ))}
+            </select>
+          </div>
+          <button type="submit" class="secondary">
+            Show
+          </button>
+        </form>
+        <p class="muted">
+          {fit && platform
+            ? `Each square is a rack, coloured by the share of its servers compatible with ${platform.name}; the number is how many are.${fit.fresh ? '' : ' Recomputing after a change: some racks may lag.'} Hover for the reasons.`
+            : platform
+              ? `${platform.name} has not been evaluated yet; showing core allocation.`
+              : 'Each square is a rack, coloured by the share of its cores allocated; the number is that share in percent. Hover for details.'}
+        </p>
         {sites.length === 0 ? <Notice>No inventory yet: send it with PUT /v1/inventory.</Notice> : null}
         <div class="sites">
           {sites.map((site) => (
@@ -84,9 +122,7 @@ operatorPages.get('/operator', async (c) => {
                     {row.name}
                   </span>
                   <div class="racks">
-                    {row.racks.map((rack) => (
-                      <RackCell rack={rack} />
-                    ))}
+                    {row.racks.map((rack) => (fit && platform ? <RackCell rack={rack} fit={fit} platform={platform.name} /> : <RackCell rack={rack} />))}
                   </div>
                 </div>
               ))}
@@ -115,8 +151,7 @@ operatorPages.get('/operator/principals', async (c) => {
   const range = monthToDate(Date.now());
   const billed = new Map<string, number>();
   for (const u of await usageTotalsBetween(db, range.from, range.to)) {
-    const price = (USAGE_PRICES as Record<string, { priceMicros: number }>)[u.operation]?.priceMicros ?? 0;
-    billed.set(u.principalId, (billed.get(u.principalId) ?? 0) + u.count * price);
+    billed.set(u.principalId, (billed.get(u.principalId) ?? 0) + u.count * unitPriceMicros(u.operation));
   }
   const platformName = new Map(platforms.items.map((p) => [p.id, p.name]));
   const placed = new Map(summary.map((s) => [s.customerId, s]));

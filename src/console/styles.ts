@@ -29,14 +29,14 @@ section{background:var(--card);border:1px solid var(--line);border-radius:10px;p
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:6px 10px;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-weight:600;color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.4px}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tfoot td{font-weight:600;border-bottom:none}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px}
 .token{display:inline-block;max-width:360px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;vertical-align:bottom}
 .notice{padding:10px 12px;border-radius:8px;background:#eef3fb;border:1px solid #cfdcf3;margin:0 0 12px}
 .notice.error{background:#fdeeee;border-color:#f3c9cb;color:#7d1a1f}
 .notice.ok{background:#ebf7ef;border-color:#bfe3cb;color:#135e2e}
-.badge{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;background:#eef1f5;color:var(--muted)}
+.badge{display:inline-block;white-space:nowrap;padding:1px 8px;border-radius:999px;font-size:12px;background:#eef1f5;color:var(--muted)}
 .badge.ok{background:#e3f4e9;color:var(--ok)}.badge.bad{background:#fbe5e6;color:var(--bad)}.badge.warn{background:#fbf1dd;color:var(--warn)}
 ul.reasons{margin:0;padding-left:18px;color:var(--muted)}
 form.inline{display:inline}

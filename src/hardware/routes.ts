@@ -7,6 +7,7 @@ import { JWKS_MAX_AGE_S } from '../constants';
 import { getDb, type Db } from '../db';
 import { AUTHED, bearerSecurity, createRouter, jsonBody, jsonResponse, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
+import { recordUsage } from '../usage/recorder';
 import { customerServersAt } from '../inventory/units';
 import { keyRing } from './keys';
 import { mintForCustomer, mintHardwareIds } from './mint';
@@ -53,6 +54,7 @@ hardwareRouter.openapi(
     }
     const audience = await audienceOf(db, me, body.audience);
     const items = await mintForCustomer(c.env, db, { customerId, requesterId: me.id, scope: body.scope, audience, ttlSeconds: body.ttlSeconds, maxUses: body.maxUses });
+    recordUsage(c.env, c.executionCtx, me.id, 'hardware-ids');
     return c.json({ items }, 201);
   },
 );
@@ -120,6 +122,7 @@ hardwareRouter.openapi(
     const audience = await audienceOf(db, me, body.audience);
     const terms = { customerId: me.id, requesterId: me.id, scope: 'server' as const, audience, ttlSeconds: body.ttlSeconds, maxUses: body.maxUses };
     const [minted] = await mintHardwareIds(c.env, db, terms, [{ unitId: hosts[0], coverage: 1 }]);
+    recordUsage(c.env, c.executionCtx, me.id, 'hardware-ids');
     return c.json(minted!, 200);
   },
 );

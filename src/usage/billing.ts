@@ -30,6 +30,11 @@ function isBillable(operation: string): operation is BillableOperation {
   return Object.hasOwn(USAGE_PRICES, operation);
 }
 
+/** The unit price of an operation; 0 for one no longer in the price table. */
+export function unitPriceMicros(operation: string): number {
+  return isBillable(operation) ? USAGE_PRICES[operation].priceMicros : 0;
+}
+
 function line(operation: BillableOperation, quantity: number): BillLine {
   const { unit, priceMicros } = USAGE_PRICES[operation];
   const amountMicros = quantity * priceMicros;

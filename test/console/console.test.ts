@@ -126,6 +126,22 @@ describe('operator pages', () => {
     expect(page.html).not.toContain(OPERATOR);
   });
 
+  it('colours the map by compatibility with a chosen platform, with the reasons', async () => {
+    const dc = dataCenter('fitmap', 1, 2, 2);
+    await putInventory(dc);
+    const p = await registerProvider();
+    const any = await createPlatform(p.key, { name: 'Any Hardware' });
+    const tdx = await createPlatform(p.key, { name: 'TDX Only', requirements: { requiredTraits: ['tdx'] } });
+    const cookie = await signIn(OPERATOR);
+    const good = await visit(`/console/operator?platform=${any.id}`, { cookie });
+    expect(good.html).toContain(`<option value="${any.id}" selected="">compatibility with Any Hardware</option>`);
+    expect(good.html).toMatch(/class="rack fit-10" data-rack="fitmap-r1-k1" data-fit="1.000" title="fitmap-r1-k1 · 2 of 2 servers fit Any Hardware/);
+    const bad = await visit(`/console/operator?platform=${tdx.id}`, { cookie });
+    expect(bad.html).toMatch(/class="rack fit-0" data-rack="fitmap-r1-k2" data-fit="0.000" title="fitmap-r1-k2 · 0 of 2 servers fit TDX Only · denied for: [^"]*tdx[^"]* \(2\)/);
+    const plain = await visit('/console/operator?platform=plt_unknown', { cookie });
+    expect(plain.html).toContain('data-occupancy=');
+  });
+
   it('lists customers and providers with placements, platforms and this month’s bill', async () => {
     const dc = dataCenter('ppl', 1, 1, 2);
     await putInventory(dc);
@@ -183,15 +199,45 @@ describe('usage page', () => {
 });
 
 describe('customer and provider pages', () => {
-  it('shows the customer the platform catalogue, and only customers', async () => {
+  it('compares where the customer can move in place, with the reasons, and only for customers', async () => {
+    const dc = dataCenter('cmip', 1, 2, 2);
+    await putInventory(dc);
     const p = await registerProvider();
-    const plat = await createPlatform(p.key, { name: 'Catalogue Entry' });
+    const current = await createPlatform(p.key, { name: 'Where It Runs' });
+    const fits = await createPlatform(p.key, { name: 'Fits Anywhere' });
+    const never = await createPlatform(p.key, { name: 'Needs TDX', requirements: { requiredTraits: ['tdx'] } });
     const c = await registerCustomer();
-    const page = await visit('/console/customer', { cookie: await signIn(c.key) });
+    await place(c.id, dc.serverIds.slice(0, 3), current.id);
+    const cookie = await signIn(c.key);
+    const page = await visit('/console/customer?scope=rack', { cookie });
     expect(page.status).toBe(200);
-    expect(page.html).toContain(`data-platform="${plat.id}"`);
-    expect(page.html).toContain('Catalogue Entry');
+    expect(page.html).toContain('Your data sits on 3 placements, on Where It Runs.');
+    expect(page.html).toMatch(new RegExp(`data-platform="${fits.id}" data-available="true">.*?yes, same server.*?srv 3 · rack 3 · row 3 · site 3`, 's'));
+    const denied = page.html.slice(page.html.indexOf(`data-platform="${never.id}"`));
+    expect(denied.slice(0, denied.indexOf('</tr>'))).toMatch(/data-available="false".*<span class="badge bad">no<\/span>.*tdx.*\(3 placements\)/s);
+    expect(page.html).not.toContain(`data-platform="${current.id}"`);
     expect((await visit('/console/customer', { cookie: await signIn(p.key) })).status).toBe(403);
+  });
+
+  it('shows the customer its hardware as masked IDs grouped by scope, each request billed once', async () => {
+    const dc = dataCenter('chw', 2, 2, 1);
+    await putInventory(dc);
+    const p = await registerProvider();
+    const plat = await createPlatform(p.key);
+    const c = await registerCustomer();
+    await place(c.id, dc.serverIds, plat.id);
+    const cookie = await signIn(c.key);
+    const page = await visit('/console/customer', { cookie });
+    expect(page.html).not.toContain('data-hardware-id');
+    const shown = await visit('/console/customer/hardware', { cookie, form: { _csrf: csrfOf(page.html), hwscope: 'all' } });
+    expect(shown.status).toBe(200);
+    const groups = [...shown.html.matchAll(/<div data-scope="(\w+)"><h3>(\d+) /g)].map((m) => [m[1], Number(m[2])]);
+    expect(groups).toEqual([['site', 1], ['row', 2], ['rack', 4], ['server', 4]]);
+    expect(shown.html.match(/data-hardware-id/g)?.length).toBe(11);
+    for (const id of dc.serverIds) expect(shown.html).not.toContain(id);
+    const usage = await call('GET', '/v1/account/usage', { key: c.key });
+    expect(usage.body.monthly[0].lines).toEqual([expect.objectContaining({ operation: 'hardware-ids', quantity: 4 })]);
+    expect((await visit('/console/customer/hardware', { cookie, form: { _csrf: 'forged', hwscope: 'all' } })).status).toBe(403);
   });
 
   it('shows a provider its own platforms and webhook endpoint', async () => {

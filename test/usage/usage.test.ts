@@ -5,7 +5,7 @@ import { bill, formatMicros } from '../../src/usage/billing';
 import { flushUsage, recordUsage, utcDay } from '../../src/usage/recorder';
 import { addUsage } from '../../src/usage/store';
 import { call, expectProblem, OPERATOR } from '../http';
-import { registerCustomer, registerProvider } from '../factories';
+import { createPlatform, dataCenter, place, putInventory, registerCustomer, registerProvider } from '../factories';
 
 /** An execution context that keeps what was handed to waitUntil, so a test can await it. */
 function context() {
@@ -128,5 +128,25 @@ describe('GET /v1/account/usage', () => {
     const cases = ['from=2026-02-30', 'from=2026-03-01&to=2026-02-01', 'from=2024-01-01&to=2026-01-01', 'to=yesterday'];
     for (const q of cases) expectProblem(await call('GET', `/v1/account/usage?${q}`, { key: c.key }), 400, 'validation');
     expectProblem(await call('GET', '/v1/account/usage'), 401, 'unauthorized');
+  });
+});
+
+describe('billable operations', () => {
+  it('counts each hardware-ID request once, for the principal that made it; refused requests are free', async () => {
+    const dc = dataCenter('bill', 1, 2, 1);
+    await putInventory(dc);
+    const p = await registerProvider();
+    const plat = await createPlatform(p.key);
+    const c = await registerCustomer();
+    const stranger = await registerCustomer();
+    await place(c.id, dc.serverIds, plat.id);
+    for (const scope of ['server', 'rack', 'site']) expect((await call('POST', '/v1/hardware-ids', { key: c.key, body: { scope } })).status).toBe(201);
+    expect((await call('POST', '/v1/hardware-ids', { key: p.key, body: { scope: 'row', customerId: c.id } })).status).toBe(201);
+    expectProblem(await call('POST', '/v1/hardware-ids', { key: stranger.key, body: { scope: 'row', customerId: c.id } }), 403, 'forbidden');
+    expectProblem(await call('POST', '/v1/hardware-ids', { key: c.key, body: { scope: 'galaxy' } }), 400, 'validation');
+    const lines = async (key: string) => (await call('GET', '/v1/account/usage', { key })).body.monthly.flatMap((m: { lines: { operation: string; quantity: number }[] }) => m.lines.map((l) => [l.operation, l.quantity]));
+    expect(await lines(c.key)).toEqual([['hardware-ids', 3]]);
+    expect(await lines(p.key)).toEqual([['hardware-ids', 1]]);
+    expect(await lines(stranger.key)).toEqual([]);
   });
 });
