@@ -3,11 +3,10 @@
 // demo data center through the API. Everything it writes is removed by stop().
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { client } from '../scripts/lib/api.mjs';
-import { startLocalService } from '../scripts/lib/local-service.mjs';
+import { ensureDevVars, startLocalService } from '../scripts/lib/local-service.mjs';
 import { seed } from '../scripts/lib/seed.mjs';
 
 /** Ports tried first (the range set aside for these tests on shared machines), then any free one. */
@@ -31,9 +30,9 @@ export async function freePort() {
 
 export async function startService({ servers = 200 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'inplace-e2e-'));
-  const operatorKey = `inp_opr_${randomBytes(32).toString('base64url')}`;
   const envFile = join(dir, 'service.env');
-  writeFileSync(envFile, `ENVIRONMENT=test\nOPERATOR_KEY=${operatorKey}\nSECRETS_KEY=${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+  writeFileSync(envFile, "ENVIRONMENT='test'\n", { mode: 0o600 });
+  const { OPERATOR_KEY: operatorKey } = ensureDevVars(envFile);
   const logs = [];
   const service = await startLocalService({ port: await freePort(), persistTo: join(dir, 'state'), envFile, logLevel: 'info', stdio: 'pipe' });
   // Piped output waits in the stream until read, so nothing printed during start-up is lost.
