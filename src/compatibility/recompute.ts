@@ -17,17 +17,12 @@ import {
   platformsForEvaluation,
   readServerRows,
   readSlot,
-  refreshRacks,
-  refreshRows,
-  refreshSites,
-  refreshUnits,
-  staleUnits,
   writeServerRows,
   writeSlot,
-  writeUnitSlot,
   type EvalPlatform,
   type ServerRow,
 } from './store';
+import { refreshRacks, refreshRows, refreshSites, refreshUnits, staleUnits, writeUnitSlot } from './units';
 import { aggregateServers, emptySlot, isApproved, mergeAggregates, type ServerVerdicts, type SlotAggregate, type UnitAggregates, type Verdict, type Verdicts } from './verdicts';
 
 export interface RecomputeResult {

@@ -1,13 +1,18 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { allow } from '../auth/middleware';
 import { COMPAT_PAGE_SERVERS } from '../constants';
-import { getDb } from '../db';
+import type { Principal } from '../auth/principal';
+import { getPlatform } from '../catalog/store';
+import { getDb, type Db } from '../db';
+import { releaseUses, requireHardwareIds } from '../hardware/verifier';
+import { recordUsage } from '../usage/recorder';
 import { AUTHED, bearerSecurity, createRouter, decodeCursor, encodeCursor, jsonBody, jsonResponse, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
 import { assertCustomerOrCurrentProvider } from './access';
+import { checkUnits, type CheckTarget } from './check';
 import { mipList } from './mip';
 import { rebuildStep, type RebuildCursor } from './recompute';
-import { MipListSchema, MipQuery, RebuildBody, RebuildResult } from './schema';
+import { CompatibilityBody, CompatibilityResult, MipListSchema, MipQuery, RebuildBody, RebuildResult } from './schema';
 
 export const compatibilityRouter = createRouter();
 
@@ -27,6 +32,50 @@ compatibilityRouter.openapi(
     const { customerId } = c.req.valid('param');
     await assertCustomerOrCurrentProvider(db, c.get('principal'), customerId);
     return c.json(await mipList(db, customerId, c.req.valid('query').scope), 200);
+  },
+);
+
+/** The requirements asked about: a platform the caller may ask about, or a provider's own set. */
+async function targetOf(db: Db, caller: Principal, body: z.infer<typeof CompatibilityBody>): Promise<CheckTarget> {
+  if (body.requirements) {
+    if (caller.kind !== 'provider') throw problems.forbidden('Only providers may check ad-hoc requirements; ask about a platform.');
+    return { platform: null, requirements: body.requirements };
+  }
+  const platform = await getPlatform(db, body.platformId!);
+  // Providers ask about their own platforms; another provider's looks like no platform at all.
+  if (!platform || (caller.kind === 'provider' && platform.providerId !== caller.id)) throw problems.notFound('platform');
+  return { platform, requirements: platform.requirements };
+}
+
+compatibilityRouter.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/compatibility',
+    tags: ['Compatibility'],
+    summary: 'Approve or deny the hardware behind hardware IDs for a platform or ad-hoc requirements, with reasons',
+    description:
+      'Every ID must be valid for the caller (in its audience, not expired, revoked or used up); one use of each is counted. Otherwise 403 names the refused positions and no use is counted.',
+    security: bearerSecurity,
+    middleware: [allow('customer', 'provider')],
+    request: { body: jsonBody(CompatibilityBody) },
+    responses: { 200: jsonResponse(CompatibilityResult, 'One answer per ID, in order'), ...problemResponses(...AUTHED, 404, 410, 422) },
+  }),
+  async (c) => {
+    const db = getDb(c.env.DB);
+    const caller = c.get('principal');
+    const body = c.req.valid('json');
+    const target = await targetOf(db, caller, body);
+    const verified = await requireHardwareIds(c.env, db, body.hardwareIds, caller, { requestId: c.get('requestId'), field: 'json.hardwareIds' });
+    try {
+      const units = verified.map((v) => ({ index: v.index, scope: v.scope, unitId: v.unitId }));
+      const results = await checkUnits(db, units, target, body.include.includes('properties'));
+      recordUsage(c.env, c.executionCtx, caller.id, 'compatibility-checks', results.length);
+      return c.json({ platformId: target.platform?.id ?? null, results }, 200);
+    } catch (err) {
+      // The question could not be answered: the IDs keep their uses.
+      await releaseUses(db, verified.map((v) => v.alias));
+      throw err;
+    }
   },
 );
 

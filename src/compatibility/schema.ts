@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { ServiceProfile } from '../catalog/schema';
+import { Requirements, ServiceProfile } from '../catalog/schema';
+import { HWID_MAX_PER_REQUEST, HWID_MAX_TOKEN_CHARS } from '../constants';
 import { SCOPES } from './mip';
 
 export const Scope = z.enum(SCOPES);
@@ -58,3 +59,78 @@ export const RebuildResult = z
     nextCursor: z.string().nullable().openapi({ description: 'Null when the rebuild is complete' }),
   })
   .openapi('CompatibilityRebuildResult');
+
+export const CompatibilityBody = z
+  .strictObject({
+    hardwareIds: z
+      .array(z.string().min(1).max(HWID_MAX_TOKEN_CHARS))
+      .min(1)
+      .max(HWID_MAX_PER_REQUEST)
+      .openapi({ description: 'Hardware IDs with you in their audience (one use of each is counted; all must be valid)' }),
+    platformId: z.string().min(1).max(100).optional().openapi({ description: 'A platform: customers may ask about any, providers about their own' }),
+    requirements: Requirements.optional().openapi({ description: 'Ad-hoc requirements instead of a platform (providers only)' }),
+    include: z
+      .array(z.enum(['properties']))
+      .max(1)
+      .default([])
+      .openapi({ description: '`properties`: also release the non-identifying properties (a summary for racks, rows and sites)' }),
+  })
+  .refine((b) => (b.platformId === undefined) !== (b.requirements === undefined), {
+    message: 'give exactly one of platformId and requirements',
+    path: ['platformId'],
+  })
+  .openapi('CompatibilityCheck');
+
+const Range = z.object({ min: z.number(), max: z.number() });
+
+const ReleasedProperties = z
+  .object({
+    cpuArch: z.string(),
+    cpuVendor: z.string(),
+    cpuModel: z.string(),
+    cores: z.number().int(),
+    memoryGib: z.number().int(),
+    storageKind: z.string(),
+    storageGib: z.number().int(),
+    gpus: z.number().int(),
+    hypervisor: z.string(),
+    traits: z.array(z.string()),
+    certifications: z.array(z.string()),
+    free: z.object({ cores: z.number().int(), memoryGib: z.number().int() }),
+  })
+  .openapi('ReleasedProperties');
+
+const PropertiesSummary = z
+  .object({
+    cpuArch: z.array(z.string()),
+    cpuVendor: z.array(z.string()),
+    cpuModel: z.array(z.string()),
+    storageKind: z.array(z.string()),
+    hypervisor: z.array(z.string()),
+    cores: Range,
+    memoryGib: Range,
+    storageGib: Range,
+    gpus: Range,
+    traits: z.array(z.string()).openapi({ description: 'Present on every server of the unit' }),
+    certifications: z.array(z.string()).openapi({ description: 'Held by every server of the unit' }),
+    free: z.object({ cores: Range, memoryGib: Range }),
+  })
+  .openapi('PropertiesSummary');
+
+export const CompatibilityResult = z
+  .object({
+    platformId: z.string().nullable(),
+    results: z.array(
+      z.object({
+        index: z.number().int().openapi({ description: 'Position of the ID in `hardwareIds`' }),
+        scope: Scope,
+        approved: z.boolean().openapi({ description: 'A server: it satisfies the requirements. A rack, row or site: at least one of its servers does' }),
+        servers: z.object({ total: z.number().int(), approved: z.number().int() }),
+        reasons: z.array(z.object({ reason: z.string(), servers: z.number().int() })).openapi({ description: 'Every failed requirement (top ones for a unit), with how many servers fail it' }),
+        fresh: z.boolean(),
+        properties: ReleasedProperties.optional(),
+        propertiesSummary: PropertiesSummary.optional(),
+      }),
+    ),
+  })
+  .openapi('CompatibilityResult');

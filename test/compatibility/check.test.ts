@@ -1,0 +1,186 @@
+import type { z } from '@hono/zod-openapi';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Requirements } from '../../src/catalog/schema';
+import { call, expectProblem, OPERATOR } from '../http';
+import { createPlatform, place, putInventory, registerCustomer, registerProvider, server } from '../factories';
+import { mint, type Principal } from '../hardware/helpers';
+
+/**
+ * One site, one row, two racks of three servers. The customer's data is on rack k1, whose servers
+ * differ: v1 has tdx and 256 GiB, v2 neither tdx nor enough memory (64 GiB), v3 tdx and 512 GiB.
+ * Provider B's platform wants tdx and at least 128 GiB.
+ */
+const inventory = {
+  sites: [{ id: 'ck', name: 'Check site', region: 'eu' }],
+  rows: [{ id: 'ck-r1', siteId: 'ck', name: 'Row 1' }],
+  racks: [
+    { id: 'ck-r1-k1', rowId: 'ck-r1', name: 'Rack 1' },
+    { id: 'ck-r1-k2', rowId: 'ck-r1', name: 'Rack 2' },
+  ],
+  servers: [
+    server('ck-r1-k1-v1', 'ck-r1-k1', { traits: ['tdx'], memoryGib: 256, privateNetworkId: 'net-ck-secret' }),
+    server('ck-r1-k1-v2', 'ck-r1-k1', { traits: [], memoryGib: 64, privateNetworkId: 'net-ck-secret' }),
+    server('ck-r1-k1-v3', 'ck-r1-k1', { traits: ['tdx'], memoryGib: 512, privateNetworkId: 'net-ck-secret' }),
+    server('ck-r1-k2-v1', 'ck-r1-k2'),
+    server('ck-r1-k2-v2', 'ck-r1-k2'),
+    server('ck-r1-k2-v3', 'ck-r1-k2'),
+  ],
+};
+
+let customer: Principal;
+let providerA: Principal;
+let providerB: Principal;
+let outsider: Principal;
+let platformA: { id: string };
+let platformB: { id: string };
+
+const requirementsB: z.input<typeof Requirements> = { requiredTraits: ['tdx'], properties: [{ op: 'gte', property: 'memoryGib', value: 128 }] };
+
+beforeAll(async () => {
+  await putInventory(inventory);
+  customer = await registerCustomer();
+  providerA = await registerProvider();
+  providerB = await registerProvider();
+  outsider = await registerProvider();
+  platformA = await createPlatform(providerA.key);
+  platformB = await createPlatform(providerB.key, { requirements: requirementsB });
+  await createPlatform(outsider.key);
+  await place(customer.id, ['ck-r1-k1-v1', 'ck-r1-k1-v2', 'ck-r1-k1-v3'], platformA.id);
+});
+
+const check = (caller: Principal, body: Record<string, unknown>) => call('POST', '/v1/compatibility', { key: caller.key, body });
+type Result = { approved: boolean; reasons: { reason: string; servers: number }[]; servers: { total: number; approved: number } };
+/** Results in a stable order: the IDs come in random order, so do their answers. */
+const sorted = (results: Result[]) => results.map(({ approved, reasons, servers }) => ({ approved, reasons, servers })).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+
+describe('POST /v1/compatibility: the provider-side flow', () => {
+  it('provider B answers per server ID the customer handed over, with a reason for every failed requirement', async () => {
+    const ids = await mint(customer, { scope: 'server', audience: [providerB.id] });
+    const r = await check(providerB, { hardwareIds: ids, platformId: platformB.id });
+    expect(r.status).toBe(200);
+    expect(r.body.platformId).toBe(platformB.id);
+    expect(r.body.results.map((x: { index: number }) => x.index)).toEqual([0, 1, 2]);
+    expect(sorted(r.body.results)).toEqual([
+      { approved: false, servers: { total: 1, approved: 0 }, reasons: [{ reason: 'missing trait tdx', servers: 1 }, { reason: 'memory 64 GiB < required 128 GiB', servers: 1 }] },
+      { approved: true, servers: { total: 1, approved: 1 }, reasons: [] },
+      { approved: true, servers: { total: 1, approved: 1 }, reasons: [] },
+    ]);
+  });
+
+  it('releases non-identifying properties on request, never identity, names or the private network', async () => {
+    const ids = await mint(customer, { scope: 'server', audience: [providerB.id] });
+    const r = await check(providerB, { hardwareIds: ids, platformId: platformB.id, include: ['properties'] });
+    const memories = r.body.results.map((x: { properties: { memoryGib: number } }) => x.properties.memoryGib).sort((a: number, b: number) => a - b);
+    expect(memories).toEqual([64, 256, 512]);
+    expect(r.body.results[0].properties).toMatchObject({ cpuArch: 'x86_64', cores: 64, storageKind: 'nvme', free: { cores: 64, memoryGib: expect.any(Number) } });
+    const text = JSON.stringify(r.body);
+    expect(text).not.toMatch(/ck-r1|SN-|net-ck-secret|privateNetworkId|02:00:|"10\.|"172\./);
+  });
+
+  it('a provider not in the audience cannot use the IDs, and its attempt costs them nothing', async () => {
+    const ids = await mint(customer, { scope: 'server', audience: [providerB.id], maxUses: 2 });
+    const refused = await check(outsider, { hardwareIds: ids, platformId: (await createPlatform(outsider.key)).id });
+    expectProblem(refused, 403, 'hardware-id-refused');
+    expect(refused.body.errors.map((e: { field: string }) => e.field)).toEqual(['json.hardwareIds.0', 'json.hardwareIds.1', 'json.hardwareIds.2']);
+    // B's own mistake (another provider's platform) is refused before any use is counted too.
+    expectProblem(await check(providerB, { hardwareIds: ids, platformId: platformA.id }), 404, 'not-found');
+    expect((await check(providerB, { hardwareIds: ids, platformId: platformB.id })).status).toBe(200);
+    expect((await check(providerB, { hardwareIds: ids, requirements: { requiredTraits: ['tdx'] } })).status).toBe(200);
+    expectProblem(await check(providerB, { hardwareIds: ids, platformId: platformB.id }), 403, 'hardware-id-refused');
+  });
+
+  it('then the customer sees B’s platform in its MIP list, at the scope that fits', async () => {
+    const r = await call('GET', `/v1/customers/${customer.id}/mip-list?scope=rack`, { key: customer.key });
+    const b = r.body.available.find((e: { platformId: string }) => e.platformId === platformB.id);
+    expect(b).toMatchObject({ narrowestScope: 'rack', coverage: { placements: 3, server: 2, rack: 3, row: 3, site: 3 } });
+  });
+});
+
+describe('POST /v1/compatibility: what may be asked', () => {
+  it('providers may check ad-hoc requirements', async () => {
+    const ids = await mint(customer, { scope: 'server', audience: [providerB.id] });
+    const r = await check(providerB, { hardwareIds: ids, requirements: { requiredTraits: ['tdx'], minFree: { cores: 65, memoryGib: 0 } } });
+    expect(r.status).toBe(200);
+    expect(r.body.platformId).toBeNull();
+    const reasons = r.body.results.flatMap((x: Result) => x.reasons.map((y) => y.reason)).sort();
+    expect(reasons).toEqual(['free cores 64 < required 65', 'free cores 64 < required 65', 'free cores 64 < required 65', 'missing trait tdx']);
+  });
+
+  it('customers may ask about any platform with their own IDs, but not with ad-hoc requirements', async () => {
+    const ids = await mint(customer, { scope: 'server' });
+    const r = await check(customer, { hardwareIds: ids, platformId: platformB.id });
+    expect(sorted(r.body.results).map((x) => x.approved)).toEqual([false, true, true]);
+    expectProblem(await check(customer, { hardwareIds: ids, requirements: { requiredTraits: ['tdx'] } }), 403, 'forbidden');
+  });
+
+  it('asks for exactly one of platformId and requirements, valid ones, and a platform that exists', async () => {
+    const ids = await mint(customer, { scope: 'server', audience: [providerB.id] });
+    expectProblem(await check(providerB, { hardwareIds: ids, platformId: platformB.id, requirements: {} }), 400, 'validation');
+    expectProblem(await check(providerB, { hardwareIds: ids }), 400, 'validation');
+    const bad = await check(providerB, { hardwareIds: ids, requirements: { properties: [{ op: 'gt', property: 'cores', value: 4 }] } });
+    expectProblem(bad, 400, 'validation');
+    expectProblem(await check(providerB, { hardwareIds: ids, platformId: 'plt_nope' }), 404, 'not-found');
+    expectProblem(await check(providerB, { hardwareIds: [], platformId: platformB.id }), 400, 'validation');
+  });
+
+  it('counts one billable check per ID answered', async () => {
+    const payer = await registerProvider();
+    const own = await createPlatform(payer.key);
+    const ids = await mint(customer, { scope: 'server', audience: [payer.id] });
+    expect((await check(payer, { hardwareIds: ids, platformId: own.id })).status).toBe(200);
+    const usage = await call('GET', '/v1/account/usage', { key: payer.key });
+    const lines = usage.body.daily.flatMap((d: { lines: { operation: string; quantity: number }[] }) => d.lines);
+    expect(lines).toEqual([expect.objectContaining({ operation: 'compatibility-checks', quantity: 3 })]);
+  });
+
+  it('the operator may not ask', async () => {
+    const ids = await mint(customer, { scope: 'server' });
+    expectProblem(await call('POST', '/v1/compatibility', { key: OPERATOR, body: { hardwareIds: ids, platformId: platformB.id } }), 403, 'forbidden');
+  });
+});
+
+describe('POST /v1/compatibility: rack, row and site IDs', () => {
+  const rackAnswer = {
+    approved: true,
+    servers: { total: 3, approved: 2 },
+    reasons: [
+      { reason: 'missing trait tdx', servers: 1 },
+      { reason: 'memory < required 128 GiB', servers: 1 },
+    ],
+  };
+
+  it('say how many servers of the unit approve, with the reasons counted over them', async () => {
+    const [rack] = await mint(customer, { scope: 'rack', audience: [providerB.id] });
+    const r = await check(providerB, { hardwareIds: [rack], platformId: platformB.id });
+    expect(r.body.results).toEqual([{ index: 0, scope: 'rack', fresh: true, ...rackAnswer }]);
+  });
+
+  it('give the same answer evaluated live (ad-hoc, or with properties) as from the materialised table', async () => {
+    const [rack] = await mint(customer, { scope: 'rack', audience: [providerB.id] });
+    const adHoc = await check(providerB, { hardwareIds: [rack], requirements: requirementsB });
+    expect(adHoc.body.results[0]).toMatchObject(rackAnswer);
+    const withProps = await check(providerB, { hardwareIds: [rack], platformId: platformB.id, include: ['properties'] });
+    expect(withProps.body.results[0]).toMatchObject(rackAnswer);
+    expect(withProps.body.results[0].propertiesSummary).toEqual({
+      cpuArch: ['x86_64'],
+      cpuVendor: ['AMD'],
+      cpuModel: ['EPYC 9354'],
+      storageKind: ['nvme'],
+      hypervisor: ['kvm'],
+      cores: { min: 64, max: 64 },
+      memoryGib: { min: 64, max: 512 },
+      storageGib: { min: 3840, max: 3840 },
+      gpus: { min: 0, max: 0 },
+      traits: [],
+      certifications: [],
+      free: { cores: { min: 64, max: 64 }, memoryGib: { min: 64, max: 512 } },
+    });
+  });
+
+  it('a site ID covers every server of the site', async () => {
+    const [site] = await mint(customer, { scope: 'site', audience: [providerB.id] });
+    const r = await check(providerB, { hardwareIds: [site], platformId: platformB.id });
+    expect(r.body.results[0]).toMatchObject({ scope: 'site', approved: true, servers: { total: 6, approved: 2 } });
+    expect(r.body.results[0].reasons[0]).toEqual({ reason: 'missing trait tdx', servers: 4 });
+  });
+});
