@@ -6,3 +6,5 @@ export * from './inventory';
 export * from './principals';
 export * from './reconcile';
 export * from './usage';
+export * from './migration';
+export * from './webhooks';

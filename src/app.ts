@@ -3,6 +3,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { requestId } from 'hono/request-id';
 import { accountRouter } from './account/routes';
 import { agentReportRouter } from './agent/report-routes';
+import { agentTasksRouter } from './agent/task-routes';
 import { authenticate } from './auth/middleware';
 import { apiKeysRouter } from './auth/routes';
 import { catalogRouter } from './catalog/routes';
@@ -16,6 +17,7 @@ import { usageRouter } from './usage/routes';
 import { allowedMethods, limitBody, renderError, requireJson } from './http/middleware';
 import { withOperationIds } from './http/operation-ids';
 import { problems } from './http/problem';
+import { migrationsRouter } from './migrations/routes';
 import { webhooksRouter } from './webhooks/routes';
 
 export const app = new OpenAPIHono<AppEnv>();
@@ -36,6 +38,8 @@ app.route('/', webhooksRouter);
 app.route('/', hardwareRouter);
 app.route('/', agentReportRouter);
 app.route('/', consoleRouter((req, env, ctx) => app.fetch(req, env, ctx)));
+app.route('/', migrationsRouter);
+app.route('/', agentTasksRouter);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
   type: 'http',

@@ -104,3 +104,35 @@ export const CONSOLE_SESSION_TTL_S = 8 * 60 * 60;
 export const CONSOLE_POLL_MS = 1_000;
 /** Servers one compatibility request may evaluate live (unit IDs with ad-hoc requirements or properties). */
 export const COMPAT_LIVE_MAX_SERVERS = 20_000;
+
+
+/** Agent deployment tasks: an agent holds a task this long before it is reclaimed and offered again. */
+export const TASK_LEASE_MS = 10 * 60_000;
+/** Attempts (leases) per task; a task that fails or times out this often fails its migration. */
+export const TASK_MAX_ATTEMPTS = 3;
+/** Tasks handed to one agent per poll. */
+export const TASKS_PER_POLL = 10;
+
+/** Migrations. Servers one migration may deploy to (one agent task each). */
+export const MAX_MIGRATION_TARGETS = 2000;
+/** An active migration with no transition or progress for this long is flagged `migration.stalled`. */
+export const MIGRATION_STALL_AFTER_MS = 30 * 60_000;
+/** When writing the D1 read model or the cutover fails, the coordinator's alarm retries after this. */
+export const COORDINATOR_RETRY_MS = 30_000;
+/** Rows per table a coordinator writes to the read model in one D1 batch. */
+export const MIRROR_BATCH_ROWS = 50;
+/** Idempotency-Key records are kept this long (per caller). */
+export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
+/** A request still `processing` after this long is presumed dead; a retry with the same key takes over. */
+export const IDEMPOTENCY_LOCK_MS = 60_000;
+export const IDEMPOTENCY_KEY_MAX_CHARS = 255;
+/** Storage credentials handed to the target provider expire after this long. */
+export const STORAGE_CREDENTIAL_TTL_S = 900;
+
+/** Cron reconciliation, per run: coordinators nudged or checked, and records purged. */
+export const RECONCILE_COORDINATORS_PER_RUN = 25;
+export const RECONCILE_PURGE_PER_RUN = 500;
+/** A pending delivery this far past due in the read model means its coordinator's alarm did not run. */
+export const WEBHOOK_OVERDUE_AFTER_MS = 2 * 60_000;
+/** The read-model repair also re-checks migrations that changed within this window. */
+export const REPAIR_WINDOW_MS = 24 * 3600_000;

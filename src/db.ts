@@ -64,3 +64,21 @@ export function isUniqueViolation(err: unknown, what: string): boolean {
 export function jsonIds(ids: string[]): SQL {
   return sql`(select value from json_each(${JSON.stringify(ids)}))`;
 }
+
+/**
+ * `ON CONFLICT (pk) DO UPDATE` of every other column from the incoming row, unless the stored row
+ * has a higher `version`: read models written by a single writer (a Durable Object) never go back.
+ */
+export function upsertUnlessNewer<T extends SQLiteTable>(table: T, target: SQLiteColumn, version: SQLiteColumn) {
+  const set: Record<string, SQL> = {};
+  for (const [key, col] of Object.entries(getTableColumns(table))) {
+    if (col !== target) set[key] = sql.raw(`excluded."${col.name}"`);
+  }
+  return { target, set, setWhere: sql`${sql.raw(`excluded."${version.name}"`)} >= ${version}` };
+}
+
+/** Keyset condition for newest-first lists: rows before the cursor `createdAt\nid` of the previous page's last row. */
+export function olderThan(createdAt: SQLiteColumn, id: SQLiteColumn, cursor: string): SQL {
+  const [at = '0', last = ''] = cursor.split('\n');
+  return sql`(${createdAt}, ${id}) < (${Number(at)}, ${last})`;
+}

@@ -1,9 +1,10 @@
 import type { Principal } from './auth/principal';
+import type { CustomerCoordinator } from './migrations/coordinator';
 
 /** Bindings declared in wrangler.toml plus the Worker secrets. */
 export interface Env {
   DB: D1Database;
-  COORDINATOR: DurableObjectNamespace;
+  COORDINATOR: DurableObjectNamespace<CustomerCoordinator>;
   ASSETS: Fetcher;
   /** "production" unless overridden (".dev.vars" sets "development"). */
   ENVIRONMENT: string;

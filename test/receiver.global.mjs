@@ -1,13 +1,14 @@
 // A webhook receiver on loopback, run by vitest in Node (outside workerd), so that the Worker and its
 // Durable Objects deliver to a real HTTP endpoint. Each inbox records what it received and answers
 // from a script the test sets: [{ status, headers, hang }], then 204 once the script is used up.
+// With `perMessage`, every distinct webhook-id runs through its own copy of the script.
 import http from 'node:http';
 
 const inboxes = new Map();
 const hanging = new Set();
 
 function inbox(name) {
-  if (!inboxes.has(name)) inboxes.set(name, { script: [], requests: [] });
+  if (!inboxes.has(name)) inboxes.set(name, { script: [], perMessage: false, scripts: new Map(), requests: [] });
   return inboxes.get(name);
 }
 
@@ -24,7 +25,10 @@ async function handle(req, res) {
   const body = await readBody(req);
   if (kind === 'control' && req.method === 'PUT') {
     const box = inbox(name);
-    box.script = JSON.parse(body).script ?? [];
+    const control = JSON.parse(body);
+    box.script = control.script ?? [];
+    box.perMessage = control.perMessage === true;
+    box.scripts = new Map();
     box.requests = [];
     res.writeHead(204).end();
   } else if (kind === 'control' && req.method === 'GET') {
@@ -32,7 +36,13 @@ async function handle(req, res) {
   } else if (kind === 'inbox' && req.method === 'POST') {
     const box = inbox(name);
     box.requests.push({ headers: req.headers, body });
-    const step = box.script.shift() ?? { status: 204 };
+    let script = box.script;
+    if (box.perMessage) {
+      const id = req.headers['webhook-id'];
+      if (!box.scripts.has(id)) box.scripts.set(id, [...box.script]);
+      script = box.scripts.get(id);
+    }
+    const step = script.shift() ?? { status: 204 };
     if (step.hang) {
       hanging.add(res);
       return;

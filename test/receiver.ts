@@ -15,12 +15,12 @@ export interface ScriptStep {
 let seq = 0;
 
 /** A fresh inbox on the loopback receiver started by test/receiver.global.mjs. */
-export async function receiver(script: ScriptStep[] = []) {
+export async function receiver(script: ScriptStep[] = [], opts: { perMessage?: boolean } = {}) {
   const base = inject('receiverUrl');
   const name = `box${++seq}-${crypto.randomUUID().slice(0, 8)}`;
   const control = `${base}/control/${name}`;
   const program = async (steps: ScriptStep[]) => {
-    const r = await fetch(control, { method: 'PUT', body: JSON.stringify({ script: steps }) });
+    const r = await fetch(control, { method: 'PUT', body: JSON.stringify({ script: steps, perMessage: opts.perMessage ?? false }) });
     if (r.status !== 204) throw new Error(`receiver control: ${r.status}`);
   };
   await program(script);

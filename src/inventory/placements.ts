@@ -170,3 +170,18 @@ export async function placementsOnServers(db: Db, serverIds: string[]): Promise<
 export function customerServerIds(db: Db, customerId: string) {
   return db.select({ id: placements.serverId }).from(placements).where(eq(placements.customerId, customerId));
 }
+
+/**
+ * The cutover of a migration: every placement the customer has on `fromPlatformId` moves to
+ * `toPlatformId` in one statement (all or nothing), which also makes the target platform's
+ * provider the customer's current provider. Running it again changes nothing.
+ */
+export async function switchCustomerPlatform(db: Db, customerId: string, fromPlatformId: string, toPlatformId: string, now: number): Promise<number> {
+  const moved = await db
+    .update(placements)
+    .set({ platformId: toPlatformId, updatedAt: now })
+    .where(and(eq(placements.customerId, customerId), eq(placements.platformId, fromPlatformId)))
+    .returning({ serverId: placements.serverId })
+    .all();
+  return moved.length;
+}

@@ -1,16 +1,293 @@
 import { DurableObject } from 'cloudflare:workers';
+import { cancelOpenTasks, createTask, DEPLOY_TASK, findTask, leaseTasks, nextLeaseExpiry, reclaimExpired, reportResult, taskCounts, TASKS_SCHEMA } from '../agent/tasks';
+import type { LeasedTask, ModuleRef, TaskCounts, TaskReport, TaskState } from '../agent/tasks';
+import { COORDINATOR_RETRY_MS } from '../constants';
+import { getDb } from '../db';
 import type { Env } from '../env';
+import { switchCustomerPlatform } from '../inventory/placements';
+import { deliverDue, type DispatchResult } from '../webhooks/dispatcher';
+import { eventsOf, findDelivery, nextDeliveryAt, OUTBOX_SCHEMA, redeliver, type EventRecord } from '../webhooks/outbox';
+import {
+  activeMigration,
+  allMigrations,
+  findByRequestKey,
+  findMigration,
+  insertMigration,
+  LEDGER_SCHEMA,
+  markStalled,
+  recordProgress,
+  snapshotOf,
+  targetsOf,
+  transition,
+  type MigrationRow,
+  type MigrationSnapshot,
+  type NewMigration,
+} from './ledger';
+import { decide, SYSTEM, type Actor, type SteeringAction } from './lifecycle';
+import { flushReadModel, forgetReadModel } from './mirror';
+import { refusal, type Outcome } from './outcome';
+import { first, migrate, run } from './sql';
+
+const META_SCHEMA = ['CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)'];
+
+export interface StartInput extends NewMigration {
+  autoAccept: boolean;
+}
+
+export interface RunReport extends DispatchResult {
+  reclaimedTasks: number;
+  readModelCurrent: boolean;
+}
+
+export interface Audit {
+  customerId: string | null;
+  migrations: (MigrationSnapshot & { events: EventRecord[]; tasks: TaskCounts })[];
+}
 
 /**
- * One per customer (addressed by the authenticated customer's id only): the single writer of that
- * customer's migration and traffic state. Its storage schema is created inside
- * blockConcurrencyWhile so no call ever sees a half-initialised object.
+ * One per customer (addressed by the customer's id only): the single writer of that customer's
+ * migration state, its agent tasks and its webhook queue (traffic state joins later, in its own
+ * tables). Every RPC method is one unit of work in one storage transaction, then `#settle` moves
+ * what moves by itself (deployment done, rollback, cutover), mirrors to D1 and sets the alarm.
+ * Methods return typed outcomes instead of throwing across RPC. Table layout: STORAGE.md.
  */
 export class CustomerCoordinator extends DurableObject<Env> {
+  /** Serialises alarm and cron runs, so a run never starts while another is sending. */
+  #runs: Promise<unknown> = Promise.resolve();
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
-      ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+      migrate(ctx.storage.sql, [...META_SCHEMA, ...LEDGER_SCHEMA, ...TASKS_SCHEMA, ...OUTBOX_SCHEMA]);
     });
+  }
+
+  get #sql(): SqlStorage {
+    return this.ctx.storage.sql;
+  }
+
+  #tx<T>(fn: (now: number) => T): T {
+    const now = Date.now();
+    return this.ctx.storage.transactionSync(() => fn(now));
+  }
+
+  async start(input: StartInput): Promise<Outcome<MigrationSnapshot>> {
+    const outcome = this.#tx((now): Outcome<string> => {
+      const owner = first<{ value: string }>(this.#sql, "SELECT value FROM meta WHERE key = 'customer_id'")?.value;
+      if (owner && owner !== input.customerId) return refusal(404, 'customer');
+      if (!owner) run(this.#sql, "INSERT INTO meta (key, value) VALUES ('customer_id', ?)", input.customerId);
+      const replay = findByRequestKey(this.#sql, input.requestKey);
+      if (replay) return { ok: true, value: replay.id };
+      if (activeMigration(this.#sql)) return refusal(409, 'The customer already has an active migration; finish, cancel or roll it back first.');
+      const m = insertMigration(this.#sql, input, now);
+      if (input.initiator.kind === 'customer' && input.autoAccept) this.#enterDeploying(m, SYSTEM, now, 'accepted', 'the target platform accepts migrations automatically');
+      else transition(this.#sql, m, 'awaiting_consent', input.initiator, now);
+      return { ok: true, value: m.id };
+    });
+    return this.#respond(outcome);
+  }
+
+  async steer(migrationId: string, action: SteeringAction, actor: Actor): Promise<Outcome<MigrationSnapshot>> {
+    const outcome = this.#tx((now): Outcome<string> => {
+      const m = findMigration(this.#sql, migrationId);
+      if (!m) return refusal(404, 'migration');
+      const decision = decide(this.#parties(m), action, actor);
+      if (!decision.ok) return refusal(decision.status, decision.detail);
+      if (action === 'accept' || action === 'approve') this.#enterDeploying(m, actor, now, action === 'accept' ? 'accepted' : 'approved');
+      else {
+        transition(this.#sql, m, decision.to, actor, now);
+        if (decision.to === 'cancelled') cancelOpenTasks(this.#sql, m.id, now);
+      }
+      return { ok: true, value: m.id };
+    });
+    return this.#respond(outcome);
+  }
+
+  /** The target provider's report of segments migrated; reaching the total starts the cutover. */
+  async progress(migrationId: string, actor: Actor, segmentsDone: number, segmentsTotal: number): Promise<Outcome<MigrationSnapshot>> {
+    const outcome = this.#tx((now): Outcome<string> => {
+      const m = findMigration(this.#sql, migrationId);
+      if (!m) return refusal(404, 'migration');
+      const decision = decide(this.#parties(m), 'progress', actor);
+      if (!decision.ok) return refusal(decision.status, decision.detail);
+      if (m.segments_total !== null && segmentsTotal !== m.segments_total)
+        return refusal(409, `The migration has ${m.segments_total} segments; the total cannot change.`);
+      if (segmentsDone < m.segments_done) return refusal(409, `Progress never goes back: ${m.segments_done} segments are already reported done.`);
+      if (segmentsDone === m.segments_done && m.segments_total !== null) return { ok: true, value: m.id };
+      const updated = recordProgress(this.#sql, m, segmentsDone, segmentsTotal, now);
+      if (segmentsDone === segmentsTotal) transition(this.#sql, updated, 'cutting_over', actor, now);
+      return { ok: true, value: m.id };
+    });
+    return this.#respond(outcome);
+  }
+
+  async get(migrationId: string): Promise<Outcome<MigrationSnapshot>> {
+    const m = findMigration(this.#sql, migrationId);
+    return m ? { ok: true, value: snapshotOf(this.#sql, m) } : refusal(404, 'migration');
+  }
+
+  /** Leases this server's pending deployment tasks, while the active migration is deploying. */
+  async pollTasks(serverId: string, limit: number): Promise<LeasedTask[]> {
+    const leased = this.#tx((now) => {
+      reclaimExpired(this.#sql, now);
+      const m = activeMigration(this.#sql);
+      return m?.state === 'deploying' ? leaseTasks(this.#sql, m.id, serverId, now, limit) : [];
+    });
+    await this.#settle();
+    return leased;
+  }
+
+  async taskResult(taskId: string, serverId: string, attempt: number, report: TaskReport): Promise<Outcome<{ id: string; state: TaskState; attempts: number }>> {
+    const outcome = this.#tx((now) => reportResult(this.#sql, taskId, serverId, attempt, report, now));
+    if (!outcome.ok) return refusal(outcome.status, outcome.status === 404 ? 'task' : outcome.detail);
+    await this.#settle();
+    const task = findTask(this.#sql, taskId)!;
+    return { ok: true, value: { id: task.id, state: task.state, attempts: task.attempts } };
+  }
+
+  /** The customer data's storage addresses, for the target provider, once deployment has begun. */
+  async storageAddresses(migrationId: string, providerId: string): Promise<Outcome<string[]>> {
+    const m = findMigration(this.#sql, migrationId);
+    if (!m || m.target_provider_id !== providerId) return refusal(404, 'migration');
+    if (!['deploying', 'migrating', 'paused', 'cutting_over'].includes(m.state))
+      return refusal(409, `Storage access is given while the migration deploys or migrates; it is ${m.state.replace('_', ' ')}.`);
+    return { ok: true, value: [...new Set(targetsOf(this.#sql, m.id).map((t) => t.storage_address))] };
+  }
+
+  async redeliver(deliveryId: string, providerId: string): Promise<Outcome<{ id: string; eventId: string }>> {
+    const outcome = this.#tx((now): Outcome<{ id: string; eventId: string }> => {
+      const original = findDelivery(this.#sql, deliveryId);
+      if (!original || original.provider_id !== providerId) return refusal(404, 'delivery');
+      const copy = redeliver(this.#sql, deliveryId, now)!;
+      return { ok: true, value: { id: copy.id, eventId: copy.event_id } };
+    });
+    if (outcome.ok) await this.#settle();
+    return outcome;
+  }
+
+  /** Everything due now: expired task leases, automatic transitions, webhook deliveries, read model. */
+  async runDue(): Promise<RunReport> {
+    const run = this.#runs.then(() => this.#runDueOnce());
+    this.#runs = run.catch(() => undefined);
+    return run;
+  }
+
+  override async alarm(): Promise<void> {
+    await this.runDue();
+  }
+
+  /** Emits `migration.stalled` once per quiet period for an active migration quiet since before `quietBefore`. */
+  async flagStalled(quietBefore: number): Promise<boolean> {
+    const flagged = this.#tx((now) => {
+      const m = activeMigration(this.#sql);
+      if (!m || !['deploying', 'migrating', 'cutting_over'].includes(m.state) || m.stalled_at !== null || m.last_progress_at >= quietBefore) return false;
+      markStalled(this.#sql, m, now);
+      return true;
+    });
+    if (flagged) await this.#settle();
+    return flagged;
+  }
+
+  /** Writes every row of this coordinator to the D1 read models again. */
+  async repairReadModel(): Promise<boolean> {
+    this.ctx.storage.transactionSync(() => forgetReadModel(this.#sql));
+    await this.#settle();
+    return true;
+  }
+
+  /** Migrations with their events and task counts (operations and invariant checks). */
+  async audit(): Promise<Audit> {
+    return {
+      customerId: this.#customerId(),
+      migrations: allMigrations(this.#sql).map((m) => ({ ...snapshotOf(this.#sql, m), events: eventsOf(this.#sql, m.id), tasks: taskCounts(this.#sql, m.id) })),
+    };
+  }
+
+  #customerId(): string | null {
+    return first<{ value: string }>(this.#sql, "SELECT value FROM meta WHERE key = 'customer_id'")?.value ?? null;
+  }
+
+  #parties(m: MigrationRow) {
+    return { state: m.state, pausedFrom: m.paused_from, customerId: m.customer_id, targetProviderId: m.target_provider_id, initiatorKind: m.initiator_kind };
+  }
+
+  /** Consent given: deploying, with one deployment task per target server. */
+  #enterDeploying(m: MigrationRow, actor: Actor, now: number, consent: 'accepted' | 'approved', reason?: string): void {
+    transition(this.#sql, m, 'deploying', actor, now, { consent, ...(reason ? { reason } : {}) });
+    const modules = JSON.parse(m.target_modules) as ModuleRef[];
+    for (const t of targetsOf(this.#sql, m.id)) {
+      createTask(this.#sql, m.id, t.server_id, { kind: DEPLOY_TASK, migrationId: m.id, platformId: m.target_platform_id, modules, storageAddress: t.storage_address }, now);
+    }
+  }
+
+  async #respond(outcome: Outcome<string>): Promise<Outcome<MigrationSnapshot>> {
+    if (!outcome.ok) return outcome;
+    await this.#settle();
+    return this.get(outcome.value);
+  }
+
+  async #runDueOnce(): Promise<RunReport> {
+    const reclaimedTasks = this.#tx((now) => reclaimExpired(this.#sql, now));
+    await this.#advance();
+    const dispatched = await deliverDue(this.ctx.storage, this.env);
+    const readModelCurrent = await this.#settle();
+    return { reclaimedTasks, ...dispatched, readModelCurrent };
+  }
+
+  /** Moves the active migration along while it can move by itself; then mirrors and schedules. */
+  async #settle(): Promise<boolean> {
+    await this.#advance();
+    const current = await flushReadModel(this.ctx.storage, this.env, this.#customerId());
+    await this.#schedule(!current);
+    return current;
+  }
+
+  async #advance(): Promise<void> {
+    for (let step = 0; step < 4; step++) {
+      const m = activeMigration(this.#sql);
+      if (!m) return;
+      if (m.state === 'cutting_over') {
+        // Outside the transaction: other calls may interleave, but nothing leaves cutting_over but this.
+        try {
+          await switchCustomerPlatform(getDb(this.env.DB), m.customer_id, m.source_platform_id, m.target_platform_id, Date.now());
+        } catch (err) {
+          console.error(JSON.stringify({ level: 'error', event: 'migration.cutover-failed', migrationId: m.id, message: (err as Error).message }));
+          return;
+        }
+        this.#tx((now) => {
+          const again = findMigration(this.#sql, m.id);
+          if (again?.state === 'cutting_over') transition(this.#sql, again, 'completed', SYSTEM, now, { reason: 'placements switched to the target platform' });
+        });
+        continue;
+      }
+      const moved = this.#tx((now) => {
+        if (m.state === 'rolling_back') {
+          cancelOpenTasks(this.#sql, m.id, now);
+          transition(this.#sql, m, 'rolled_back', SYSTEM, now, { reason: 'placements stay on the source platform' });
+          return true;
+        }
+        if (m.state !== 'deploying') return false;
+        const tasks = taskCounts(this.#sql, m.id);
+        if (tasks.failed > 0) {
+          cancelOpenTasks(this.#sql, m.id, now);
+          transition(this.#sql, m, 'failed', SYSTEM, now, { reason: 'a deployment task failed on every attempt' });
+          return true;
+        }
+        if (tasks.total > 0 && tasks.succeeded === tasks.total) {
+          transition(this.#sql, m, 'migrating', SYSTEM, now, { reason: 'platform modules deployed on every target server' });
+          return true;
+        }
+        return false;
+      });
+      if (!moved) return;
+    }
+  }
+
+  /** One alarm per object: the earliest of everything scheduled in storage. */
+  async #schedule(readModelBehind: boolean): Promise<void> {
+    const now = Date.now();
+    const retry = readModelBehind || activeMigration(this.#sql)?.state === 'cutting_over' ? now + COORDINATOR_RETRY_MS : null;
+    const times = [nextDeliveryAt(this.#sql), nextLeaseExpiry(this.#sql), retry].filter((t): t is number => t !== null);
+    if (times.length) await this.ctx.storage.setAlarm(Math.min(...times));
   }
 }

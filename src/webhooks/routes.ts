@@ -1,10 +1,13 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import { allow } from '../auth/middleware';
 import { getDb } from '../db';
-import { AUTHED, bearerSecurity, createRouter, jsonBody, jsonResponse, problemResponses } from '../http/openapi';
+import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
+import { coordinatorFor } from '../migrations/coordinator-client';
+import { unwrap } from '../migrations/outcome';
 import { getEndpoint, setEndpoint } from './endpoints';
-import { EndpointSchema, RotatedEndpointSchema, SetEndpointBody } from './schema';
+import { findOwnDelivery, listDeliveries, presentDelivery } from './log';
+import { DeliveryListQuery, DeliverySchema, EndpointSchema, RedeliverySchema, RotatedEndpointSchema, SetEndpointBody } from './schema';
 import { checkWebhookUrl } from './ssrf';
 
 export const webhooksRouter = createRouter();
@@ -46,5 +49,47 @@ webhooksRouter.openapi(
     const endpoint = await getEndpoint(getDb(c.env.DB), c.get('principal').id, Date.now());
     if (!endpoint) throw problems.notFound('provider settings');
     return c.json(endpoint, 200);
+  },
+);
+
+webhooksRouter.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/webhook-deliveries',
+    tags: ['Webhooks'],
+    summary: 'Your webhook delivery log, newest first (provider)',
+    security: bearerSecurity,
+    middleware: [allow('provider')],
+    request: { query: PageQuery.extend(DeliveryListQuery.shape) },
+    responses: {
+      200: jsonResponse(z.object({ items: z.array(DeliverySchema), nextCursor: z.string().nullable() }), 'A page of deliveries'),
+      ...problemResponses(...AUTHED),
+    },
+  }),
+  async (c) => {
+    const { limit, cursor, ...filter } = c.req.valid('query');
+    const rows = await listDeliveries(getDb(c.env.DB), c.get('principal').id, filter, limit, decodeCursor(cursor));
+    const page = pageOf(rows, limit, (d) => `${d.createdAt}\n${d.id}`);
+    return c.json({ items: page.items.map(presentDelivery), nextCursor: page.nextCursor }, 200);
+  },
+);
+
+webhooksRouter.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/webhook-deliveries/{id}/redeliver',
+    tags: ['Webhooks'],
+    summary: 'Send one of your deliveries again, as a new delivery with the same webhook-id (provider)',
+    security: bearerSecurity,
+    middleware: [allow('provider')],
+    request: { params: z.object({ id: z.string().max(100) }) },
+    responses: { 202: jsonResponse(RedeliverySchema, 'Queued; it shows in the log as a new delivery'), ...problemResponses(...AUTHED, 404) },
+  }),
+  async (c) => {
+    const me = c.get('principal');
+    const original = await findOwnDelivery(getDb(c.env.DB), me.id, c.req.valid('param').id);
+    if (!original) throw problems.notFound('delivery');
+    const copy = unwrap(await coordinatorFor(c.env, original.customerId).redeliver(original.id, me.id));
+    return c.json({ id: copy.id, eventId: copy.eventId, state: 'pending' as const }, 202);
   },
 );

@@ -30,3 +30,30 @@ export const RotatedEndpointSchema = z
     secret: z.string().openapi({ description: 'The new `whsec_` signing secret. Shown only in this response.' }),
   })
   .openapi('RotatedWebhookEndpoint');
+
+export const DeliverySchema = z
+  .object({
+    id: z.string().openapi({ example: 'dlv_0aHc7mQ2vX9bR4sT' }),
+    customerId: z.string(),
+    migrationId: z.string().nullable(),
+    eventId: z.string().openapi({ description: 'The `webhook-id` header: the same on every attempt and redelivery; dedupe on it' }),
+    eventType: z.string().openapi({ example: 'migration.completed' }),
+    state: z.enum(['pending', 'succeeded', 'failed']),
+    attempts: z.number().int(),
+    lastStatus: z.number().int().nullable().openapi({ description: 'HTTP status of the last attempt (null: no answer)' }),
+    lastError: z.string().nullable(),
+    nextAttemptAt: z.number().int().nullable(),
+    createdAt: z.number().int(),
+    updatedAt: z.number().int(),
+  })
+  .openapi('WebhookDelivery');
+
+export const DeliveryListQuery = z.object({
+  state: z.enum(['pending', 'succeeded', 'failed']).optional(),
+  eventType: z.string().max(100).optional(),
+  migrationId: z.string().max(100).optional(),
+});
+
+export const RedeliverySchema = z
+  .object({ id: z.string().openapi({ description: 'The new delivery' }), eventId: z.string(), state: z.literal('pending') })
+  .openapi('WebhookRedelivery');

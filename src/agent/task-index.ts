@@ -1,0 +1,40 @@
+/** D1 index of agent tasks (the coordinators hold the tasks): which customers have work for a server. */
+import { and, eq, inArray } from 'drizzle-orm';
+import { migrationTasks } from '../../schema';
+import { upsertUnlessNewer, type Db } from '../db';
+import type { TaskRow } from './tasks';
+
+export function taskIndexUpsert(db: Db, customerId: string, t: TaskRow) {
+  return db
+    .insert(migrationTasks)
+    .values({ id: t.id, migrationId: t.migration_id, customerId, serverId: t.server_id, state: t.state, attempts: t.attempts, updatedAt: t.updated_at, version: t.version })
+    .onConflictDoUpdate(upsertUnlessNewer(migrationTasks, migrationTasks.id, migrationTasks.version));
+}
+
+/** Customers whose coordinators hold open (pending, or leased and maybe expired) tasks for `serverId`. */
+export async function customersWithPendingTasks(db: Db, serverId: string, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ customerId: migrationTasks.customerId })
+    .from(migrationTasks)
+    .where(and(eq(migrationTasks.serverId, serverId), inArray(migrationTasks.state, ['pending', 'leased'])))
+    .limit(limit)
+    .all();
+  return rows.map((r) => r.customerId);
+}
+
+/** The customer whose coordinator holds task `id`, if the task is for `serverId`. */
+export async function taskCustomer(db: Db, id: string, serverId: string): Promise<string | null> {
+  const row = await db
+    .select({ customerId: migrationTasks.customerId })
+    .from(migrationTasks)
+    .where(and(eq(migrationTasks.id, id), eq(migrationTasks.serverId, serverId)))
+    .get();
+  return row?.customerId ?? null;
+}
+
+export async function taskCountsByState(db: Db, migrationId: string): Promise<Record<string, number>> {
+  const rows = await db.select({ state: migrationTasks.state }).from(migrationTasks).where(eq(migrationTasks.migrationId, migrationId)).all();
+  const counts: Record<string, number> = {};
+  for (const r of rows) counts[r.state] = (counts[r.state] ?? 0) + 1;
+  return counts;
+}

@@ -1,0 +1,161 @@
+/**
+ * Agent tasks inside the customer's coordinator (Durable Object SQLite). A task is leased to the
+ * agent of its server when polled; the agent reports a result for that attempt. Failed attempts
+ * and expired leases put the task back, until TASK_MAX_ATTEMPTS; then the task has failed.
+ */
+import { newId } from '../auth/keys';
+import { TASK_LEASE_MS, TASK_MAX_ATTEMPTS } from '../constants';
+import { all, first, MIRROR_COLUMNS, run } from '../migrations/sql';
+
+export const TASKS_SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS agent_task (
+    id TEXT PRIMARY KEY,
+    migration_id TEXT NOT NULL,
+    server_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    lease_expires_at INTEGER,
+    last_error TEXT,
+    created_at INTEGER NOT NULL,
+    ${MIRROR_COLUMNS}
+  )`,
+  'CREATE INDEX IF NOT EXISTS agent_task_server ON agent_task (server_id, state)',
+  'CREATE INDEX IF NOT EXISTS agent_task_migration ON agent_task (migration_id, state)',
+];
+
+export type TaskState = 'pending' | 'leased' | 'succeeded' | 'failed' | 'cancelled';
+export const DEPLOY_TASK = 'deploy_platform_modules' as const;
+
+export interface TaskRow {
+  id: string;
+  migration_id: string;
+  server_id: string;
+  kind: string;
+  payload: string;
+  state: TaskState;
+  attempts: number;
+  lease_expires_at: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  version: number;
+}
+
+export interface ModuleRef {
+  name: string;
+  version: string;
+  artifactUrl: string;
+  sha256: string;
+}
+
+/** What a deployment task asks of the agent. */
+export interface DeployPayload {
+  kind: typeof DEPLOY_TASK;
+  migrationId: string;
+  platformId: string;
+  modules: ModuleRef[];
+  storageAddress: string;
+}
+
+/** What an agent receives for one leased task. */
+export interface LeasedTask {
+  id: string;
+  kind: typeof DEPLOY_TASK;
+  attempt: number;
+  leaseExpiresAt: number;
+  payload: DeployPayload;
+}
+
+export function createTask(sql: SqlStorage, migrationId: string, serverId: string, payload: DeployPayload, now: number): string {
+  const id = newId('tsk');
+  run(
+    sql,
+    "INSERT INTO agent_task (id, migration_id, server_id, kind, payload, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
+    id,
+    migrationId,
+    serverId,
+    payload.kind,
+    JSON.stringify(payload),
+    now,
+    now,
+  );
+  return id;
+}
+
+/** Leases the pending tasks of `serverId` that belong to `migrationId`. */
+export function leaseTasks(sql: SqlStorage, migrationId: string, serverId: string, now: number, limit: number): LeasedTask[] {
+  const rows = all<TaskRow>(
+    sql,
+    "SELECT * FROM agent_task WHERE migration_id = ? AND server_id = ? AND state = 'pending' ORDER BY created_at, id LIMIT ?",
+    migrationId,
+    serverId,
+    limit,
+  );
+  const expires = now + TASK_LEASE_MS;
+  for (const t of rows) {
+    run(sql, "UPDATE agent_task SET state = 'leased', attempts = attempts + 1, lease_expires_at = ?, updated_at = ?, version = version + 1 WHERE id = ?", expires, now, t.id);
+  }
+  return rows.map((t) => ({ id: t.id, kind: DEPLOY_TASK, attempt: t.attempts + 1, leaseExpiresAt: expires, payload: JSON.parse(t.payload) as DeployPayload }));
+}
+
+export function findTask(sql: SqlStorage, id: string): TaskRow | null {
+  return first<TaskRow>(sql, 'SELECT * FROM agent_task WHERE id = ?', id);
+}
+
+export type TaskReport = { outcome: 'succeeded' } | { outcome: 'failed'; error: string };
+
+export type ReportResult = { ok: true; task: TaskRow } | { ok: false; status: 404 | 409; detail: string };
+
+/** Records the agent's result for the attempt it holds. A stale attempt or a settled task is refused. */
+export function reportResult(sql: SqlStorage, taskId: string, serverId: string, attempt: number, report: TaskReport, now: number): ReportResult {
+  const task = findTask(sql, taskId);
+  if (!task || task.server_id !== serverId) return { ok: false, status: 404, detail: 'No such task.' };
+  if (task.state !== 'leased' || task.attempts !== attempt)
+    return { ok: false, status: 409, detail: `This attempt is no longer current (task is ${task.state}, attempt ${task.attempts}).` };
+  if (report.outcome === 'succeeded') {
+    run(sql, "UPDATE agent_task SET state = 'succeeded', lease_expires_at = NULL, last_error = NULL, updated_at = ?, version = version + 1 WHERE id = ?", now, taskId);
+  } else {
+    const next: TaskState = task.attempts >= TASK_MAX_ATTEMPTS ? 'failed' : 'pending';
+    run(sql, 'UPDATE agent_task SET state = ?, lease_expires_at = NULL, last_error = ?, updated_at = ?, version = version + 1 WHERE id = ?', next, report.error, now, taskId);
+  }
+  return { ok: true, task: findTask(sql, taskId)! };
+}
+
+/** Puts tasks whose lease ran out back in the queue (or fails them when out of attempts). */
+export function reclaimExpired(sql: SqlStorage, now: number): number {
+  return run(
+    sql,
+    `UPDATE agent_task SET state = CASE WHEN attempts >= ? THEN 'failed' ELSE 'pending' END,
+       last_error = 'lease expired without a result', lease_expires_at = NULL, updated_at = ?, version = version + 1
+     WHERE state = 'leased' AND lease_expires_at <= ?`,
+    TASK_MAX_ATTEMPTS,
+    now,
+    now,
+  );
+}
+
+export function cancelOpenTasks(sql: SqlStorage, migrationId: string, now: number): number {
+  return run(
+    sql,
+    "UPDATE agent_task SET state = 'cancelled', lease_expires_at = NULL, updated_at = ?, version = version + 1 WHERE migration_id = ? AND state IN ('pending', 'leased')",
+    now,
+    migrationId,
+  );
+}
+
+export type TaskCounts = Record<TaskState, number> & { total: number };
+
+export function taskCounts(sql: SqlStorage, migrationId: string): TaskCounts {
+  const counts: TaskCounts = { total: 0, pending: 0, leased: 0, succeeded: 0, failed: 0, cancelled: 0 };
+  for (const r of all<{ state: TaskState; n: number }>(sql, 'SELECT state, COUNT(*) AS n FROM agent_task WHERE migration_id = ? GROUP BY state', migrationId)) {
+    counts[r.state] = r.n;
+    counts.total += r.n;
+  }
+  return counts;
+}
+
+export function nextLeaseExpiry(sql: SqlStorage): number | null {
+  return first<{ at: number | null }>(sql, "SELECT MIN(lease_expires_at) AS at FROM agent_task WHERE state = 'leased'")?.at ?? null;
+}

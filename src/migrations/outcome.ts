@@ -1,0 +1,28 @@
+/**
+ * What coordinator RPC methods return instead of throwing (an exception thrown across RPC loses its
+ * type, and trips the test runner): a value, or a refusal the Worker renders as problem+json.
+ */
+import { ApiError, problems } from '../http/problem';
+
+export type Refusal = { ok: false; status: 403 | 404 | 409 | 422; detail: string };
+export type Outcome<T> = { ok: true; value: T } | Refusal;
+
+export const refusal = (status: Refusal['status'], detail: string): Refusal => ({ ok: false, status, detail });
+
+export function toProblem(r: Refusal): ApiError {
+  switch (r.status) {
+    case 403:
+      return problems.forbidden(r.detail);
+    case 404:
+      return problems.notFound(r.detail);
+    case 409:
+      return problems.conflict(r.detail);
+    case 422:
+      return problems.unprocessable(r.detail);
+  }
+}
+
+export function unwrap<T>(o: Outcome<T>): T {
+  if (o.ok) return o.value;
+  throw toProblem(o);
+}

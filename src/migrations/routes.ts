@@ -1,0 +1,189 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { allow } from '../auth/middleware';
+import type { Principal } from '../auth/principal';
+import { taskCountsByState } from '../agent/task-index';
+import { getDb, type Db } from '../db';
+import type { Env } from '../env';
+import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ApiError, problems, type FieldError } from '../http/problem';
+import { coordinatorFor } from './coordinator-client';
+import { claimKey, completeKey, releaseKey, requestHash } from './idempotency';
+import type { MigrationSnapshot } from './ledger';
+import { STEERING_ACTIONS, type SteeringAction } from './lifecycle';
+import { unwrap } from './outcome';
+import { getMigrationRow, isParty, listMigrationRows } from './read-model';
+import { IdempotencyHeaders, MigrationListQuery, MigrationSchema, ProgressBody, StartMigrationBody, type MigrationView } from './schema';
+import { startMigration } from './start';
+
+export const migrationsRouter = createRouter();
+
+const IdParams = z.object({ id: z.string().max(100) });
+const TAGS = ['Migrations'];
+const REPLAYED = { 'idempotent-replayed': 'true' };
+
+async function present(db: Db, s: MigrationSnapshot): Promise<MigrationView> {
+  const tasks = await taskCountsByState(db, s.id);
+  const total = Object.values(tasks).reduce((a, b) => a + b, 0);
+  return {
+    id: s.id,
+    customerId: s.customerId,
+    state: s.state,
+    scope: s.scope,
+    source: { platformId: s.sourcePlatformId, providerId: s.sourceProviderId },
+    target: { platformId: s.targetPlatformId, providerId: s.targetProviderId },
+    initiatedBy: { id: s.initiatorId, kind: s.initiatorKind },
+    progress: {
+      segmentsDone: s.segmentsDone,
+      segmentsTotal: s.segmentsTotal,
+      percent: s.state === 'completed' ? 100 : s.segmentsTotal ? Math.floor((s.segmentsDone * 1000) / s.segmentsTotal) / 10 : 0,
+    },
+    deployment: { tasks: total, succeeded: tasks.succeeded ?? 0, pending: (tasks.pending ?? 0) + (tasks.leased ?? 0), failed: tasks.failed ?? 0 },
+    history: s.history,
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+    lastProgressAt: s.lastProgressAt,
+  };
+}
+
+/** The migration if the caller is one of its parties; 404 otherwise (no hint that it exists). */
+async function forParty(env: Env, who: Principal, id: string): Promise<MigrationSnapshot> {
+  const row = await getMigrationRow(getDb(env.DB), id);
+  if (!row || !isParty(row, who)) throw problems.notFound('migration');
+  return row;
+}
+
+migrationsRouter.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/migrations',
+    tags: TAGS,
+    summary: 'Start a migration in place (customer, or the target platform’s provider)',
+    description:
+      'Requires an `Idempotency-Key` header. A customer-initiated migration waits for the target provider to accept (unless its platform accepts automatically); a provider-initiated one waits for the customer to approve.',
+    security: bearerSecurity,
+    middleware: [allow('customer', 'provider')],
+    request: { headers: IdempotencyHeaders, body: jsonBody(StartMigrationBody) },
+    responses: {
+      201: jsonResponse(MigrationSchema, 'The migration (a replayed response carries `idempotent-replayed: true`)'),
+      ...problemResponses(...AUTHED, 409, 422),
+    },
+  }),
+  async (c) => {
+    const me = c.get('principal');
+    const key = c.req.valid('header')['idempotency-key'];
+    const body = c.req.valid('json');
+    const db = getDb(c.env.DB);
+    const hash = await requestHash('POST', '/v1/migrations', body);
+    const claim = await claimKey(db, me.id, key, hash, Date.now());
+    if (claim.kind === 'mismatch') throw problems.unprocessable('This Idempotency-Key was used with another request body.');
+    if (claim.kind === 'in-progress') throw problems.conflict('A request with this Idempotency-Key is still being processed; retry later.');
+    if (claim.kind === 'replay') {
+      if (claim.status >= 400) {
+        const p = JSON.parse(claim.body) as { slug: string; title: string; detail?: string; errors?: FieldError[] };
+        throw new ApiError(claim.status as ContentfulStatusCode, p.slug, p.title, p.detail, p.errors, REPLAYED);
+      }
+      c.header('idempotent-replayed', 'true');
+      return c.json(JSON.parse(claim.body) as MigrationView, 201);
+    }
+    try {
+      const view = await present(db, await startMigration(c.env, db, me, body, claim.requestKey));
+      await completeKey(db, me.id, key, 201, JSON.stringify(view));
+      return c.json(view, 201);
+    } catch (err) {
+      // Refusals are part of the key's outcome and replay; server errors do not, so a retry runs again.
+      if (err instanceof ApiError && err.status < 500)
+        await completeKey(db, me.id, key, err.status, JSON.stringify({ slug: err.slug, title: err.title, detail: err.detail, errors: err.errors }));
+      else await releaseKey(db, me.id, key);
+      throw err;
+    }
+  },
+);
+
+migrationsRouter.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/migrations',
+    tags: TAGS,
+    summary: 'Migrations you are a party to (customer, source or target provider; the operator sees all), newest first',
+    security: bearerSecurity,
+    middleware: [allow('customer', 'provider', 'operator')],
+    request: { query: PageQuery.extend(MigrationListQuery.shape) },
+    responses: {
+      200: jsonResponse(z.object({ items: z.array(MigrationSchema), nextCursor: z.string().nullable() }), 'A page of migrations'),
+      ...problemResponses(...AUTHED),
+    },
+  }),
+  async (c) => {
+    const { limit, cursor, ...filter } = c.req.valid('query');
+    const db = getDb(c.env.DB);
+    const rows = await listMigrationRows(db, c.get('principal'), filter, limit, decodeCursor(cursor));
+    const page = pageOf(rows, limit, (m) => `${m.createdAt}\n${m.id}`);
+    return c.json({ items: await Promise.all(page.items.map((m) => present(db, m))), nextCursor: page.nextCursor }, 200);
+  },
+);
+
+migrationsRouter.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/migrations/{id}',
+    tags: TAGS,
+    summary: 'One migration: state, history and progress (its parties only)',
+    security: bearerSecurity,
+    middleware: [allow('customer', 'provider', 'operator')],
+    request: { params: IdParams },
+    responses: { 200: jsonResponse(MigrationSchema, 'The migration'), ...problemResponses(...AUTHED, 404) },
+  }),
+  async (c) => c.json(await present(getDb(c.env.DB), await forParty(c.env, c.get('principal'), c.req.valid('param').id)), 200),
+);
+
+const STEERING: Record<SteeringAction, string> = {
+  accept: 'Accept a customer-initiated migration (target provider)',
+  approve: 'Approve a provider-initiated migration (customer)',
+  pause: 'Pause deployment or data migration (customer or target provider)',
+  resume: 'Resume a paused migration (customer or target provider)',
+  rollback: 'Roll back: everything stays on the source platform (customer or target provider)',
+  cancel: 'Cancel before data moves (customer or target provider)',
+};
+
+for (const action of STEERING_ACTIONS) {
+  migrationsRouter.openapi(
+    createRoute({
+      method: 'post',
+      path: `/v1/migrations/{id}/${action}`,
+      tags: TAGS,
+      summary: STEERING[action],
+      security: bearerSecurity,
+      middleware: [allow('customer', 'provider')],
+      request: { params: IdParams },
+      responses: { 200: jsonResponse(MigrationSchema, 'The migration after the step'), ...problemResponses(...AUTHED, 404, 409) },
+    }),
+    async (c) => {
+      const me = c.get('principal');
+      const m = await forParty(c.env, me, c.req.valid('param').id);
+      const after = unwrap(await coordinatorFor(c.env, m.customerId).steer(m.id, action, { id: me.id, kind: me.kind }));
+      return c.json(await present(getDb(c.env.DB), after), 200);
+    },
+  );
+}
+
+migrationsRouter.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/migrations/{id}/progress',
+    tags: TAGS,
+    summary: 'Report segments migrated (target provider); reaching the total cuts over to the target platform',
+    description: 'Progress never goes back and the total never changes. Re-sending the last report changes nothing.',
+    security: bearerSecurity,
+    middleware: [allow('provider')],
+    request: { params: IdParams, body: jsonBody(ProgressBody) },
+    responses: { 200: jsonResponse(MigrationSchema, 'The migration after the report'), ...problemResponses(...AUTHED, 404, 409) },
+  }),
+  async (c) => {
+    const me = c.get('principal');
+    const { segmentsDone, segmentsTotal } = c.req.valid('json');
+    const m = await forParty(c.env, me, c.req.valid('param').id);
+    const after = unwrap(await coordinatorFor(c.env, m.customerId).progress(m.id, { id: me.id, kind: me.kind }, segmentsDone, segmentsTotal));
+    return c.json(await present(getDb(c.env.DB), after), 200);
+  },
+);

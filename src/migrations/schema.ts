@@ -1,0 +1,87 @@
+import { z } from '@hono/zod-openapi';
+import { IDEMPOTENCY_KEY_MAX_CHARS } from '../constants';
+import { MIGRATION_STATES, SCOPES } from './lifecycle';
+
+const Id = z.string().min(1).max(100);
+
+export const StartMigrationBody = z
+  .strictObject({
+    customerId: Id.openapi({ description: 'The customer whose platform moves (a customer names itself)' }),
+    targetPlatformId: Id.openapi({ description: 'Platform B' }),
+    scope: z.enum(SCOPES).default('server').openapi({ description: 'How far from its data the target platform may run: the same servers, rack, row or site' }),
+    hardwareIds: z
+      .array(z.string().min(1).max(4096))
+      .min(1)
+      .max(1000)
+      .optional()
+      .openapi({ description: 'Masked hardware IDs (with the caller in their audience) naming the hardware to migrate; default all of the customer’s' }),
+  })
+  .openapi('StartMigration');
+
+export const IdempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(IDEMPOTENCY_KEY_MAX_CHARS)
+    .openapi({ description: 'Required. The same key and body replay the first response for 24 h; another body with it is refused (422).', example: '8e03978e-40d5-43e8-bc93-6894a57f9324' }),
+});
+
+export const ProgressBody = z
+  .strictObject({
+    segmentsDone: z.number().int().min(0).max(10_000_000),
+    segmentsTotal: z.number().int().min(1).max(10_000_000),
+  })
+  .refine((b) => b.segmentsDone <= b.segmentsTotal, { message: 'segmentsDone cannot exceed segmentsTotal', path: ['segmentsDone'] })
+  .openapi('MigrationProgress');
+
+const ActorSchema = z.object({ id: z.string(), kind: z.enum(['customer', 'provider', 'operator', 'agent', 'system']) });
+
+export const TransitionSchema = z
+  .object({
+    seq: z.number().int(),
+    from: z.enum(MIGRATION_STATES).nullable(),
+    to: z.enum(MIGRATION_STATES),
+    at: z.number().int().openapi({ description: 'Unix epoch milliseconds' }),
+    by: ActorSchema,
+    reason: z.string().nullable(),
+  })
+  .openapi('MigrationTransition');
+
+export const MigrationSchema = z
+  .object({
+    id: z.string().openapi({ example: 'mig_6cQm0xW1pN4rT8yZ' }),
+    customerId: z.string(),
+    state: z.enum(MIGRATION_STATES),
+    scope: z.enum(SCOPES),
+    source: z.object({ platformId: z.string(), providerId: z.string() }),
+    target: z.object({ platformId: z.string(), providerId: z.string() }),
+    initiatedBy: ActorSchema,
+    progress: z.object({ segmentsDone: z.number().int(), segmentsTotal: z.number().int().nullable(), percent: z.number() }),
+    deployment: z
+      .object({ tasks: z.number().int(), succeeded: z.number().int(), pending: z.number().int(), failed: z.number().int() })
+      .openapi({ description: 'Agent deployment tasks of platform B’s modules, one per target server' }),
+    history: z.array(TransitionSchema),
+    createdAt: z.number().int(),
+    updatedAt: z.number().int(),
+    lastProgressAt: z.number().int(),
+  })
+  .openapi('Migration');
+
+export type MigrationView = z.infer<typeof MigrationSchema>;
+
+export const MigrationListQuery = z.object({
+  state: z.enum(MIGRATION_STATES).optional(),
+  customerId: Id.optional(),
+});
+
+export const StorageAccessSchema = z
+  .object({
+    migrationId: z.string(),
+    addresses: z.array(z.string()).openapi({ description: 'Network addresses of the customer’s data' }),
+    credential: z.object({
+      token: z.string().openapi({ description: 'Signed JWT; audience is the target provider' }),
+      type: z.literal('Bearer'),
+      expiresAt: z.number().int(),
+    }),
+  })
+  .openapi('MigrationStorageAccess');
