@@ -7,6 +7,7 @@
  *   requested | awaiting_consent | deploying | paused (before migrating) → cancelled
  *   deploying → failed (a deployment task ran out of attempts)
  */
+import type { Scope } from '../inventory/units';
 
 export const MIGRATION_STATES = [
   'requested',
@@ -26,8 +27,7 @@ export type MigrationState = (typeof MIGRATION_STATES)[number];
 export const TERMINAL_STATES: readonly MigrationState[] = ['completed', 'rolled_back', 'cancelled', 'failed'];
 export const ACTIVE_STATES: readonly MigrationState[] = MIGRATION_STATES.filter((s) => !TERMINAL_STATES.includes(s));
 
-export const SCOPES = ['server', 'rack', 'row', 'site'] as const;
-export type MigrationScope = (typeof SCOPES)[number];
+export type MigrationScope = Scope;
 
 export type ActorKind = 'customer' | 'provider' | 'operator' | 'agent' | 'system';
 export interface Actor {

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { IDEMPOTENCY_KEY_MAX_CHARS } from '../constants';
-import { MIGRATION_STATES, SCOPES } from './lifecycle';
+import { SCOPES } from '../inventory/units';
+import { MIGRATION_STATES } from './lifecycle';
 
 const Id = z.string().min(1).max(100);
 
