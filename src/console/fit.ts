@@ -5,7 +5,8 @@
  */
 import type { PlatformT } from '../catalog/schema';
 import { clausesOf, clauseText } from '../compatibility/evaluate';
-import { readUnits, slotStates } from '../compatibility/store';
+import { slotState } from '../compatibility/store';
+import { readUnits } from '../compatibility/units';
 import { slotKey, topClauses } from '../compatibility/verdicts';
 import type { Db } from '../db';
 
@@ -23,7 +24,7 @@ export interface PlatformFit {
 
 /** Null when the platform has not been evaluated yet. */
 export async function rackFit(db: Db, platform: PlatformT, rackIds: string[]): Promise<PlatformFit | null> {
-  const slot = (await slotStates(db)).find((s) => s.platformId === platform.id);
+  const slot = await slotState(db, platform.id);
   if (!slot) return null;
   const units = await readUnits(db, 'rack', rackIds);
   const clauses = clausesOf(platform.requirements);
