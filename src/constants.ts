@@ -132,6 +132,8 @@ export const STORAGE_CREDENTIAL_TTL_S = 900;
 /** Cron reconciliation, per run: coordinators nudged or checked, and records purged. */
 export const RECONCILE_COORDINATORS_PER_RUN = 25;
 export const RECONCILE_PURGE_PER_RUN = 500;
+/** Outbox events (e.g. compatibility.revoked) handed to coordinators per run. */
+export const RECONCILE_RELAY_PER_RUN = 500;
 /** A pending delivery this far past due in the read model means its coordinator's alarm did not run. */
 export const WEBHOOK_OVERDUE_AFTER_MS = 2 * 60_000;
 /** The read-model repair also re-checks migrations that changed within this window. */

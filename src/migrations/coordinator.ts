@@ -1,12 +1,13 @@
 import { DurableObject } from 'cloudflare:workers';
 import { cancelOpenTasks, createTask, DEPLOY_TASK, findTask, leaseTasks, nextLeaseExpiry, reclaimExpired, reportResult, taskCounts, TASKS_SCHEMA } from '../agent/tasks';
 import type { LeasedTask, ModuleRef, TaskCounts, TaskReport, TaskState } from '../agent/tasks';
+import { setMigrationTarget } from '../compatibility/outbox';
 import { COORDINATOR_RETRY_MS } from '../constants';
 import { getDb } from '../db';
 import type { Env } from '../env';
 import { switchCustomerPlatform } from '../inventory/placements';
 import { deliverDue, type DispatchResult } from '../webhooks/dispatcher';
-import { eventsOf, findDelivery, nextDeliveryAt, OUTBOX_SCHEMA, redeliver, type EventRecord } from '../webhooks/outbox';
+import { emitEvent, eventsOf, findDelivery, nextDeliveryAt, OUTBOX_SCHEMA, redeliver, type EventRecord } from '../webhooks/outbox';
 import {
   activeMigration,
   allMigrations,
@@ -37,6 +38,15 @@ export interface StartInput extends NewMigration {
 export interface RunReport extends DispatchResult {
   reclaimedTasks: number;
   readModelCurrent: boolean;
+}
+
+/** An event recorded elsewhere (a D1 outbox) for this customer's providers. */
+export interface RelayedEvent {
+  id: string;
+  type: string;
+  /** The provider the event concerns first; the active migration's providers are added. */
+  providerId: string;
+  data: Record<string, unknown>;
 }
 
 export interface Audit {
@@ -73,9 +83,7 @@ export class CustomerCoordinator extends DurableObject<Env> {
 
   async start(input: StartInput): Promise<Outcome<MigrationSnapshot>> {
     const outcome = this.#tx((now): Outcome<string> => {
-      const owner = first<{ value: string }>(this.#sql, "SELECT value FROM meta WHERE key = 'customer_id'")?.value;
-      if (owner && owner !== input.customerId) return refusal(404, 'customer');
-      if (!owner) run(this.#sql, "INSERT INTO meta (key, value) VALUES ('customer_id', ?)", input.customerId);
+      if (!this.#claim(input.customerId)) return refusal(404, 'customer');
       const replay = findByRequestKey(this.#sql, input.requestKey);
       if (replay) return { ok: true, value: replay.id };
       if (activeMigration(this.#sql)) return refusal(409, 'The customer already has an active migration; finish, cancel or roll it back first.');
@@ -165,6 +173,28 @@ export class CustomerCoordinator extends DurableObject<Env> {
     return outcome;
   }
 
+  /** Queues events recorded elsewhere for this customer's providers; an event already queued is skipped. */
+  async relay(customerId: string, events: RelayedEvent[]): Promise<number> {
+    this.#tx((now) => {
+      this.#claim(customerId);
+      const active = activeMigration(this.#sql);
+      for (const e of events) {
+        emitEvent(this.#sql, {
+          id: e.id,
+          type: e.type,
+          customerId,
+          migrationId: active?.id ?? null,
+          transitionSeq: null,
+          recipients: [e.providerId, ...(active ? [active.source_provider_id, active.target_provider_id] : [])],
+          data: e.data,
+          now,
+        });
+      }
+    });
+    await this.#settle();
+    return events.length;
+  }
+
   /** Everything due now: expired task leases, automatic transitions, webhook deliveries, read model. */
   async runDue(): Promise<RunReport> {
     const run = this.#runs.then(() => this.#runDueOnce());
@@ -203,8 +233,23 @@ export class CustomerCoordinator extends DurableObject<Env> {
     };
   }
 
+  #meta(key: string): string | null {
+    return first<{ value: string }>(this.#sql, 'SELECT value FROM meta WHERE key = ?', key)?.value ?? null;
+  }
+
+  #setMeta(key: string, value: string): void {
+    run(this.#sql, 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, value);
+  }
+
   #customerId(): string | null {
-    return first<{ value: string }>(this.#sql, "SELECT value FROM meta WHERE key = 'customer_id'")?.value ?? null;
+    return this.#meta('customer_id');
+  }
+
+  /** Records which customer this object belongs to; false if it belongs to another. */
+  #claim(customerId: string): boolean {
+    const owner = this.#customerId();
+    if (!owner) this.#setMeta('customer_id', customerId);
+    return !owner || owner === customerId;
   }
 
   #parties(m: MigrationRow) {
@@ -237,6 +282,7 @@ export class CustomerCoordinator extends DurableObject<Env> {
   /** Moves the active migration along while it can move by itself; then mirrors and schedules. */
   async #settle(): Promise<boolean> {
     await this.#advance();
+    await this.#syncCompatibilityTarget();
     const current = await flushReadModel(this.ctx.storage, this.env, this.#customerId());
     await this.#schedule(!current);
     return current;
@@ -280,6 +326,22 @@ export class CustomerCoordinator extends DurableObject<Env> {
         return false;
       });
       if (!moved) return;
+    }
+  }
+
+  /**
+   * Compatibility watches the platform a customer is migrating to (to report `compatibility.revoked`);
+   * tell it when that changes. A failure is retried at the next settle.
+   */
+  async #syncCompatibilityTarget(): Promise<void> {
+    const customerId = this.#customerId();
+    const want = activeMigration(this.#sql)?.target_platform_id ?? '';
+    if (!customerId || want === (this.#meta('compat_target') ?? '')) return;
+    try {
+      await setMigrationTarget(getDb(this.env.DB), customerId, want || null);
+      this.#setMeta('compat_target', want);
+    } catch (err) {
+      console.error(JSON.stringify({ level: 'error', event: 'migration.compat-target-failed', message: (err as Error).message }));
     }
   }
 

@@ -6,6 +6,7 @@
 import type { ModuleRef } from '../agent/tasks';
 import { newId } from '../auth/keys';
 import { emitEvent } from '../webhooks/outbox';
+import type { Target } from './plan';
 import { transitionEvents, type Actor, type ActorKind, type MigrationScope, type MigrationState } from './lifecycle';
 import { all, first, MIRROR_COLUMNS, run, type SqlValue } from './sql';
 
@@ -47,9 +48,10 @@ export const LEDGER_SCHEMA = [
   )`,
   `CREATE TABLE IF NOT EXISTS migration_target (
     migration_id TEXT NOT NULL,
+    data_server_id TEXT NOT NULL,
     server_id TEXT NOT NULL,
     storage_address TEXT NOT NULL,
-    PRIMARY KEY (migration_id, server_id)
+    PRIMARY KEY (migration_id, data_server_id)
   )`,
 ];
 
@@ -116,7 +118,7 @@ export interface NewMigration {
   target: { platformId: string; providerId: string; modules: ModuleRef[] };
   scope: MigrationScope;
   initiator: Actor;
-  targets: { serverId: string; storageAddress: string }[];
+  targets: Target[];
 }
 
 export function findMigration(sql: SqlStorage, id: string): MigrationRow | null {
@@ -136,7 +138,7 @@ export function allMigrations(sql: SqlStorage): MigrationRow[] {
 }
 
 export function targetsOf(sql: SqlStorage, migrationId: string): { server_id: string; storage_address: string }[] {
-  return all(sql, 'SELECT server_id, storage_address FROM migration_target WHERE migration_id = ? ORDER BY server_id', migrationId);
+  return all(sql, 'SELECT server_id, storage_address FROM migration_target WHERE migration_id = ? ORDER BY data_server_id', migrationId);
 }
 
 /** Creates the migration in `requested` (transition and event recorded). */
@@ -161,7 +163,8 @@ export function insertMigration(sql: SqlStorage, m: NewMigration, now: number): 
     now,
     now,
   );
-  for (const t of m.targets) run(sql, 'INSERT INTO migration_target (migration_id, server_id, storage_address) VALUES (?, ?, ?)', m.id, t.serverId, t.storageAddress);
+  for (const t of m.targets)
+    run(sql, 'INSERT INTO migration_target (migration_id, data_server_id, server_id, storage_address) VALUES (?, ?, ?, ?)', m.id, t.dataServerId, t.serverId, t.storageAddress);
   const row = findMigration(sql, m.id)!;
   recordTransition(sql, row, null, 'requested', m.initiator, now, null, null);
   return row;

@@ -13,7 +13,8 @@ import type { MigrationSnapshot } from './ledger';
 import { STEERING_ACTIONS, type SteeringAction } from './lifecycle';
 import { unwrap } from './outcome';
 import { getMigrationRow, isParty, listMigrationRows } from './read-model';
-import { IdempotencyHeaders, MigrationListQuery, MigrationSchema, ProgressBody, StartMigrationBody, type MigrationView } from './schema';
+import { IdempotencyHeaders, MigrationListQuery, MigrationSchema, ProgressBody, StartMigrationBody, StorageAccessSchema, type MigrationView } from './schema';
+import { storageCredential } from './storage';
 import { startMigration } from './start';
 
 export const migrationsRouter = createRouter();
@@ -87,7 +88,7 @@ migrationsRouter.openapi(
       return c.json(JSON.parse(claim.body) as MigrationView, 201);
     }
     try {
-      const view = await present(db, await startMigration(c.env, db, me, body, claim.requestKey));
+      const view = await present(db, await startMigration(c.env, db, me, body, claim.requestKey, c.get('requestId')));
       await completeKey(db, me.id, key, 201, JSON.stringify(view));
       return c.json(view, 201);
     } catch (err) {
@@ -185,5 +186,26 @@ migrationsRouter.openapi(
     const m = await forParty(c.env, me, c.req.valid('param').id);
     const after = unwrap(await coordinatorFor(c.env, m.customerId).progress(m.id, { id: me.id, kind: me.kind }, segmentsDone, segmentsTotal));
     return c.json(await present(getDb(c.env.DB), after), 200);
+  },
+);
+
+migrationsRouter.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/migrations/{id}/storage',
+    tags: TAGS,
+    summary: 'Where the customer’s data is, with a short-lived credential (target provider, once deploying)',
+    description: 'The credential is a JWT signed with the keys of /.well-known/jwks.json (`typ` storage+jwt), audience you, subject the migration.',
+    security: bearerSecurity,
+    middleware: [allow('provider')],
+    request: { params: IdParams },
+    responses: { 200: jsonResponse(StorageAccessSchema, 'Addresses and credential'), ...problemResponses(...AUTHED, 404, 409) },
+  }),
+  async (c) => {
+    const me = c.get('principal');
+    const m = await forParty(c.env, me, c.req.valid('param').id);
+    if (m.targetProviderId !== me.id) throw problems.forbidden('Only the target provider gets access to the data.');
+    const addresses = unwrap(await coordinatorFor(c.env, m.customerId).storageAddresses(m.id, me.id));
+    return c.json({ migrationId: m.id, addresses, credential: await storageCredential(c.env, m.id, me.id, addresses) }, 200);
   },
 );

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { IDEMPOTENCY_KEY_MAX_CHARS } from '../constants';
+import { HWID_MAX_PER_REQUEST, HWID_MAX_TOKEN_CHARS, IDEMPOTENCY_KEY_MAX_CHARS } from '../constants';
 import { SCOPES } from '../inventory/units';
 import { MIGRATION_STATES } from './lifecycle';
 
@@ -11,11 +11,14 @@ export const StartMigrationBody = z
     targetPlatformId: Id.openapi({ description: 'Platform B' }),
     scope: z.enum(SCOPES).default('server').openapi({ description: 'How far from its data the target platform may run: the same servers, rack, row or site' }),
     hardwareIds: z
-      .array(z.string().min(1).max(4096))
+      .array(z.string().min(1).max(HWID_MAX_TOKEN_CHARS))
       .min(1)
-      .max(1000)
+      .max(HWID_MAX_PER_REQUEST)
       .optional()
-      .openapi({ description: 'Masked hardware IDs (with the caller in their audience) naming the hardware to migrate; default all of the customer’s' }),
+      .openapi({
+        description:
+          'Masked hardware IDs of the customer’s hardware, with the caller in their audience; they must cover all of the customer’s data. Required when a provider starts the migration.',
+      }),
   })
   .openapi('StartMigration');
 

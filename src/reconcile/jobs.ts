@@ -9,7 +9,7 @@ import { purgeExpiredHardwareIds } from '../hardware/revocation';
 import { usageFlushJob } from '../usage/jobs';
 import { recordRuns } from './status';
 import { flagStalledMigrations, purgeIdempotencyKeys, repairReadModels } from '../migrations/jobs';
-import { redriveWebhooks } from '../webhooks/jobs';
+import { redriveWebhooks, relayOutboxEvents } from '../webhooks/jobs';
 
 export interface JobResult {
   job: string;
@@ -23,7 +23,7 @@ export interface Job {
   run(env: Env, now: number): Promise<Record<string, number>>;
 }
 
-export const JOBS: Job[] = [compatibilityJob, purgeExpiredHardwareIds, usageFlushJob, redriveWebhooks, flagStalledMigrations, repairReadModels, purgeIdempotencyKeys];
+export const JOBS: Job[] = [compatibilityJob, purgeExpiredHardwareIds, usageFlushJob, relayOutboxEvents, redriveWebhooks, flagStalledMigrations, repairReadModels, purgeIdempotencyKeys];
 
 export async function reconcile(env: Env, now: number, jobs: Job[] = JOBS): Promise<JobResult[]> {
   const results: JobResult[] = [];

@@ -41,6 +41,8 @@ export const OUTBOX_SCHEMA = [
 export type DeliveryState = 'pending' | 'succeeded' | 'failed';
 
 export interface EmitInput {
+  /** The message id; given when the event comes from elsewhere with its own id (emitting it again is a no-op). */
+  id?: string;
   type: string;
   customerId: string;
   migrationId: string | null;
@@ -53,7 +55,8 @@ export interface EmitInput {
 
 /** Records an event and queues one delivery per recipient, due now. Returns the event (message) id. */
 export function emitEvent(sql: SqlStorage, e: EmitInput): string {
-  const id = newId('msg');
+  const id = e.id ?? newId('msg');
+  if (e.id && first(sql, 'SELECT 1 AS x FROM webhook_event WHERE id = ?', e.id)) return id;
   const body = JSON.stringify({ type: e.type, timestamp: new Date(e.now).toISOString(), data: e.data });
   run(
     sql,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { call, expectProblem, OPERATOR } from '../http';
 import { registerCustomer, registerProvider } from '../factories';
-import { coordinator, deployAll, hookUp, progress, start, states, steer, verifiedEvents, world, type World } from './world';
+import { coordinator, deployAll, hookUp, mintIds, progress, start, states, steer, verifiedEvents, world, type World } from './world';
 
 async function placementsOf(customerId: string) {
   const r = await call('GET', `/v1/placements?customerId=${customerId}`, { key: OPERATOR });
@@ -90,9 +90,10 @@ describe('a whole migration over HTTP', () => {
     expect(audit.migrations[0]?.events.map((e) => e.type).slice(-2)).toEqual(['migration.rolling_back', 'migration.rolled_back']);
   });
 
-  it('starts from the target provider and waits for the customer to approve', async () => {
+  it('starts from the target provider (with the customer’s hardware IDs) and waits for the customer to approve', async () => {
     const w = await world();
-    const r = await start(w, { key: w.providerB.key });
+    const hardwareIds = await mintIds(w, { audience: [w.providerB.id] });
+    const r = await start(w, { key: w.providerB.key, body: { customerId: w.customer.id, targetPlatformId: w.platformB.id, hardwareIds } });
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({ state: 'awaiting_consent', initiatedBy: { id: w.providerB.id, kind: 'provider' } });
     expectProblem(await steer(r.body.id, 'accept', w.providerB.key), 403, 'forbidden');
@@ -191,7 +192,7 @@ describe('who may do what', () => {
     expectProblem(await start(w, { body: { customerId: w.customer.id, targetPlatformId: 'plt_nope' } }), 422, 'unprocessable');
     expectProblem(await start(w, { body: { customerId: w.customer.id, targetPlatformId: w.platformA.id } }), 422, 'unprocessable');
     expectProblem(await start(w, { key: stranger.key, body: { customerId: stranger.id, targetPlatformId: w.platformB.id } }), 422, 'unprocessable');
-    expectProblem(await start(w, { key: w.providerB.key, body: { customerId: 'cus_nope', targetPlatformId: w.platformB.id } }), 422, 'unprocessable');
+    expectProblem(await start(w, { key: w.providerB.key, body: { customerId: w.customer.id, targetPlatformId: w.platformB.id } }), 422, 'unprocessable');
     expectProblem(await call('POST', '/v1/migrations', { key: w.customer.key, body: { customerId: w.customer.id, targetPlatformId: w.platformB.id } }), 400, 'validation');
   });
 

@@ -31,6 +31,13 @@ export function coordinator(customerId: string) {
   return env.COORDINATOR.get(env.COORDINATOR.idFromName(customerId));
 }
 
+/** Hardware IDs the customer mints for `audience` (default: itself). */
+export async function mintIds(w: World, opts: { scope?: string; audience?: string[] } = {}): Promise<string[]> {
+  const r = await call('POST', '/v1/hardware-ids', { key: w.customer.key, body: { scope: opts.scope ?? 'server', ...(opts.audience ? { audience: opts.audience } : {}) } });
+  if (r.status !== 201) throw new Error(`hardware ids: ${r.status} ${JSON.stringify(r.body)}`);
+  return (r.body.items as { id: string }[]).map((i) => i.id);
+}
+
 export async function start(w: World, opts: { key?: string; idempotencyKey?: string; body?: Record<string, unknown> } = {}) {
   return call('POST', '/v1/migrations', {
     key: opts.key ?? w.customer.key,
