@@ -1,10 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { allow } from '../auth/middleware';
-import { COMPAT_PAGE_SERVERS } from '../constants';
+import { COMPAT_PAGE_SERVERS, HWID_MAX_USES_DEFAULT, HWID_TTL_DEFAULT_S } from '../constants';
 import type { Principal } from '../auth/principal';
 import { getPlatform } from '../catalog/store';
 import { getDb, type Db } from '../db';
+import { mintForCustomer, type MintedHardwareId } from '../hardware/mint';
 import { releaseUses, requireHardwareIds } from '../hardware/verifier';
+import type { Scope } from '../inventory/units';
 import { recordUsage } from '../usage/recorder';
 import { AUTHED, bearerSecurity, createRouter, decodeCursor, encodeCursor, jsonBody, jsonResponse, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
@@ -29,9 +31,20 @@ compatibilityRouter.openapi(
   }),
   async (c) => {
     const db = getDb(c.env.DB);
+    const caller = c.get('principal');
     const { customerId } = c.req.valid('param');
-    await assertCustomerOrCurrentProvider(db, c.get('principal'), customerId);
-    return c.json(await mipList(db, customerId, c.req.valid('query').scope), 200);
+    const query = c.req.valid('query');
+    await assertCustomerOrCurrentProvider(db, caller, customerId);
+    const list = await mipList(db, customerId, query.scope);
+    if (query.include !== 'hardwareIds') return c.json(list, 200);
+    // Minted by the hardware-ID rules: the caller may (it acts for the customer), for itself only.
+    const hardwareIds: Partial<Record<Scope, MintedHardwareId[]>> = {};
+    for (const scope of new Set(list.available.map((e) => e.narrowestScope!))) {
+      const terms = { customerId, requesterId: caller.id, scope, audience: [caller.id], ttlSeconds: HWID_TTL_DEFAULT_S, maxUses: HWID_MAX_USES_DEFAULT };
+      hardwareIds[scope] = await mintForCustomer(c.env, db, terms);
+      recordUsage(c.env, c.executionCtx, caller.id, 'hardware-ids');
+    }
+    return c.json({ ...list, hardwareIds }, 200);
   },
 );
 

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { Requirements, ServiceProfile } from '../catalog/schema';
 import { HWID_MAX_PER_REQUEST, HWID_MAX_TOKEN_CHARS } from '../constants';
+import { HardwareIdSchema } from '../hardware/schema';
 import { SCOPES } from './mip';
 
 export const Scope = z.enum(SCOPES);
@@ -8,6 +9,9 @@ export const Scope = z.enum(SCOPES);
 export const MipQuery = z.object({
   scope: Scope.default('server').openapi({
     description: 'How far the customer’s data may be from where it sits: the same server, rack, row or site',
+  }),
+  include: z.enum(['hardwareIds']).optional().openapi({
+    description: '`hardwareIds`: also mint masked IDs (audience: the caller) of the units involved, per narrowest scope of the available platforms',
   }),
 });
 
@@ -43,6 +47,10 @@ export const MipListSchema = z
     placements: z.number().int(),
     available: z.array(MipEntrySchema).openapi({ description: 'Ranked by fit: narrowest scope, preferences, price' }),
     unavailable: z.array(MipEntrySchema),
+    hardwareIds: z
+      .partialRecord(Scope, z.array(HardwareIdSchema))
+      .optional()
+      .openapi({ description: 'With `include=hardwareIds`: per scope, one masked ID per unit holding the customer’s data' }),
   })
   .openapi('MipList');
 

@@ -147,8 +147,32 @@ describe('GET /v1/customers/{customerId}/mip-list: scope semantics', () => {
 
   it('reveals no permanent identifier of hardware', async () => {
     const text = JSON.stringify((await mip('site')).body);
-    for (const id of Object.keys(traits)) expect(text).not.toContain(id);
-    expect(text).not.toMatch(/hA-|hB-|SN-|\b10\.\d+\.\d+\.\d+\b/);
+    const units = [...inventory.servers, ...inventory.racks, ...inventory.rows].map((u) => u.id);
+    for (const id of units) expect(text).not.toContain(id);
+    for (const s of inventory.servers) for (const value of Object.values(s.identity)) expect(text).not.toContain(value);
+  });
+});
+
+describe('GET /v1/customers/{customerId}/mip-list?include=hardwareIds', () => {
+  it('mints masked IDs of the units involved, per narrowest scope, for the caller only', async () => {
+    const r = await call('GET', `/v1/customers/${customer.id}/mip-list?scope=site&include=hardwareIds`, { key: customer.key });
+    expect(r.status).toBe(200);
+    const ids = r.body.hardwareIds as Record<string, { id: string; coverage: number }[]>;
+    // The customer's 3 servers sit in 2 racks, 2 rows and 1 site.
+    expect(Object.fromEntries(Object.entries(ids).map(([scope, list]) => [scope, list.map((i) => i.coverage).sort()]))).toEqual({
+      server: [1, 1, 1],
+      rack: [1, 2],
+      row: [1, 2],
+      site: [3],
+    });
+    for (const u of [...inventory.servers, ...inventory.racks, ...inventory.rows]) expect(JSON.stringify(ids)).not.toContain(u.id);
+    const rackIds = ids.rack!.map((i) => i.id);
+    expect((await call('POST', '/v1/hardware-ids/verify', { key: customer.key, body: { ids: rackIds } })).status).toBe(200);
+    expectProblem(await call('POST', '/v1/hardware-ids/verify', { key: otherProvider.key, body: { ids: rackIds } }), 403, 'hardware-id-refused');
+  });
+
+  it('mints nothing unless asked', async () => {
+    expect((await mip('site')).body.hardwareIds).toBeUndefined();
   });
 });
 
