@@ -5,7 +5,7 @@
  */
 import { newId } from '../auth/keys';
 import { TASK_LEASE_MS, TASK_MAX_ATTEMPTS } from '../constants';
-import { all, first, MIRROR_COLUMNS, run } from '../migrations/sql';
+import { all, changed, first, MIRROR_COLUMNS, run } from '../migrations/sql';
 
 export const TASKS_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS agent_task (
@@ -125,19 +125,19 @@ export function reportResult(sql: SqlStorage, taskId: string, serverId: string, 
 
 /** Puts tasks whose lease ran out back in the queue (or fails them when out of attempts). */
 export function reclaimExpired(sql: SqlStorage, now: number): number {
-  return run(
+  return changed(
     sql,
     `UPDATE agent_task SET state = CASE WHEN attempts >= ? THEN 'failed' ELSE 'pending' END,
        last_error = 'lease expired without a result', lease_expires_at = NULL, updated_at = ?, version = version + 1
-     WHERE state = 'leased' AND lease_expires_at <= ?`,
+     WHERE state = 'leased' AND lease_expires_at <= ? RETURNING id`,
     TASK_MAX_ATTEMPTS,
     now,
     now,
   );
 }
 
-export function cancelOpenTasks(sql: SqlStorage, migrationId: string, now: number): number {
-  return run(
+export function cancelOpenTasks(sql: SqlStorage, migrationId: string, now: number): void {
+  run(
     sql,
     "UPDATE agent_task SET state = 'cancelled', lease_expires_at = NULL, updated_at = ?, version = version + 1 WHERE migration_id = ? AND state IN ('pending', 'leased')",
     now,

@@ -10,8 +10,13 @@ export function first<T>(sql: SqlStorage, query: string, ...params: SqlValue[]):
   return (sql.exec(query, ...params).toArray()[0] as T | undefined) ?? null;
 }
 
-export function run(sql: SqlStorage, query: string, ...params: SqlValue[]): number {
-  return sql.exec(query, ...params).rowsWritten;
+export function run(sql: SqlStorage, query: string, ...params: SqlValue[]): void {
+  sql.exec(query, ...params);
+}
+
+/** Rows an `UPDATE … RETURNING` changed (`rowsWritten` also counts index writes). */
+export function changed(sql: SqlStorage, query: string, ...params: SqlValue[]): number {
+  return sql.exec(query, ...params).toArray().length;
 }
 
 /** Runs several DDL statements (one string each). */
