@@ -1,0 +1,211 @@
+// `npm run demo:migrate`: one whole migration in place against the local service, with fake server
+// agents and a fake provider endpoint that verifies every webhook with the `standardwebhooks`
+// reference implementation. Prints the timeline.
+//
+//   npm run demo:migrate                      # against `npm start` (reads .inplace/demo.json)
+//   npm run demo:migrate:restart              # its own service; stopped and started mid-migration
+//
+// Options: --customer NAME, --target PLATFORM-NAME, --segments N, --hook-port N (0: any free port),
+// --own-service (start and seed a private service on --port), --restart-midway (with --own-service).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Webhook } from 'standardwebhooks';
+import { client } from './lib/api.mjs';
+import { ensureDevVars, startLocalService } from './lib/local-service.mjs';
+import { seed } from './lib/seed.mjs';
+
+const { values: opts } = parseArgs({
+  options: {
+    customer: { type: 'string' },
+    target: { type: 'string' },
+    segments: { type: 'string', default: '8' },
+    'hook-port': { type: 'string', default: '0' },
+    'own-service': { type: 'boolean', default: false },
+    'restart-midway': { type: 'boolean', default: false },
+    port: { type: 'string', default: '8831' },
+  },
+});
+if (opts['restart-midway'] && !opts['own-service']) {
+  console.error('--restart-midway needs --own-service (the simulator only restarts a service it started).');
+  process.exit(2);
+}
+
+const t0 = Date.now();
+const pad = (s, n) => String(s).padEnd(n);
+function line(actor, text) {
+  console.log(`  +${((Date.now() - t0) / 1000).toFixed(2).padStart(6)}s  ${pad(actor, 16)} ${text}`);
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function until(what, fn, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+// ── the service ────────────────────────────────────────────────────────────────────────────────
+let service = null;
+let demo;
+let serviceOptions;
+if (opts['own-service']) {
+  const dir = mkdtempSync(join(tmpdir(), 'inplace-sim-'));
+  serviceOptions = { port: Number(opts.port), persistTo: join(dir, 'state'), envFile: join(dir, '.dev.vars'), stdio: 'ignore', logLevel: 'warn' };
+  const vars = ensureDevVars(serviceOptions.envFile);
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  line('service', `starting a private service on port ${opts.port}…`);
+  service = await startLocalService(serviceOptions);
+  const seeded = await seed(client(service.baseUrl, vars.OPERATOR_KEY));
+  demo = { baseUrl: service.baseUrl, operatorKey: vars.OPERATOR_KEY, ...seeded };
+  line('service', `up at ${service.baseUrl}, demo data center seeded`);
+} else {
+  try {
+    demo = JSON.parse(readFileSync('.inplace/demo.json', 'utf8'));
+  } catch {
+    console.error('No .inplace/demo.json: start the service with `npm start` first (or use --own-service).');
+    process.exit(2);
+  }
+}
+const operator = client(demo.baseUrl, demo.operatorKey);
+
+// ── the fake provider endpoint ─────────────────────────────────────────────────────────────────
+const endpoints = new Map(); // providerId → { name, verifier, events: [] }
+const receiver = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const providerId = req.url.slice(1);
+    const ep = endpoints.get(providerId);
+    const body = Buffer.concat(chunks).toString('utf8');
+    if (!ep) return res.writeHead(404).end();
+    try {
+      const event = ep.verifier.verify(body, req.headers);
+      const id = req.headers['webhook-id'];
+      const repeat = ep.events.some((e) => e.id === id);
+      ep.events.push({ id, type: event.type, data: event.data });
+      line(`hook:${ep.role}`, `${event.type}${event.data?.state ? ` (state ${event.data.state})` : ''} signature ✓${repeat ? ' (repeat of a delivered id)' : ''}`);
+      res.writeHead(204).end();
+    } catch (err) {
+      line(`hook:${ep.role}`, `REFUSED: ${err.message}`);
+      res.writeHead(400).end();
+    }
+  });
+});
+await new Promise((r) => receiver.listen(Number(opts['hook-port']), '127.0.0.1', r));
+const hookBase = `http://127.0.0.1:${receiver.address().port}`;
+
+// ── choose who moves where ─────────────────────────────────────────────────────────────────────
+const providerOf = (platformId) => demo.providers.find((p) => p.platforms.some((x) => x.id === platformId));
+const candidates = opts.customer ? demo.customers.filter((c) => c.name === opts.customer) : demo.customers;
+let plan = null;
+for (const c of candidates) {
+  const mip = await client(demo.baseUrl, c.key).get(`/v1/customers/${c.id}/mip-list?scope=server`);
+  const currentProvider = providerOf(mip.currentPlatformId)?.id;
+  // Another provider's platform shows both sides of the story (source and target webhooks).
+  const ranked = [...mip.available].sort((a, b) => Number(a.providerId === currentProvider) - Number(b.providerId === currentProvider));
+  const target = ranked.find((p) => (opts.target ? p.name === opts.target : true));
+  if (target) {
+    plan = { customer: c, target };
+    break;
+  }
+}
+if (!plan) {
+  console.error('No customer has a platform it can move to at server scope (see the MIP lists).');
+  process.exit(1);
+}
+const { customer } = plan;
+const me = client(demo.baseUrl, customer.key);
+const current = (await operator.get(`/v1/placements?customerId=${customer.id}&limit=500`)).items;
+const sourcePlatform = current[0].platformId;
+const source = providerOf(sourcePlatform);
+const target = providerOf(plan.target.platformId);
+const targetApi = client(demo.baseUrl, target.key);
+console.log(`\nMigration in place: ${customer.name} (${current.length} servers) from ${source.name} to ${target.name}'s “${plan.target.name}”\n`);
+
+for (const [role, p] of [['source', source], ['target', target]]) {
+  const set = await client(demo.baseUrl, p.key).put('/v1/providers/me/webhook', { url: `${hookBase}/${p.id}` });
+  endpoints.set(p.id, { role, name: p.name, verifier: new Webhook(set.secret), events: [] });
+  line(role, `${p.name}: webhook endpoint set, secret rotated`);
+}
+
+// Fake agents: one per server holding the customer's data, keys minted by the operator.
+const agents = [];
+for (const p of current) {
+  const minted = await operator.post('/v1/api-keys', { agentFor: p.serverId, name: 'simulated agent' });
+  agents.push({ serverId: p.serverId, api: client(demo.baseUrl, minted.key) });
+}
+line('operator', `${agents.length} agent keys minted`);
+
+// ── the migration ──────────────────────────────────────────────────────────────────────────────
+const idempotencyKey = crypto.randomUUID();
+const body = { customerId: customer.id, targetPlatformId: plan.target.platformId, scope: 'server' };
+let m = await me.post('/v1/migrations', body, { 'idempotency-key': idempotencyKey });
+line('customer', `POST /v1/migrations → ${m.id}, ${m.state}`);
+const replay = await me.post('/v1/migrations', body, { 'idempotency-key': idempotencyKey });
+line('customer', `same request again (same Idempotency-Key) → ${replay.id === m.id ? 'the same migration, replayed' : 'A DIFFERENT MIGRATION'}`);
+
+if (m.state === 'awaiting_consent') {
+  m = await targetApi.post(`/v1/migrations/${m.id}/accept`);
+  line('target', `accepts → ${m.state}, ${m.deployment.tasks} deployment tasks`);
+} else line('target', `platform accepts automatically → ${m.state}, ${m.deployment.tasks} deployment tasks`);
+
+const storage = await targetApi.get(`/v1/migrations/${m.id}/storage`);
+line('target', `storage access: ${storage.addresses.length} addresses, credential valid ${Math.round((storage.credential.expiresAt - Date.now()) / 60000)} min`);
+
+let deployed = 0;
+await until('deployment', async () => {
+  for (const a of agents) {
+    const { items } = await a.api.get('/v1/agent/tasks');
+    for (const t of items) {
+      const modules = t.payload.modules.map((x) => `${x.name}@${x.version} (sha256 ${x.sha256.slice(0, 8)}…)`).join(', ');
+      await a.api.post(`/v1/agent/tasks/${t.id}/result`, { attempt: t.attempt, outcome: 'succeeded' });
+      deployed++;
+      if (deployed <= 3 || deployed === agents.length) line('agent', `${a.serverId.slice(0, 4)}…: deployed ${modules}, data at ${t.payload.storageAddress.replace(/:\/\/.*/, '://…')}`);
+    }
+  }
+  m = await me.get(`/v1/migrations/${m.id}`);
+  return m.state !== 'deploying';
+});
+line('coordinator', `all ${m.deployment.succeeded} tasks succeeded → ${m.state}`);
+
+const total = Number(opts.segments);
+for (let done = 1; done <= total; done++) {
+  if (service && opts['restart-midway'] && done === Math.ceil(total / 2)) {
+    line('service', 'stopping the service mid-migration…');
+    await service.stop();
+    service = await startLocalService(serviceOptions);
+    const again = await me.get(`/v1/migrations/${m.id}`);
+    line('service', `started again: ${again.state}, ${again.progress.segmentsDone}/${again.progress.segmentsTotal} segments, from storage`);
+  }
+  m = await targetApi.post(`/v1/migrations/${m.id}/progress`, { segmentsDone: done, segmentsTotal: total });
+  line('target', `progress ${done}/${total} → ${m.state}${m.state === 'completed' ? '' : ` (${m.progress.percent}%)`}`);
+  await sleep(200);
+}
+
+const after = (await operator.get(`/v1/placements?customerId=${customer.id}&limit=500`)).items;
+const onTarget = after.filter((p) => p.platformId === plan.target.platformId).length;
+line('operator', `placements: ${onTarget}/${after.length} on ${plan.target.name}`);
+
+await until('the completion webhooks', () => [...endpoints.values()].every((ep) => ep.events.some((e) => e.type === 'migration.completed')), 60_000);
+
+// ── summary ────────────────────────────────────────────────────────────────────────────────────
+console.log('\nHistory (who, from → to):');
+for (const h of m.history) console.log(`  ${new Date(h.at).toISOString().slice(11, 23)}  ${pad(h.by.kind, 9)} ${pad(h.from ?? '—', 17)} → ${h.to}${h.reason ? `  (${h.reason})` : ''}`);
+console.log('\nWebhooks received and verified:');
+let ok = m.state === 'completed' && onTarget === after.length;
+for (const ep of endpoints.values()) {
+  const log = await client(demo.baseUrl, ep.role === 'source' ? source.key : target.key).get(`/v1/webhook-deliveries?migrationId=${m.id}&limit=200`);
+  const ids = new Set(ep.events.map((e) => e.id));
+  console.log(`  ${pad(ep.role, 7)} ${ep.name}: ${ep.events.length} messages, ${ids.size} distinct; delivery log: ${log.items.filter((d) => d.state === 'succeeded').length} succeeded`);
+  ok &&= ids.size > 0;
+}
+console.log(`\n${ok ? '✓ completed: the platform moved, the data did not' : '✗ the migration did not complete as expected'}\n`);
+
+receiver.close();
+if (service) await service.stop();
+process.exit(ok ? 0 : 1);
