@@ -138,3 +138,28 @@ export const RECONCILE_RELAY_PER_RUN = 500;
 export const WEBHOOK_OVERDUE_AFTER_MS = 2 * 60_000;
 /** The read-model repair also re-checks migrations that changed within this window. */
 export const REPAIR_WINDOW_MS = 24 * 3600_000;
+/** Session border controller. Weights are in basis points: 10,000 = every session on platform B. */
+export const SBC_WEIGHT_SCALE = 10_000;
+/** How long one isolate serves a customer's split before asking its coordinator again. */
+export const SBC_SPLIT_TTL_MS = 1_000;
+/** Past this age a cached split is not served at all (the call waits for a fresh one). */
+export const SBC_SPLIT_MAX_STALE_MS = 10_000;
+/** Per-isolate outcome counters are flushed to the coordinator at least this often... */
+export const SBC_FLUSH_INTERVAL_MS = 1_000;
+/** ...or once this many calls have been counted, whichever comes first. */
+export const SBC_FLUSH_MAX_CALLS = 500;
+/** Automatic rollback: B's error rate over the window above this share (0–1)... */
+export const SBC_ERROR_RATE_THRESHOLD = 0.05;
+/** ...with at least this many B calls in the window; fewer is inconclusive. */
+export const SBC_MIN_REQUESTS = 50;
+/** Length of one analysis window. */
+export const SBC_WINDOW_MS = 60_000;
+/** Windows kept per customer (older ones are dropped). */
+export const SBC_WINDOWS_KEPT = 60;
+/** Upstream calls give up after this long (answered 502, counted as a failure). */
+export const SBC_UPSTREAM_TIMEOUT_MS = 30_000;
+/** The session cookie the SBC sets when a caller sends no x-session-id. */
+export const SBC_COOKIE = 'inplace_sbc';
+export const SBC_COOKIE_MAX_AGE_S = 7 * 86_400;
+/** With no migration under way, a coordinator re-reads the customer's platform A this often. */
+export const SBC_A_REFRESH_MS = 60_000;

@@ -1,0 +1,97 @@
+/**
+ * The traffic side of a customer's coordinator (used only inside the Durable Object). Migration
+ * code calls the `on*` hooks as the lifecycle moves; the SBC calls `view`, `record` and `report`
+ * through the coordinator's RPC methods.
+ */
+import { getPlatform } from '../catalog/store';
+import { SBC_A_REFRESH_MS, SBC_WINDOW_MS } from '../constants';
+import { getDb } from '../db';
+import type { Env } from '../env';
+import { currentPlatformId } from '../inventory/placements';
+import type { TrafficReport } from './coordinator-client';
+import {
+  addOutcomes,
+  beginShift,
+  complete,
+  emptyTraffic,
+  followProgress,
+  initTrafficTables,
+  judgeB,
+  nextStep,
+  readTraffic,
+  rollBack,
+  totals,
+  windowCounts,
+  writeTraffic,
+  type OutcomeBatch,
+  type TrafficView,
+  type Upstream,
+  type Verdict,
+} from './traffic-state';
+
+export async function upstreamOf(env: Env, platformId: string): Promise<Upstream | null> {
+  const platform = await getPlatform(getDb(env.DB), platformId);
+  return platform ? { platformId: platform.id, providerId: platform.providerId, upstreamUrl: platform.upstreamUrl } : null;
+}
+
+export class TrafficDesk {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly env: Env,
+  ) {
+    initTrafficTables(sql);
+  }
+
+  /** The split, with platform A read from the inventory when unknown or (between migrations) old. */
+  async view(customerId: string, now = Date.now()): Promise<TrafficView | null> {
+    const stored = readTraffic(this.sql);
+    if (stored && (stored.b || now - stored.refreshedAt < SBC_A_REFRESH_MS)) return stored;
+    const platformId = await currentPlatformId(getDb(this.env.DB), customerId);
+    const a = platformId ? await upstreamOf(this.env, platformId) : null;
+    // Re-read after the awaits: another call may have written meanwhile.
+    const latest = readTraffic(this.sql);
+    if (latest && latest.updatedAt !== stored?.updatedAt) return latest;
+    if (!a && !latest) return null;
+    const base = latest ?? emptyTraffic(customerId, a, now);
+    return writeTraffic(this.sql, { ...base, a: base.b ? base.a : a, refreshedAt: now, updatedAt: base.b ? base.updatedAt : now });
+  }
+
+  /** Adds SBC outcomes and judges B. The caller rolls the migration back on a breach. */
+  record(batch: OutcomeBatch, now = Date.now()): Verdict {
+    addOutcomes(this.sql, batch, now);
+    const view = readTraffic(this.sql);
+    if (!view || view.epoch !== batch.epoch) return { kind: 'healthy', requests: 0, errorRate: 0 };
+    return judgeB(this.sql, view, now);
+  }
+
+  report(view: TrafficView | null, now = Date.now()): TrafficReport {
+    const window: TrafficReport['window'] = {};
+    for (const side of [view?.a, view?.b]) if (side) window[side.platformId] = windowCounts(this.sql, side.platformId, now - SBC_WINDOW_MS);
+    return { view, totals: totals(this.sql), window };
+  }
+
+  private change(customerId: string, f: (v: TrafficView) => TrafficView, now: number): TrafficView {
+    const view = readTraffic(this.sql) ?? emptyTraffic(customerId, null, now);
+    return writeTraffic(this.sql, f(view));
+  }
+
+  onDeployed(customerId: string, b: Upstream, migrationId: string, steps: number[] | null, now = Date.now()): TrafficView {
+    return this.change(customerId, (v) => beginShift(v, b, migrationId, steps, now), now);
+  }
+
+  onProgress(customerId: string, done: number, total: number, now = Date.now()): TrafficView {
+    return this.change(customerId, (v) => followProgress(v, done, total, now), now);
+  }
+
+  onStep(customerId: string, now = Date.now()): TrafficView {
+    return this.change(customerId, (v) => nextStep(v, now), now);
+  }
+
+  onComplete(customerId: string, now = Date.now()): TrafficView {
+    return this.change(customerId, (v) => complete(v, now), now);
+  }
+
+  onRollback(customerId: string, now = Date.now()): TrafficView {
+    return this.change(customerId, (v) => rollBack(v, now), now);
+  }
+}
