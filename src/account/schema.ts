@@ -24,15 +24,8 @@ export const AccountSchema = z
   })
   .openapi('Account');
 
-export const RegisteredSchema = z
-  .object({
-    id: z.string(),
-    kind: z.enum(PRINCIPAL_KINDS),
-    name: z.string(),
-    organisation: z.string(),
-    serviceLevel: z.enum(SERVICE_LEVELS),
-    apiKey: IssuedKeySchema,
-  })
+export const RegisteredSchema = AccountSchema.pick({ id: true, kind: true, name: true, organisation: true, serviceLevel: true })
+  .extend({ apiKey: IssuedKeySchema })
   .openapi('Registered');
 
 export const RegisteredProviderSchema = RegisteredSchema.extend({
