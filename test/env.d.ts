@@ -17,5 +17,9 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** Base URL of the loopback webhook receiver (test/receiver.global.mjs). */
     receiverUrl: string;
+    /** Base URL of the loopback platform upstreams (test/upstream.global.mjs). */
+    upstreamUrl: string;
+    /** A loopback URL where nothing listens. */
+    downUpstreamUrl: string;
   }
 }

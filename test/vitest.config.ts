@@ -33,6 +33,6 @@ export default defineConfig(async () => ({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],
-    globalSetup: ['test/receiver.global.mjs'],
+    globalSetup: ['test/receiver.global.mjs', 'test/upstream.global.mjs'],
   },
 }));

@@ -24,6 +24,8 @@ import {
   type MigrationSnapshot,
   type NewMigration,
 } from './ledger';
+import { TrafficDesk, upstreamOf, type TrafficReport } from '../sbc/desk';
+import { readTraffic, TRAFFIC_SCHEMA, type OutcomeBatch, type TrafficView } from '../sbc/traffic-state';
 import { decide, SYSTEM, type Actor, type SteeringAction } from './lifecycle';
 import { flushReadModel, forgetReadModel } from './mirror';
 import { refusal, type Outcome } from './outcome';
@@ -56,8 +58,7 @@ export interface Audit {
 
 /**
  * One per customer (addressed by the customer's id only): the single writer of that customer's
- * migration state, its agent tasks and its webhook queue (traffic state joins later, in its own
- * tables). Every RPC method is one unit of work in one storage transaction, then `#settle` moves
+ * migration state, its agent tasks, its webhook queue and its SBC traffic split (src/sbc/desk.ts). Every RPC method is one unit of work in one storage transaction, then `#settle` moves
  * what moves by itself (deployment done, rollback, cutover), mirrors to D1 and sets the alarm.
  * Methods return typed outcomes instead of throwing across RPC. Table layout: STORAGE.md.
  */
@@ -68,9 +69,12 @@ export class CustomerCoordinator extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
-      migrate(ctx.storage.sql, [...META_SCHEMA, ...LEDGER_SCHEMA, ...TASKS_SCHEMA, ...OUTBOX_SCHEMA]);
+      migrate(ctx.storage.sql, [...META_SCHEMA, ...LEDGER_SCHEMA, ...TASKS_SCHEMA, ...OUTBOX_SCHEMA, ...TRAFFIC_SCHEMA]);
     });
+    this.#traffic = new TrafficDesk(ctx.storage.sql, env);
   }
+
+  readonly #traffic: TrafficDesk;
 
   get #sql(): SqlStorage {
     return this.ctx.storage.sql;
@@ -233,6 +237,35 @@ export class CustomerCoordinator extends DurableObject<Env> {
     };
   }
 
+  /** The SBC's view of this customer's split (cached per isolate by the SBC; never per call). */
+  async trafficView(customerId: string): Promise<TrafficView | null> {
+    return this.#traffic.view(customerId);
+  }
+
+  async trafficReport(customerId: string): Promise<TrafficReport> {
+    return this.#traffic.report(await this.#traffic.view(customerId));
+  }
+
+  /**
+   * Outcomes counted by one SBC isolate. When B breaks the error-rate threshold with enough calls,
+   * the active migration rolls back by itself (and the split returns to A as it settles).
+   */
+  async recordTraffic(customerId: string, batch: OutcomeBatch): Promise<{ rolledBack: boolean }> {
+    const rolledBack = this.#tx((now) => {
+      const verdict = this.#traffic.record(batch, now);
+      if (verdict.kind !== 'breach') return false;
+      const m = activeMigration(this.#sql);
+      const view = readTraffic(this.#sql);
+      if (!m || view?.migrationId !== m.id || !['migrating', 'paused'].includes(m.state)) return false;
+      const reason = `platform B failed ${(verdict.errorRate * 100).toFixed(1)} % of ${verdict.requests} calls in the analysis window`;
+      console.log(JSON.stringify({ level: 'warn', event: 'sbc.auto-rollback', customerId, migrationId: m.id, requests: verdict.requests, errorRate: verdict.errorRate }));
+      transition(this.#sql, m, 'rolling_back', SYSTEM, now, { reason });
+      return true;
+    });
+    if (rolledBack) await this.#settle();
+    return { rolledBack };
+  }
+
   #meta(key: string): string | null {
     return first<{ value: string }>(this.#sql, 'SELECT value FROM meta WHERE key = ?', key)?.value ?? null;
   }
@@ -283,6 +316,7 @@ export class CustomerCoordinator extends DurableObject<Env> {
   async #settle(): Promise<boolean> {
     await this.#advance();
     await this.#syncCompatibilityTarget();
+    await this.#syncTraffic();
     const current = await flushReadModel(this.ctx.storage, this.env, this.#customerId());
     await this.#schedule(!current);
     return current;
@@ -343,6 +377,66 @@ export class CustomerCoordinator extends DurableObject<Env> {
     } catch (err) {
       console.error(JSON.stringify({ level: 'error', event: 'migration.compat-target-failed', message: (err as Error).message }));
     }
+  }
+
+  /**
+   * Makes the split follow the latest migration: B joins at 0 % once its modules are deployed, its
+   * share follows the reported progress, it takes everything at completion, and every session goes
+   * back to A when the migration rolls back, is cancelled or fails. Each change of share is emitted
+   * as `traffic.shifted`. Idempotent: it compares the split with the migration, so it can run after
+   * any call, an alarm or a restart.
+   */
+  async #syncTraffic(): Promise<void> {
+    const customerId = this.#customerId();
+    const latest = allMigrations(this.#sql).at(-1);
+    if (!customerId || !latest) return;
+    const shifting = latest.state === 'migrating' || latest.state === 'cutting_over' || (latest.state === 'paused' && latest.paused_from === 'migrating');
+    const before = await this.#traffic.view(customerId);
+    const b = shifting && before?.migrationId !== latest.id ? await upstreamOf(this.env, latest.target_platform_id) : null;
+    this.#tx((now) => {
+      const m = findMigration(this.#sql, latest.id);
+      const view = readTraffic(this.#sql);
+      if (!m || !view) return;
+      let next = view;
+      let reason = '';
+      if (b && view.migrationId !== m.id && m.state !== 'completed') {
+        next = this.#traffic.onDeployed(customerId, b, m.id, null, now);
+        reason = 'platform B deployed';
+      }
+      if (next.migrationId === m.id) {
+        if (m.state === 'completed') {
+          next = this.#traffic.onComplete(customerId, now);
+          reason = 'migration completed: platform B serves every session';
+        } else if (['rolling_back', 'rolled_back', 'cancelled', 'failed'].includes(m.state)) {
+          next = this.#traffic.onRollback(customerId, now);
+          reason = `migration ${m.state.replace('_', ' ')}: every session back on platform A`;
+        } else if (m.segments_total) {
+          const progressed = this.#traffic.onProgress(customerId, m.segments_done, m.segments_total, now);
+          if (progressed.weightB !== next.weightB) reason = `migration progress ${m.segments_done}/${m.segments_total}`;
+          next = progressed;
+        }
+      }
+      // B's effective share of sessions, before and after (at completion B serves everything).
+      const shareBefore = view.b ? view.weightB : 0;
+      const shareAfter = m.state === 'completed' && view.b ? 10_000 : next.b ? next.weightB : 0;
+      if (shareAfter === shareBefore) return;
+      emitEvent(this.#sql, {
+        type: 'traffic.shifted',
+        customerId,
+        migrationId: m.id,
+        transitionSeq: null,
+        recipients: [m.source_provider_id, m.target_provider_id],
+        data: {
+          migrationId: m.id,
+          customerId,
+          percentB: shareAfter / 100,
+          previousPercentB: shareBefore / 100,
+          epoch: next.epoch,
+          reason,
+        },
+        now,
+      });
+    });
   }
 
   /** One alarm per object: the earliest of everything scheduled in storage. */

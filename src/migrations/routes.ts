@@ -7,6 +7,7 @@ import type { Env } from '../env';
 import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ApiError, problems, type FieldError } from '../http/problem';
+import { forgetSplit } from '../sbc/split-cache';
 import { coordinatorFor } from './coordinator-client';
 import { claimKey, completeKey, releaseKey, requestHash } from './idempotency';
 import type { MigrationSnapshot } from './ledger';
@@ -163,6 +164,7 @@ for (const action of STEERING_ACTIONS) {
       const me = c.get('principal');
       const m = await forParty(c.env, me, c.req.valid('param').id);
       const after = unwrap(await coordinatorFor(c.env, m.customerId).steer(m.id, action, { id: me.id, kind: me.kind }));
+      forgetSplit(m.customerId);
       return c.json(await present(getDb(c.env.DB), after), 200);
     },
   );
@@ -185,6 +187,7 @@ migrationsRouter.openapi(
     const { segmentsDone, segmentsTotal } = c.req.valid('json');
     const m = await forParty(c.env, me, c.req.valid('param').id);
     const after = unwrap(await coordinatorFor(c.env, m.customerId).progress(m.id, { id: me.id, kind: me.kind }, segmentsDone, segmentsTotal));
+    forgetSplit(m.customerId);
     return c.json(await present(getDb(c.env.DB), after), 200);
   },
 );

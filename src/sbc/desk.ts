@@ -8,14 +8,12 @@ import { SBC_A_REFRESH_MS, SBC_WINDOW_MS } from '../constants';
 import { getDb } from '../db';
 import type { Env } from '../env';
 import { currentPlatformId } from '../inventory/placements';
-import type { TrafficReport } from './coordinator-client';
 import {
   addOutcomes,
   beginShift,
   complete,
   emptyTraffic,
   followProgress,
-  initTrafficTables,
   judgeB,
   nextStep,
   readTraffic,
@@ -23,6 +21,7 @@ import {
   totals,
   windowCounts,
   writeTraffic,
+  type Counts,
   type OutcomeBatch,
   type TrafficView,
   type Upstream,
@@ -34,13 +33,17 @@ export async function upstreamOf(env: Env, platformId: string): Promise<Upstream
   return platform ? { platformId: platform.id, providerId: platform.providerId, upstreamUrl: platform.upstreamUrl } : null;
 }
 
+export interface TrafficReport {
+  view: TrafficView | null;
+  totals: Record<string, Counts>;
+  window: Record<string, Counts>;
+}
+
 export class TrafficDesk {
   constructor(
     private readonly sql: SqlStorage,
     private readonly env: Env,
-  ) {
-    initTrafficTables(sql);
-  }
+  ) {}
 
   /** The split, with platform A read from the inventory when unknown or (between migrations) old. */
   async view(customerId: string, now = Date.now()): Promise<TrafficView | null> {

@@ -6,7 +6,7 @@
  */
 import { SBC_FLUSH_INTERVAL_MS, SBC_FLUSH_MAX_CALLS, SBC_MIN_REQUESTS } from '../constants';
 import type { Env } from '../env';
-import { trafficCoordinator } from './coordinator-client';
+import { coordinatorFor } from '../migrations/coordinator-client';
 import { remember } from './split-cache';
 import type { Counts, OutcomeBatch } from './traffic-state';
 
@@ -18,6 +18,8 @@ interface Pending {
 }
 
 const pending = new Map<string, Pending>();
+/** Flushes under way, per customer, so a reader can wait for what this isolate already sent. */
+const inflight = new Map<string, Promise<void>>();
 
 export interface Outcome {
   platformId: string;
@@ -48,11 +50,19 @@ export function recordOutcome(env: Env, ctx: { waitUntil(p: Promise<unknown>): v
   }
 }
 
-/** Sends this isolate's counts for one customer to its coordinator. */
-export async function flush(env: Env, customerId: string): Promise<void> {
+/** Sends this isolate's counts for one customer to its coordinator, after any flush already under way. */
+export function flush(env: Env, customerId: string): Promise<void> {
   const p = pending.get(customerId);
-  if (!p || p.calls === 0) return;
   pending.delete(customerId);
-  const result = await trafficCoordinator(env, customerId).recordTraffic(customerId, p.batch);
-  if (result.rolledBack) remember(customerId, await trafficCoordinator(env, customerId).trafficView(customerId));
+  const previous = inflight.get(customerId) ?? Promise.resolve();
+  const next = previous.then(async () => {
+    if (!p || p.calls === 0) return;
+    const result = await coordinatorFor(env, customerId).recordTraffic(customerId, p.batch);
+    if (result.rolledBack) remember(customerId, await coordinatorFor(env, customerId).trafficView(customerId));
+  });
+  const tracked = next.finally(() => {
+    if (inflight.get(customerId) === tracked) inflight.delete(customerId);
+  });
+  inflight.set(customerId, tracked);
+  return tracked;
 }

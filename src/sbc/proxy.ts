@@ -8,6 +8,7 @@ import { resolveKey } from '../auth/middleware';
 import { SBC_COOKIE, SBC_COOKIE_MAX_AGE_S, SBC_UPSTREAM_TIMEOUT_MS } from '../constants';
 import type { AppEnv } from '../env';
 import { problems } from '../http/problem';
+import { recordUsage } from '../usage/recorder';
 import { assign, bucketOf, type Side } from './assign';
 import { newSessionId, readCookie, signCookie } from './cookie';
 import { downstreamResponseHeaders, SBC_HEADERS, upstreamRequestHeaders } from './headers';
@@ -50,6 +51,7 @@ export async function proxy(c: Context<AppEnv>): Promise<Response> {
   const side = (await override(c, view)) ?? assign(split, bucketOf(customerId, session), remembered);
   const target = side === 'B' && view.b ? view.b : view.a;
 
+  recordUsage(c.env, c.executionCtx, customerId, 'sbc-calls');
   const prefix = `/sbc/${customerId}`;
   const incoming = new URL(c.req.url);
   const upstream = new URL(target.upstreamUrl);

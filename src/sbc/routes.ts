@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal';
 import { AUTHED, bearerSecurity, createRouter, jsonResponse, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
 import { assign, bucketOf } from './assign';
-import { trafficCoordinator } from './coordinator-client';
+import { coordinatorFor } from '../migrations/coordinator-client';
 import { flush } from './outcomes';
 import { proxy } from './proxy';
 import { CustomerIdParam, RouteDecisionSchema, RouteQuery, TrafficSchema } from './schema';
@@ -77,7 +77,7 @@ sbcRouter.openapi(
     const { customerId } = c.req.valid('param');
     // What this isolate counted but has not reported yet is reported first (read your own calls).
     await flush(c.env, customerId);
-    const report = await trafficCoordinator(c.env, customerId).trafficReport(customerId);
+    const report = await coordinatorFor(c.env, customerId).trafficReport(customerId);
     const view = report.view;
     if (!view?.a || !isParty(c.get('principal'), view, customerId, true)) throw problems.notFound('customer');
     return c.json(

@@ -5,7 +5,7 @@
  */
 import { SBC_SPLIT_MAX_STALE_MS, SBC_SPLIT_TTL_MS } from '../constants';
 import type { Env } from '../env';
-import { trafficCoordinator } from './coordinator-client';
+import { coordinatorFor } from '../migrations/coordinator-client';
 import type { TrafficView } from './traffic-state';
 
 interface Entry {
@@ -18,7 +18,7 @@ const cache = new Map<string, Entry>();
 const MAX_ENTRIES = 50_000;
 
 function refresh(env: Env, customerId: string): Promise<TrafficView | null> {
-  const p = trafficCoordinator(env, customerId)
+  const p = coordinatorFor(env, customerId)
     .trafficView(customerId)
     .then((view) => remember(customerId, view))
     .finally(() => {
@@ -38,6 +38,11 @@ export function remember(customerId: string, view: TrafficView | null, now = Dat
   if (previous?.view && view && previous.view.updatedAt > view.updatedAt && previous.view.epoch >= view.epoch) return previous.view;
   cache.set(customerId, { view, at: now, refreshing: previous?.refreshing ?? null });
   return view;
+}
+
+/** The split changed through this isolate (a steering call or progress report): ask again next time. */
+export function forgetSplit(customerId: string): void {
+  cache.delete(customerId);
 }
 
 export async function currentSplit(env: Env, ctx: { waitUntil(p: Promise<unknown>): void }, customerId: string, now = Date.now()): Promise<TrafficView | null> {

@@ -53,12 +53,13 @@ export interface OutcomeBatch {
 /** Buckets of this length make up the analysis window. */
 const BUCKET_MS = SBC_WINDOW_MS / 6;
 
-export function initTrafficTables(sql: SqlStorage): void {
-  sql.exec(`CREATE TABLE IF NOT EXISTS traffic (
+/** The coordinator's traffic tables (see src/migrations/STORAGE.md). */
+export const TRAFFIC_SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS traffic (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     view TEXT NOT NULL
-  )`);
-  sql.exec(`CREATE TABLE IF NOT EXISTS traffic_buckets (
+  )`,
+  `CREATE TABLE IF NOT EXISTS traffic_buckets (
     bucket_start INTEGER NOT NULL,
     platform_id TEXT NOT NULL,
     requests INTEGER NOT NULL,
@@ -66,15 +67,15 @@ export function initTrafficTables(sql: SqlStorage): void {
     upstream_failures INTEGER NOT NULL,
     latency_ms_sum INTEGER NOT NULL,
     PRIMARY KEY (bucket_start, platform_id)
-  )`);
-  sql.exec(`CREATE TABLE IF NOT EXISTS traffic_totals (
+  )`,
+  `CREATE TABLE IF NOT EXISTS traffic_totals (
     platform_id TEXT PRIMARY KEY,
     requests INTEGER NOT NULL,
     errors INTEGER NOT NULL,
     upstream_failures INTEGER NOT NULL,
     latency_ms_sum INTEGER NOT NULL
-  )`);
-}
+  )`,
+];
 
 export function readTraffic(sql: SqlStorage): TrafficView | null {
   const row = sql.exec<{ view: string }>('SELECT view FROM traffic WHERE id = 1').toArray()[0];

@@ -1,0 +1,38 @@
+// Platform upstreams on loopback for the SBC tests, run by vitest in Node (outside workerd). Every
+// path's first segment names an upstream; it echoes what it received (method, path, headers, body
+// size) and answers with the status set for it through `PUT /control/<name>` (200 by default).
+import http from 'node:http';
+
+const statuses = new Map();
+
+async function handle(req, res) {
+  const url = new URL(req.url, 'http://x');
+  const [, first, name] = url.pathname.split('/');
+  let bytes = 0;
+  const chunks = [];
+  for await (const chunk of req) {
+    bytes += chunk.length;
+    if (first === 'control') chunks.push(chunk);
+  }
+  if (first === 'control' && req.method === 'PUT') {
+    statuses.set(name, JSON.parse(Buffer.concat(chunks).toString('utf8')).status);
+    res.writeHead(204).end();
+    return;
+  }
+  const status = statuses.get(first) ?? 200;
+  res.writeHead(status, { 'content-type': 'application/json', connection: 'close, x-upstream-private', 'x-upstream-private': '1', 'x-upstream': first });
+  res.end(JSON.stringify({ upstream: first, method: req.method, path: url.pathname, search: url.search, headers: req.headers, bytes }));
+}
+
+export default async function setup(project) {
+  const server = http.createServer((req, res) => void handle(req, res));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  project.provide('upstreamUrl', `http://127.0.0.1:${server.address().port}`);
+  // A port with nothing listening: an upstream that is down.
+  const closed = http.createServer();
+  await new Promise((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const downPort = closed.address().port;
+  await new Promise((resolve) => closed.close(resolve));
+  project.provide('downUpstreamUrl', `http://127.0.0.1:${downPort}`);
+  return () => new Promise((resolve) => server.close(() => resolve()));
+}
