@@ -7,6 +7,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { client } from './lib/api.mjs';
+import { PLATFORMS } from './lib/demo-data.mjs';
+import { startDemoUpstreams } from './lib/demo-upstreams.mjs';
 import { ensureDevVars, startLocalService } from './lib/local-service.mjs';
 import { seedBench } from './lib/seed-bench.mjs';
 import { SCENARIOS } from './bench/scenarios.mjs';
@@ -40,6 +42,9 @@ export async function measure(baseUrl, request, { duration = Number(opts.duratio
 }
 
 const rows = [];
+// The platforms' local upstreams (the SBC proxies to them).
+const upstreams = startDemoUpstreams(PLATFORMS.map((p) => p.name));
+process.on('exit', () => upstreams.forEach((u) => u.close()));
 function report(size, scenario, m, baseline) {
   const row = { servers: size, scenario, p50: m.p50, p99: m.p99, rps: Math.round(m.rps), vsBaseline: baseline ? `${(m.p50 / Math.max(baseline.p50, 0.01)).toFixed(1)}× p50` : '' };
   rows.push(row);
@@ -60,7 +65,15 @@ for (const size of opts.servers.split(',').map(Number)) {
       seeded = await seedBench(operator, { servers: size, log: (l) => console.log(`  seed ${l}`) });
       writeFileSync(seededFile, JSON.stringify(seeded));
     }
-    const ctx = { baseUrl: service.baseUrl, operator, operatorKey: vars.OPERATOR_KEY, seeded, size, measure: (req, o) => measure(service.baseUrl, req, o) };
+    const ctx = {
+      baseUrl: service.baseUrl,
+      operator,
+      operatorKey: vars.OPERATOR_KEY,
+      seeded,
+      size,
+      measure: (req, o) => measure(service.baseUrl, req, o),
+      measureUrl: (url, req, o) => measure(url, req, o),
+    };
     const baseline = await measure(service.baseUrl, { path: '/healthz' });
     report(size, 'baseline: GET /healthz (bare handler)', baseline);
     const authed = await measure(service.baseUrl, { path: '/v1/account', headers: { authorization: `Bearer ${seeded.customer.key}` } });
@@ -76,3 +89,4 @@ for (const size of opts.servers.split(',').map(Number)) {
 mkdirSync('dist', { recursive: true });
 writeFileSync('dist/bench.json', JSON.stringify(rows, null, 2));
 console.log('\nResults written to dist/bench.json');
+upstreams.forEach((u) => u.close());

@@ -38,3 +38,30 @@ SCENARIOS.push({
     ];
   },
 });
+
+/**
+ * The SBC hot path. Baseline: GET /healthz, a bare handler in the same Worker. Then the decision
+ * API, the proxy to a local upstream (one fresh session per call, so nothing is remembered by a
+ * cookie), and the same upstream called directly; the proxy's overhead is its p50 minus the direct p50.
+ */
+SCENARIOS.push({
+  name: 'sbc',
+  async run(ctx) {
+    const { customer, providers } = ctx.seeded;
+    const platform = await ctx.operator.as(providers[0].key).get(`/v1/platforms/${ctx.seeded.platformIds[0]}`);
+    let n = 0;
+    const auth = { authorization: `Bearer ${providers[0].key}` };
+    const decision = () => ({ path: `/v1/sbc/route?customerId=${customer.id}&session=s${n++}`, headers: auth });
+    const viaSbc = () => ({ path: `/sbc/${customer.id}/ping?n=${n}`, headers: { 'x-session-id': `s${n++}` } });
+    const bare = await ctx.measure({ path: '/healthz' });
+    const route = await ctx.measure(decision);
+    const proxied = await ctx.measure(viaSbc);
+    const direct = await ctx.measureUrl(platform.upstreamUrl, { path: '/ping' });
+    return [
+      ['SBC baseline: GET /healthz (bare handler)', bare],
+      [`GET /v1/sbc/route (decision; ${(route.rps / bare.rps).toFixed(2)}× baseline throughput)`, route],
+      [`ANY /sbc/{customer}/ping (proxy; p50 overhead ${(proxied.p50 - direct.p50).toFixed(2)} ms)`, proxied],
+      ['upstream called directly (same local server)', direct],
+    ];
+  },
+});
