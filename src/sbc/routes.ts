@@ -30,6 +30,7 @@ for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
     path: '/sbc/{customerId}/{path}',
     tags: ['Session border controller'],
     summary: 'End-user call, proxied to the platform serving this session (any method)',
+    security: [],
     description:
       'Session key: `x-session-id`, else the signed `inplace_sbc` cookie set on the first call. The answer carries `x-inplace-platform` and `x-inplace-side`. ' +
       '`x-inplace-route: A|B` with `x-inplace-key: <operator or involved provider key>` forces a side for smoke tests.',
