@@ -63,9 +63,11 @@ describe('a whole migration over HTTP', () => {
       'platform.deploying',
       'platform.deployed',
       'migration.progress',
+      'traffic.shifted', // B's share of sessions: 0 → 50 %
       'migration.progress',
       'migration.cutting_over',
       'migration.completed',
+      'traffic.shifted', // 50 → 100 %: B serves every session
     ];
     for (const hook of [hookA, hookB]) {
       const events = await verifiedEvents(hook);
@@ -87,7 +89,8 @@ describe('a whole migration over HTTP', () => {
     expect(states(r.body.history).slice(-2)).toEqual(['rolling_back', 'rolled_back']);
     expect(await placementsOf(w.customer.id)).toEqual([w.platformA.id, w.platformA.id]);
     const audit = await coordinator(w.customer.id).audit();
-    expect(audit.migrations[0]?.events.map((e) => e.type).slice(-2)).toEqual(['migration.rolling_back', 'migration.rolled_back']);
+    // …and every session goes back to A (B had 30 %).
+    expect(audit.migrations[0]?.events.map((e) => e.type).slice(-3)).toEqual(['migration.rolling_back', 'migration.rolled_back', 'traffic.shifted']);
   });
 
   it('starts from the target provider (with the customer’s hardware IDs) and waits for the customer to approve', async () => {
