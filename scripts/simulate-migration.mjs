@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import { client } from './lib/api.mjs';
+import { PLATFORMS } from './lib/demo-data.mjs';
+import { startDemoUpstreams } from './lib/demo-upstreams.mjs';
 import { ensureDevVars, startLocalService } from './lib/local-service.mjs';
 import { seed } from './lib/seed.mjs';
 
@@ -59,6 +61,9 @@ if (opts['own-service']) {
   const vars = ensureDevVars(serviceOptions.envFile);
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   line('service', `starting a private service on port ${opts.port}…`);
+  // The platforms' local upstreams, for the end users' calls through the SBC (npm start runs its own).
+  const upstreams = startDemoUpstreams(PLATFORMS.map((p) => p.name));
+  process.on('exit', () => upstreams.forEach((u) => u.close()));
   service = await startLocalService(serviceOptions);
   const seeded = await seed(client(service.baseUrl, vars.OPERATOR_KEY));
   demo = { baseUrl: service.baseUrl, operatorKey: vars.OPERATOR_KEY, ...seeded };
@@ -173,6 +178,27 @@ await until('deployment', async () => {
 });
 line('coordinator', `all ${m.deployment.succeeded} tasks succeeded → ${m.state}`);
 
+// End users: 100 sessions calling the customer's services through the SBC after every report.
+const sessions = Array.from({ length: 100 }, (_, i) => `end-user-${i}`);
+const onB = new Set();
+async function endUsers() {
+  let b = 0;
+  let backToA = 0;
+  let failed = 0;
+  for (const session of sessions) {
+    const res = await fetch(`${demo.baseUrl}/sbc/${customer.id}/shop/cart`, { headers: { 'x-session-id': session } });
+    await res.arrayBuffer();
+    const platform = res.headers.get('x-inplace-platform');
+    if (!res.ok) failed++;
+    if (platform === plan.target.platformId) {
+      b++;
+      onB.add(session);
+    } else if (onB.has(session)) backToA++;
+  }
+  return `end users: ${b}/${sessions.length} sessions on ${plan.target.name}${backToA ? `, ${backToA} BACK ON A` : ''}${failed ? `, ${failed} failed` : ''}`;
+}
+line('sbc', await endUsers());
+
 const total = Number(opts.segments);
 for (let done = 1; done <= total; done++) {
   if (service && opts['restart-midway'] && done === Math.ceil(total / 2)) {
@@ -184,6 +210,7 @@ for (let done = 1; done <= total; done++) {
   }
   m = await targetApi.post(`/v1/migrations/${m.id}/progress`, { segmentsDone: done, segmentsTotal: total });
   line('target', `progress ${done}/${total} → ${m.state}${m.state === 'completed' ? '' : ` (${m.progress.percent}%)`}`);
+  line('sbc', await endUsers());
   await sleep(200);
 }
 
