@@ -400,7 +400,7 @@ export class CustomerCoordinator extends DurableObject<Env> {
       let next = view;
       let reason = '';
       if (b && view.migrationId !== m.id && m.state !== 'completed') {
-        next = this.#traffic.onDeployed(customerId, b, m.id, null, now);
+        next = this.#traffic.onDeployed(customerId, b, m.id, now);
         reason = 'platform B deployed';
       }
       if (next.migrationId === m.id) {

@@ -15,7 +15,6 @@ import {
   emptyTraffic,
   followProgress,
   judgeB,
-  nextStep,
   readTraffic,
   rollBack,
   totals,
@@ -78,16 +77,12 @@ export class TrafficDesk {
     return writeTraffic(this.sql, f(view));
   }
 
-  onDeployed(customerId: string, b: Upstream, migrationId: string, steps: number[] | null, now = Date.now()): TrafficView {
-    return this.change(customerId, (v) => beginShift(v, b, migrationId, steps, now), now);
+  onDeployed(customerId: string, b: Upstream, migrationId: string, now = Date.now()): TrafficView {
+    return this.change(customerId, (v) => beginShift(v, b, migrationId, now), now);
   }
 
   onProgress(customerId: string, done: number, total: number, now = Date.now()): TrafficView {
     return this.change(customerId, (v) => followProgress(v, done, total, now), now);
-  }
-
-  onStep(customerId: string, now = Date.now()): TrafficView {
-    return this.change(customerId, (v) => nextStep(v, now), now);
   }
 
   onComplete(customerId: string, now = Date.now()): TrafficView {

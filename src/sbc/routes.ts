@@ -87,7 +87,6 @@ sbcRouter.openapi(
         epoch: view.epoch,
         weightB: view.weightB,
         percentB: view.weightB / 100,
-        mode: view.mode,
         a: view.a,
         b: view.b,
         migrationId: view.migrationId,

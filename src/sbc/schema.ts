@@ -32,7 +32,6 @@ export const TrafficSchema = z
     epoch: z.number().int(),
     weightB: z.number().int(),
     percentB: z.number(),
-    mode: z.enum(['progress', 'steps']),
     a: UpstreamSchema.nullable(),
     b: UpstreamSchema.nullable(),
     migrationId: z.string().nullable(),

@@ -17,8 +17,6 @@ export interface Upstream {
   upstreamUrl: string;
 }
 
-export type ShiftMode = 'progress' | 'steps';
-
 export interface TrafficView {
   customerId: string;
   epoch: number;
@@ -26,10 +24,6 @@ export interface TrafficView {
   a: Upstream | null;
   b: Upstream | null;
   migrationId: string | null;
-  mode: ShiftMode;
-  /** Step schedule (basis points) and where it stands, for `steps` mode. */
-  steps: number[];
-  stepIndex: number;
   /** When the current shift began: B's health is judged on outcomes since then only. */
   shiftStartedAt: number;
   /** When A was last read from the inventory (to notice placements changed outside migrations). */
@@ -88,36 +82,29 @@ export function writeTraffic(sql: SqlStorage, view: TrafficView): TrafficView {
 }
 
 export function emptyTraffic(customerId: string, a: Upstream | null, now: number): TrafficView {
-  return { customerId, epoch: 1, weightB: 0, a, b: null, migrationId: null, mode: 'progress', steps: [], stepIndex: -1, shiftStartedAt: now, refreshedAt: now, updatedAt: now };
+  return { customerId, epoch: 1, weightB: 0, a, b: null, migrationId: null, shiftStartedAt: now, refreshedAt: now, updatedAt: now };
 }
 
-/** B arrives (deployment done): weight 0, ramp by progress or by an explicit step schedule. */
-export function beginShift(view: TrafficView, b: Upstream, migrationId: string, steps: number[] | null, now: number): TrafficView {
-  return { ...view, b, migrationId, weightB: 0, mode: steps?.length ? 'steps' : 'progress', steps: steps ?? [], stepIndex: -1, shiftStartedAt: now, updatedAt: now };
+/** B arrives (deployment done) at weight 0. */
+export function beginShift(view: TrafficView, b: Upstream, migrationId: string, now: number): TrafficView {
+  return { ...view, b, migrationId, weightB: 0, shiftStartedAt: now, updatedAt: now };
 }
 
-/** Progress mode: B's share follows segments done / total, and never goes down. */
+/** B's share follows segments done / total, and never goes down. */
 export function followProgress(view: TrafficView, done: number, total: number, now: number): TrafficView {
-  if (!view.b || view.mode !== 'progress' || total <= 0) return view;
+  if (!view.b || total <= 0) return view;
   const target = Math.min(SBC_WEIGHT_SCALE, Math.floor((done / total) * SBC_WEIGHT_SCALE));
   return target > view.weightB ? { ...view, weightB: target, updatedAt: now } : view;
 }
 
-/** Steps mode: the next step of the schedule (the coordinator's alarm calls this between pauses). */
-export function nextStep(view: TrafficView, now: number): TrafficView {
-  if (!view.b || view.mode !== 'steps' || view.stepIndex + 1 >= view.steps.length) return view;
-  const stepIndex = view.stepIndex + 1;
-  return { ...view, stepIndex, weightB: Math.max(view.weightB, view.steps[stepIndex]!), updatedAt: now };
-}
-
 /** Every session back to A; a new epoch so sessions remembered on B lapse. */
 export function rollBack(view: TrafficView, now: number): TrafficView {
-  return { ...view, weightB: 0, b: null, migrationId: null, epoch: view.epoch + 1, steps: [], stepIndex: -1, updatedAt: now };
+  return { ...view, weightB: 0, b: null, migrationId: null, epoch: view.epoch + 1, updatedAt: now };
 }
 
 /** Cut-over done: B becomes the customer's only platform (the new A). */
 export function complete(view: TrafficView, now: number): TrafficView {
-  return { ...view, a: view.b ?? view.a, b: null, weightB: 0, migrationId: null, epoch: view.epoch + 1, steps: [], stepIndex: -1, updatedAt: now };
+  return { ...view, a: view.b ?? view.a, b: null, weightB: 0, migrationId: null, epoch: view.epoch + 1, updatedAt: now };
 }
 
 /** Adds a batch of SBC outcomes; old buckets are dropped. */
