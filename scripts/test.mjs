@@ -1,5 +1,6 @@
-// The project's test command (`npm test`): type check, OpenAPI lint, deploy dry-run, then the
-// vitest suites on real workerd bindings. Ends with one summary line: "tests: N passed, N failed".
+// The project's test command (`npm test`): type check, OpenAPI lint, deploy dry-run, the vitest
+// suites on real workerd bindings, then the end-to-end stage (browser, CLI). Ends with one summary
+// line: "tests: N passed, N failed".
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 
@@ -18,6 +19,7 @@ function step(name, cmd, args) {
 
 step('type check', 'npm', ['run', '--silent', 'typecheck']);
 step('OpenAPI lint', 'node', ['scripts/openapi-lint.mjs']);
+step('CLI API types match the OpenAPI document', 'node', ['scripts/gen-api-types.mjs', '--check']);
 step('wrangler deploy --dry-run', 'npx', ['wrangler', 'deploy', '--dry-run', '--outdir', 'dist']);
 
 const report = 'dist/vitest-report.json';
@@ -35,5 +37,21 @@ if (existsSync(report)) {
   passed = json.numPassedTests;
   failed = json.numFailedTests + (run.status !== 0 && json.numFailedTests === 0 ? 1 : 0);
 }
+
+// End to end, in Node against a fresh `wrangler dev` each: the console in Debian's chromium
+// (playwright-core), and the CLI. Their counts join the closing line.
+const tap = 'dist/e2e.tap';
+rmSync(tap, { force: true });
+console.log('\n▶ end to end (wrangler dev + chromium, CLI)');
+const e2e = spawnSync(
+  'node',
+  ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, 'test/console/browser.test.mjs', 'test/cli/cli.test.mjs'],
+  { stdio: 'inherit', env: process.env },
+);
+const summary = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
+const count = (name) => Number(summary.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
+passed += count('pass');
+failed += count('fail') + count('cancelled') + (e2e.status !== 0 && count('fail') + count('cancelled') === 0 ? 1 : 0);
+
 console.log(`\ntests: ${passed} passed, ${failed} failed`);
-process.exit(run.status ?? 1);
+process.exit(run.status || e2e.status || 0);

@@ -1,0 +1,213 @@
+#!/usr/bin/env node
+// @ts-check
+// The InPlace CLI: `npm run cli -- <command> [options]`. Human tables by default, `--json` for
+// scripts. Base URL and key come from --url/--key, then INPLACE_URL/INPLACE_KEY, then the demo file
+// written by `npm start` (.inplace/demo.json; pick a principal with --as customer|provider|operator[:N]).
+import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ApiError } from './lib/api.mjs';
+import { typedClient } from './lib/typed-api.mjs';
+
+/** @typedef {import('./lib/api-types.js').Schemas} Schemas */
+
+const HELP = `Usage: npm run cli -- <command> [options]
+
+Commands
+  account                         who you are (principal, organisation, service level)
+  usage [--from D] [--to D]       usage and billing history, per month (--daily: per day)
+  platforms                       the platform catalogue
+  hardware-ids [--scope S]        masked IDs of the hardware holding your data (S: server|rack|row|site|all)
+      [--customer ID] [--audience ID,ID] [--ttl SECONDS] [--max-uses N]
+  mip [--scope S] [--customer ID] the migration-in-place list: where you can move without moving your data
+
+Options
+  --url URL        service base URL      (env INPLACE_URL; default: the demo file, else http://127.0.0.1:8787)
+  --key KEY        API key               (env INPLACE_KEY; default: from the demo file, see --as)
+  --as WHO         customer|provider|operator, optionally :N (1-based) — a principal of the demo file
+  --demo FILE      demo file             (default .inplace/demo.json)
+  --json           machine-readable output
+  -h, --help       this help`;
+
+class UsageError extends Error {}
+
+const { values: opts, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    url: { type: 'string' },
+    key: { type: 'string' },
+    as: { type: 'string', default: 'customer' },
+    demo: { type: 'string', default: '.inplace/demo.json' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+    scope: { type: 'string' },
+    customer: { type: 'string' },
+    audience: { type: 'string' },
+    ttl: { type: 'string' },
+    'max-uses': { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    daily: { type: 'boolean', default: false },
+  },
+});
+
+/** @returns {{ baseUrl: string, key: string | undefined }} */
+function connection() {
+  const demo = existsSync(opts.demo) ? JSON.parse(readFileSync(opts.demo, 'utf8')) : null;
+  const [who = 'customer', n = '1'] = String(opts.as).split(':');
+  const index = Number(n) - 1;
+  /** @type {Record<string, () => string | undefined>} */
+  const fromDemo = {
+    operator: () => demo?.operatorKey,
+    customer: () => demo?.customers?.[index]?.key,
+    provider: () => demo?.providers?.[index]?.key,
+  };
+  if (!fromDemo[who]) throw new UsageError(`--as must be customer, provider or operator (got ${who})`);
+  const key = opts.key || process.env.INPLACE_KEY || fromDemo[who]();
+  if (!key) throw new UsageError(`no API key: pass --key, set INPLACE_KEY, or run \`npm start\` to write ${opts.demo}`);
+  return { baseUrl: opts.url || process.env.INPLACE_URL || demo?.baseUrl || 'http://127.0.0.1:8787', key };
+}
+
+/** Renders rows as an aligned text table. @param {string[]} headers @param {unknown[][]} rows */
+function table(headers, rows) {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '—' : String(c))))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  return cells.map((r, j) => r.map((c, i) => (i === r.length - 1 ? c : (c ?? '').padEnd(widths[i] ?? 0))).join('  ') + (j === 0 ? `\n${widths.map((w) => '─'.repeat(w)).join('  ')}` : '')).join('\n');
+}
+
+/** @param {unknown} data @param {() => string} human */
+function print(data, human) {
+  console.log(opts.json ? JSON.stringify(data, null, 2) : human());
+}
+
+const short = (/** @type {string} */ token) => (token.length > 24 ? `${token.slice(0, 12)}…${token.slice(-8)}` : token);
+const time = (/** @type {number} */ ms) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+const SCOPES = /** @type {const} */ (['server', 'rack', 'row', 'site']);
+
+/** @param {string | undefined} value @param {string} flag @returns {number | undefined} */
+function integer(value, flag) {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`${flag} must be a whole number`);
+  return Number(value);
+}
+
+/** @param {string | undefined} value @returns {'server' | 'rack' | 'row' | 'site'} */
+function scopeOf(value, fallback = 'rack') {
+  const scope = value ?? fallback;
+  const found = SCOPES.find((s) => s === scope);
+  if (!found) throw new UsageError(`--scope must be one of ${SCOPES.join(', ')}`);
+  return found;
+}
+
+/** @param {ReturnType<typeof typedClient>} api */
+async function customerId(api) {
+  if (opts.customer) return opts.customer;
+  const me = await api.call('getAccount');
+  if (me.kind !== 'customer') throw new UsageError('--customer ID is required unless you are the customer');
+  return me.id;
+}
+
+/** @type {Record<string, (api: ReturnType<typeof typedClient>) => Promise<void>>} */
+const COMMANDS = {
+  async account(api) {
+    const me = await api.call('getAccount');
+    print(me, () => table(['id', 'kind', 'name', 'organisation', 'service level'], [[me.id, me.kind, me.name, me.organisation, me.serviceLevel]]));
+  },
+
+  async usage(api) {
+    const report = await api.call('getAccountUsage', { query: { from: opts.from, to: opts.to } });
+    const periods = opts.daily ? report.daily : report.monthly;
+    print(report, () =>
+      [
+        `${report.principalId}: ${report.from} to ${report.to}`,
+        table(
+          [opts.daily ? 'day' : 'month', 'operation', 'quantity', `amount (${report.currency})`],
+          periods.flatMap((p) => [...p.lines.map((l) => [p.period, l.operation, l.quantity, l.amount]), [p.period, 'total', '', p.total]]),
+        ),
+        `total ${report.total} ${report.currency}`,
+      ].join('\n'),
+    );
+  },
+
+  async platforms(api) {
+    const { items } = await api.call('getPlatforms', { query: { limit: 500 } });
+    print(items, () =>
+      table(
+        ['id', 'name', 'provider', 'support', 'multi-site', 'per core·month'],
+        items.map((p) => [p.id, p.name, p.providerId, p.serviceProfile.supportLevel, p.serviceProfile.multiSite ? 'yes' : 'no', `${p.serviceProfile.pricing.perCoreMonth} ${p.serviceProfile.pricing.currency}`]),
+      ),
+    );
+  },
+
+  async 'hardware-ids'(api) {
+    const scopes = opts.scope === 'all' ? [...SCOPES].reverse() : [scopeOf(opts.scope)];
+    const terms = {
+      ...(opts.customer ? { customerId: opts.customer } : {}),
+      ...(opts.audience ? { audience: opts.audience.split(',').map((a) => a.trim()) } : {}),
+      ...(opts.ttl ? { ttlSeconds: integer(opts.ttl, '--ttl') } : {}),
+      ...(opts['max-uses'] ? { maxUses: integer(opts['max-uses'], '--max-uses') } : {}),
+    };
+    /** @type {Schemas['HardwareId'][]} */
+    const items = [];
+    for (const scope of scopes) items.push(...(await api.call('postHardwareIds', { body: { scope, ...terms } })).items);
+    print({ items }, () => table(['scope', 'placements', 'expires (UTC)', 'uses left', 'id (masked; --json for the whole token)'], items.map((h) => [h.scope, h.coverage, time(h.expiresAt), h.usesLeft, short(h.id)])));
+  },
+
+  async mip(api) {
+    const id = await customerId(api);
+    const list = await api.call('getCustomersByCustomerIdMipList', { path: { customerId: id }, query: { scope: scopeOf(opts.scope) } });
+    print(list, () =>
+      [
+        `${list.customerId}: ${list.placements} placements; ${list.available.length} platforms available without the data leaving its ${list.scope}`,
+        table(
+          ['platform', 'available', 'narrowest scope', 'covered srv/rack/row/site', 'est. per month', 'why not'],
+          [...list.available, ...list.unavailable].map((e) => [
+            e.name,
+            e.available ? 'yes' : 'no',
+            e.narrowestScope,
+            SCOPES.map((s) => e.coverage[s]).join('/'),
+            `${Math.round(e.estimatedMonthlyPrice.amount)} ${e.estimatedMonthlyPrice.currency}`,
+            e.reasons.map((r) => `${r.reason} (${r.placements})`).join('; '),
+          ]),
+        ),
+      ].join('\n'),
+    );
+  },
+};
+
+async function main() {
+  const [command] = positionals;
+  if (opts.help || !command) {
+    console.log(HELP);
+    return 0;
+  }
+  const run = COMMANDS[command];
+  if (!run) throw new UsageError(`unknown command: ${command}`);
+  const { baseUrl, key } = connection();
+  await run(typedClient(baseUrl, key));
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof UsageError) {
+      console.error(`error: ${err.message}\n(see --help)`);
+      process.exit(2);
+    }
+    if (err instanceof ApiError) {
+      const p = err.problem ?? {};
+      if (opts.json) console.error(JSON.stringify(p, null, 2));
+      else {
+        console.error(`error: ${err.status} ${p.title ?? ''}${p.detail ? `: ${p.detail}` : ''}`);
+        for (const e of p.errors ?? []) console.error(`  - ${e.field}: ${e.message}`);
+        if (p.requestId) console.error(`  request id: ${p.requestId}`);
+      }
+      process.exit(1);
+    }
+    // fetch() fails with a TypeError whose cause says why the service could not be reached.
+    const cause = /** @type {{ cause?: { code?: string, message?: string } }} */ (err).cause;
+    if (err instanceof TypeError && cause) console.error(`error: the service is not reachable (${cause.code ?? cause.message}); is \`npm start\` running?`);
+    else console.error(`error: ${err.message}`);
+    process.exit(1);
+  },
+);
