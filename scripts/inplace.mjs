@@ -19,6 +19,12 @@ Commands
   hardware-ids [--scope S]        masked IDs of the hardware holding your data (S: server|rack|row|site|all)
       [--customer ID] [--audience ID,ID] [--ttl SECONDS] [--max-uses N]
   mip [--scope S] [--customer ID] the migration-in-place list: where you can move without moving your data
+  compat --platform ID [--scope S] [--customer ID] [--ids ID,ID]
+                                  does a platform fit your hardware? (masked IDs minted at S unless --ids)
+  migrate --platform ID [--scope S] [--customer ID]
+                                  start a migration in place (a fresh Idempotency-Key per run)
+  status [MIGRATION]              your migrations, or one migration's state, progress and history
+  step MIGRATION ACTION           accept | approve | pause | resume | rollback | cancel
 
 Options
   --url URL        service base URL      (env INPLACE_URL; default: the demo file, else http://127.0.0.1:8787)
@@ -47,6 +53,8 @@ const { values: opts, positionals } = parseArgs({
     from: { type: 'string' },
     to: { type: 'string' },
     daily: { type: 'boolean', default: false },
+    platform: { type: 'string' },
+    ids: { type: 'string' },
   },
 });
 
@@ -173,6 +181,79 @@ const COMMANDS = {
     );
   },
 };
+
+/** @returns {string} */
+function required(/** @type {string | undefined} */ value, /** @type {string} */ flag) {
+  if (!value) throw new UsageError(`${flag} is required`);
+  return value;
+}
+
+const STEPS = /** @type {const} */ (['accept', 'approve', 'pause', 'resume', 'rollback', 'cancel']);
+
+/** @param {Schemas['Migration']} m */
+function migrationSummary(m) {
+  return [
+    table(
+      ['migration', 'state', 'from → to', 'data migrated', 'deployed', 'scope'],
+      [[m.id, m.state, `${m.source.platformId} → ${m.target.platformId}`, `${m.progress.percent}%`, `${m.deployment.succeeded}/${m.deployment.tasks}`, m.scope]],
+    ),
+    '',
+    table(['when (UTC)', 'transition', 'by', 'reason'], m.history.map((h) => [time(h.at), `${h.from ?? '—'} → ${h.to}`, h.by.kind, h.reason])),
+  ].join('\n');
+}
+
+Object.assign(COMMANDS, {
+  /** @param {ReturnType<typeof typedClient>} api */
+  async compat(api) {
+    const platformId = required(opts.platform, '--platform');
+    const hardwareIds = opts.ids
+      ? opts.ids.split(',').map((id) => id.trim())
+      : (await api.call('postHardwareIds', { body: { scope: scopeOf(opts.scope, 'server'), ...(opts.customer ? { customerId: opts.customer } : {}) } })).items.map((h) => h.id);
+    const result = await api.call('postCompatibility', { body: { hardwareIds, platformId } });
+    print(result, () =>
+      table(
+        ['#', 'scope', 'fits', 'servers fitting', 'why not'],
+        result.results.map((r) => [r.index, r.scope, r.approved ? 'yes' : 'no', `${r.servers.approved}/${r.servers.total}`, r.reasons.map((x) => `${x.reason} (${x.servers})`).join('; ')]),
+      ),
+    );
+  },
+
+  /** @param {ReturnType<typeof typedClient>} api */
+  async migrate(api) {
+    const body = { customerId: await customerId(api), targetPlatformId: required(opts.platform, '--platform'), scope: scopeOf(opts.scope, 'server') };
+    const m = await api.call('postMigrations', { body, headers: { 'idempotency-key': crypto.randomUUID() } });
+    print(m, () => migrationSummary(m));
+  },
+
+  /** @param {ReturnType<typeof typedClient>} api */
+  async status(api) {
+    const [, id] = positionals;
+    if (id) {
+      const m = await api.call('getMigrationsById', { path: { id } });
+      print(m, () => migrationSummary(m));
+      return;
+    }
+    const { items } = await api.call('getMigrations', { query: { limit: 100 } });
+    print(items, () => table(['migration', 'customer', 'state', 'from → to', 'data migrated', 'started (UTC)'], items.map((m) => [m.id, m.customerId, m.state, `${m.source.platformId} → ${m.target.platformId}`, `${m.progress.percent}%`, time(m.createdAt)])));
+  },
+
+  /** @param {ReturnType<typeof typedClient>} api */
+  async step(api) {
+    const [, id, action] = positionals;
+    const step = STEPS.find((s) => s === action);
+    if (!id || !step) throw new UsageError(`usage: step MIGRATION ${STEPS.join('|')}`);
+    const operation = /** @type {const} */ ({
+      accept: 'postMigrationsByIdAccept',
+      approve: 'postMigrationsByIdApprove',
+      pause: 'postMigrationsByIdPause',
+      resume: 'postMigrationsByIdResume',
+      rollback: 'postMigrationsByIdRollback',
+      cancel: 'postMigrationsByIdCancel',
+    })[step];
+    const m = await api.call(operation, { path: { id } });
+    print(m, () => migrationSummary(m));
+  },
+});
 
 async function main() {
   const [command] = positionals;

@@ -23,8 +23,13 @@ function listenable(port) {
   });
 }
 
+/** A free port, starting at a random place in the range so that parallel runs rarely collide. */
 export async function freePort() {
-  for (const port of PREFERRED_PORTS) if (await listenable(port)) return port;
+  const start = Math.floor(Math.random() * PREFERRED_PORTS.length);
+  for (let i = 0; i < PREFERRED_PORTS.length; i++) {
+    const port = await listenable(PREFERRED_PORTS[(start + i) % PREFERRED_PORTS.length]);
+    if (port) return port;
+  }
   return listenable(0);
 }
 

@@ -8,7 +8,9 @@ import { PAGE_LIMIT_MAX } from '../constants';
 import type { HardwareIdSchema } from '../hardware/schema';
 import { SCOPES, type Scope } from '../inventory/units';
 import { consoleFor, type ConsoleEnv } from './context';
-import { CsrfField, Layout, NotAvailable, Section, when } from './layout';
+import { CsrfField, Layout, Notice, Section, when } from './layout';
+import { myMigrations } from './migrations';
+import { StateBadge, type Migration } from './migration-view';
 
 type MipList = z.infer<typeof MipListSchema>;
 type MipEntry = z.infer<typeof MipEntrySchema>;
@@ -74,7 +76,22 @@ const Coverage: FC<{ entry: MipEntry }> = ({ entry }) => (
   <span class="mono">{SCOPES.map((s) => `${s === 'server' ? 'srv' : s} ${entry.coverage[s]}`).join(' · ')}</span>
 );
 
-const MipTable: FC<{ list: MipList }> = ({ list }) => (
+const ACTIVE = new Set(['requested', 'awaiting_consent', 'deploying', 'migrating', 'cutting_over', 'paused', 'rolling_back']);
+
+/** Start button for an available platform: the form carries a fresh Idempotency-Key, so a double submit starts one migration. */
+const MoveForm: FC<{ entry: MipEntry; scope: Scope; csrf: string }> = ({ entry, scope, csrf }) => (
+  <form method="post" action="/console/customer/migrations">
+    <CsrfField token={csrf} />
+    <input type="hidden" name="targetPlatformId" value={entry.platformId} />
+    <input type="hidden" name="scope" value={scope} />
+    <input type="hidden" name="idempotencyKey" value={crypto.randomUUID()} />
+    <button type="submit" class="primary" data-step="migrate">
+      Migrate
+    </button>
+  </form>
+);
+
+const MipTable: FC<{ list: MipList; csrf: string; canMove: boolean }> = ({ list, csrf, canMove }) => (
   <table data-table="mip">
     <thead>
       <tr>
@@ -86,6 +103,7 @@ const MipTable: FC<{ list: MipList }> = ({ list }) => (
         <th class="num">Est. per month</th>
         <th class="num">Preference fit</th>
         <th>Why not</th>
+        {canMove ? <th></th> : null}
       </tr>
     </thead>
     <tbody>
@@ -112,6 +130,7 @@ const MipTable: FC<{ list: MipList }> = ({ list }) => (
               </ul>
             ) : null}
           </td>
+          {canMove ? <td>{e.available ? <MoveForm entry={e} scope={list.scope} csrf={csrf} /> : null}</td> : null}
         </tr>
       ))}
     </tbody>
@@ -122,10 +141,12 @@ async function customerPage(c: Context<ConsoleEnv>, hardware: [Scope, HardwareId
   const { principal, csrf } = c.get('session');
   const api = c.get('api');
   const scope = isScope(c.req.query('scope')) ? (c.req.query('scope') as Scope) : 'rack';
-  const [mip, platforms] = await Promise.all([
+  const [mip, platforms, migrations] = await Promise.all([
     api.get<MipList>(`/v1/customers/${encodeURIComponent(principal.id)}/mip-list?scope=${scope}`),
     api.get<{ items: PlatformT[] }>(`/v1/platforms?limit=${PAGE_LIMIT_MAX}`),
+    myMigrations(api),
   ]);
+  const active: Migration | undefined = migrations.find((m) => ACTIVE.has(m.state));
   const current = platforms.items.find((p) => p.id === mip.currentPlatformId);
   return c.html(
     <Layout title={`${principal.name}: hardware & platforms`} principal={principal} csrf={csrf} path="/console/customer">
@@ -164,7 +185,14 @@ async function customerPage(c: Context<ConsoleEnv>, hardware: [Scope, HardwareId
         }
       >
         <p class="muted">{`${mip.available.length} platform${mip.available.length === 1 ? '' : 's'} available without your data leaving its ${scope}; ${mip.unavailable.length} not, with the reasons.`}</p>
-        <MipTable list={mip} />
+        {active ? (
+          <Notice>
+            {'A migration is under way: '}
+            <a href={`/console/customer/migrations/${active.id}`}>{active.id}</a> <StateBadge state={active.state} />
+            {'. You can start another once it ends.'}
+          </Notice>
+        ) : null}
+        <MipTable list={mip} csrf={csrf} canMove={!active} />
       </Section>
     </Layout>,
   );
@@ -179,15 +207,4 @@ customerPages.post('/customer/hardware', async (c) => {
   const api = c.get('api');
   const groups = await Promise.all(scopes.map(async (scope) => [scope, (await api.post<{ items: HardwareId[] }>('/v1/hardware-ids', { scope })).items] as [Scope, HardwareId[]]));
   return customerPage(c, groups, requested);
-});
-
-customerPages.get('/customer/migrations', (c) => {
-  const { principal, csrf } = c.get('session');
-  return c.html(
-    <Layout title="Migrations" principal={principal} csrf={csrf} path="/console/customer/migrations">
-      <Section title="Your migrations">
-        <NotAvailable what="Migration in place" />
-      </Section>
-    </Layout>,
-  );
 });

@@ -111,3 +111,13 @@ export function money(micros: number): string {
   const [whole = '0', fraction = ''] = formatMicros(micros).split('.');
   return `${whole}.${fraction.replace(/0+$/, '').padEnd(2, '0')}`;
 }
+
+/** A one-button form that POSTs to `action` with the session's CSRF token. */
+export const ActionButton: FC<{ action: string; csrf: string; step: string; label: string; primary?: boolean }> = ({ action, csrf, step, label, primary }) => (
+  <form method="post" action={action}>
+    <CsrfField token={csrf} />
+    <button type="submit" class={primary ? 'primary' : 'secondary'} data-step={step}>
+      {label}
+    </button>
+  </form>
+);

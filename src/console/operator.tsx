@@ -13,7 +13,7 @@ import { utcDay } from '../usage/recorder';
 import { usageTotalsBetween } from '../usage/store';
 import { consoleFor, type ConsoleEnv } from './context';
 import { rackFit, type PlatformFit } from './fit';
-import { CsrfField, Layout, money, Notice, percent, Section, when } from './layout';
+import { ActionButton, Layout, money, Notice, percent, Section, when } from './layout';
 
 export const operatorPages = new Hono<ConsoleEnv>();
 operatorPages.use('/operator', consoleFor('operator'));
@@ -227,12 +227,7 @@ operatorPages.get('/operator/reconciliation', async (c) => {
       <Section
         title="Last run of each job"
         aside={
-          <form method="post" action="/console/operator/reconciliation/run">
-            <CsrfField token={csrf} />
-            <button type="submit" class="secondary">
-              Run now
-            </button>
-          </form>
+          <ActionButton action="/console/operator/reconciliation/run" csrf={csrf} step="reconcile" label="Run now" />
         }
       >
         <p class="muted">The cron trigger runs every job every five minutes; each job is bounded per run and safe to repeat.</p>

@@ -11,6 +11,7 @@ import { ApiError } from '../http/problem';
 import { ApiCallError, type ApiFetch } from './api';
 import { requireSession, type ConsoleEnv } from './context';
 import { customerPages } from './customer';
+import { migrationPages } from './migrations';
 import { Layout, Notice } from './layout';
 import { operatorPages } from './operator';
 import { providerPages } from './provider';
@@ -92,6 +93,7 @@ export function consoleRouter(fetcher: ApiFetch) {
   });
   pages.route('/', usagePages);
   pages.route('/', customerPages);
+  pages.route('/', migrationPages);
   pages.route('/', providerPages);
   pages.route('/', operatorPages);
   router.route('/console', pages);

@@ -1,7 +1,7 @@
 /**
  * The console's only client script (served from /console/assets/console.js): the live migration
  * view. It polls the JSON endpoint named by `data-src` on the `[data-live]` element and redraws the
- * timeline, the progress bar and the SVG chart of the A/B split and error rates. It builds the DOM
+ * timeline, the progress bar and the SVG chart of the data migrated, the A/B split and error rates. It builds the DOM
  * with textContent/setAttribute only (no HTML strings), so data can never become markup.
  */
 export const SCRIPT = `'use strict';
@@ -38,41 +38,45 @@ export const SCRIPT = `'use strict';
     var t1 = samples.length ? samples[samples.length - 1].at : t0;
     if (t1 - t0 < 10000) t1 = t0 + 10000;
     var maxErr = 0.1;
-    samples.forEach(function (s) { maxErr = Math.max(maxErr, s.errorRateA * 1.2, s.errorRateB * 1.2); });
+    var traffic = samples.some(function (s) { return s.weightB !== null && s.weightB !== undefined; });
+    samples.forEach(function (s) { maxErr = Math.max(maxErr, (s.errorRateA || 0) * 1.2, (s.errorRateB || 0) * 1.2); });
     function x(t) { return L + ((t - t0) / (t1 - t0)) * pw; }
     function y(v) { return T + (1 - v) * ph; }
     function ye(v) { return T + (1 - v / maxErr) * ph; }
     [0, 0.25, 0.5, 0.75, 1].forEach(function (v) {
       svg.appendChild(el('line', { x1: L, x2: L + pw, y1: y(v), y2: y(v), class: 'axis' }));
       svg.appendChild(el('text', { x: L - 6, y: y(v) + 4, 'text-anchor': 'end' }, Math.round(v * 100) + '%'));
-      svg.appendChild(el('text', { x: L + pw + 6, y: y(v) + 4 }, pct(v * maxErr)));
+      if (traffic) svg.appendChild(el('text', { x: L + pw + 6, y: y(v) + 4 }, pct(v * maxErr)));
     });
     svg.appendChild(el('text', { x: L, y: H - 6 }, new Date(t0).toISOString().slice(11, 19)));
     svg.appendChild(el('text', { x: L + pw, y: H - 6, 'text-anchor': 'end' }, new Date(t1).toISOString().slice(11, 19)));
     if (!samples.length) {
-      svg.appendChild(el('text', { x: L + pw / 2, y: T + ph / 2, 'text-anchor': 'middle' }, 'Waiting for traffic data…'));
+      svg.appendChild(el('text', { x: L + pw / 2, y: T + ph / 2, 'text-anchor': 'middle' }, 'Waiting for data…'));
       return;
     }
-    var area = 'M' + x(samples[0].at) + ',' + y(0);
-    var lineB = '', lineA = '', errA = '', errB = '';
-    samples.forEach(function (s, i) {
-      var p = i ? 'L' : 'M';
-      area += 'L' + x(s.at) + ',' + y(s.weightB);
-      lineB += p + x(s.at) + ',' + y(s.weightB);
-      lineA += p + x(s.at) + ',' + y(1 - s.weightB);
-      errA += p + x(s.at) + ',' + ye(s.errorRateA);
-      errB += p + x(s.at) + ',' + ye(s.errorRateB);
-    });
-    area += 'L' + x(samples[samples.length - 1].at) + ',' + y(0) + 'Z';
-    svg.appendChild(el('path', { d: area, fill: '#2458d6', 'fill-opacity': 0.15, stroke: 'none' }));
-    svg.appendChild(el('path', { d: lineA, fill: 'none', stroke: '#6b7b93', 'stroke-width': 2, 'data-series': 'share-a' }));
-    svg.appendChild(el('path', { d: lineB, fill: 'none', stroke: '#2458d6', 'stroke-width': 2.5, 'data-series': 'share-b' }));
-    svg.appendChild(el('path', { d: errA, fill: 'none', stroke: '#e08a8e', 'stroke-width': 1.5, 'stroke-dasharray': '4 3', 'data-series': 'errors-a' }));
-    svg.appendChild(el('path', { d: errB, fill: 'none', stroke: '#c0262d', 'stroke-width': 1.5, 'stroke-dasharray': '4 3', 'data-series': 'errors-b' }));
-    var last = samples[samples.length - 1];
+    function path(pick, scale) {
+      var d = '';
+      samples.forEach(function (s) {
+        var v = pick(s);
+        if (v === null || v === undefined) return;
+        d += (d ? 'L' : 'M') + x(s.at).toFixed(1) + ',' + scale(v).toFixed(1);
+      });
+      return d;
+    }
+    var migrated = path(function (s) { return s.migrated; }, y);
+    var first = samples[0], last = samples[samples.length - 1];
+    svg.appendChild(el('path', { d: migrated + 'L' + x(last.at).toFixed(1) + ',' + y(0) + 'L' + x(first.at).toFixed(1) + ',' + y(0) + 'Z', fill: '#2458d6', 'fill-opacity': 0.12, stroke: 'none' }));
+    svg.appendChild(el('path', { d: migrated, fill: 'none', stroke: '#2458d6', 'stroke-width': 2.5, 'data-series': 'migrated' }));
+    if (traffic) {
+      svg.appendChild(el('path', { d: path(function (s) { return s.weightB === null ? null : 1 - s.weightB; }, y), fill: 'none', stroke: '#6b7b93', 'stroke-width': 2, 'data-series': 'share-a' }));
+      svg.appendChild(el('path', { d: path(function (s) { return s.weightB; }, y), fill: 'none', stroke: '#17803d', 'stroke-width': 2, 'data-series': 'share-b' }));
+      svg.appendChild(el('path', { d: path(function (s) { return s.errorRateA; }, ye), fill: 'none', stroke: '#e08a8e', 'stroke-width': 1.5, 'stroke-dasharray': '4 3', 'data-series': 'errors-a' }));
+      svg.appendChild(el('path', { d: path(function (s) { return s.errorRateB; }, ye), fill: 'none', stroke: '#c0262d', 'stroke-width': 1.5, 'stroke-dasharray': '4 3', 'data-series': 'errors-b' }));
+    }
     svg.setAttribute('data-samples', String(samples.length));
-    svg.setAttribute('data-weight-b', String(last.weightB));
-    svg.setAttribute('aria-label', 'Share of sessions on platform B: ' + pct(last.weightB) + '; error rates A ' + pct(last.errorRateA) + ', B ' + pct(last.errorRateB));
+    svg.setAttribute('data-migrated', String(last.migrated));
+    if (traffic) svg.setAttribute('data-weight-b', String(last.weightB));
+    svg.setAttribute('aria-label', 'Data migrated: ' + pct(last.migrated) + (traffic ? '; sessions on platform B: ' + pct(last.weightB) + '; error rates A ' + pct(last.errorRateA || 0) + ', B ' + pct(last.errorRateB || 0) : ''));
   }
 
   function timeline(list, events) {
@@ -102,6 +106,8 @@ export const SCRIPT = `'use strict';
     if (bar) bar.value = data.progress;
     var label = root.querySelector('[data-field=progress]');
     if (label) label.textContent = data.progress + '%';
+    var deployment = root.querySelector('[data-field=deployment]');
+    if (deployment) deployment.textContent = data.deployment;
     root.setAttribute('data-state', data.state);
     if (data.terminal && timer) { clearInterval(timer); timer = null; }
   }

@@ -17,6 +17,7 @@ import { getMigrationRow, isParty, listMigrationRows } from './read-model';
 import { IdempotencyHeaders, MigrationListQuery, MigrationSchema, ProgressBody, StartMigrationBody, StorageAccessSchema, type MigrationView } from './schema';
 import { storageCredential } from './storage';
 import { startMigration } from './start';
+import { recordUsage } from '../usage/recorder';
 
 export const migrationsRouter = createRouter();
 
@@ -91,6 +92,7 @@ migrationsRouter.openapi(
     try {
       const view = await present(db, await startMigration(c.env, db, me, body, claim.requestKey, c.get('requestId')));
       await completeKey(db, me.id, key, 201, JSON.stringify(view));
+      recordUsage(c.env, c.executionCtx, me.id, 'migrations');
       return c.json(view, 201);
     } catch (err) {
       // Refusals are part of the key's outcome and replay; server errors do not, so a retry runs again.

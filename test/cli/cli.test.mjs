@@ -76,6 +76,29 @@ describe('inplace CLI', () => {
     assert.match(table.stdout, /hardware-ids\s+4\s+0\.008000/);
   });
 
+  it('checks compatibility, starts a migration, shows its status and steers it; each billed', async () => {
+    const as = ['--as', 'customer:4'];
+    const { available } = await json('mip', ...as, '--scope', 'server');
+    const target = available[0];
+    assert.ok(target, 'a platform is available in place');
+    const check = await json('compat', ...as, '--platform', target.platformId);
+    assert.ok(check.results.length > 0 && check.results.every((r) => r.approved && r.scope === 'server'));
+    const started = await json('migrate', ...as, '--platform', target.platformId);
+    assert.match(started.id, /^mig_/);
+    assert.equal(started.target.platformId, target.platformId);
+    const status = await cli('status', started.id, ...as);
+    assert.match(status.stdout, new RegExp(`${started.id}\\s+${started.state}`));
+    assert.match(status.stdout, /when \(UTC\)\s+transition\s+by/);
+    const listed = await json('status', ...as);
+    assert.deepEqual(listed.map((m) => m.id), [started.id]);
+    const cancelled = await json('step', started.id, 'cancel', ...as);
+    assert.equal(cancelled.state, 'cancelled');
+    const usage = await json('usage', ...as);
+    const lines = Object.fromEntries(usage.monthly.flatMap((m) => m.lines.map((l) => [l.operation, l.quantity])));
+    assert.deepEqual(lines, { 'compatibility-checks': check.results.length, 'hardware-ids': 1, migrations: 1 });
+    assert.equal((await cli('step', started.id, 'explode', ...as)).code, 2);
+  });
+
   it('explains errors: bad flags (exit 2), problem+json from the API (exit 1)', async () => {
     const flag = await cli('mip', '--scope', 'galaxy');
     assert.equal(flag.code, 2);

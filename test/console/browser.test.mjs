@@ -7,7 +7,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createServer } from 'node:http';
 import { chromium } from 'playwright-core';
+import { client } from '../../scripts/lib/api.mjs';
 import { startService } from '../service.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -17,16 +19,29 @@ const SHOTS = 'test-results/console';
 let service;
 let context;
 let profile;
+let receiver;
+const received = [];
 const problems = [];
 const seen = { urls: [], html: [] };
 
 before(async () => {
   service = await startService();
+  // The migrating customer's provider receives its webhooks on a loopback endpoint.
+  receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      received.push(req.headers['webhook-id']);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  await client(service.baseUrl, service.demo.providers[0].key).put('/v1/providers/me/webhook', { url: `http://127.0.0.1:${receiver.address().port}/hooks` });
   profile = mkdtempSync(join(tmpdir(), 'inplace-chromium-'));
   context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 900 } });
 });
 
 after(async () => {
+  receiver?.close();
   await context?.close();
   await service?.stop();
   if (profile) rmSync(profile, { recursive: true, force: true });
@@ -138,6 +153,59 @@ describe('console in chromium', () => {
       assert.equal(new URL(page.url()).pathname, '/console/sign-in');
       await page.goto(`${service.baseUrl}/console/provider`);
       assert.equal(new URL(page.url()).pathname, '/console/sign-in');
+    });
+  });
+
+  it('the customer starts a migration and watches progress and the chart advance; the provider sees it and redelivers a webhook', async () => {
+    const customer = service.demo.customers[0];
+    const nimbus = service.demo.providers[0];
+    const target = nimbus.platforms.find((p) => p.id !== customer.platform.id);
+    const operator = client(service.baseUrl, service.operatorKey);
+    await flow('migration', async (page) => {
+      await signIn(page, customer.key);
+      await page.goto(`${service.baseUrl}/console/customer?scope=server`);
+      await Promise.all([page.waitForNavigation(), page.click(`tr[data-platform="${target.id}"] button[data-step=migrate]`)]);
+      const id = new URL(page.url()).pathname.split('/').pop();
+      assert.match(id, /^mig_/);
+      const live = page.locator('[data-live]');
+      await page.waitForFunction(() => Number(document.querySelector('svg.chart')?.getAttribute('data-samples')) >= 2);
+      assert.equal(await page.getAttribute('svg.chart', 'data-migrated'), '0');
+
+      // Agents on the customer's servers deploy platform B's modules.
+      const { items: placed } = await operator.get(`/v1/placements?customerId=${customer.id}&limit=500`);
+      for (const { serverId } of placed) {
+        const agent = client(service.baseUrl, (await operator.post('/v1/api-keys', { agentFor: serverId })).key);
+        for (const task of (await agent.get('/v1/agent/tasks')).items) await agent.post(`/v1/agent/tasks/${task.id}/result`, { attempt: task.attempt, outcome: 'succeeded' });
+      }
+      await page.waitForFunction(() => document.querySelector('[data-live]')?.getAttribute('data-state') === 'migrating');
+
+      // Platform B's provider moves the data segment by segment; the page follows without a reload.
+      const provider = client(service.baseUrl, nimbus.key);
+      const seen = [];
+      for (const done of [1, 2, 3]) {
+        await provider.post(`/v1/migrations/${id}/progress`, { segmentsDone: done, segmentsTotal: 4 });
+        await page.waitForFunction((v) => document.querySelector('svg.chart')?.getAttribute('data-migrated') === v, String(done / 4));
+        seen.push(await page.getAttribute('svg.chart path[data-series=migrated]', 'd'));
+        assert.equal(await page.textContent('[data-field=progress]'), `${done * 25}%`);
+      }
+      assert.equal(new Set(seen).size, 3, 'the chart is redrawn as the data moves');
+      await provider.post(`/v1/migrations/${id}/progress`, { segmentsDone: 4, segmentsTotal: 4 });
+      await page.waitForFunction(() => document.querySelector('[data-live]')?.getAttribute('data-state') === 'completed');
+      const timeline = await live.locator('.timeline li').allTextContents();
+      assert.ok(timeline.some((t) => t.includes('migrating')) && timeline.at(-1).includes('completed'), timeline.join(' | '));
+
+      await Promise.all([page.waitForNavigation(), page.click('nav a[href="/console/usage"]')]);
+      assert.equal(await page.getAttribute('tr[data-operation=migrations][data-period*="-"]', 'data-quantity'), '1');
+
+      await signIn(page, nimbus.key);
+      assert.equal(await page.getAttribute(`table[data-table=migrations] tr[data-migration="${id}"]`, 'data-state'), 'completed');
+      await Promise.all([page.waitForNavigation(), page.click('nav a[href="/console/provider/webhooks"]')]);
+      const rows = page.locator('table[data-table=deliveries] tr[data-delivery]');
+      assert.ok((await rows.count()) >= 3, 'migration events were delivered');
+      const deliveredBefore = received.length;
+      await Promise.all([page.waitForNavigation(), rows.first().locator('button[data-step=redeliver]').click()]);
+      assert.match(await page.textContent('.notice.ok'), /^Queued again as delivery dlv_/);
+      assert.ok(deliveredBefore > 0);
     });
   });
 

@@ -256,3 +256,68 @@ describe('customer and provider pages', () => {
     expect(hooks.html).not.toContain('whsec_');
   });
 });
+
+describe('migration pages', () => {
+  async function setUp(prefix: string) {
+    const dc = dataCenter(prefix, 1, 1, 2);
+    await putInventory(dc);
+    const p = await registerProvider();
+    const current = await createPlatform(p.key, { name: `${prefix} A` });
+    const target = await createPlatform(p.key, { name: `${prefix} B` });
+    const c = await registerCustomer();
+    await place(c.id, dc.serverIds, current.id);
+    return { p, c, target };
+  }
+
+  it('starts a migration from the MIP list once, whatever the double submits, and shows it live', async () => {
+    const { p, c, target } = await setUp('cmig');
+    const cookie = await signIn(c.key);
+    const page = await visit('/console/customer?scope=server', { cookie });
+    const form = page.html.slice(page.html.indexOf(`data-platform="${target.id}"`));
+    const idempotencyKey = form.match(/name="idempotencyKey" value="([^"]+)"/)?.[1] ?? '';
+    const fields = { _csrf: csrfOf(page.html), targetPlatformId: target.id, scope: 'server', idempotencyKey };
+    const first = await visit('/console/customer/migrations', { cookie, form: fields });
+    const again = await visit('/console/customer/migrations', { cookie, form: fields });
+    expect(first.status).toBe(303);
+    expect(again.headers.get('location')).toBe(first.headers.get('location'));
+    const id = first.headers.get('location')?.split('/').pop() ?? '';
+    expect(id).toMatch(/^mig_/);
+    const list = await call('GET', '/v1/migrations', { key: c.key });
+    expect(list.body.items.map((m: { id: string }) => m.id)).toEqual([id]);
+
+    const live = await visit(`/console/customer/migrations/${id}`, { cookie });
+    expect(live.html).toContain(`data-src="/console/api/migrations/${id}"`);
+    expect(live.html).toContain('<script src="/console/assets/console.js" defer="">');
+    expect(live.html).toContain('data-step="cancel"');
+    const poll = await visit(`/console/api/migrations/${id}`, { cookie });
+    const data = JSON.parse(poll.html);
+    expect(data).toMatchObject({ id, state: 'awaiting_consent', terminal: false, progress: 0 });
+    expect(data.events.map((e: { label: string }) => e.label)).toEqual(['requested', 'requested → awaiting consent']);
+    expect((await visit('/console/customer', { cookie })).html).toContain('A migration is under way');
+
+    const provider = await signIn(p.key);
+    const home = await visit('/console/provider', { cookie: provider });
+    expect(home.html).toContain(`<tr data-migration="${id}">`);
+    const accepted = await visit(`/console/provider/migrations/${id}/accept`, { cookie: provider, form: { _csrf: csrfOf(home.html) } });
+    expect(accepted.status).toBe(303);
+    expect((await call('GET', `/v1/migrations/${id}`, { key: c.key })).body.state).toBe('deploying');
+    const cancelled = await visit(`/console/customer/migrations/${id}/cancel`, { cookie, form: { _csrf: csrfOf(live.html) } });
+    expect(cancelled.status).toBe(303);
+    expect(JSON.parse((await visit(`/console/api/migrations/${id}`, { cookie })).html)).toMatchObject({ state: 'cancelled', terminal: true });
+
+    const usage = await call('GET', '/v1/account/usage', { key: c.key });
+    expect(usage.body.monthly[0].lines).toEqual([expect.objectContaining({ operation: 'migrations', quantity: 1 })]);
+  });
+
+  it('keeps other tenants out of a migration', async () => {
+    const { c, target } = await setUp('cmig2');
+    const started = await call('POST', '/v1/migrations', { key: c.key, body: { customerId: c.id, targetPlatformId: target.id }, headers: { 'idempotency-key': 'k-1' } });
+    expect(started.status).toBe(201);
+    const stranger = await signIn((await registerCustomer()).key);
+    expect((await visit(`/console/customer/migrations/${started.body.id}`, { cookie: stranger })).status).toBe(404);
+    const poll = await visit(`/console/api/migrations/${started.body.id}`, { cookie: stranger });
+    expect(poll.status).toBe(404);
+    expect(JSON.parse(poll.html)).toMatchObject({ status: 404 });
+    expect((await visit(`/console/api/migrations/${started.body.id}`)).status).toBe(401);
+  });
+});
