@@ -25,6 +25,7 @@ Commands
                                   start a migration in place (a fresh Idempotency-Key per run)
   status [MIGRATION]              your migrations, or one migration's state, progress and history
   step MIGRATION ACTION           accept | approve | pause | resume | rollback | cancel
+  traffic [--customer ID]         the SBC's split of end-user sessions and per-platform errors
 
 Options
   --url URL        service base URL      (env INPLACE_URL; default: the demo file, else http://127.0.0.1:8787)
@@ -252,6 +253,26 @@ Object.assign(COMMANDS, {
     })[step];
     const m = await api.call(operation, { path: { id } });
     print(m, () => migrationSummary(m));
+  },
+
+  /** @param {ReturnType<typeof typedClient>} api */
+  async traffic(api) {
+    const t = await api.call('getCustomersByCustomerIdTraffic', { path: { customerId: await customerId(api) } });
+    /** @type {[string, Schemas['Traffic']['a'], number][]} */
+    const sides = [
+      ['A', t.a, 10_000 - t.weightB],
+      ['B', t.b, t.weightB],
+    ];
+    const rate = (/** @type {{ requests: number, errors: number } | undefined} */ n) => (n && n.requests ? `${((n.errors / n.requests) * 100).toFixed(2)}%` : '—');
+    print(t, () =>
+      [
+        `${t.customerId}: ${t.percentB}% of sessions to B${t.migrationId ? ` (migration ${t.migrationId})` : ''}`,
+        table(
+          ['side', 'platform', 'share', 'requests (window)', 'error rate (window)', 'requests (total)', 'error rate (total)'],
+          sides.filter(([, u]) => u).map(([side, u, share]) => [side, u?.platformId, `${share / 100}%`, t.window[u?.platformId ?? '']?.requests ?? 0, rate(t.window[u?.platformId ?? '']), t.totals[u?.platformId ?? '']?.requests ?? 0, rate(t.totals[u?.platformId ?? ''])]),
+        ),
+      ].join('\n'),
+    );
   },
 });
 

@@ -4,9 +4,11 @@ import type { z } from '@hono/zod-openapi';
 import type { PrincipalKind } from '../auth/principal';
 import { CONSOLE_POLL_MS } from '../constants';
 import type { MigrationSchema } from '../migrations/schema';
+import type { TrafficSchema } from '../sbc/schema';
 import { ActionButton, Notice, Section, when } from './layout';
 
 export type Migration = z.infer<typeof MigrationSchema>;
+export type Traffic = z.infer<typeof TrafficSchema>;
 
 const TERMINAL = new Set(['completed', 'rolled_back', 'cancelled', 'failed']);
 const BADGE: Record<string, string> = { completed: 'ok', rolled_back: 'warn', cancelled: 'warn', failed: 'bad' };
@@ -91,8 +93,8 @@ export const LiveMigration: FC<{ m: Migration; base: string; csrf: string; steps
     <div class="grid2">
       <Section title="Data migrated and traffic split">
         <svg class="chart" viewBox="0 0 640 240" role="img" aria-label="Migration chart"></svg>
-        <p class="muted" data-field="traffic-note">
-          Solid blue: share of the customer’s data migrated to the target platform. The A/B split of end-user sessions and their error rates are drawn when the session border controller reports traffic.
+        <p class="muted">
+          Blue: share of the data migrated. Green and grey: share of end-user sessions the session border controller sends to platform B and A. Dashed red: their error rates (right axis).
         </p>
       </Section>
       <Section title="Timeline">
@@ -113,9 +115,18 @@ function transitionLabel(h: Migration['history'][number]): string {
   return `${h.from ? `${h.from.replace(/_/g, ' ')} → ` : ''}${h.to.replace(/_/g, ' ')}${h.reason ? ` (${h.reason})` : ''}`;
 }
 
-/** What the live view polls: state, progress, the timeline and chart samples. */
-export function liveData(m: Migration, now: number) {
+/** Errors per request over the SBC's current window for one platform; null without requests. */
+function errorRate(traffic: Traffic, platformId: string | undefined): number | null {
+  const counts = platformId ? traffic.window[platformId] : undefined;
+  return counts && counts.requests > 0 ? counts.errors / counts.requests : null;
+}
+
+/** What the live view polls: state, progress, the timeline and chart samples (with the SBC's split when it has one). */
+export function liveData(m: Migration, traffic: Traffic | null, now: number) {
   const migrated = m.progress.percent / 100;
+  const split = traffic
+    ? { weightB: traffic.weightB / 10_000, errorRateA: errorRate(traffic, traffic.a?.platformId), errorRateB: errorRate(traffic, traffic.b?.platformId) }
+    : { weightB: null, errorRateA: null, errorRateB: null };
   return {
     id: m.id,
     state: m.state,
@@ -126,7 +137,7 @@ export function liveData(m: Migration, now: number) {
     samples: [
       { at: m.createdAt, migrated: 0, weightB: null, errorRateA: null, errorRateB: null },
       { at: m.lastProgressAt, migrated, weightB: null, errorRateA: null, errorRateB: null },
-      { at: now, migrated, weightB: null, errorRateA: null, errorRateB: null },
+      { at: now, migrated, ...split },
     ],
   };
 }

@@ -3,10 +3,10 @@ import { Hono, type Context } from 'hono';
 import type { PlatformT } from '../catalog/schema';
 import { PAGE_LIMIT_MAX } from '../constants';
 import { problems } from '../http/problem';
-import type { Api } from './api';
+import { ApiCallError, type Api } from './api';
 import { consoleFor, type ConsoleEnv } from './context';
 import { Layout, Section } from './layout';
-import { liveData, LiveMigration, MigrationTable, stepsFor, type Migration } from './migration-view';
+import { liveData, LiveMigration, MigrationTable, stepsFor, type Migration, type Traffic } from './migration-view';
 
 export const migrationPages = new Hono<ConsoleEnv>();
 migrationPages.use('/customer/*', consoleFor('customer'));
@@ -26,7 +26,16 @@ export async function myMigrations(api: Api, query = ''): Promise<Migration[]> {
 
 const getMigration = (api: Api, id: string) => api.get<Migration>(`/v1/migrations/${encodeURIComponent(id)}`);
 
-migrationPages.get('/api/migrations/:id', async (c) => c.json(liveData(await getMigration(c.get('api'), c.req.param('id')), Date.now())));
+migrationPages.get('/api/migrations/:id', async (c) => {
+  const api = c.get('api');
+  const m = await getMigration(api, c.req.param('id'));
+  // Before the SBC has a view of the customer, its traffic answers 404: the chart shows data only.
+  const traffic = await api.get<Traffic>(`/v1/customers/${encodeURIComponent(m.customerId)}/traffic`).catch((err: unknown) => {
+    if (err instanceof ApiCallError && err.status === 404) return null;
+    throw err;
+  });
+  return c.json(liveData(m, traffic, Date.now()));
+});
 
 async function livePage(c: Context<ConsoleEnv>, base: string, nav: string) {
   const { principal, csrf } = c.get('session');

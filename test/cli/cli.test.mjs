@@ -91,6 +91,11 @@ describe('inplace CLI', () => {
     assert.match(status.stdout, /when \(UTC\)\s+transition\s+by/);
     const listed = await json('status', ...as);
     assert.deepEqual(listed.map((m) => m.id), [started.id]);
+    const traffic = await json('traffic', ...as);
+    assert.equal(traffic.customerId, service.demo.customers[3].id);
+    assert.equal(traffic.a.platformId, service.demo.customers[3].platform.id);
+    const split = await cli('traffic', ...as);
+    assert.match(split.stdout, /side\s+platform\s+share/);
     const cancelled = await json('step', started.id, 'cancel', ...as);
     assert.equal(cancelled.state, 'cancelled');
     const usage = await json('usage', ...as);

@@ -189,6 +189,9 @@ describe('console in chromium', () => {
         assert.equal(await page.textContent('[data-field=progress]'), `${done * 25}%`);
       }
       assert.equal(new Set(seen).size, 3, 'the chart is redrawn as the data moves');
+      // The SBC's split follows the progress: B's share of sessions is drawn and grows.
+      await page.waitForFunction(() => Number(document.querySelector('svg.chart')?.getAttribute('data-weight-b')) > 0);
+      assert.ok(await page.locator('svg.chart path[data-series=share-b]').count());
       await provider.post(`/v1/migrations/${id}/progress`, { segmentsDone: 4, segmentsTotal: 4 });
       await page.waitForFunction(() => document.querySelector('[data-live]')?.getAttribute('data-state') === 'completed');
       const timeline = await live.locator('.timeline li').allTextContents();
