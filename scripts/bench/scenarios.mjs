@@ -1,5 +1,6 @@
 // Benchmark scenarios, run by scripts/bench.mjs for each inventory size. Each returns
 // [label, {p50, p99, rps}] pairs measured with ctx.measure (autocannon on loopback).
+import { benchCatalog, generateInventory } from '../lib/demo-data.mjs';
 
 export const SCENARIOS = [
   {
@@ -65,3 +66,84 @@ SCENARIOS.push({
     ];
   },
 });
+
+// Compatibility: the MIP list of the customer with 1,000 servers against 50 platforms; a provider
+// checking 100 hardware IDs against its platform (beside verifying the same 100 IDs: the difference is
+// the evaluation); and keeping the table fresh: one changed server (beside the same PUT unchanged), a
+// platform's requirements changed (a full pass over the inventory, beside a PATCH of its description),
+// and a full rebuild through the operator endpoint.
+const sequential = async (n, fn) => {
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn(i);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const at = (q) => Math.round(times[Math.min(times.length - 1, Math.floor(q * times.length))]);
+  return { p50: at(0.5), p99: at(0.99), rps: 1000 / (times.reduce((a, b) => a + b, 0) / n), total: n };
+};
+
+SCENARIOS.push(
+  {
+    name: 'mip',
+    async run(ctx) {
+      const { customer } = ctx.seeded;
+      const headers = { authorization: `Bearer ${customer.key}` };
+      const out = [];
+      for (const scope of ['server', 'rack', 'site']) {
+        out.push([`GET mip-list?scope=${scope} (1,000 servers × 50 platforms)`, await ctx.measure({ path: `/v1/customers/${customer.id}/mip-list?scope=${scope}`, headers })]);
+      }
+      return out;
+    },
+  },
+  {
+    name: 'compatibility',
+    async run(ctx) {
+      const provider = ctx.seeded.providers[1];
+      const platformId = ctx.seeded.platformIds[1];
+      const customer = ctx.operator.as(ctx.seeded.customer.key);
+      const minted = await customer.post('/v1/hardware-ids', { scope: 'server', audience: [provider.id], maxUses: 1000, ttlSeconds: 3600 });
+      const pool = minted.items.map((i) => i.id);
+      const lists = Array.from({ length: 10 }, (_, i) => pool.slice(i * 100, i * 100 + 100));
+      const headers = { authorization: `Bearer ${provider.key}`, 'content-type': 'application/json' };
+      let next = 0;
+      const verify = () => ({ method: 'POST', path: '/v1/hardware-ids/verify', headers, body: JSON.stringify({ ids: lists[next++ % lists.length] }) });
+      const check = () => ({ method: 'POST', path: '/v1/compatibility', headers, body: JSON.stringify({ hardwareIds: lists[next++ % lists.length], platformId }) });
+      return [
+        ['POST /v1/hardware-ids/verify, 100 IDs (baseline)', await ctx.measure(verify)],
+        ['POST /v1/compatibility, 100 server IDs + platform', await ctx.measure(check)],
+      ];
+    },
+  },
+  {
+    name: 'recompute',
+    async run(ctx) {
+      const inventory = generateInventory({ servers: ctx.size, seed: 1234 });
+      const server = inventory.servers.find((s) => s.id === ctx.seeded.serverIds[0]);
+      const put = (capacity) => ctx.operator.put('/v1/inventory', { servers: [{ ...server, capacity }] });
+      const unchanged = await sequential(20, () => put(server.capacity));
+      const changed = await sequential(20, (i) => put({ ...server.capacity, coresAllocated: i % 2 }));
+      await put(server.capacity);
+      // Platform 4 (provider 3): its requirements flip and are then put back as seeded.
+      const original = benchCatalog(ctx.seeded.platformIds.length)[3].body.requirements;
+      const provider = ctx.operator.as(ctx.seeded.providers[3].key);
+      const patch = (body) => provider.patch(`/v1/platforms/${ctx.seeded.platformIds[3]}`, body);
+      const described = await sequential(3, (i) => patch({ description: `bench ${i}` }));
+      const passes = await sequential(3, (i) => patch({ requirements: i % 2 ? original : { requiredTraits: ['avx512'] } }));
+      await patch({ requirements: original });
+      const rebuild = await sequential(1, async () => {
+        let cursor;
+        do cursor = (await ctx.operator.post('/v1/compatibility/rebuild', cursor ? { cursor } : {})).nextCursor ?? undefined;
+        while (cursor);
+      });
+      return [
+        ['PUT /v1/inventory one server, unchanged (baseline)', unchanged],
+        ['PUT /v1/inventory one server, changed (recompute 1 × 50)', changed],
+        ['PATCH /v1/platforms/{id} description (baseline)', described],
+        [`PATCH /v1/platforms/{id} requirements (pass over ${ctx.size})`, passes],
+        [`full rebuild (${ctx.size} servers × 50 platforms), total`, rebuild],
+      ];
+    },
+  },
+);
