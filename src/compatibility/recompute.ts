@@ -22,8 +22,8 @@ import {
   type EvalPlatform,
   type ServerRow,
 } from './store';
-import { refreshRacks, refreshRows, refreshSites, refreshUnits, staleUnits, writeUnitSlot } from './units';
-import { aggregateServers, emptySlot, isApproved, mergeAggregates, type ServerVerdicts, type SlotAggregate, type UnitAggregates, type Verdict, type Verdicts } from './verdicts';
+import { refreshRacks, refreshRows, refreshSites, refreshUnits, staleUnits, writeUnitSlot, type UnitSlot } from './units';
+import { aggregateServers, emptySlot, isApproved, mergeAggregates, type ServerVerdicts, type UnitAggregates, type Verdict, type Verdicts } from './verdicts';
 
 export interface RecomputeResult {
   servers: number;
@@ -93,16 +93,17 @@ export async function recomputeForPlatform(db: Db, platformId: string, pageSize 
   const total: RecomputeResult = { servers: 0, revoked: 0 };
   if (!p) return total;
   const racks = new SlotUnits();
-  const rows = new Map<string, { site: string; parts: UnitAggregates[] }>();
+  const rows = new Map<string, { site: string; servers: number; parts: UnitAggregates[] }>();
   const flush = async (rackIds: string[], now: number) => {
-    const done = rackIds.map((rackId): [string, SlotAggregate] => {
+    const done = rackIds.map((rackId): UnitSlot => {
       const rack = racks.members.get(rackId)!;
       racks.members.delete(rackId);
       const agg = aggregateServers(rack.servers);
-      const row = rows.get(rack.parent) ?? { site: rack.site, parts: [] };
+      const row = rows.get(rack.parent) ?? { site: rack.site, servers: 0, parts: [] };
+      row.servers += rack.servers.length;
       row.parts.push(agg);
       rows.set(rack.parent, row);
-      return [rackId, agg[p.key] ?? emptySlot()];
+      return { unitId: rackId, parentId: rack.parent, siteId: rack.site, servers: rack.servers.length, aggregate: agg[p.key] ?? emptySlot() };
     });
     await writeUnitSlot(db, 'rack', p.slot, done, now);
   };
@@ -132,15 +133,18 @@ export async function recomputeForPlatform(db: Db, platformId: string, pageSize 
     after = { rackId: last.rackId, id: last.id };
   }
   const now = Date.now();
-  const sites = new Map<string, UnitAggregates[]>();
-  const rowAggs = [...rows].map(([rowId, row]): [string, SlotAggregate] => {
+  const sites = new Map<string, { servers: number; parts: UnitAggregates[] }>();
+  const rowSlots = [...rows].map(([rowId, row]): UnitSlot => {
     const agg = mergeAggregates(row.parts);
-    sites.set(row.site, [...(sites.get(row.site) ?? []), agg]);
-    return [rowId, agg[p.key] ?? emptySlot()];
+    const site = sites.get(row.site) ?? { servers: 0, parts: [] };
+    site.servers += row.servers;
+    site.parts.push(agg);
+    sites.set(row.site, site);
+    return { unitId: rowId, parentId: row.site, siteId: row.site, servers: row.servers, aggregate: agg[p.key] ?? emptySlot() };
   });
-  await writeUnitSlot(db, 'row', p.slot, rowAggs, now);
-  const siteAggs = [...sites].map(([siteId, parts]): [string, SlotAggregate] => [siteId, mergeAggregates(parts)[p.key] ?? emptySlot()]);
-  await writeUnitSlot(db, 'site', p.slot, siteAggs, now);
+  await writeUnitSlot(db, 'row', p.slot, rowSlots, now);
+  const siteSlots = [...sites].map(([siteId, site]): UnitSlot => ({ unitId: siteId, parentId: null, siteId, servers: site.servers, aggregate: mergeAggregates(site.parts)[p.key] ?? emptySlot() }));
+  await writeUnitSlot(db, 'site', p.slot, siteSlots, now);
   await markSlotComputed(db, p.platform.id, p.platform.revision, now);
   return total;
 }

@@ -146,15 +146,30 @@ export async function staleUnits(db: Db, limit: number): Promise<{ racks: string
   return { racks: racks.map((r) => r.id), rows: rows.map((r) => r.id), sites: sites.map((r) => r.id) };
 }
 
-/** Sets one slot of existing unit rows (a platform pass computes them without reading members). */
-export async function writeUnitSlot(db: Db, scope: UnitScope, slot: number, aggregates: [unitId: string, aggregate: SlotAggregate][], now: number): Promise<void> {
-  const path = `$.${slotKey(slot)}`;
+/** One unit's aggregate for one slot, as a platform pass computes it. */
+export interface UnitSlot {
+  unitId: string;
+  parentId: string | null;
+  siteId: string;
+  servers: number;
+  aggregate: SlotAggregate;
+}
+
+/**
+ * Sets one slot of unit rows (a platform pass computes them without reading members), leaving the
+ * other slots as they are. An upsert driven by the JSON rows, so each is one primary-key lookup
+ * (an UPDATE … FROM here makes SQLite loop over every unit of the scope per statement).
+ */
+export async function writeUnitSlot(db: Db, scope: UnitScope, slot: number, units: UnitSlot[], now: number): Promise<void> {
+  const key = slotKey(slot);
   await runAll(
     db,
-    jsonChunks(aggregates).map((payload) => ({
-      sql: `update compat_units set aggregates = json_set(aggregates, ?2, j.value -> 1), computed_at = ?3
-        from json_each(?1) as j where compat_units.scope = ?4 and compat_units.unit_id = j.value ->> 0`,
-      params: [payload, path, now, scope],
+    jsonChunks(units.map((u) => [u.unitId, u.parentId, u.siteId, u.servers, u.aggregate])).map((payload) => ({
+      sql: `insert into compat_units (scope, unit_id, parent_id, site_id, servers, aggregates, computed_at)
+        select ?2, value ->> 0, value ->> 1, value ->> 2, value ->> 3, json_object(?3, value -> 4), ?4 from json_each(?1) where true
+        on conflict (scope, unit_id) do update set parent_id = excluded.parent_id, site_id = excluded.site_id, servers = excluded.servers,
+          aggregates = json_set(compat_units.aggregates, ?5, excluded.aggregates -> ?5), computed_at = excluded.computed_at`,
+      params: [payload, scope, key, now, `$.${key}`],
     })),
   );
 }
