@@ -1,18 +1,22 @@
 import { Hono } from 'hono';
+import bundle from 'swagger-ui-dist/swagger-ui-bundle.js';
+import css from 'swagger-ui-dist/swagger-ui.css';
 import type { AppEnv } from '../env';
 import { problems } from '../http/problem';
 
-/** Interactive API docs: Swagger UI served from the Worker's own static assets. */
+/** Interactive API docs: Swagger UI, its files bundled into the Worker (see wrangler.toml rules). */
 export const docsRouter = new Hono<AppEnv>();
 
-const ASSETS = new Set(['swagger-ui.css', 'swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js', 'favicon-32x32.png']);
+const FILES: Record<string, { body: string; type: string }> = {
+  'swagger-ui.css': { body: css, type: 'text/css; charset=utf-8' },
+  'swagger-ui-bundle.js': { body: bundle, type: 'text/javascript; charset=utf-8' },
+};
 
 const PAGE = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <title>InPlace API</title>
-<link rel="icon" href="/docs/favicon-32x32.png">
 <link rel="stylesheet" href="/docs/swagger-ui.css">
 </head>
 <body>
@@ -26,10 +30,8 @@ const INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui',
 
 docsRouter.get('/docs', (c) => c.html(PAGE));
 docsRouter.get('/docs/swagger-init.js', (c) => c.body(INIT, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
-docsRouter.get('/docs/:file', async (c) => {
-  const file = c.req.param('file');
-  if (!ASSETS.has(file)) throw problems.notFound('document');
-  const res = await c.env.ASSETS.fetch(new Request(new URL(`/${file}`, c.req.url)));
-  if (!res.ok) throw problems.notFound('document');
-  return new Response(res.body, { headers: { 'content-type': res.headers.get('content-type') ?? 'application/octet-stream', 'cache-control': 'public, max-age=3600' } });
+docsRouter.get('/docs/:file', (c) => {
+  const file = FILES[c.req.param('file')];
+  if (!file) throw problems.notFound('document');
+  return c.body(file.body, 200, { 'content-type': file.type, 'cache-control': 'public, max-age=3600' });
 });
