@@ -1,6 +1,8 @@
 // Stand-ins for the platforms' own services in the local demo: one tiny HTTP server per platform on
 // loopback, answering every call with which platform served it. The SBC proxies end users to them.
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
 
 export const UPSTREAM_BASE_PORT = 8790;
 
@@ -21,4 +23,22 @@ export function startDemoUpstreams(names) {
     server.listen(UPSTREAM_BASE_PORT + i, '127.0.0.1');
     return server;
   });
+}
+
+/**
+ * The same upstreams in a process of their own (for the benchmarks, so the load generator and the
+ * upstreams do not share one event loop). Resolves once every one listens; `close()` stops them.
+ */
+export function spawnDemoUpstreams(names) {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), ...names], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`upstreams exited (code ${code})`)));
+    child.stdout.once('data', () => resolve({ close: () => child.kill() }));
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const servers = startDemoUpstreams(process.argv.slice(2));
+  await Promise.all(servers.map((s) => new Promise((r) => (s.listening ? r() : s.once('listening', r)))));
+  process.stdout.write('listening\n');
 }

@@ -3,6 +3,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitForHealthy } from './api.mjs';
 
@@ -36,18 +37,59 @@ export function ensureDevVars(file = '.dev.vars') {
   return vars;
 }
 
+function applyMigrations(persist, show) {
+  process.env.WRANGLER_SEND_METRICS = 'false';
+  const migrate = spawnSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'inplace', '--local', ...persist], {
+    stdio: ['ignore', show ? 'inherit' : 'ignore', 'inherit'],
+  });
+  if (migrate.status !== 0) throw new Error(`D1 migrations failed (exit ${migrate.status})`);
+}
+
+/**
+ * The Worker as the benchmarks measure it: the bundle `wrangler deploy` would upload, served by
+ * workerd through Miniflare with the bindings of wrangler.toml (local D1, Durable Objects, assets)
+ * and the state `wrangler dev --persist-to` keeps, but without `wrangler dev`'s development proxy in
+ * front of it (a second workerd process that adds milliseconds to every call and every subrequest).
+ */
+export async function startWorkerd({ port, persistTo, envFile }) {
+  applyMigrations(['--persist-to', persistTo], false);
+  const outdir = join(persistTo, '..', 'bundle');
+  const build = spawnSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', outdir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (build.status !== 0) throw new Error(`bundling the Worker failed (exit ${build.status})`);
+  // Loaded here only: both are large, and `npm start` and the tests do not need them.
+  const [{ Miniflare }, { unstable_getMiniflareWorkerOptions }] = await Promise.all([import('miniflare'), import('wrangler')]);
+  const { workerOptions } = unstable_getMiniflareWorkerOptions('wrangler.toml');
+  const root = join(persistTo, 'v3');
+  const mf = new Miniflare({
+    ...workerOptions,
+    name: 'inplace',
+    modules: true,
+    scriptPath: join(outdir, 'index.js'),
+    bindings: { ...workerOptions.bindings, ...ensureDevVars(envFile) },
+    host: '127.0.0.1',
+    port,
+    d1Persist: join(root, 'd1'),
+    durableObjectsPersist: join(root, 'do'),
+    cachePersist: join(root, 'cache'),
+    // Miniflare emulates the edge removing cf-connecting-ip from subrequests with an extra JavaScript
+    // worker in front of every outbound fetch; the edge does this natively, and the SBC builds its
+    // upstream headers itself (src/sbc/headers.ts), so the benchmark leaves that hop out.
+    stripCfConnectingIp: false,
+  });
+  const url = await mf.ready;
+  const baseUrl = url.origin;
+  await waitForHealthy(baseUrl, 30_000);
+  return { baseUrl, stop: () => mf.dispose() };
+}
+
 /**
  * Applies the D1 migrations, starts `wrangler dev` and waits until /healthz answers.
  * `persistTo` and `envFile` default to wrangler's own (.wrangler/state, .dev.vars).
  */
 export async function startLocalService({ port = 8787, persistTo, envFile, logLevel = 'info', stdio = 'inherit' } = {}) {
-  process.env.WRANGLER_SEND_METRICS = 'false';
   const persist = persistTo ? ['--persist-to', persistTo] : [];
   const env = envFile ? ['--env-file', envFile] : [];
-  const migrate = spawnSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'inplace', '--local', ...persist], {
-    stdio: ['ignore', stdio === 'inherit' ? 'inherit' : 'ignore', 'inherit'],
-  });
-  if (migrate.status !== 0) throw new Error(`D1 migrations failed (exit ${migrate.status})`);
+  applyMigrations(persist, stdio === 'inherit');
   const child = spawn(
     'npx',
     ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--show-interactive-dev-session=false', '--log-level', logLevel, ...persist, ...env],
