@@ -161,5 +161,7 @@ export const SBC_UPSTREAM_TIMEOUT_MS = 30_000;
 /** The session cookie the SBC sets when a caller sends no x-session-id. */
 export const SBC_COOKIE = 'inplace_sbc';
 export const SBC_COOKIE_MAX_AGE_S = 7 * 86_400;
+/** Session cookies an isolate remembers as verified (about 150 bytes each); cleared when full. */
+export const SBC_VERIFIED_COOKIES_MAX = 10_000;
 /** With no migration under way, a coordinator re-reads the customer's platform A this often. */
 export const SBC_A_REFRESH_MS = 60_000;

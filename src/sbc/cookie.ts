@@ -1,8 +1,12 @@
 /**
- * The SBC's session cookie: `<session>.<side>.<epoch>.<mac>`, HMAC-SHA256 under a key derived from
- * SECRETS_KEY, so an end user can neither forge a session onto B nor read anything but an opaque id.
+ * The SBC's session cookie: `<session, base64url>.<side>.<epoch>.<mac>`, HMAC-SHA256 under a key
+ * derived from SECRETS_KEY, so an end user can neither forge a session onto B nor read anything but
+ * an opaque id. The session is encoded because a caller's own `x-session-id` may hold any visible
+ * ASCII character, dots included.
  */
-import { randomToken } from '../auth/keys';
+import { base64url as jose64 } from 'jose';
+import { base64url, randomToken } from '../auth/keys';
+import { SBC_VERIFIED_COOKIES_MAX } from '../constants';
 import type { Side } from './assign';
 
 export interface SessionCookie {
@@ -31,27 +35,38 @@ function macKey(secretsKey: string): Promise<CryptoKey> {
   return key;
 }
 
-function b64url(bytes: ArrayBuffer): string {
-  return btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
 export function newSessionId(): string {
   return randomToken(16);
 }
 
 export async function signCookie(secretsKey: string, c: SessionCookie): Promise<string> {
-  const payload = `${c.session}.${c.side}.${c.epoch}`;
+  const payload = `${base64url(new TextEncoder().encode(c.session))}.${c.side}.${c.epoch}`;
   const mac = await crypto.subtle.sign('HMAC', await macKey(secretsKey), new TextEncoder().encode(payload));
-  return `${payload}.${b64url(mac)}`;
+  return `${payload}.${base64url(new Uint8Array(mac))}`;
 }
 
+/** Cookies this isolate has verified, so a returning session costs a map lookup, not an HMAC. */
+const verified = new Map<string, { secretsKey: string; cookie: SessionCookie }>();
+
 export async function readCookie(secretsKey: string, value: string | undefined): Promise<SessionCookie | null> {
-  const m = value?.match(/^([A-Za-z0-9_-]{16,64})\.([AB])\.(\d{1,9})\.([A-Za-z0-9_-]{43})$/);
+  if (value === undefined) return null;
+  const known = verified.get(value);
+  if (known?.secretsKey === secretsKey) return known.cookie;
+  const m = value.match(/^([A-Za-z0-9_-]{2,171})\.([AB])\.(\d{1,9})\.([A-Za-z0-9_-]{43})$/);
   if (!m) return null;
-  const [, session, side, epoch, mac] = m as unknown as [string, string, Side, string, string];
+  const [, encoded, side, epoch, mac] = m as unknown as [string, string, Side, string, string];
+  let session: string;
+  try {
+    session = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(jose64.decode(encoded));
+  } catch {
+    return null;
+  }
   const expected = await signCookie(secretsKey, { session, side, epoch: Number(epoch) });
   const a = new TextEncoder().encode(expected.slice(-43));
   const b = new TextEncoder().encode(mac);
   if (!crypto.subtle.timingSafeEqual(a, b)) return null;
-  return { session, side, epoch: Number(epoch) };
+  const cookie = { session, side, epoch: Number(epoch) };
+  if (verified.size >= SBC_VERIFIED_COOKIES_MAX) verified.clear();
+  verified.set(value, { secretsKey, cookie });
+  return cookie;
 }

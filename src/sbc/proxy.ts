@@ -1,6 +1,7 @@
 /**
  * `ANY /sbc/{customerId}/*`: the end users' path to the customer's services. Per call: one cached
- * split lookup, one hash, one HMAC, one upstream fetch; no D1 query and no coordinator call.
+ * split lookup, one hash, one upstream fetch (and an HMAC only when a session cookie must be set or
+ * seen for the first time in this isolate); no D1 query and no coordinator call.
  */
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
@@ -47,6 +48,7 @@ export async function proxy(c: Context<AppEnv>): Promise<Response> {
   const cookie = await readCookie(c.env.SECRETS_KEY, getCookie(c, SBC_COOKIE));
   const session = headerSession ?? cookie?.session ?? newSessionId();
   const remembered = cookie && cookie.session === session ? cookie : undefined;
+  const rememberedB = remembered?.side === 'B' && remembered.epoch === view.epoch;
   const split = { epoch: view.epoch, weightB: view.weightB, hasB: view.b !== null };
   const side = (await override(c, view)) ?? assign(split, bucketOf(customerId, session), remembered);
   const target = side === 'B' && view.b ? view.b : view.a;
@@ -82,7 +84,9 @@ export async function proxy(c: Context<AppEnv>): Promise<Response> {
   headers.set('x-inplace-platform', target.platformId);
   headers.set('x-inplace-side', side);
   const out = new Response(res.body, { status: res.status, statusText: res.statusText, headers });
-  if (!remembered || remembered.side !== side || remembered.epoch !== view.epoch) {
+  // The cookie carries the session id when the caller sent none, and remembers B for this epoch;
+  // remembering A changes nothing (see assign), so a session on A with its own id gets no cookie.
+  if ((headerSession === undefined && !cookie) || (side === 'B' && !rememberedB)) {
     const value = await signCookie(c.env.SECRETS_KEY, { session, side, epoch: view.epoch });
     c.res = out;
     setCookie(c, SBC_COOKIE, value, {

@@ -58,6 +58,13 @@ describe('session cookie', () => {
     expect(await readCookie(btoa('x'.repeat(32)), value)).toBeNull();
     expect(await readCookie(TEST_SECRETS_KEY, 'garbage')).toBeNull();
   });
+
+  it('round-trips a caller’s own session id of any visible ASCII, dots included, up to 128 characters', async () => {
+    for (const session of ['a', 'user.42@example.com', '~!"#$%&()*+,-./:;<=>?[]^`{|}', 'x'.repeat(128)]) {
+      const value = await signCookie(TEST_SECRETS_KEY, { session, side: 'B', epoch: 2 });
+      expect(await readCookie(TEST_SECRETS_KEY, value)).toEqual({ session, side: 'B', epoch: 2 });
+    }
+  });
 });
 
 describe('headers across the SBC', () => {
