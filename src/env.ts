@@ -5,7 +5,6 @@ import type { CustomerCoordinator } from './migrations/coordinator';
 export interface Env {
   DB: D1Database;
   COORDINATOR: DurableObjectNamespace<CustomerCoordinator>;
-  ASSETS: Fetcher;
   /** "production" unless overridden (".dev.vars" sets "development"). */
   ENVIRONMENT: string;
   /** `iss` of every token this service signs. */
