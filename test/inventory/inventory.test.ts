@@ -81,7 +81,7 @@ describe('PUT /v1/inventory', () => {
     expect(r.body.errors[0].field).toBe('json.servers.0');
   });
 
-  it('accepts thousands of servers in one request (chunked within D1 limits)', async () => {
+  it('accepts thousands of servers in one request (chunked within D1 limits)', { timeout: 30_000 }, async () => {
     const dc = dataCenter('big', 5, 10, 50);
     const r = await call('PUT', '/v1/inventory', { key: OPERATOR, body: dc });
     expect(r.status).toBe(200);
