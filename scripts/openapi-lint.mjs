@@ -5,6 +5,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { unstable_startWorker } from 'wrangler';
 
 process.env.WRANGLER_SEND_METRICS ??= 'false';
+// A Worker that fails to build can leave unstable_startWorker waiting forever: fail instead.
+setTimeout(() => {
+  console.error('openapi: the Worker did not answer GET /openapi.json within 120 s');
+  process.exit(1);
+}, 120_000).unref();
 const worker = await unstable_startWorker({ config: 'wrangler.toml', dev: { server: { port: 0 }, inspector: false, logLevel: 'error' } });
 let doc;
 try {
