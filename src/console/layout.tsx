@@ -113,8 +113,8 @@ export function money(micros: number): string {
 }
 
 /** A one-button form that POSTs to `action` with the session's CSRF token. */
-export const ActionButton: FC<{ action: string; csrf: string; step: string; label: string; primary?: boolean }> = ({ action, csrf, step, label, primary }) => (
-  <form method="post" action={action}>
+export const ActionButton: FC<{ action: string; csrf: string; step: string; label: string; primary?: boolean; hidden?: boolean }> = ({ action, csrf, step, label, primary, hidden }) => (
+  <form method="post" action={action} hidden={hidden}>
     <CsrfField token={csrf} />
     <button type="submit" class={primary ? 'primary' : 'secondary'} data-step={step}>
       {label}

@@ -15,6 +15,9 @@ const BADGE: Record<string, string> = { completed: 'ok', rolled_back: 'warn', ca
 
 export const StateBadge: FC<{ state: string }> = ({ state }) => <span class={`badge ${BADGE[state] ?? ''}`}>{state.replace(/_/g, ' ')}</span>;
 
+/** Every steering step, in the order the live view draws their buttons. */
+export const STEPS = ['approve', 'accept', 'pause', 'resume', 'rollback', 'cancel'] as const;
+
 /** The steps a party may try in the migration's current state (the API has the last word). */
 export function stepsFor(m: Migration, kind: PrincipalKind, me: string): string[] {
   const steps: string[] = [];
@@ -69,8 +72,15 @@ export const LiveMigration: FC<{ m: Migration; base: string; csrf: string; steps
       title={`${platformName(m.source.platformId)} → ${platformName(m.target.platformId)}`}
       aside={
         <div class="controls">
-          {steps.map((step) => (
-            <ActionButton action={`${base}/${m.id}/${step}`} csrf={csrf} step={step} label={step[0]?.toUpperCase() + step.slice(1)} primary={step === 'accept' || step === 'approve'} />
+          {STEPS.map((step) => (
+            <ActionButton
+              action={`${base}/${m.id}/${step}`}
+              csrf={csrf}
+              step={step}
+              label={step[0]?.toUpperCase() + step.slice(1)}
+              primary={step === 'accept' || step === 'approve'}
+              hidden={!steps.includes(step)}
+            />
           ))}
         </div>
       }
@@ -121,8 +131,11 @@ function errorRate(traffic: Traffic, platformId: string | undefined): number | n
   return counts && counts.requests > 0 ? counts.errors / counts.requests : null;
 }
 
-/** What the live view polls: state, progress, the timeline and chart samples (with the SBC's split when it has one). */
-export function liveData(m: Migration, traffic: Traffic | null, now: number) {
+/**
+ * What the live view polls: state, the steps this party may take now (the page shows only their
+ * buttons), progress, the timeline and chart samples (with the SBC's split when it has one).
+ */
+export function liveData(m: Migration, traffic: Traffic | null, steps: string[], now: number) {
   const migrated = m.progress.percent / 100;
   const split = traffic
     ? { weightB: traffic.weightB / 10_000, errorRateA: errorRate(traffic, traffic.a?.platformId), errorRateB: errorRate(traffic, traffic.b?.platformId) }
@@ -131,6 +144,7 @@ export function liveData(m: Migration, traffic: Traffic | null, now: number) {
     id: m.id,
     state: m.state,
     terminal: TERMINAL.has(m.state),
+    steps,
     progress: m.progress.percent,
     deployment: `${m.deployment.succeeded} of ${m.deployment.tasks} servers deployed${m.deployment.failed ? `, ${m.deployment.failed} failed` : ''}`,
     events: m.history.map((h) => ({ at: h.at, by: h.by.kind, label: transitionLabel(h) })),

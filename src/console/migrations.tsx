@@ -6,13 +6,12 @@ import { problems } from '../http/problem';
 import { ApiCallError, type Api } from './api';
 import { consoleFor, type ConsoleEnv } from './context';
 import { Layout, Section } from './layout';
-import { liveData, LiveMigration, MigrationTable, stepsFor, type Migration, type Traffic } from './migration-view';
+import { liveData, LiveMigration, MigrationTable, STEPS, stepsFor, type Migration, type Traffic } from './migration-view';
 
 export const migrationPages = new Hono<ConsoleEnv>();
 migrationPages.use('/customer/*', consoleFor('customer'));
 migrationPages.use('/provider/*', consoleFor('provider'));
 
-const STEPS = new Set(['accept', 'approve', 'pause', 'resume', 'rollback', 'cancel']);
 
 export async function platformNames(api: Api): Promise<(id: string) => string> {
   const { items } = await api.get<{ items: PlatformT[] }>(`/v1/platforms?limit=${PAGE_LIMIT_MAX}`);
@@ -27,6 +26,7 @@ export async function myMigrations(api: Api, query = ''): Promise<Migration[]> {
 const getMigration = (api: Api, id: string) => api.get<Migration>(`/v1/migrations/${encodeURIComponent(id)}`);
 
 migrationPages.get('/api/migrations/:id', async (c) => {
+  const { principal } = c.get('session');
   const api = c.get('api');
   const m = await getMigration(api, c.req.param('id'));
   // Before the SBC has a view of the customer, its traffic answers 404: the chart shows data only.
@@ -34,7 +34,7 @@ migrationPages.get('/api/migrations/:id', async (c) => {
     if (err instanceof ApiCallError && err.status === 404) return null;
     throw err;
   });
-  return c.json(liveData(m, traffic, Date.now()));
+  return c.json(liveData(m, traffic, stepsFor(m, principal.kind, principal.id), Date.now()));
 });
 
 async function livePage(c: Context<ConsoleEnv>, base: string, nav: string) {
@@ -50,7 +50,7 @@ async function livePage(c: Context<ConsoleEnv>, base: string, nav: string) {
 
 async function steer(c: Context<ConsoleEnv>, base: string) {
   const step = c.req.param('step') ?? '';
-  if (!STEPS.has(step)) throw problems.notFound('step');
+  if (!(STEPS as readonly string[]).includes(step)) throw problems.notFound('step');
   const id = c.req.param('id') ?? '';
   await c.get('api').post(`/v1/migrations/${encodeURIComponent(id)}/${step}`);
   return c.redirect(`${base}/${encodeURIComponent(id)}`, 303);

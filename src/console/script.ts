@@ -1,7 +1,8 @@
 /**
  * The console's only client script (served from /console/assets/console.js): the live migration
  * view. It polls the JSON endpoint named by `data-src` on the `[data-live]` element and redraws the
- * timeline, the progress bar and the SVG chart of the data migrated, the A/B split and error rates. It builds the DOM
+ * timeline, the progress bar, the SVG chart of the data migrated, the A/B split and error rates, and
+ * shows only the steering buttons the party may use in the current state. It builds the DOM
  * with textContent/setAttribute only (no HTML strings), so data can never become markup.
  */
 export const SCRIPT = `'use strict';
@@ -108,6 +109,10 @@ export const SCRIPT = `'use strict';
     if (label) label.textContent = data.progress + '%';
     var deployment = root.querySelector('[data-field=deployment]');
     if (deployment) deployment.textContent = data.deployment;
+    root.querySelectorAll('button[data-step]').forEach(function (button) {
+      var form = button.closest('form');
+      if (form) form.hidden = (data.steps || []).indexOf(button.getAttribute('data-step')) < 0;
+    });
     root.setAttribute('data-state', data.state);
     if (data.terminal && timer) { clearInterval(timer); timer = null; }
   }

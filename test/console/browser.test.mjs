@@ -178,6 +178,10 @@ describe('console in chromium', () => {
         for (const task of (await agent.get('/v1/agent/tasks')).items) await agent.post(`/v1/agent/tasks/${task.id}/result`, { attempt: task.attempt, outcome: 'succeeded' });
       }
       await page.waitForFunction(() => document.querySelector('[data-live]')?.getAttribute('data-state') === 'migrating');
+      // The steering buttons follow the state without a reload: pause and rollback now, no cancel.
+      const visibleSteps = async () => (await live.locator('.controls button:visible').evaluateAll((bs) => bs.map((b) => b.getAttribute('data-step')))).sort();
+      await page.waitForFunction(() => !document.querySelector('[data-live] button[data-step=pause]')?.closest('form')?.hidden);
+      assert.deepEqual(await visibleSteps(), ['pause', 'rollback']);
 
       // Platform B's provider moves the data segment by segment; the page follows without a reload.
       const provider = client(service.baseUrl, nimbus.key);
@@ -194,6 +198,7 @@ describe('console in chromium', () => {
       assert.ok(await page.locator('svg.chart path[data-series=share-b]').count());
       await provider.post(`/v1/migrations/${id}/progress`, { segmentsDone: 4, segmentsTotal: 4 });
       await page.waitForFunction(() => document.querySelector('[data-live]')?.getAttribute('data-state') === 'completed');
+      assert.deepEqual(await visibleSteps(), [], 'no steering once completed');
       const timeline = await live.locator('.timeline li').allTextContents();
       assert.ok(timeline.some((t) => t.includes('migrating')) && timeline.at(-1).includes('completed'), timeline.join(' | '));
 
