@@ -26,6 +26,9 @@ Commands
   status [MIGRATION]              your migrations, or one migration's state, progress and history
   step MIGRATION ACTION           accept | approve | pause | resume | rollback | cancel
   traffic [--customer ID]         the SBC's split of end-user sessions and per-platform errors
+  schedule STEPS|pause|resume|off [--customer ID]
+                                  B's share by explicit steps, e.g. 1:300,5:600,25:900,50:900,100:300
+                                  (percent:pause seconds); pause/resume it; off: follow the data migrated
 
 Options
   --url URL        service base URL      (env INPLACE_URL; default: the demo file, else http://127.0.0.1:8787)
@@ -258,23 +261,59 @@ Object.assign(COMMANDS, {
   /** @param {ReturnType<typeof typedClient>} api */
   async traffic(api) {
     const t = await api.call('getCustomersByCustomerIdTraffic', { path: { customerId: await customerId(api) } });
-    /** @type {[string, Schemas['Traffic']['a'], number][]} */
-    const sides = [
-      ['A', t.a, 10_000 - t.weightB],
-      ['B', t.b, t.weightB],
-    ];
-    const rate = (/** @type {{ requests: number, errors: number } | undefined} */ n) => (n && n.requests ? `${((n.errors / n.requests) * 100).toFixed(2)}%` : '—');
-    print(t, () =>
-      [
-        `${t.customerId}: ${t.percentB}% of sessions to B${t.migrationId ? ` (migration ${t.migrationId})` : ''}`,
-        table(
-          ['side', 'platform', 'share', 'requests (window)', 'error rate (window)', 'requests (total)', 'error rate (total)'],
-          sides.filter(([, u]) => u).map(([side, u, share]) => [side, u?.platformId, `${share / 100}%`, t.window[u?.platformId ?? '']?.requests ?? 0, rate(t.window[u?.platformId ?? '']), t.totals[u?.platformId ?? '']?.requests ?? 0, rate(t.totals[u?.platformId ?? ''])]),
-        ),
-      ].join('\n'),
-    );
+    print(t, () => trafficSummary(t));
+  },
+
+  /** @param {ReturnType<typeof typedClient>} api */
+  async schedule(api) {
+    const [, what] = positionals;
+    if (!what) throw new UsageError('usage: schedule STEPS|pause|resume|off (STEPS: percent:pauseSeconds,…, e.g. 1:300,5:600,100:0)');
+    const other = /** @type {const} */ (['pause', 'resume', 'off']).find((o) => o === what);
+    const steps = other ? [] : stepsOf(what);
+    const path = { customerId: await customerId(api) };
+    const t = other
+      ? await api.call(
+          /** @type {const} */ ({
+            pause: 'postCustomersByCustomerIdTrafficSchedulePause',
+            resume: 'postCustomersByCustomerIdTrafficScheduleResume',
+            off: 'deleteCustomersByCustomerIdTrafficSchedule',
+          })[other],
+          { path },
+        )
+      : await api.call('putCustomersByCustomerIdTrafficSchedule', { path, body: { steps } });
+    print(t, () => trafficSummary(t));
   },
 });
+
+/** `1:300,5:600,100` → steps (a step without `:seconds` does not pause). @param {string} text */
+function stepsOf(text) {
+  return text.split(',').map((step) => {
+    const m = step.trim().match(/^(\d+)(?::(\d+))?$/);
+    if (!m) throw new UsageError(`a step is percent[:pauseSeconds], e.g. 5:600 (got "${step}")`);
+    return { weight: Number(m[1]), pauseSeconds: Number(m[2] ?? 0) };
+  });
+}
+
+/** @param {Schemas['Traffic']} t */
+function trafficSummary(t) {
+  /** @type {[string, Schemas['Traffic']['a'], number][]} */
+  const sides = [
+    ['A', t.a, 10_000 - t.weightB],
+    ['B', t.b, t.weightB],
+  ];
+  const rate = (/** @type {{ requests: number, errors: number } | undefined} */ n) => (n && n.requests ? `${((n.errors / n.requests) * 100).toFixed(2)}%` : '—');
+  const s = t.schedule;
+  const mode = s
+    ? `schedule ${s.steps.map((x) => `${x.weight}%`).join(' → ')}: step ${s.currentStep + 1} of ${s.steps.length}, ${s.status.replace(/_/g, ' ')}${s.nextStepAt ? `, next at ${time(s.nextStepAt)} UTC` : `, ${s.pauseLeftSeconds} s of its pause left`}`
+    : 'following the data migrated';
+  return [
+    `${t.customerId}: ${t.percentB}% of sessions to B${t.migrationId ? ` (migration ${t.migrationId}; ${mode})` : ''}`,
+    table(
+      ['side', 'platform', 'share', 'requests (window)', 'error rate (window)', 'requests (total)', 'error rate (total)'],
+      sides.filter(([, u]) => u).map(([side, u, share]) => [side, u?.platformId, `${share / 100}%`, t.window[u?.platformId ?? '']?.requests ?? 0, rate(t.window[u?.platformId ?? '']), t.totals[u?.platformId ?? '']?.requests ?? 0, rate(t.totals[u?.platformId ?? ''])]),
+    ),
+  ].join('\n');
+}
 
 async function main() {
   const [command] = positionals;

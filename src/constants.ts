@@ -165,3 +165,7 @@ export const SBC_COOKIE_MAX_AGE_S = 7 * 86_400;
 export const SBC_VERIFIED_COOKIES_MAX = 10_000;
 /** With no migration under way, a coordinator re-reads the customer's platform A this often. */
 export const SBC_A_REFRESH_MS = 60_000;
+/** A traffic schedule (explicit steps of B's share, like canary steps) has at most this many steps… */
+export const SBC_SCHEDULE_MAX_STEPS = 20;
+/** …and each step holds its share at most this long before the next one. */
+export const SBC_SCHEDULE_MAX_PAUSE_S = 24 * 3600;

@@ -51,4 +51,8 @@ export const OPERATIONS = {
   deleteSbcByCustomerIdByPath: ["delete", "/sbc/{customerId}/{path}"],
   getSbcRoute: ["get", "/v1/sbc/route"],
   getCustomersByCustomerIdTraffic: ["get", "/v1/customers/{customerId}/traffic"],
+  putCustomersByCustomerIdTrafficSchedule: ["put", "/v1/customers/{customerId}/traffic/schedule"],
+  deleteCustomersByCustomerIdTrafficSchedule: ["delete", "/v1/customers/{customerId}/traffic/schedule"],
+  postCustomersByCustomerIdTrafficSchedulePause: ["post", "/v1/customers/{customerId}/traffic/schedule/pause"],
+  postCustomersByCustomerIdTrafficScheduleResume: ["post", "/v1/customers/{customerId}/traffic/schedule/resume"],
 };

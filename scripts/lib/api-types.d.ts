@@ -662,6 +662,22 @@ export interface Schemas {
       upstreamUrl: string;
     } | null;
     migrationId: string | null;
+    mode: "progress" | "schedule";
+    schedule: {
+      steps: Array<{
+        weight: number;
+        pauseSeconds: number;
+      }>;
+      currentStep: number;
+      status: "running" | "waiting_for_data" | "paused" | "migration_paused" | "finished";
+      nextStepAt: number | null;
+      pauseLeftSeconds: number;
+      setBy: {
+        id: string;
+        kind: string;
+      };
+      setAt: number;
+    } | null;
     totals: {
       [key: string]: {
         requests: number;
@@ -678,6 +694,12 @@ export interface Schemas {
         latencyMsSum: number;
       };
     };
+  };
+  TrafficScheduleRequest: {
+    steps: Array<{
+      weight: number;
+      pauseSeconds: number;
+    }>;
   };
 }
 
@@ -1132,6 +1154,42 @@ export interface Operations {
   };
   /** GET /v1/customers/{customerId}/traffic: Current split and per-platform request and error counts */
   getCustomersByCustomerIdTraffic: {
+    path: {
+      customerId: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: Schemas["Traffic"];
+  };
+  /** PUT /v1/customers/{customerId}/traffic/schedule: Set or replace the traffic schedule of the customer’s migration (the customer, the operator) */
+  putCustomersByCustomerIdTrafficSchedule: {
+    path: {
+      customerId: string;
+    };
+    query: Record<string, never>;
+    body: Schemas["TrafficScheduleRequest"];
+    response: Schemas["Traffic"];
+  };
+  /** DELETE /v1/customers/{customerId}/traffic/schedule: Drop the traffic schedule: B’s share follows the data migrated again (the customer, the operator) */
+  deleteCustomersByCustomerIdTrafficSchedule: {
+    path: {
+      customerId: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: Schemas["Traffic"];
+  };
+  /** POST /v1/customers/{customerId}/traffic/schedule/pause: Pause the traffic schedule: B keeps its share and the step’s pause stops (the customer, the operator) */
+  postCustomersByCustomerIdTrafficSchedulePause: {
+    path: {
+      customerId: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: Schemas["Traffic"];
+  };
+  /** POST /v1/customers/{customerId}/traffic/schedule/resume: Resume the traffic schedule where its step’s pause stopped (the customer, the operator) */
+  postCustomersByCustomerIdTrafficScheduleResume: {
     path: {
       customerId: string;
     };

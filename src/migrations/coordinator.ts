@@ -25,10 +25,11 @@ import {
   type NewMigration,
 } from './ledger';
 import { TrafficDesk, upstreamOf, type TrafficReport } from '../sbc/desk';
+import { SCHEDULE_SCHEMA, type ScheduleStep } from '../sbc/schedule';
 import { readTraffic, TRAFFIC_SCHEMA, type OutcomeBatch, type TrafficView } from '../sbc/traffic-state';
 import { decide, SYSTEM, type Actor, type SteeringAction } from './lifecycle';
 import { flushReadModel, forgetReadModel } from './mirror';
-import { refusal, type Outcome } from './outcome';
+import { refusal, type Outcome, type Refusal } from './outcome';
 import { first, migrate, run } from './sql';
 
 const META_SCHEMA = ['CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)'];
@@ -69,7 +70,7 @@ export class CustomerCoordinator extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
-      migrate(ctx.storage.sql, [...META_SCHEMA, ...LEDGER_SCHEMA, ...TASKS_SCHEMA, ...OUTBOX_SCHEMA, ...TRAFFIC_SCHEMA]);
+      migrate(ctx.storage.sql, [...META_SCHEMA, ...LEDGER_SCHEMA, ...TASKS_SCHEMA, ...OUTBOX_SCHEMA, ...TRAFFIC_SCHEMA, ...SCHEDULE_SCHEMA]);
     });
     this.#traffic = new TrafficDesk(ctx.storage.sql, env);
   }
@@ -115,7 +116,7 @@ export class CustomerCoordinator extends DurableObject<Env> {
     return this.#respond(outcome);
   }
 
-  /** The target provider's report of segments migrated; reaching the total starts the cutover. */
+  /** The target provider's report of segments migrated; reaching the total starts the cutover (unless a traffic schedule holds it). */
   async progress(migrationId: string, actor: Actor, segmentsDone: number, segmentsTotal: number): Promise<Outcome<MigrationSnapshot>> {
     const outcome = this.#tx((now): Outcome<string> => {
       const m = findMigration(this.#sql, migrationId);
@@ -127,7 +128,7 @@ export class CustomerCoordinator extends DurableObject<Env> {
       if (segmentsDone < m.segments_done) return refusal(409, `Progress never goes back: ${m.segments_done} segments are already reported done.`);
       if (segmentsDone === m.segments_done && m.segments_total !== null) return { ok: true, value: m.id };
       const updated = recordProgress(this.#sql, m, segmentsDone, segmentsTotal, now);
-      if (segmentsDone === segmentsTotal) transition(this.#sql, updated, 'cutting_over', actor, now);
+      if (this.#cutoverDue(updated)) transition(this.#sql, updated, 'cutting_over', actor, now);
       return { ok: true, value: m.id };
     });
     return this.#respond(outcome);
@@ -215,6 +216,8 @@ export class CustomerCoordinator extends DurableObject<Env> {
     const flagged = this.#tx((now) => {
       const m = activeMigration(this.#sql);
       if (!m || !['deploying', 'migrating', 'cutting_over'].includes(m.state) || m.stalled_at !== null || m.last_progress_at >= quietBefore) return false;
+      // Every segment migrated, the cutover waits for the traffic schedule: waiting by design.
+      if (this.#dataMigrated(m) && this.#traffic.holdsCutover(m.id)) return false;
       markStalled(this.#sql, m, now);
       return true;
     });
@@ -266,6 +269,49 @@ export class CustomerCoordinator extends DurableObject<Env> {
     return { rolledBack };
   }
 
+  /**
+   * Sets or replaces (steps) or removes (null: back to following the data migrated) the traffic
+   * schedule of the active migration, once platform B serves (see src/sbc/schedule.ts).
+   */
+  async setTrafficSchedule(customerId: string, steps: ScheduleStep[] | null, actor: Actor): Promise<Outcome<TrafficReport>> {
+    return this.#changeSchedule(customerId, (m, now) => {
+      if (!steps) {
+        this.#traffic.clearSchedule();
+        return null;
+      }
+      const errors = this.#traffic.setSchedule(m.id, steps, actor, now);
+      return errors.length ? refusal(422, 'A step would move sessions from platform B back to platform A.', errors) : null;
+    });
+  }
+
+  /** Holds (paused) or releases the traffic schedule's clock; B's share stays where it is while held. */
+  async holdTrafficSchedule(customerId: string, paused: boolean): Promise<Outcome<TrafficReport>> {
+    return this.#changeSchedule(customerId, (m) => {
+      const schedule = this.#traffic.schedule(m.id);
+      if (!schedule) return refusal(409, 'B’s share follows the data migrated: there is no traffic schedule.');
+      if (schedule.status === 'finished') return refusal(409, 'The traffic schedule has run its last step.');
+      if (schedule.paused === paused) return refusal(409, `The traffic schedule is ${paused ? 'already paused' : 'not paused'}.`);
+      this.#traffic.holdSchedule(schedule, paused);
+      return null;
+    });
+  }
+
+  async #changeSchedule(customerId: string, change: (m: MigrationRow, now: number) => Refusal | null): Promise<Outcome<TrafficReport>> {
+    if (!(await this.#traffic.view(customerId))?.a) return refusal(404, 'customer');
+    const refused = this.#tx((now) => {
+      const m = activeMigration(this.#sql);
+      if (!m) return refusal(409, 'The customer has no active migration.');
+      const view = readTraffic(this.#sql);
+      const state = m.state.replace('_', ' ');
+      if (view?.migrationId !== m.id || !view.b) return refusal(409, `Platform B does not serve yet: the migration is ${state}.`);
+      if (m.state !== 'migrating' && m.state !== 'paused') return refusal(409, `The migration is ${state}.`);
+      return change(m, now);
+    });
+    if (refused) return refused;
+    await this.#settle();
+    return { ok: true, value: await this.trafficReport(customerId) };
+  }
+
   #meta(key: string): string | null {
     return first<{ value: string }>(this.#sql, 'SELECT value FROM meta WHERE key = ?', key)?.value ?? null;
   }
@@ -315,8 +361,12 @@ export class CustomerCoordinator extends DurableObject<Env> {
   /** Moves the active migration along while it can move by itself; then mirrors and schedules. */
   async #settle(): Promise<boolean> {
     await this.#advance();
+    // A traffic schedule that ran its last step with every segment migrated lets the cutover go.
+    if (await this.#syncTraffic()) {
+      await this.#advance();
+      await this.#syncTraffic();
+    }
     await this.#syncCompatibilityTarget();
-    await this.#syncTraffic();
     const current = await flushReadModel(this.ctx.storage, this.env, this.#customerId());
     await this.#schedule(!current);
     return current;
@@ -344,6 +394,11 @@ export class CustomerCoordinator extends DurableObject<Env> {
         if (m.state === 'rolling_back') {
           cancelOpenTasks(this.#sql, m.id, now);
           transition(this.#sql, m, 'rolled_back', SYSTEM, now, { reason: 'placements stay on the source platform' });
+          return true;
+        }
+        if (m.state === 'migrating') {
+          if (!this.#cutoverDue(m)) return false;
+          transition(this.#sql, m, 'cutting_over', SYSTEM, now, { reason: 'every segment migrated and no traffic schedule holds the cutover' });
           return true;
         }
         if (m.state !== 'deploying') return false;
@@ -379,24 +434,34 @@ export class CustomerCoordinator extends DurableObject<Env> {
     }
   }
 
+  #dataMigrated(m: MigrationRow): boolean {
+    return m.segments_total !== null && m.segments_done === m.segments_total;
+  }
+
+  /** Every segment migrated and no traffic schedule left to run: the migration may cut over. */
+  #cutoverDue(m: MigrationRow): boolean {
+    return this.#dataMigrated(m) && !this.#traffic.holdsCutover(m.id);
+  }
+
   /**
    * Makes the split follow the latest migration: B joins at 0 % once its modules are deployed, its
-   * share follows the reported progress, it takes everything at completion, and every session goes
-   * back to A when the migration rolls back, is cancelled or fails. Each change of share is emitted
-   * as `traffic.shifted`. Idempotent: it compares the split with the migration, so it can run after
-   * any call, an alarm or a restart.
+   * share follows the reported progress (or the traffic schedule, capped by it), it takes everything
+   * at completion, and every session goes back to A when the migration rolls back, is cancelled or
+   * fails. Each change of share is emitted as `traffic.shifted`. Idempotent: it compares the split
+   * with the migration, so it can run after any call, an alarm or a restart. True when the
+   * migration may now cut over (a traffic schedule just released it).
    */
-  async #syncTraffic(): Promise<void> {
+  async #syncTraffic(): Promise<boolean> {
     const customerId = this.#customerId();
     const latest = allMigrations(this.#sql).at(-1);
-    if (!customerId || !latest) return;
+    if (!customerId || !latest) return false;
     const shifting = latest.state === 'migrating' || latest.state === 'cutting_over' || (latest.state === 'paused' && latest.paused_from === 'migrating');
     const before = await this.#traffic.view(customerId);
     const b = shifting && before?.migrationId !== latest.id ? await upstreamOf(this.env, latest.target_platform_id) : null;
-    this.#tx((now) => {
+    return this.#tx((now) => {
       const m = findMigration(this.#sql, latest.id);
       const view = readTraffic(this.#sql);
-      if (!m || !view) return;
+      if (!m || !view) return false;
       let next = view;
       let reason = '';
       if (b && view.migrationId !== m.id && m.state !== 'completed') {
@@ -410,16 +475,19 @@ export class CustomerCoordinator extends DurableObject<Env> {
         } else if (['rolling_back', 'rolled_back', 'cancelled', 'failed'].includes(m.state)) {
           next = this.#traffic.onRollback(customerId, now);
           reason = `migration ${m.state.replace('_', ' ')}: every session back on platform A`;
-        } else if (m.segments_total) {
-          const progressed = this.#traffic.onProgress(customerId, m.segments_done, m.segments_total, now);
-          if (progressed.weightB !== next.weightB) reason = `migration progress ${m.segments_done}/${m.segments_total}`;
-          next = progressed;
+        } else {
+          const moved = this.#traffic.onMove(customerId, { done: m.segments_done, total: m.segments_total, migrating: m.state === 'migrating' }, now);
+          const s = moved.schedule;
+          const progress = `migration progress ${m.segments_done}/${m.segments_total ?? '?'}`;
+          if (moved.view.weightB !== next.weightB) reason = s ? `traffic schedule step ${s.step + 1} of ${s.steps.length} (${s.steps[s.step]!.weight} %), ${progress}` : progress;
+          next = moved.view;
         }
       }
+      const cutoverDue = m.state === 'migrating' && this.#cutoverDue(m);
       // B's effective share of sessions, before and after (at completion B serves everything).
       const shareBefore = view.b ? view.weightB : 0;
       const shareAfter = m.state === 'completed' && view.b ? 10_000 : next.b ? next.weightB : 0;
-      if (shareAfter === shareBefore) return;
+      if (shareAfter === shareBefore) return cutoverDue;
       emitEvent(this.#sql, {
         type: 'traffic.shifted',
         customerId,
@@ -436,6 +504,7 @@ export class CustomerCoordinator extends DurableObject<Env> {
         },
         now,
       });
+      return cutoverDue;
     });
   }
 
@@ -443,7 +512,7 @@ export class CustomerCoordinator extends DurableObject<Env> {
   async #schedule(readModelBehind: boolean): Promise<void> {
     const now = Date.now();
     const retry = readModelBehind || activeMigration(this.#sql)?.state === 'cutting_over' ? now + COORDINATOR_RETRY_MS : null;
-    const times = [nextDeliveryAt(this.#sql), nextLeaseExpiry(this.#sql), retry].filter((t): t is number => t !== null);
+    const times = [nextDeliveryAt(this.#sql), nextLeaseExpiry(this.#sql), this.#traffic.nextDueAt(), retry].filter((t): t is number => t !== null);
     if (times.length) await this.ctx.storage.setAlarm(Math.min(...times));
   }
 }

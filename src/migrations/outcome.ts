@@ -2,12 +2,12 @@
  * What coordinator RPC methods return instead of throwing (an exception thrown across RPC loses its
  * type, and trips the test runner): a value, or a refusal the Worker renders as problem+json.
  */
-import { ApiError, problems } from '../http/problem';
+import { ApiError, problems, type FieldError } from '../http/problem';
 
-export type Refusal = { ok: false; status: 403 | 404 | 409 | 422; detail: string };
+export type Refusal = { ok: false; status: 403 | 404 | 409 | 422; detail: string; errors?: FieldError[] };
 export type Outcome<T> = { ok: true; value: T } | Refusal;
 
-export const refusal = (status: Refusal['status'], detail: string): Refusal => ({ ok: false, status, detail });
+export const refusal = (status: Refusal['status'], detail: string, errors?: FieldError[]): Refusal => ({ ok: false, status, detail, ...(errors ? { errors } : {}) });
 
 export function toProblem(r: Refusal): ApiError {
   switch (r.status) {
@@ -18,7 +18,7 @@ export function toProblem(r: Refusal): ApiError {
     case 409:
       return problems.conflict(r.detail);
     case 422:
-      return problems.unprocessable(r.detail);
+      return problems.unprocessable(r.detail, r.errors);
   }
 }
 

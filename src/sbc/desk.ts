@@ -7,14 +7,18 @@ import { getPlatform } from '../catalog/store';
 import { SBC_A_REFRESH_MS, SBC_WINDOW_MS } from '../constants';
 import { getDb } from '../db';
 import type { Env } from '../env';
+import type { FieldError } from '../http/problem';
 import { currentPlatformId } from '../inventory/placements';
+import type { Actor } from '../migrations/lifecycle';
+import { deleteSchedule, newSchedule, readSchedule, scheduleDueAt, tick, writeSchedule, type Schedule, type ScheduleStep } from './schedule';
 import {
   addOutcomes,
   beginShift,
   complete,
+  dataShare,
   emptyTraffic,
-  followProgress,
   judgeB,
+  raiseB,
   readTraffic,
   rollBack,
   totals,
@@ -34,6 +38,8 @@ export async function upstreamOf(env: Env, platformId: string): Promise<Upstream
 
 export interface TrafficReport {
   view: TrafficView | null;
+  /** The active migration's traffic schedule; null when B's share follows the data migrated. */
+  schedule: Schedule | null;
   totals: Record<string, Counts>;
   window: Record<string, Counts>;
 }
@@ -69,7 +75,7 @@ export class TrafficDesk {
   report(view: TrafficView | null, now = Date.now()): TrafficReport {
     const window: TrafficReport['window'] = {};
     for (const side of [view?.a, view?.b]) if (side) window[side.platformId] = windowCounts(this.sql, side.platformId, now - SBC_WINDOW_MS);
-    return { view, totals: totals(this.sql), window };
+    return { view, schedule: readSchedule(this.sql, view?.migrationId ?? null), totals: totals(this.sql), window };
   }
 
   private change(customerId: string, f: (v: TrafficView) => TrafficView, now: number): TrafficView {
@@ -81,15 +87,57 @@ export class TrafficDesk {
     return this.change(customerId, (v) => beginShift(v, b, migrationId, now), now);
   }
 
-  onProgress(customerId: string, done: number, total: number, now = Date.now()): TrafficView {
-    return this.change(customerId, (v) => followProgress(v, done, total, now), now);
+  /**
+   * The migration moved (progress, a steering call, time): B's share follows the data migrated, or
+   * the traffic schedule capped by it (see schedule.ts).
+   */
+  onMove(customerId: string, m: { done: number; total: number | null; migrating: boolean }, now = Date.now()): { view: TrafficView; schedule: Schedule | null } {
+    const view = readTraffic(this.sql) ?? emptyTraffic(customerId, null, now);
+    const schedule = readSchedule(this.sql, view.migrationId);
+    if (!schedule) return { view: writeTraffic(this.sql, raiseB(view, dataShare(m.done, m.total), now)), schedule };
+    const ticked = tick(schedule, view.weightB, dataShare(m.done, m.total), m.migrating, now);
+    return { view: writeTraffic(this.sql, raiseB(view, ticked.weightB, now)), schedule: writeSchedule(this.sql, ticked.schedule) };
   }
 
   onComplete(customerId: string, now = Date.now()): TrafficView {
+    deleteSchedule(this.sql);
     return this.change(customerId, (v) => complete(v, now), now);
   }
 
   onRollback(customerId: string, now = Date.now()): TrafficView {
+    deleteSchedule(this.sql);
     return this.change(customerId, (v) => rollBack(v, now), now);
+  }
+
+  /** Sets or replaces the schedule of `migrationId`, the migration B belongs to; the field errors if refused. */
+  setSchedule(migrationId: string, steps: ScheduleStep[], setBy: Actor, now = Date.now()): FieldError[] {
+    const schedule = newSchedule(migrationId, steps, readTraffic(this.sql)?.weightB ?? 0, setBy, now);
+    if (Array.isArray(schedule)) return schedule;
+    writeSchedule(this.sql, schedule);
+    return [];
+  }
+
+  /** Back to following the data migrated. */
+  clearSchedule(): void {
+    deleteSchedule(this.sql);
+  }
+
+  schedule(migrationId: string): Schedule | null {
+    return readSchedule(this.sql, migrationId);
+  }
+
+  holdSchedule(schedule: Schedule, paused: boolean): void {
+    writeSchedule(this.sql, { ...schedule, paused });
+  }
+
+  /** A schedule that has not run its last step holds the migration's cutover. */
+  holdsCutover(migrationId: string): boolean {
+    const s = readSchedule(this.sql, migrationId);
+    return s !== null && s.status !== 'finished';
+  }
+
+  /** When the schedule's current step ends, while its clock runs. */
+  nextDueAt(): number | null {
+    return scheduleDueAt(this.sql);
   }
 }

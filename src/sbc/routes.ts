@@ -1,14 +1,17 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { allow } from '../auth/middleware';
 import type { Principal } from '../auth/principal';
-import { AUTHED, bearerSecurity, createRouter, jsonResponse, problemResponses } from '../http/openapi';
+import { AUTHED, bearerSecurity, createRouter, jsonBody, jsonResponse, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
 import { assign, bucketOf } from './assign';
 import { coordinatorFor } from '../migrations/coordinator-client';
+import { unwrap, type Outcome } from '../migrations/outcome';
+import type { TrafficReport } from './desk';
 import { flush } from './outcomes';
 import { proxy } from './proxy';
-import { CustomerIdParam, RouteDecisionSchema, RouteQuery, TrafficSchema } from './schema';
-import { currentSplit } from './split-cache';
+import { stepErrors } from './schedule';
+import { CustomerIdParam, RouteDecisionSchema, RouteQuery, ScheduleBody, TrafficSchema } from './schema';
+import { currentSplit, forgetSplit } from './split-cache';
 import type { TrafficView } from './traffic-state';
 
 export const sbcRouter = createRouter();
@@ -64,6 +67,33 @@ sbcRouter.openapi(
   },
 );
 
+/** The traffic as the API shows it; `view` is known to be set. */
+function present(customerId: string, report: TrafficReport, now = Date.now()) {
+  const view = report.view!;
+  const s = report.schedule;
+  return {
+    customerId,
+    epoch: view.epoch,
+    weightB: view.weightB,
+    percentB: view.weightB / 100,
+    a: view.a,
+    b: view.b,
+    migrationId: view.migrationId,
+    mode: s ? ('schedule' as const) : ('progress' as const),
+    schedule: s && {
+      steps: s.steps,
+      currentStep: s.step,
+      status: s.status,
+      nextStepAt: s.dueAt,
+      pauseLeftSeconds: Math.ceil((s.dueAt === null ? s.remainingMs : Math.max(0, s.dueAt - now)) / 1000),
+      setBy: s.setBy,
+      setAt: s.setAt,
+    },
+    totals: report.totals,
+    window: report.window,
+  };
+}
+
 sbcRouter.openapi(
   createRoute({
     method: 'get',
@@ -81,19 +111,94 @@ sbcRouter.openapi(
     const report = await coordinatorFor(c.env, customerId).trafficReport(customerId);
     const view = report.view;
     if (!view?.a || !isParty(c.get('principal'), view, customerId, true)) throw problems.notFound('customer');
-    return c.json(
-      {
-        customerId,
-        epoch: view.epoch,
-        weightB: view.weightB,
-        percentB: view.weightB / 100,
-        a: view.a,
-        b: view.b,
-        migrationId: view.migrationId,
-        totals: report.totals,
-        window: report.window,
-      },
-      200,
-    );
+    return c.json(present(customerId, report), 200);
   },
 );
+
+const SCHEDULE_PATH = '/v1/customers/{customerId}/traffic/schedule';
+const SCHEDULE_DOC =
+  'While a schedule runs, B’s share is the current step’s weight capped by the data migrated (segments done / total), and never goes down. ' +
+  'A step’s pause runs only while B holds its weight, the migration is migrating and the schedule is not paused. ' +
+  'The cutover waits until the last step (100) has run its pause. Rollback, cancel, failure and the automatic rollback send every session back to A and drop the schedule.';
+
+/** The customer itself or the operator shapes the traffic; another customer gets 404 (nothing says the id exists). */
+function changeTraffic(p: Principal, customerId: string): void {
+  if (p.kind === 'customer' && p.id !== customerId) throw problems.notFound('customer');
+}
+
+function changed(customerId: string, outcome: Outcome<TrafficReport>) {
+  const report = unwrap(outcome);
+  forgetSplit(customerId);
+  return present(customerId, report);
+}
+
+sbcRouter.openapi(
+  createRoute({
+    method: 'put',
+    path: SCHEDULE_PATH,
+    tags: ['Session border controller'],
+    summary: 'Set or replace the traffic schedule of the customer’s migration (the customer, the operator)',
+    description: `Explicit steps of B’s share, like canary steps (e.g. 1, 5, 25, 50, 100 % with pauses), instead of following the data migrated. Once platform B is deployed; a replaced schedule starts again at its first step. ${SCHEDULE_DOC}`,
+    security: bearerSecurity,
+    middleware: [allow('customer', 'operator')],
+    request: { params: z.object({ customerId: CustomerIdParam }), body: jsonBody(ScheduleBody) },
+    responses: { 200: jsonResponse(TrafficSchema, 'The traffic, now in schedule mode'), ...problemResponses(...AUTHED, 404, 409, 422) },
+  }),
+  async (c) => {
+    const { customerId } = c.req.valid('param');
+    const me = c.get('principal');
+    changeTraffic(me, customerId);
+    const { steps } = c.req.valid('json');
+    const errors = stepErrors(steps);
+    if (errors.length) throw problems.unprocessable('The steps do not make a schedule.', errors);
+    const outcome = await coordinatorFor(c.env, customerId).setTrafficSchedule(customerId, steps, { id: me.id, kind: me.kind });
+    return c.json(changed(customerId, outcome), 200);
+  },
+);
+
+sbcRouter.openapi(
+  createRoute({
+    method: 'delete',
+    path: SCHEDULE_PATH,
+    tags: ['Session border controller'],
+    summary: 'Drop the traffic schedule: B’s share follows the data migrated again (the customer, the operator)',
+    description: 'B’s share catches up with the data migrated at once; with every segment migrated, the migration cuts over.',
+    security: bearerSecurity,
+    middleware: [allow('customer', 'operator')],
+    request: { params: z.object({ customerId: CustomerIdParam }) },
+    responses: { 200: jsonResponse(TrafficSchema, 'The traffic, now in progress mode'), ...problemResponses(...AUTHED, 404, 409) },
+  }),
+  async (c) => {
+    const { customerId } = c.req.valid('param');
+    const me = c.get('principal');
+    changeTraffic(me, customerId);
+    const outcome = await coordinatorFor(c.env, customerId).setTrafficSchedule(customerId, null, { id: me.id, kind: me.kind });
+    return c.json(changed(customerId, outcome), 200);
+  },
+);
+
+const HOLDS = {
+  pause: 'Pause the traffic schedule: B keeps its share and the step’s pause stops (the customer, the operator)',
+  resume: 'Resume the traffic schedule where its step’s pause stopped (the customer, the operator)',
+} as const;
+
+for (const action of ['pause', 'resume'] as const) {
+  sbcRouter.openapi(
+    createRoute({
+      method: 'post',
+      path: `${SCHEDULE_PATH}/${action}`,
+      tags: ['Session border controller'],
+      summary: HOLDS[action],
+      security: bearerSecurity,
+      middleware: [allow('customer', 'operator')],
+      request: { params: z.object({ customerId: CustomerIdParam }) },
+      responses: { 200: jsonResponse(TrafficSchema, 'The traffic with its schedule'), ...problemResponses(...AUTHED, 404, 409) },
+    }),
+    async (c) => {
+      const { customerId } = c.req.valid('param');
+      changeTraffic(c.get('principal'), customerId);
+      const outcome = await coordinatorFor(c.env, customerId).holdTrafficSchedule(customerId, action === 'pause');
+      return c.json(changed(customerId, outcome), 200);
+    },
+  );
+}

@@ -90,11 +90,14 @@ export function beginShift(view: TrafficView, b: Upstream, migrationId: string, 
   return { ...view, b, migrationId, weightB: 0, shiftStartedAt: now, updatedAt: now };
 }
 
-/** B's share follows segments done / total, and never goes down. */
-export function followProgress(view: TrafficView, done: number, total: number, now: number): TrafficView {
-  if (!view.b || total <= 0) return view;
-  const target = Math.min(SBC_WEIGHT_SCALE, Math.floor((done / total) * SBC_WEIGHT_SCALE));
-  return target > view.weightB ? { ...view, weightB: target, updatedAt: now } : view;
+/** The share of the data migrated, in basis points. */
+export function dataShare(done: number, total: number | null): number {
+  return total ? Math.min(SBC_WEIGHT_SCALE, Math.floor((done / total) * SBC_WEIGHT_SCALE)) : 0;
+}
+
+/** B's share rises to `weightB` (progress, or a traffic schedule), and never goes down. */
+export function raiseB(view: TrafficView, weightB: number, now: number): TrafficView {
+  return view.b && weightB > view.weightB ? { ...view, weightB, updatedAt: now } : view;
 }
 
 /** Every session back to A; a new epoch so sessions remembered on B lapse. */

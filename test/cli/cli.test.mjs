@@ -96,6 +96,10 @@ describe('inplace CLI', () => {
     assert.equal(traffic.a.platformId, service.demo.customers[3].platform.id);
     const split = await cli('traffic', ...as);
     assert.match(split.stdout, /side\s+platform\s+share/);
+    const early = await cli('schedule', '1:60,5:60,100', ...as);
+    assert.equal(early.code, 1);
+    assert.match(early.stderr, /^error: 409 Conflict: Platform B does not serve yet: the migration is (awaiting consent|deploying)\./);
+    assert.equal((await cli('schedule', '1:sixty,100', ...as)).code, 2);
     const cancelled = await json('step', started.id, 'cancel', ...as);
     assert.equal(cancelled.state, 'cancelled');
     const usage = await json('usage', ...as);
