@@ -94,6 +94,8 @@ export const LiveMigration: FC<{ m: Migration; base: string; csrf: string; steps
         </dd>
         <dt>Deployment</dt>
         <dd data-field="deployment">{`${m.deployment.succeeded} of ${m.deployment.tasks} servers deployed${m.deployment.failed ? `, ${m.deployment.failed} failed` : ''}`}</dd>
+        <dt>End-user traffic</dt>
+        <dd data-field="traffic">—</dd>
         <dt>Scope</dt>
         <dd>{`data stays within the same ${m.scope}`}</dd>
         <dt>Started by</dt>
@@ -125,6 +127,17 @@ function transitionLabel(h: Migration['history'][number]): string {
   return `${h.from ? `${h.from.replace(/_/g, ' ')} → ` : ''}${h.to.replace(/_/g, ' ')}${h.reason ? ` (${h.reason})` : ''}`;
 }
 
+/** One line on how the SBC shares sessions: following the data, or where a step schedule stands. */
+export function trafficLine(traffic: Traffic | null): string {
+  if (!traffic?.b) return 'All sessions on the current platform';
+  const share = `${traffic.percentB}% of sessions on the new platform`;
+  const s = traffic.schedule;
+  if (traffic.mode !== 'schedule' || !s) return `${share}, following the data migrated`;
+  const step = `step ${s.currentStep + 1} of ${s.steps.length} (${s.steps[s.currentStep]?.weight ?? 0}%)`;
+  const next = s.nextStepAt ? `, next step ${when(s.nextStepAt)}` : '';
+  return `${share}; schedule ${step}, ${s.status.replace(/_/g, ' ')}${next}`;
+}
+
 /** Errors per request over the SBC's current window for one platform; null without requests. */
 function errorRate(traffic: Traffic, platformId: string | undefined): number | null {
   const counts = platformId ? traffic.window[platformId] : undefined;
@@ -145,6 +158,7 @@ export function liveData(m: Migration, traffic: Traffic | null, steps: string[],
     state: m.state,
     terminal: TERMINAL.has(m.state),
     steps,
+    traffic: trafficLine(traffic),
     progress: m.progress.percent,
     deployment: `${m.deployment.succeeded} of ${m.deployment.tasks} servers deployed${m.deployment.failed ? `, ${m.deployment.failed} failed` : ''}`,
     events: m.history.map((h) => ({ at: h.at, by: h.by.kind, label: transitionLabel(h) })),

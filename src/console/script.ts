@@ -109,6 +109,8 @@ export const SCRIPT = `'use strict';
     if (label) label.textContent = data.progress + '%';
     var deployment = root.querySelector('[data-field=deployment]');
     if (deployment) deployment.textContent = data.deployment;
+    var traffic = root.querySelector('[data-field=traffic]');
+    if (traffic) traffic.textContent = data.traffic;
     root.querySelectorAll('button[data-step]').forEach(function (button) {
       var form = button.closest('form');
       if (form) form.hidden = (data.steps || []).indexOf(button.getAttribute('data-step')) < 0;

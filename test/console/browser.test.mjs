@@ -196,6 +196,7 @@ describe('console in chromium', () => {
       // The SBC's split follows the progress: B's share of sessions is drawn and grows.
       await page.waitForFunction(() => Number(document.querySelector('svg.chart')?.getAttribute('data-weight-b')) > 0);
       assert.ok(await page.locator('svg.chart path[data-series=share-b]').count());
+      assert.match(await page.textContent('[data-field=traffic]'), /^\d+% of sessions on the new platform, following the data migrated$/);
       await provider.post(`/v1/migrations/${id}/progress`, { segmentsDone: 4, segmentsTotal: 4 });
       await page.waitForFunction(() => document.querySelector('[data-live]')?.getAttribute('data-state') === 'completed');
       assert.deepEqual(await visibleSteps(), [], 'no steering once completed');

@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { trafficLine, type Traffic } from '../../src/console/migration-view';
 import { recordUsage, utcDay } from '../../src/usage/recorder';
 import { call, OPERATOR } from '../http';
 import { createPlatform, dataCenter, place, putInventory, registerCustomer, registerProvider, server } from '../factories';
@@ -293,7 +294,7 @@ describe('migration pages', () => {
     expect(live.html).toMatch(/<form method="post" action="[^"]+\/pause" hidden="">/);
     const poll = await visit(`/console/api/migrations/${id}`, { cookie });
     const data = JSON.parse(poll.html);
-    expect(data).toMatchObject({ id, state: 'awaiting_consent', terminal: false, progress: 0, steps: ['cancel'] });
+    expect(data).toMatchObject({ id, state: 'awaiting_consent', terminal: false, progress: 0, steps: ['cancel'], traffic: 'All sessions on the current platform' });
     expect(data.events.map((e: { label: string }) => e.label)).toEqual(['requested', 'requested → awaiting consent']);
     expect((await visit('/console/customer', { cookie })).html).toContain('A migration is under way');
 
@@ -323,5 +324,33 @@ describe('migration pages', () => {
     expect(poll.status).toBe(404);
     expect(JSON.parse(poll.html)).toMatchObject({ status: 404 });
     expect((await visit(`/console/api/migrations/${started.body.id}`)).status).toBe(401);
+  });
+});
+
+describe('trafficLine (live view)', () => {
+  const base = { customerId: 'cus_x', epoch: 1, weightB: 2500, percentB: 25, a: { platformId: 'plt_a' }, b: { platformId: 'plt_b' }, migrationId: 'mig_x', totals: {}, window: {} };
+  const schedule = {
+    steps: [
+      { weight: 5, pauseSeconds: 60 },
+      { weight: 25, pauseSeconds: 600 },
+      { weight: 100, pauseSeconds: 60 },
+    ],
+    currentStep: 1,
+    status: 'running' as const,
+    nextStepAt: Date.UTC(2026, 10, 26, 9, 30, 0),
+    pauseLeftSeconds: 600,
+    setBy: { id: 'cus_x', kind: 'customer' },
+    setAt: 0,
+  };
+  it('says where the sessions are and what moves them', () => {
+    expect(trafficLine(null)).toBe('All sessions on the current platform');
+    expect(trafficLine({ ...base, b: null, mode: 'progress', schedule: null } as unknown as Traffic)).toBe('All sessions on the current platform');
+    expect(trafficLine({ ...base, mode: 'progress', schedule: null } as unknown as Traffic)).toBe('25% of sessions on the new platform, following the data migrated');
+    expect(trafficLine({ ...base, mode: 'schedule', schedule } as unknown as Traffic)).toBe(
+      '25% of sessions on the new platform; schedule step 2 of 3 (25%), running, next step 2026-11-26 09:30:00 UTC',
+    );
+    expect(trafficLine({ ...base, mode: 'schedule', schedule: { ...schedule, status: 'waiting_for_data', nextStepAt: null } } as unknown as Traffic)).toBe(
+      '25% of sessions on the new platform; schedule step 2 of 3 (25%), waiting for data',
+    );
   });
 });
