@@ -28,11 +28,19 @@ const rootOperator: Omit<Principal, 'keyId'> = {
   serverId: null,
 };
 
+/** The bootstrap key's hash, computed once per isolate (and again only if the secret changes). */
+let bootstrap: { secret: string; hash: Promise<string> } | null = null;
+
+function bootstrapHash(secret: string): Promise<string> {
+  if (bootstrap?.secret !== secret) bootstrap = { secret, hash: sha256Hex(secret) };
+  return bootstrap.hash;
+}
+
 /** Resolves a bearer key to its principal, or null. Every failure looks the same to the caller. */
 export async function resolveKey(env: AppEnv['Bindings'], key: string): Promise<Principal | null> {
   if (!looksLikeApiKey(key)) return null;
   const hash = await sha256Hex(key);
-  if (env.OPERATOR_KEY && timingSafeEqualStrings(hash, await sha256Hex(env.OPERATOR_KEY))) {
+  if (env.OPERATOR_KEY && timingSafeEqualStrings(hash, await bootstrapHash(env.OPERATOR_KEY))) {
     return { ...rootOperator, keyId: ROOT_OPERATOR_KEY_ID };
   }
   const now = Date.now();
