@@ -63,13 +63,17 @@ export async function listMigrationRows(db: Db, who: Pick<Principal, 'id' | 'kin
   return rows.map(snapshotFromRow);
 }
 
-/** Active migrations in `states`, quiet since before `before` and not yet flagged stalled (oldest first). */
+/**
+ * A random sample of active migrations in `states`, quiet since before `before` and not yet flagged
+ * stalled. Random, not oldest first: migrations quiet by design (a cutover held by a long traffic
+ * schedule step) are checked and skipped by their coordinators, and must not crowd out real stalls.
+ */
 export async function quietMigrations(db: Db, states: MigrationState[], before: number, limit: number) {
   return db
     .select({ id: migrations.id, customerId: migrations.customerId })
     .from(migrations)
     .where(and(inArray(migrations.state, states), lt(migrations.lastProgressAt, before), isNull(migrations.stalledAt)))
-    .orderBy(migrations.lastProgressAt)
+    .orderBy(sql`random()`)
     .limit(limit)
     .all();
 }

@@ -2,7 +2,9 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { MIGRATION_STALL_AFTER_MS } from '../../src/constants';
+import { getDb } from '../../src/db';
 import { flagStalledMigrations, purgeIdempotencyKeys, repairReadModels } from '../../src/migrations/jobs';
+import { quietMigrations } from '../../src/migrations/read-model';
 import { reconcile } from '../../src/reconcile/jobs';
 import { redriveWebhooks } from '../../src/webhooks/jobs';
 import { call } from '../http';
@@ -34,6 +36,22 @@ describe('cron: migration.stalled', () => {
     expect(await flagStalledMigrations.run(env, Date.now())).toEqual({ checked: 0, flagged: 0 });
     expect(await flagStalledMigrations.run(env, Date.now() + MIGRATION_STALL_AFTER_MS + 1)).toEqual({ checked: 1, flagged: 1 });
     expect(await stalled()).toHaveLength(2);
+  });
+
+  it('samples quiet migrations at random, so ones quiet by design cannot crowd out the rest', async () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 2; i++) {
+      const w = await world();
+      const id = (await start(w)).body.id;
+      await steer(id, 'accept', w.providerB.key);
+      await deployAll(w);
+      await exec(coordinator(w.customer.id), 'UPDATE migration SET last_progress_at = 1, version = version + 1');
+      await coordinator(w.customer.id).repairReadModel();
+      ids.add(id);
+    }
+    const seen = new Set<string>();
+    for (let i = 0; i < 40; i++) for (const m of await quietMigrations(getDb(env.DB), ['migrating'], 2, 1)) seen.add(m.id);
+    expect(seen).toEqual(ids);
   });
 
   it('leaves migrations waiting for consent or paused alone', async () => {
