@@ -4,6 +4,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { waitForHealthy } from './api.mjs';
 
@@ -75,6 +76,19 @@ export async function startWorkerd({ port, persistTo, envFile }) {
     // worker in front of every outbound fetch; the edge does this natively, and the SBC builds its
     // upstream headers itself (src/sbc/headers.ts), so the benchmark leaves that hop out.
     stripCfConnectingIp: false,
+    // workerd reports every connection the load generator drops at the end of a run ("Broken pipe",
+    // "disconnected") with a stack; everything else it prints still reaches stderr.
+    handleRuntimeStdio(stdout, stderr) {
+      stdout.pipe(process.stdout);
+      let dropping = false;
+      createInterface({ input: stderr }).on('line', (line) => {
+        if (/disconnected|Broken pipe|ECONNRESET/.test(line)) dropping = true;
+        else if (!(dropping && line.startsWith('stack:'))) {
+          dropping = false;
+          process.stderr.write(`${line}\n`);
+        }
+      });
+    },
   });
   const url = await mf.ready;
   const baseUrl = url.origin;
