@@ -17,6 +17,7 @@ const PAGE = `<!doctype html>
 <head>
 <meta charset="utf-8">
 <title>InPlace API</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/docs/swagger-ui.css">
 </head>
 <body>

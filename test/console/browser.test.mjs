@@ -218,6 +218,20 @@ describe('console in chromium', () => {
     });
   });
 
+  it('the API docs render Swagger UI from the Worker’s own files, listing every operation', async () => {
+    const doc = await (await fetch(`${service.baseUrl}/openapi.json`)).json();
+    const operations = Object.values(doc.paths).reduce((n, item) => n + Object.keys(item).filter((k) => k !== 'parameters').length, 0);
+    await flow('docs', async (page) => {
+      const external = [];
+      page.on('request', (req) => !req.url().startsWith(service.baseUrl) && !req.url().startsWith('data:') && external.push(req.url()));
+      await page.goto(`${service.baseUrl}/docs`);
+      await page.waitForSelector('.swagger-ui .info .title');
+      assert.match(await page.textContent('.swagger-ui .info .title'), /^InPlace API/);
+      assert.equal(await page.locator('.opblock').count(), operations);
+      assert.deepEqual(external, [], 'nothing is loaded from another origin');
+    });
+  });
+
   it('showed no console error, and no key in any page, URL or log line', () => {
     assert.deepEqual(problems, []);
     assert.ok(seen.html.length >= 10 && seen.urls.length >= 10);
