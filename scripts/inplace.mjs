@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ApiError } from './lib/api.mjs';
+import { parseSteps } from './lib/schedule-steps.mjs';
 import { typedClient } from './lib/typed-api.mjs';
 
 /** @typedef {import('./lib/api-types.js').Schemas} Schemas */
@@ -285,13 +286,13 @@ Object.assign(COMMANDS, {
   },
 });
 
-/** `1:300,5:600,100` → steps (a step without `:seconds` does not pause). @param {string} text */
+/** Steps from the command line; a malformed one is a usage error. @param {string} text */
 function stepsOf(text) {
-  return text.split(',').map((step) => {
-    const m = step.trim().match(/^(\d+)(?::(\d+))?$/);
-    if (!m) throw new UsageError(`a step is percent[:pauseSeconds], e.g. 5:600 (got "${step}")`);
-    return { weight: Number(m[1]), pauseSeconds: Number(m[2] ?? 0) };
-  });
+  try {
+    return parseSteps(text);
+  } catch (err) {
+    throw new UsageError(/** @type {Error} */ (err).message);
+  }
 }
 
 /** @param {Schemas['Traffic']} t */

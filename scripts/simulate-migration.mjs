@@ -5,8 +5,12 @@
 //   npm run demo:migrate                      # against `npm start` (reads .inplace/demo.json)
 //   npm run demo:migrate:restart              # its own service; stopped and started mid-migration
 //
+//   npm run demo:migrate -- --schedule 1:3,5:3,25:3,50:3,100:3   # canary steps instead of following the data
+//
 // Options: --customer NAME, --target PLATFORM-NAME, --segments N, --hook-port N (0: any free port),
-// --own-service (start and seed a private service on --port), --restart-midway (with --own-service).
+// --own-service (start and seed a private service on --port), --restart-midway (with --own-service),
+// --schedule STEPS (percent:pauseSeconds,…: the customer sets a traffic schedule once B is deployed;
+// the SBC's share then follows the steps, capped by the data migrated, and the cutover waits for them).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -17,6 +21,7 @@ import { client } from './lib/api.mjs';
 import { PLATFORMS } from './lib/demo-data.mjs';
 import { startDemoUpstreams } from './lib/demo-upstreams.mjs';
 import { ensureDevVars, startLocalService } from './lib/local-service.mjs';
+import { parseSteps } from './lib/schedule-steps.mjs';
 import { seed } from './lib/seed.mjs';
 
 const { values: opts } = parseArgs({
@@ -28,8 +33,10 @@ const { values: opts } = parseArgs({
     'own-service': { type: 'boolean', default: false },
     'restart-midway': { type: 'boolean', default: false },
     port: { type: 'string', default: '8831' },
+    schedule: { type: 'string' },
   },
 });
+const steps = opts.schedule ? parseSteps(opts.schedule) : null;
 if (opts['restart-midway'] && !opts['own-service']) {
   console.error('--restart-midway needs --own-service (the simulator only restarts a service it started).');
   process.exit(2);
@@ -199,6 +206,13 @@ async function endUsers() {
 }
 line('sbc', await endUsers());
 
+const describeTraffic = (t) =>
+  `${t.percentB}% of sessions to B${t.schedule ? `, step ${t.schedule.currentStep + 1}/${t.schedule.steps.length} ${t.schedule.status.replace(/_/g, ' ')}` : ''}`;
+if (steps) {
+  const t = await me.put(`/v1/customers/${customer.id}/traffic/schedule`, { steps });
+  line('customer', `traffic schedule ${steps.map((s) => `${s.weight}% for ${s.pauseSeconds}s`).join(' → ')}: ${describeTraffic(t)}`);
+}
+
 const total = Number(opts.segments);
 for (let done = 1; done <= total; done++) {
   if (service && opts['restart-midway'] && done === Math.ceil(total / 2)) {
@@ -212,6 +226,30 @@ for (let done = 1; done <= total; done++) {
   line('target', `progress ${done}/${total} → ${m.state}${m.state === 'completed' ? '' : ` (${m.progress.percent}%)`}`);
   line('sbc', await endUsers());
   await sleep(200);
+}
+
+// With a schedule, the data is all migrated now; the coordinator's alarm walks the steps and cuts over.
+if (steps) {
+  let seen = '';
+  m = await until(
+    'the schedule to finish and the cutover',
+    async () => {
+      const now = await me.get(`/v1/migrations/${m.id}`);
+      if (now.state === 'migrating') {
+        const t = await me.get(`/v1/customers/${customer.id}/traffic`);
+        const text = describeTraffic(t);
+        if (text !== seen) {
+          seen = text;
+          line('coordinator', text);
+          line('sbc', await endUsers());
+        }
+      }
+      return now.state === 'completed' && now;
+    },
+    steps.reduce((ms, s) => ms + s.pauseSeconds * 1000, 60_000),
+  );
+  line('coordinator', `schedule finished → ${m.state}`);
+  line('sbc', await endUsers());
 }
 
 const after = (await operator.get(`/v1/placements?customerId=${customer.id}&limit=500`)).items;
