@@ -48,9 +48,10 @@ export async function proxy(c: Context<AppEnv>): Promise<Response> {
   const cookie = await readCookie(c.env.SECRETS_KEY, getCookie(c, SBC_COOKIE));
   const session = headerSession ?? cookie?.session ?? newSessionId();
   const remembered = cookie && cookie.session === session ? cookie : undefined;
-  const rememberedB = remembered?.side === 'B' && remembered.epoch === view.epoch;
   const split = { epoch: view.epoch, weightB: view.weightB, hasB: view.b !== null };
-  const side = (await override(c, view)) ?? assign(split, bucketOf(customerId, session), remembered);
+  // The session's own assignment; a smoke-test override serves this call only and is never remembered.
+  const assigned = assign(split, bucketOf(customerId, session), remembered);
+  const side = (await override(c, view)) ?? assigned;
   const target = side === 'B' && view.b ? view.b : view.a;
 
   recordUsage(c.env, c.executionCtx, customerId, 'sbc-calls');
@@ -86,8 +87,9 @@ export async function proxy(c: Context<AppEnv>): Promise<Response> {
   const out = new Response(res.body, { status: res.status, statusText: res.statusText, headers });
   // The cookie carries the session id when the caller sent none, and remembers B for this epoch;
   // remembering A changes nothing (see assign), so a session on A with its own id gets no cookie.
-  if ((headerSession === undefined && !cookie) || (side === 'B' && !rememberedB)) {
-    const value = await signCookie(c.env.SECRETS_KEY, { session, side, epoch: view.epoch });
+  const rememberedB = remembered?.side === 'B' && remembered.epoch === view.epoch;
+  if ((headerSession === undefined && !cookie) || (assigned === 'B' && !rememberedB)) {
+    const value = await signCookie(c.env.SECRETS_KEY, { session, side: assigned, epoch: view.epoch });
     c.res = out;
     setCookie(c, SBC_COOKIE, value, {
       path: prefix,

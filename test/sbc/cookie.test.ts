@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { base64url } from '../../src/auth/keys';
+import { OPERATOR } from '../http';
 import { endUser, migrating, progress, sbcWorld } from './world';
 
 const COOKIE = /^inplace_sbc=([A-Za-z0-9_-]+)\.([AB])\.(\d+)\.[A-Za-z0-9_-]{43};/;
@@ -64,5 +65,20 @@ describe('SBC session cookie: set only when it carries something', { timeout: 12
       }
     }
     expect(moved).toBeGreaterThan(0);
+  });
+
+  it('never remembers a smoke-test override: the next call without it follows the split again', async () => {
+    const w = await sbcWorld();
+    await migrating(w);
+    const first = await endUser(w.customer.id, null);
+    const jar = first.headers.get('set-cookie')!.split(';')[0]!;
+    const smoke = await endUser(w.customer.id, null, { headers: { cookie: jar, 'x-inplace-route': 'B', 'x-inplace-key': w.providerB.key } });
+    expect(smoke.headers.get('x-inplace-side')).toBe('B');
+    expect(smoke.headers.get('set-cookie')).toBeNull();
+    const own = await endUser(w.customer.id, 'smoke-tester', { headers: { 'x-inplace-route': 'B', 'x-inplace-key': OPERATOR } });
+    expect(own.headers.get('x-inplace-side')).toBe('B');
+    expect(own.headers.get('set-cookie')).toBeNull();
+    // B holds 0 % of sessions: without the override the same session is on A.
+    expect((await endUser(w.customer.id, null, { headers: { cookie: jar } })).headers.get('x-inplace-side')).toBe('A');
   });
 });
