@@ -102,6 +102,10 @@ export const USAGE_SETTLE_MAX_MS = 2_000;
 export const CONSOLE_SESSION_TTL_S = 8 * 60 * 60;
 /** How often the console's live migration view polls, in milliseconds. */
 export const CONSOLE_POLL_MS = 1_000;
+/** A migration's timeline (the live chart's history) keeps at most this many points; older ones are thinned. */
+export const TIMELINE_MAX_POINTS = 400;
+/** With nothing else changed, a timeline point for the SBC's failure counts is added at most this often. */
+export const TIMELINE_SAMPLE_MS = 5_000;
 /** Servers one compatibility request may evaluate live (unit IDs with ad-hoc requirements or properties). */
 export const COMPAT_LIVE_MAX_SERVERS = 20_000;
 

@@ -42,6 +42,7 @@ export const OPERATIONS = {
   postMigrationsByIdCancel: ["post", "/v1/migrations/{id}/cancel"],
   postMigrationsByIdProgress: ["post", "/v1/migrations/{id}/progress"],
   getMigrationsByIdStorage: ["get", "/v1/migrations/{id}/storage"],
+  getMigrationsByIdTimeline: ["get", "/v1/migrations/{id}/timeline"],
   getAgentTasks: ["get", "/v1/agent/tasks"],
   postAgentTasksByIdResult: ["post", "/v1/agent/tasks/{id}/result"],
   getSbcByCustomerIdByPath: ["get", "/sbc/{customerId}/{path}"],

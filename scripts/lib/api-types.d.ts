@@ -605,6 +605,26 @@ export interface Schemas {
       expiresAt: number;
     };
   };
+  MigrationTimeline: {
+    migrationId: string;
+    points: Array<Schemas["MigrationTimelinePoint"]>;
+  };
+  MigrationTimelinePoint: {
+    at: number;
+    state: "requested" | "awaiting_consent" | "deploying" | "migrating" | "cutting_over" | "completed" | "paused" | "rolling_back" | "rolled_back" | "cancelled" | "failed";
+    migratedPercent: number;
+    percentB: number | null;
+    calls: {
+      a: {
+        requests: number;
+        failures: number;
+      };
+      b: {
+        requests: number;
+        failures: number;
+      };
+    };
+  };
   AgentTask: {
     id: string;
     kind: "deploy_platform_modules";
@@ -1073,6 +1093,15 @@ export interface Operations {
     query: Record<string, never>;
     body: never;
     response: Schemas["MigrationStorageAccess"];
+  };
+  /** GET /v1/migrations/{id}/timeline: The migration’s timeline: data migrated, platform B’s share of sessions and calls per platform over time (its parties) */
+  getMigrationsByIdTimeline: {
+    path: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: Schemas["MigrationTimeline"];
   };
   /** GET /v1/agent/tasks: Take the deployment tasks for your server (agent); each comes leased to you for one attempt */
   getAgentTasks: {

@@ -31,6 +31,7 @@ import { decide, SYSTEM, type Actor, type SteeringAction } from './lifecycle';
 import { flushReadModel, forgetReadModel } from './mirror';
 import { refusal, type Outcome, type Refusal } from './outcome';
 import { first, migrate, run } from './sql';
+import { observe, timelineOf, TIMELINE_SCHEMA, type TimelinePoint, type WindowCalls } from './timeline';
 
 const META_SCHEMA = ['CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)'];
 
@@ -70,7 +71,7 @@ export class CustomerCoordinator extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
-      migrate(ctx.storage.sql, [...META_SCHEMA, ...LEDGER_SCHEMA, ...TASKS_SCHEMA, ...OUTBOX_SCHEMA, ...TRAFFIC_SCHEMA, ...SCHEDULE_SCHEMA]);
+      migrate(ctx.storage.sql, [...META_SCHEMA, ...LEDGER_SCHEMA, ...TASKS_SCHEMA, ...OUTBOX_SCHEMA, ...TRAFFIC_SCHEMA, ...SCHEDULE_SCHEMA, ...TIMELINE_SCHEMA]);
     });
     this.#traffic = new TrafficDesk(ctx.storage.sql, env);
   }
@@ -137,6 +138,11 @@ export class CustomerCoordinator extends DurableObject<Env> {
   async get(migrationId: string): Promise<Outcome<MigrationSnapshot>> {
     const m = findMigration(this.#sql, migrationId);
     return m ? { ok: true, value: snapshotOf(this.#sql, m) } : refusal(404, 'migration');
+  }
+
+  /** The migration's timeline: data migrated, B's share of sessions and failure counts over time. */
+  async timeline(migrationId: string): Promise<Outcome<TimelinePoint[]>> {
+    return findMigration(this.#sql, migrationId) ? { ok: true, value: timelineOf(this.#sql, migrationId) } : refusal(404, 'migration');
   }
 
   /** Leases this server's pending deployment tasks, while the active migration is deploying. */
@@ -266,6 +272,7 @@ export class CustomerCoordinator extends DurableObject<Env> {
       return true;
     });
     if (rolledBack) await this.#settle();
+    else this.#tx((now) => this.#observe(now));
     return { rolledBack };
   }
 
@@ -366,6 +373,7 @@ export class CustomerCoordinator extends DurableObject<Env> {
       await this.#advance();
       await this.#syncTraffic();
     }
+    this.#tx((now) => this.#observe(now));
     await this.#syncCompatibilityTarget();
     const current = await flushReadModel(this.ctx.storage, this.env, this.#customerId());
     await this.#schedule(!current);
@@ -506,6 +514,20 @@ export class CustomerCoordinator extends DurableObject<Env> {
       });
       return cutoverDue;
     });
+  }
+
+  /** Adds a point to the latest migration's timeline when what the live chart draws has changed. */
+  #observe(now: number): void {
+    const m = allMigrations(this.#sql).at(-1);
+    if (!m) return;
+    const view = readTraffic(this.#sql);
+    const window = this.#traffic.report(view, now).window;
+    const calls = (platformId: string): WindowCalls => {
+      const c = window[platformId];
+      return { requests: c?.requests ?? 0, failures: (c?.errors ?? 0) + (c?.upstreamFailures ?? 0) };
+    };
+    const weightB = view?.migrationId === m.id && view.b ? view.weightB : null;
+    observe(this.#sql, m.id, { state: m.state, segmentsDone: m.segments_done, segmentsTotal: m.segments_total, weightB, a: calls(m.source_platform_id), b: calls(m.target_platform_id) }, now);
   }
 
   /** One alarm per object: the earliest of everything scheduled in storage. */

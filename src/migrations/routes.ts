@@ -14,9 +14,10 @@ import type { MigrationSnapshot } from './ledger';
 import { STEERING_ACTIONS, type SteeringAction } from './lifecycle';
 import { unwrap } from './outcome';
 import { getMigrationRow, isParty, listMigrationRows } from './read-model';
-import { IdempotencyHeaders, MigrationListQuery, MigrationSchema, ProgressBody, StartMigrationBody, StorageAccessSchema, type MigrationView } from './schema';
+import { IdempotencyHeaders, MigrationListQuery, MigrationSchema, ProgressBody, StartMigrationBody, StorageAccessSchema, TimelineSchema, type MigrationView } from './schema';
 import { storageCredential } from './storage';
 import { startMigration } from './start';
+import { timelineView } from './timeline';
 import { recordUsage } from '../usage/recorder';
 
 export const migrationsRouter = createRouter();
@@ -212,5 +213,25 @@ migrationsRouter.openapi(
     if (m.targetProviderId !== me.id) throw problems.forbidden('Only the target provider gets access to the data.');
     const addresses = unwrap(await coordinatorFor(c.env, m.customerId).storageAddresses(m.id, me.id));
     return c.json({ migrationId: m.id, addresses, credential: await storageCredential(c.env, m.id, me.id, addresses) }, 200);
+  },
+);
+
+migrationsRouter.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/migrations/{id}/timeline',
+    tags: TAGS,
+    summary: 'The migration’s timeline: data migrated, platform B’s share of sessions and calls per platform over time (its parties)',
+    description:
+      'Kept by the customer’s coordinator from the migration’s start to its end, so a chart drawn from it shows the whole migration, finished ones included. At completion B holds 100 % of the sessions.',
+    security: bearerSecurity,
+    middleware: [allow('customer', 'provider', 'operator')],
+    request: { params: IdParams },
+    responses: { 200: jsonResponse(TimelineSchema, 'The timeline'), ...problemResponses(...AUTHED, 404) },
+  }),
+  async (c) => {
+    const m = await forParty(c.env, c.get('principal'), c.req.valid('param').id);
+    const points = unwrap(await coordinatorFor(c.env, m.customerId).timeline(m.id));
+    return c.json({ migrationId: m.id, points: points.map(timelineView) }, 200);
   },
 );

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { HWID_MAX_PER_REQUEST, HWID_MAX_TOKEN_CHARS, IDEMPOTENCY_KEY_MAX_CHARS } from '../constants';
+import { HWID_MAX_PER_REQUEST, HWID_MAX_TOKEN_CHARS, IDEMPOTENCY_KEY_MAX_CHARS, SBC_WINDOW_MS, TIMELINE_MAX_POINTS } from '../constants';
 import { SCOPES } from '../inventory/units';
 import { MIGRATION_STATES } from './lifecycle';
 
@@ -89,3 +89,37 @@ export const StorageAccessSchema = z
     }),
   })
   .openapi('MigrationStorageAccess');
+
+const WindowCallsSchema = z.object({
+  requests: z.number().int().openapi({ description: `End-user calls the platform answered over the SBC's last ${SBC_WINDOW_MS / 1000} s` }),
+  failures: z.number().int().openapi({ description: 'Of those, 5xx answers and upstream failures' }),
+});
+
+export const TimelinePointSchema = z
+  .object({
+    at: z.number().int().openapi({ description: 'Unix epoch milliseconds' }),
+    state: z.enum(MIGRATION_STATES),
+    migratedPercent: z.number().openapi({ description: 'Share of the data migrated (100 at completion)' }),
+    percentB: z.number().nullable().openapi({
+      description: 'Share of end-user sessions the SBC sends to platform B, the target; null before B is deployed, 100 at completion, 0 after a rollback',
+    }),
+    calls: z.object({ a: WindowCallsSchema, b: WindowCallsSchema }).openapi({ description: 'Platform A (the source) and platform B (the target)' }),
+  })
+  .openapi('MigrationTimelinePoint');
+
+export const TimelineSchema = z
+  .object({
+    migrationId: z.string(),
+    points: z.array(TimelinePointSchema).openapi({
+      description: `Oldest first. A point is recorded when the state, the data migrated or B's share changes, and for the call counts at most every few seconds; past ${TIMELINE_MAX_POINTS} points the older half is thinned.`,
+    }),
+  })
+  .openapi('MigrationTimeline', {
+    example: {
+      migrationId: 'mig_6cQm0xW1pN4rT8yZ',
+      points: [
+        { at: 1764600000000, state: 'migrating', migratedPercent: 50, percentB: 25, calls: { a: { requests: 940, failures: 2 }, b: { requests: 310, failures: 0 } } },
+        { at: 1764600060000, state: 'completed', migratedPercent: 100, percentB: 100, calls: { a: { requests: 120, failures: 0 }, b: { requests: 1180, failures: 1 } } },
+      ],
+    },
+  });
