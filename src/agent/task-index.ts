@@ -1,5 +1,5 @@
 /** D1 index of agent tasks (the coordinators hold the tasks): which customers have work for a server. */
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import { migrationTasks } from '../../schema';
 import { upsertUnlessNewer, type Db } from '../db';
 import type { TaskRow } from './tasks';
@@ -37,4 +37,15 @@ export async function taskCountsByState(db: Db, migrationId: string): Promise<Re
   const counts: Record<string, number> = {};
   for (const r of rows) counts[r.state] = (counts[r.state] ?? 0) + 1;
   return counts;
+}
+
+/** A migration's tasks, one per server, for the operator's deployment view. */
+export async function tasksOfMigration(db: Db, migrationId: string, limit: number) {
+  return db
+    .select({ id: migrationTasks.id, serverId: migrationTasks.serverId, state: migrationTasks.state, attempts: migrationTasks.attempts, updatedAt: migrationTasks.updatedAt })
+    .from(migrationTasks)
+    .where(eq(migrationTasks.migrationId, migrationId))
+    .orderBy(asc(migrationTasks.serverId))
+    .limit(limit)
+    .all();
 }

@@ -22,6 +22,8 @@ export class ApiCallError extends Error {
 export interface Api {
   get<T>(path: string): Promise<T>;
   post<T>(path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
+  put<T>(path: string, body: unknown): Promise<T>;
+  delete<T>(path: string): Promise<T>;
 }
 
 export function apiClient(fetcher: ApiFetch, env: Env, ctx: ExecutionContext, origin: string, key: string, requestId: string): Api {
@@ -45,5 +47,7 @@ export function apiClient(fetcher: ApiFetch, env: Env, ctx: ExecutionContext, or
   return {
     get: (path) => request('GET', path),
     post: (path, body, headers) => request('POST', path, body ?? {}, headers),
+    put: (path, body) => request('PUT', path, body),
+    delete: (path) => request('DELETE', path),
   };
 }

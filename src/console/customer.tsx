@@ -4,12 +4,13 @@ import type { FC } from 'hono/jsx';
 import type { z } from '@hono/zod-openapi';
 import type { PlatformT } from '../catalog/schema';
 import type { MipEntrySchema, MipListSchema } from '../compatibility/schema';
-import { PAGE_LIMIT_MAX } from '../constants';
+import { PAGE_LIMIT_MAX, USAGE_CURRENCY, USAGE_PRICES } from '../constants';
+import { problems } from '../http/problem';
 import type { HardwareIdSchema } from '../hardware/schema';
 import { SCOPES, type Scope } from '../inventory/units';
 import { consoleFor, type ConsoleEnv } from './context';
-import { CsrfField, Layout, Notice, Section, when } from './layout';
-import { myMigrations } from './migrations';
+import { CsrfField, Layout, money, Notice, Section, when } from './layout';
+import { myMigrations, platformNames } from './migrations';
 import { StateBadge, type Migration } from './migration-view';
 
 type MipList = z.infer<typeof MipListSchema>;
@@ -21,7 +22,7 @@ customerPages.use('/customer', consoleFor('customer'));
 customerPages.use('/customer/*', consoleFor('customer'));
 
 const WIDEST_FIRST = [...SCOPES].reverse();
-const isScope = (v: unknown): v is Scope => typeof v === 'string' && (SCOPES as readonly string[]).includes(v);
+export const isScope = (v: unknown): v is Scope => typeof v === 'string' && (SCOPES as readonly string[]).includes(v);
 
 const ScopeSelect: FC<{ name: string; value: string; all?: boolean }> = ({ name, value, all }) => (
   <select name={name} id={name}>
@@ -78,20 +79,18 @@ const Coverage: FC<{ entry: MipEntry }> = ({ entry }) => (
 
 const ACTIVE = new Set(['requested', 'awaiting_consent', 'deploying', 'migrating', 'cutting_over', 'paused', 'rolling_back']);
 
-/** Start button for an available platform: the form carries a fresh Idempotency-Key, so a double submit starts one migration. */
-const MoveForm: FC<{ entry: MipEntry; scope: Scope; csrf: string }> = ({ entry, scope, csrf }) => (
-  <form method="post" action="/console/customer/migrations">
-    <CsrfField token={csrf} />
-    <input type="hidden" name="targetPlatformId" value={entry.platformId} />
+/** Leads to the confirmation page, which says what the migration costs before anything starts. */
+const MoveForm: FC<{ entry: MipEntry; scope: Scope }> = ({ entry, scope }) => (
+  <form method="get" action="/console/customer/migrate">
+    <input type="hidden" name="platform" value={entry.platformId} />
     <input type="hidden" name="scope" value={scope} />
-    <input type="hidden" name="idempotencyKey" value={crypto.randomUUID()} />
     <button type="submit" class="primary" data-step="migrate">
-      Migrate
+      Migrate…
     </button>
   </form>
 );
 
-const MipTable: FC<{ list: MipList; csrf: string; canMove: boolean }> = ({ list, csrf, canMove }) => (
+const MipTable: FC<{ list: MipList; canMove: boolean }> = ({ list, canMove }) => (
   <table data-table="mip">
     <thead>
       <tr>
@@ -130,7 +129,7 @@ const MipTable: FC<{ list: MipList; csrf: string; canMove: boolean }> = ({ list,
               </ul>
             ) : null}
           </td>
-          {canMove ? <td>{e.available ? <MoveForm entry={e} scope={list.scope} csrf={csrf} /> : null}</td> : null}
+          {canMove ? <td>{e.available ? <MoveForm entry={e} scope={list.scope} /> : null}</td> : null}
         </tr>
       ))}
     </tbody>
@@ -192,7 +191,7 @@ async function customerPage(c: Context<ConsoleEnv>, hardware: [Scope, HardwareId
             {'. You can start another once it ends.'}
           </Notice>
         ) : null}
-        <MipTable list={mip} csrf={csrf} canMove={!active} />
+        <MipTable list={mip} canMove={!active} />
       </Section>
     </Layout>,
   );
@@ -207,4 +206,46 @@ customerPages.post('/customer/hardware', async (c) => {
   const api = c.get('api');
   const groups = await Promise.all(scopes.map(async (scope) => [scope, (await api.post<{ items: HardwareId[] }>('/v1/hardware-ids', { scope })).items] as [Scope, HardwareId[]]));
   return customerPage(c, groups, requested);
+});
+
+/** Migrate, confirmed: what moves where, what it costs, then the start (with a fresh Idempotency-Key, so a double submit starts one). */
+customerPages.get('/customer/migrate', async (c) => {
+  const { principal, csrf } = c.get('session');
+  const api = c.get('api');
+  const scope = isScope(c.req.query('scope')) ? (c.req.query('scope') as Scope) : 'server';
+  const [mip, name] = await Promise.all([api.get<MipList>(`/v1/customers/${encodeURIComponent(principal.id)}/mip-list?scope=${scope}`), platformNames(api)]);
+  const entry = mip.available.find((e) => e.platformId === c.req.query('platform'));
+  if (!entry) throw problems.notFound('platform available in place at this scope');
+  const price = USAGE_PRICES.migrations.priceMicros;
+  return c.html(
+    <Layout title="Start a migration in place" principal={principal} csrf={csrf} path="/console/customer">
+      <Section title={`${mip.currentPlatformId ? name(mip.currentPlatformId) : 'Your platform'} → ${entry.name}`}>
+        <dl class="kv" data-confirm={entry.platformId}>
+          <dt>What moves</dt>
+          <dd>{`Your ${mip.placements} placement${mip.placements === 1 ? '' : 's'} move to ${entry.name}; the data stays within the same ${scope}.`}</dd>
+          <dt>Who agrees</dt>
+          <dd>{`The provider of ${entry.name} accepts the request (unless its platform accepts automatically), then its modules are deployed to your hardware.`}</dd>
+          <dt>End users</dt>
+          <dd>The session border controller moves your end users’ sessions to the new platform as the data moves, or by the canary steps you set on the migration’s page.</dd>
+          <dt>Cost of the migration</dt>
+          <dd>
+            <strong data-field="price">{`${money(price)} ${USAGE_CURRENCY}`}</strong>
+            {` per migration (the price table’s “migrations” operation), billed when it starts.`}
+          </dd>
+          <dt>New platform</dt>
+          <dd>{`about ${Math.round(entry.estimatedMonthlyPrice.amount).toLocaleString('en')} ${entry.estimatedMonthlyPrice.currency} per month for your placements, billed by its provider`}</dd>
+        </dl>
+        <form method="post" action="/console/customer/migrations" class="controls">
+          <CsrfField token={csrf} />
+          <input type="hidden" name="targetPlatformId" value={entry.platformId} />
+          <input type="hidden" name="scope" value={scope} />
+          <input type="hidden" name="idempotencyKey" value={crypto.randomUUID()} />
+          <button type="submit" class="primary" data-step="confirm-migrate">
+            {`Start the migration (${money(price)} ${USAGE_CURRENCY})`}
+          </button>
+          <a href={`/console/customer?scope=${scope}`}>Back to the list</a>
+        </form>
+      </Section>
+    </Layout>,
+  );
 });

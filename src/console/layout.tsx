@@ -6,19 +6,24 @@ import { formatMicros } from '../usage/billing';
 const NAV: Record<Exclude<PrincipalKind, 'agent'>, { href: string; label: string }[]> = {
   customer: [
     { href: '/console/customer', label: 'Hardware & platforms' },
+    { href: '/console/customer/hand-off', label: 'Hand-off' },
     { href: '/console/customer/migrations', label: 'Migrations' },
     { href: '/console/usage', label: 'Usage & billing' },
   ],
   provider: [
     { href: '/console/provider', label: 'Platforms & requests' },
+    { href: '/console/provider/check', label: 'Check hardware IDs' },
     { href: '/console/provider/webhooks', label: 'Webhook deliveries' },
     { href: '/console/usage', label: 'Usage & billing' },
   ],
   operator: [
-    { href: '/console/operator', label: 'Data-center map' },
-    { href: '/console/operator/principals', label: 'Customers & providers' },
+    { href: '/console/operator', label: 'Map' },
+    { href: '/console/operator/inventory', label: 'Inventory' },
+    { href: '/console/operator/migrations', label: 'Migrations' },
+    { href: '/console/operator/agents', label: 'Agent flags' },
+    { href: '/console/operator/principals', label: 'Accounts' },
     { href: '/console/operator/reconciliation', label: 'Reconciliation' },
-    { href: '/console/usage', label: 'Usage & billing' },
+    { href: '/console/usage', label: 'Usage' },
   ],
 };
 

@@ -5,7 +5,8 @@ import type { PrincipalKind } from '../auth/principal';
 import { CONSOLE_POLL_MS } from '../constants';
 import type { MigrationSchema } from '../migrations/schema';
 import type { TrafficSchema } from '../sbc/schema';
-import { ActionButton, Notice, Section, when } from './layout';
+import type { TimelinePointSchema } from '../migrations/schema';
+import { ActionButton, CsrfField, Notice, Section, when } from './layout';
 
 export type Migration = z.infer<typeof MigrationSchema>;
 export type Traffic = z.infer<typeof TrafficSchema>;
@@ -18,9 +19,14 @@ export const StateBadge: FC<{ state: string }> = ({ state }) => <span class={`ba
 /** Every steering step, in the order the live view draws their buttons. */
 export const STEPS = ['approve', 'accept', 'pause', 'resume', 'rollback', 'cancel'] as const;
 
+/** What the customer can do to the traffic schedule (canary steps of B's share). */
+export const SCHEDULE_ACTIONS = ['set', 'pause', 'resume', 'clear'] as const;
+export type ScheduleAction = (typeof SCHEDULE_ACTIONS)[number];
+
 /** The steps a party may try in the migration's current state (the API has the last word). */
 export function stepsFor(m: Migration, kind: PrincipalKind, me: string): string[] {
   const steps: string[] = [];
+  if (kind === 'operator' || kind === 'agent') return steps;
   const consent = m.state === 'awaiting_consent';
   if (consent && kind === 'customer' && m.initiatedBy.kind === 'provider') steps.push('approve');
   if (consent && kind === 'provider' && m.target.providerId === me && m.initiatedBy.kind === 'customer') steps.push('accept');
@@ -66,7 +72,87 @@ export const MigrationTable: FC<{ items: Migration[]; base: string; platformName
     </table>
   );
 
-export const LiveMigration: FC<{ m: Migration; base: string; csrf: string; steps: string[]; platformName: (id: string) => string }> = ({ m, base, csrf, steps, platformName }) => (
+/** A canary schedule to start from: the README's steps. */
+const CANARY = [
+  { weight: 1, pauseSeconds: 300 },
+  { weight: 5, pauseSeconds: 600 },
+  { weight: 25, pauseSeconds: 900 },
+  { weight: 50, pauseSeconds: 900 },
+  { weight: 100, pauseSeconds: 300 },
+];
+/** Rows the schedule form offers (empty ones are ignored). */
+export const SCHEDULE_FORM_ROWS = 8;
+
+const ScheduleButton: FC<{ action: string; csrf: string; name: ScheduleAction; label: string; hidden: boolean }> = ({ action, csrf, name, label, hidden }) => (
+  <form method="post" action={`${action}/${name}`} hidden={hidden}>
+    <CsrfField token={csrf} />
+    <button type="submit" class="secondary" data-schedule={name}>
+      {label}
+    </button>
+  </form>
+);
+
+/**
+ * The customer's control of how fast its end users meet platform B: canary steps (B's share and how
+ * long it holds), capped by the data migrated; pause, resume, or clear (back to following the data).
+ */
+const ScheduleControl: FC<{ action: string; csrf: string; actions: ScheduleAction[]; steps: { weight: number; pauseSeconds: number }[] }> = ({ action, csrf, actions, steps }) => (
+  <Section
+    title="End-user traffic schedule"
+    aside={
+      <div class="controls">
+        <ScheduleButton action={action} csrf={csrf} name="pause" label="Pause schedule" hidden={!actions.includes('pause')} />
+        <ScheduleButton action={action} csrf={csrf} name="resume" label="Resume schedule" hidden={!actions.includes('resume')} />
+        <ScheduleButton action={action} csrf={csrf} name="clear" label="Clear schedule" hidden={!actions.includes('clear')} />
+      </div>
+    }
+  >
+    <p class="muted">
+      Once platform B is deployed you decide how fast end users meet it: each step holds a share of sessions on B for a while before the next one; B never gets more than
+      the data migrated, the share never goes down, and the cutover waits for the last step. Clear the schedule to let B’s share follow the data migrated.
+    </p>
+    <form method="post" action={`${action}/set`} data-schedule-form hidden={!actions.includes('set')}>
+      <CsrfField token={csrf} />
+      <table class="steps">
+        <thead>
+          <tr>
+            <th>Step</th>
+            <th>Sessions on B (%)</th>
+            <th>Hold for (seconds)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {Array.from({ length: SCHEDULE_FORM_ROWS }, (_, i) => (
+            <tr>
+              <td>{String(i + 1)}</td>
+              <td>
+                <input type="number" name="weight" min="0" max="100" value={steps[i] ? String(steps[i].weight) : ''} aria-label={`Step ${i + 1}: percent of sessions on B`} />
+              </td>
+              <td>
+                <input type="number" name="pause" min="0" value={steps[i] ? String(steps[i].pauseSeconds) : ''} aria-label={`Step ${i + 1}: seconds to hold`} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p>
+        <button type="submit" class="primary" data-schedule="set">
+          Set schedule
+        </button>
+      </p>
+    </form>
+  </Section>
+);
+
+export const LiveMigration: FC<{
+  m: Migration;
+  base: string;
+  csrf: string;
+  steps: string[];
+  scheduleActions: ScheduleAction[] | null;
+  traffic: Traffic | null;
+  platformName: (id: string) => string;
+}> = ({ m, base, csrf, steps, scheduleActions, traffic, platformName }) => (
   <div data-live data-src={`/console/api/migrations/${m.id}`} data-interval={String(CONSOLE_POLL_MS)} data-state={m.state}>
     <Section
       title={`${platformName(m.source.platformId)} → ${platformName(m.target.platformId)}`}
@@ -95,7 +181,7 @@ export const LiveMigration: FC<{ m: Migration; base: string; csrf: string; steps
         <dt>Deployment</dt>
         <dd data-field="deployment">{`${m.deployment.succeeded} of ${m.deployment.tasks} servers deployed${m.deployment.failed ? `, ${m.deployment.failed} failed` : ''}`}</dd>
         <dt>End-user traffic</dt>
-        <dd data-field="traffic">—</dd>
+        <dd data-field="traffic">{trafficLine(m, traffic)}</dd>
         <dt>Scope</dt>
         <dd>{`data stays within the same ${m.scope}`}</dd>
         <dt>Started by</dt>
@@ -103,10 +189,10 @@ export const LiveMigration: FC<{ m: Migration; base: string; csrf: string; steps
       </dl>
     </Section>
     <div class="grid2">
-      <Section title="Data migrated and traffic split">
-        <svg class="chart" viewBox="0 0 640 240" role="img" aria-label="Migration chart"></svg>
+      <Section title="Data migrated and end-user sessions">
+        <svg class="chart" viewBox="0 0 640 268" role="img" aria-label="Migration chart"></svg>
         <p class="muted">
-          Blue: share of the data migrated. Green and grey: share of end-user sessions the session border controller sends to platform B and A. Dashed red: their error rates (right axis).
+          {`A is ${platformName(m.source.platformId)}, B is ${platformName(m.target.platformId)}. The session border controller's share of end-user sessions on each, the data migrated, and each platform's failed calls over the last minute (right axis). Recorded by the service from the start, so a reload keeps the history.`}
         </p>
       </Section>
       <Section title="Timeline">
@@ -120,6 +206,9 @@ export const LiveMigration: FC<{ m: Migration; base: string; csrf: string; steps
         </ol>
       </Section>
     </div>
+    {scheduleActions ? (
+      <ScheduleControl action={`${base}/${m.id}/schedule`} csrf={csrf} actions={scheduleActions} steps={traffic?.schedule?.steps ?? CANARY} />
+    ) : null}
   </div>
 );
 
@@ -128,8 +217,9 @@ function transitionLabel(h: Migration['history'][number]): string {
 }
 
 /** One line on how the SBC shares sessions: following the data, or where a step schedule stands. */
-export function trafficLine(traffic: Traffic | null): string {
-  if (!traffic?.b) return 'All sessions on the current platform';
+export function trafficLine(m: Migration, traffic: Traffic | null): string {
+  if (m.state === 'completed') return 'Every session on the new platform (it is now the only one)';
+  if (!traffic?.b || traffic.migrationId !== m.id) return 'All sessions on the current platform';
   const share = `${traffic.percentB}% of sessions on the new platform`;
   const s = traffic.schedule;
   if (traffic.mode !== 'schedule' || !s) return `${share}, following the data migrated`;
@@ -138,34 +228,50 @@ export function trafficLine(traffic: Traffic | null): string {
   return `${share}; schedule ${step}, ${s.status.replace(/_/g, ' ')}${next}`;
 }
 
-/** Errors per request over the SBC's current window for one platform; null without requests. */
-function errorRate(traffic: Traffic, platformId: string | undefined): number | null {
-  const counts = platformId ? traffic.window[platformId] : undefined;
-  return counts && counts.requests > 0 ? counts.errors / counts.requests : null;
+type TimelinePoint = z.infer<typeof TimelinePointSchema>;
+const rate = (c: { requests: number; failures: number }) => (c.requests > 0 ? c.failures / c.requests : null);
+
+/** What the customer may do to the traffic schedule now (the API has the last word). */
+export function scheduleActionsFor(m: Migration, traffic: Traffic | null, kind: PrincipalKind): ScheduleAction[] {
+  if (kind !== 'customer' || !traffic?.b || traffic.migrationId !== m.id || (m.state !== 'migrating' && m.state !== 'paused')) return [];
+  const s = traffic.schedule;
+  if (!s) return ['set'];
+  if (s.status === 'finished') return ['set', 'clear'];
+  return ['set', s.status === 'paused' ? 'resume' : 'pause', 'clear'];
 }
 
 /**
  * What the live view polls: state, the steps this party may take now (the page shows only their
- * buttons), progress, the timeline and chart samples (with the SBC's split when it has one).
+ * buttons), progress, the history, and the migration's timeline as the coordinator keeps it.
  */
-export function liveData(m: Migration, traffic: Traffic | null, steps: string[], now: number) {
-  const migrated = m.progress.percent / 100;
-  const split = traffic
-    ? { weightB: traffic.weightB / 10_000, errorRateA: errorRate(traffic, traffic.a?.platformId), errorRateB: errorRate(traffic, traffic.b?.platformId) }
-    : { weightB: null, errorRateA: null, errorRateB: null };
+export function liveData(
+  m: Migration,
+  traffic: Traffic | null,
+  points: TimelinePoint[],
+  steps: string[],
+  scheduleActions: ScheduleAction[],
+  names: { a: string; b: string },
+  now: number,
+) {
   return {
     id: m.id,
     state: m.state,
     terminal: TERMINAL.has(m.state),
     steps,
-    traffic: trafficLine(traffic),
+    scheduleActions,
+    traffic: trafficLine(m, traffic),
     progress: m.progress.percent,
     deployment: `${m.deployment.succeeded} of ${m.deployment.tasks} servers deployed${m.deployment.failed ? `, ${m.deployment.failed} failed` : ''}`,
     events: m.history.map((h) => ({ at: h.at, by: h.by.kind, label: transitionLabel(h) })),
-    samples: [
-      { at: m.createdAt, migrated: 0, weightB: null, errorRateA: null, errorRateB: null },
-      { at: m.lastProgressAt, migrated, weightB: null, errorRateA: null, errorRateB: null },
-      { at: now, migrated, ...split },
-    ],
+    names,
+    now,
+    points: points.map((p) => ({
+      at: p.at,
+      state: p.state,
+      migrated: p.migratedPercent / 100,
+      shareB: p.percentB === null ? null : p.percentB / 100,
+      errorRateA: rate(p.calls.a),
+      errorRateB: rate(p.calls.b),
+    })),
   };
 }

@@ -26,7 +26,7 @@ interface Site {
   rows: { id: string; name: string; racks: RackOccupancy[] }[];
 }
 
-function groupSites(racks: RackOccupancy[]): Site[] {
+export function groupSites(racks: RackOccupancy[]): Site[] {
   const sites = new Map<string, Site>();
   for (const r of racks) {
     let site = sites.get(r.siteId);

@@ -11,9 +11,11 @@ import { ApiError } from '../http/problem';
 import { ApiCallError, type ApiFetch } from './api';
 import { requireSession, type ConsoleEnv } from './context';
 import { customerPages } from './customer';
+import { handoffPages } from './handoff';
 import { migrationPages } from './migrations';
 import { Layout, Notice } from './layout';
 import { operatorPages } from './operator';
+import { operatorViews } from './operator-views';
 import { providerPages } from './provider';
 import { readSession, signIn, signOut } from './session';
 import { SCRIPT } from './script';
@@ -93,9 +95,11 @@ export function consoleRouter(fetcher: ApiFetch) {
   });
   pages.route('/', usagePages);
   pages.route('/', customerPages);
+  pages.route('/', handoffPages);
   pages.route('/', migrationPages);
   pages.route('/', providerPages);
   pages.route('/', operatorPages);
+  pages.route('/', operatorViews);
   router.route('/console', pages);
 
   router.all('/console/*', (c) => c.html(<ErrorPage status={404} title="Not found" detail="No such console page." />, 404));

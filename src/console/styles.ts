@@ -16,7 +16,7 @@ header.top{display:flex;align-items:center;gap:24px;padding:10px 24px;background
 header.top .brand{color:#fff;font-weight:700;font-size:16px;letter-spacing:.2px}
 header.top .brand span{font-weight:400;color:#8fb0ff}
 header.top nav{display:flex;gap:4px;flex:1}
-header.top nav a{color:#c7d3e6;padding:6px 10px;border-radius:6px}
+header.top nav a{color:#c7d3e6;padding:6px 10px;border-radius:6px;white-space:nowrap}
 header.top nav a.active,header.top nav a:hover{background:#22324d;color:#fff;text-decoration:none}
 header.top .who{display:flex;align-items:center;gap:10px;margin:0;color:#c7d3e6}
 header.top .who em{font-style:normal;color:#8fb0ff}
@@ -41,6 +41,18 @@ code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12p
 ul.reasons{margin:0;padding-left:18px;color:var(--muted)}
 form.inline{display:inline}
 label{display:block;font-weight:600;margin:8px 0 4px}
+input[type=number]{font:inherit;padding:5px 7px;border:1px solid #c5cdd8;border-radius:6px;width:110px;background:#fff}
+table.steps{width:auto}
+textarea{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace;width:100%;padding:7px 9px;border:1px solid #c5cdd8;border-radius:6px;background:#fff}
+a.button{display:inline-block;font:inherit;background:#fff;color:var(--accent);border:1px solid var(--accent);border-radius:6px;padding:5px 10px}
+label.check{display:flex;gap:6px;align-items:center;font-weight:400;margin:0 0 8px}
+.grid-inventory{display:grid;grid-template-columns:360px minmax(0,1fr);gap:18px;align-items:start}.grid-inventory>section{overflow-x:auto}
+ul.tree,ul.tree ul{list-style:none;margin:0;padding-left:14px}ul.tree{padding-left:0}
+ul.tree li{margin:3px 0}ul.tree summary{cursor:pointer}ul.tree li.selected>a{font-weight:700}
+figure.bars{margin:0}figure.bars>svg{width:100%;height:auto}figure.bars text{font-size:11px;fill:#5d6b7c}figure.bars .axis{stroke:#dfe4ea}
+figcaption.legend{display:flex;flex-wrap:wrap;gap:6px 18px;margin-top:6px}svg.swatch{width:12px;height:12px;vertical-align:-1px;margin-right:5px}
+.props{font-size:12px;color:var(--muted);max-width:420px}
+table.steps td{padding:3px 10px}
 input[type=text],input[type=password],select{font:inherit;padding:7px 9px;border:1px solid #c5cdd8;border-radius:6px;min-width:260px;background:#fff}
 button.primary{font:inherit;background:var(--accent);color:#fff;border:0;border-radius:6px;padding:8px 14px;cursor:pointer}
 button.secondary{font:inherit;background:#fff;color:var(--accent);border:1px solid var(--accent);border-radius:6px;padding:5px 10px;cursor:pointer}

@@ -5,6 +5,7 @@ import type { z } from '@hono/zod-openapi';
 import type { UsageReport } from '../usage/schema';
 import type { ConsoleEnv } from './context';
 import { Layout, money, Notice, Section } from './layout';
+import { UsageBars } from './usage-chart';
 
 type Report = z.infer<typeof UsageReport>;
 type Period = Report['monthly'][number];
@@ -81,6 +82,12 @@ usagePages.get('/usage', async (c) => {
         <p>
           Total for the range: <strong data-field="total">{`${money(report.totalMicros)} ${report.currency}`}</strong>
         </p>
+      </Section>
+      <Section title="By day">
+        <UsageBars report={report} unit="day" />
+      </Section>
+      <Section title="By month">
+        <UsageBars report={report} unit="month" />
       </Section>
       <Section title="Monthly">
         <PeriodTable periods={report.monthly} label="Month" currency={report.currency} />

@@ -3,7 +3,7 @@
 // API key may appear in any page's HTML, any URL or any line the service logged. A failing test
 // leaves a screenshot in test-results/console/.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,6 +15,8 @@ import { startService } from '../service.mjs';
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SHOTS = 'test-results/console';
+// Screenshots of the pages as the flows leave them: the README's come from `npm run screenshots`.
+const SCREENSHOTS = process.env.SCREENSHOTS_DIR ?? 'test-results/screenshots';
 
 let service;
 let context;
@@ -45,6 +47,10 @@ after(async () => {
   await context?.close();
   await service?.stop();
   if (profile) rmSync(profile, { recursive: true, force: true });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  for (const [name, png] of screenshots) writeFileSync(join(SCREENSHOTS, `${name}.png`), png);
+  if (failures.size) mkdirSync(SHOTS, { recursive: true });
+  for (const [name, png] of failures) writeFileSync(join(SHOTS, `${name}.png`), png);
 });
 
 function keys() {
@@ -56,7 +62,11 @@ async function open() {
   const page = await context.newPage();
   page.on('console', (msg) => msg.type() === 'error' && problems.push(`console error on ${page.url()}: ${msg.text()}`));
   page.on('pageerror', (err) => problems.push(`page error on ${page.url()}: ${err.message}`));
-  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
+  // A poll still in flight when a form navigates away is aborted by the browser: not a failure.
+  page.on('requestfailed', (req) => {
+    const aborted = req.failure()?.errorText === 'net::ERR_ABORTED' && new URL(req.url()).pathname.startsWith('/console/api/');
+    if (!aborted) problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`);
+  });
   page.on('framenavigated', (frame) => frame === page.mainFrame() && seen.urls.push(frame.url()));
   page.on('load', async () => seen.html.push(await page.content().catch(() => '')));
   return page;
@@ -69,12 +79,20 @@ async function flow(name, body) {
     await body(page);
     seen.html.push(await page.content());
   } catch (err) {
-    mkdirSync(SHOTS, { recursive: true });
-    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true }).catch(() => {});
+    const png = await page.screenshot({ fullPage: true }).catch(() => null);
+    if (png) failures.set(name, png);
     throw err;
   } finally {
     await page.close();
   }
+}
+
+// Kept in memory and written once the service has stopped: wrangler dev restarts the Worker when a
+// file in the project changes.
+const screenshots = new Map();
+const failures = new Map();
+async function shoot(page, name) {
+  screenshots.set(name, await page.screenshot({ fullPage: true }));
 }
 
 async function signIn(page, key) {
@@ -118,6 +136,74 @@ describe('console in chromium', () => {
     });
   });
 
+  it('the hand-off: the customer mints IDs for provider B and copies them; B pastes them into a compatibility check and sees approve/deny with reasons and what is released', async () => {
+    const customer = service.demo.customers[0];
+    const b = service.demo.providers.find((p) => !p.platforms.some((x) => x.id === customer.platform.id));
+    let copied;
+    await flow('hand-off', async (page) => {
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: service.baseUrl });
+      await signIn(page, customer.key);
+      await Promise.all([page.waitForNavigation(), page.click('nav a[href="/console/customer/hand-off"]')]);
+      await page.selectOption('#audience', b.id);
+      await page.selectOption('#scope', 'server');
+      await page.selectOption('#ttl', '600');
+      await page.fill('#uses', '2');
+      await Promise.all([page.waitForNavigation(), page.click('button[data-step=mint]')]);
+      const rows = page.locator('table[data-table=minted] tr[data-hardware-id]');
+      assert.equal(await rows.count(), customer.servers);
+      // Each ID is a short fingerprint, all different (not the JWT's common prefix), with its terms.
+      const prints = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-hardware-id')));
+      assert.ok(prints.every((f) => /^[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}$/.test(f)), prints.join(' '));
+      assert.equal(new Set(prints).size, prints.length);
+      const cells = await rows.first().locator('td').allTextContents();
+      assert.equal(cells[1], 'server');
+      assert.match(cells[3], / UTC$/);
+      assert.equal(cells[4], '2');
+      assert.ok(!(await page.locator('table[data-table=minted]').textContent()).includes('eyJ'), 'no JWT shown in the table');
+      // Copy one, then all; the download carries the same IDs as JSON.
+      await rows.first().locator('button[data-copy]').click();
+      await page.waitForSelector('table[data-table=minted] button[data-copied]');
+      const one = await page.evaluate(() => navigator.clipboard.readText());
+      assert.match(one, /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
+      await page.click('button[data-copy=handoff-all]');
+      await page.waitForSelector('button[data-copy=handoff-all][data-copied]');
+      copied = await page.evaluate(() => navigator.clipboard.readText());
+      const ids = JSON.parse(copied);
+      assert.equal(ids.length, customer.servers);
+      assert.equal(ids[0], one);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('a[data-download]')]);
+      assert.equal(download.suggestedFilename(), 'hardware-ids.json');
+      const file = JSON.parse(readFileSync(await download.path(), 'utf8'));
+      assert.deepEqual(file.hardwareIds, ids);
+      assert.equal(file.audience, b.id);
+      await shoot(page, 'handoff-customer');
+
+      await signIn(page, b.key);
+      await Promise.all([page.waitForNavigation(), page.click('nav a[href="/console/provider/check"]')]);
+      await page.fill('#ids', copied);
+      const platform = b.platforms[0];
+      await page.selectOption('#against', platform.id);
+      await Promise.all([page.waitForNavigation(), page.click('button[data-step=check]')]);
+      const results = page.locator('table[data-table=check] tr[data-result]');
+      assert.equal(await results.count(), customer.servers);
+      assert.deepEqual((await results.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-result')))).sort(), [...prints].sort(), 'the provider sees the same fingerprints');
+      const approved = await page.locator('tr[data-result][data-approved=true]').count();
+      assert.match(await page.textContent('main section:last-of-type h2'), new RegExp(`^${approved} of ${customer.servers} approved for ${platform.name}$`));
+      if (approved) assert.match(await page.locator('tr[data-approved=true] .props').first().textContent(), /cpuArch/);
+      // Its own requirements, which no server meets: denied everywhere, with the reason (second use of each ID).
+      await page.selectOption('#against', 'requirements');
+      await page.fill('#requirements', '{"properties":[{"op":"gte","property":"memoryGib","value":100000}]}');
+      await Promise.all([page.waitForNavigation(), page.click('button[data-step=check]')]);
+      assert.equal(await page.locator('tr[data-result][data-approved=false]').count(), customer.servers);
+      assert.match(await page.locator('tr[data-result] ul.reasons li').first().textContent(), /memory .* GiB < required 100000 GiB/);
+      await shoot(page, 'handoff-provider');
+      // A third check finds every ID used up: refused as a whole, said plainly.
+      await Promise.all([page.waitForNavigation(), page.click('button[data-step=check]')]);
+      assert.equal(await page.locator('table[data-table=check]').count(), 0);
+      assert.ok((await page.textContent('.notice.error')).length > 0);
+    });
+  });
+
   it('the operator opens the data-center map, colours it by compatibility, and runs reconciliation', async () => {
     await flow('operator', async (page) => {
       await signIn(page, service.operatorKey);
@@ -156,7 +242,7 @@ describe('console in chromium', () => {
     });
   });
 
-  it('the customer starts a migration and watches progress and the chart advance; the provider sees it and redelivers a webhook', async () => {
+  it('the customer confirms a migration, steers its traffic schedule, reloads mid-migration without losing the chart, and sees B reach 100 %; the provider redelivers a webhook', async () => {
     const customer = service.demo.customers[0];
     const nimbus = service.demo.providers[0];
     const target = nimbus.platforms.find((p) => p.id !== customer.platform.id);
@@ -164,11 +250,16 @@ describe('console in chromium', () => {
     await flow('migration', async (page) => {
       await signIn(page, customer.key);
       await page.goto(`${service.baseUrl}/console/customer?scope=server`);
+      // Migrate asks first, and says what it costs.
       await Promise.all([page.waitForNavigation(), page.click(`tr[data-platform="${target.id}"] button[data-step=migrate]`)]);
+      assert.equal(new URL(page.url()).pathname, '/console/customer/migrate');
+      assert.equal(await page.textContent('[data-field=price]'), '25.00 EUR');
+      await shoot(page, 'migrate-confirm');
+      await Promise.all([page.waitForNavigation(), page.click('button[data-step=confirm-migrate]')]);
       const id = new URL(page.url()).pathname.split('/').pop();
       assert.match(id, /^mig_/);
       const live = page.locator('[data-live]');
-      await page.waitForFunction(() => Number(document.querySelector('svg.chart')?.getAttribute('data-samples')) >= 2);
+      await page.waitForFunction(() => Number(document.querySelector('svg.chart')?.getAttribute('data-points')) >= 1);
       assert.equal(await page.getAttribute('svg.chart', 'data-migrated'), '0');
 
       // Agents on the customer's servers deploy platform B's modules.
@@ -179,29 +270,74 @@ describe('console in chromium', () => {
       }
       await page.waitForFunction(() => document.querySelector('[data-live]')?.getAttribute('data-state') === 'migrating');
       // The steering buttons follow the state without a reload: pause and rollback now, no cancel.
-      const visibleSteps = async () => (await live.locator('.controls button:visible').evaluateAll((bs) => bs.map((b) => b.getAttribute('data-step')))).sort();
+      const visibleSteps = async () => (await live.locator('.controls button[data-step]:visible').evaluateAll((bs) => bs.map((b) => b.getAttribute('data-step')))).sort();
       await page.waitForFunction(() => !document.querySelector('[data-live] button[data-step=pause]')?.closest('form')?.hidden);
       assert.deepEqual(await visibleSteps(), ['pause', 'rollback']);
 
+      // The traffic schedule: canary steps set from the form, paused, resumed, cleared.
+      await page.waitForSelector('[data-schedule-form]:not([hidden])');
+      const weights = page.locator('[data-schedule-form] input[name=weight]');
+      const pauses = page.locator('[data-schedule-form] input[name=pause]');
+      assert.deepEqual(await weights.evaluateAll((inputs) => inputs.map((i) => i.value).filter(Boolean)), ['1', '5', '25', '50', '100'], 'a canary to start from');
+      await weights.nth(0).fill('10');
+      await pauses.nth(0).fill('3600');
+      for (const i of [1, 2, 3]) {
+        await weights.nth(i).fill('');
+        await pauses.nth(i).fill('');
+      }
+      await Promise.all([page.waitForNavigation(), page.click('button[data-schedule=set]')]);
+      const traffic = () => client(service.baseUrl, customer.key).get(`/v1/customers/${customer.id}/traffic`);
+      assert.deepEqual((await traffic()).schedule.steps, [{ weight: 10, pauseSeconds: 3600 }, { weight: 100, pauseSeconds: 300 }]);
+      await page.waitForFunction(() => /schedule step 1 of 2 \(10%\), waiting for data/.test(document.querySelector('[data-field=traffic]')?.textContent ?? ''));
+      await shoot(page, 'live-schedule');
+      await Promise.all([page.waitForNavigation(), page.click('button[data-schedule=pause]')]);
+      assert.equal((await traffic()).schedule.status, 'paused');
+      await page.waitForFunction(() => !document.querySelector('button[data-schedule=resume]')?.closest('form')?.hidden);
+      assert.ok(await page.locator('button[data-schedule=pause]').isHidden());
+      await Promise.all([page.waitForNavigation(), page.click('button[data-schedule=resume]')]);
+      assert.notEqual((await traffic()).schedule.status, 'paused');
+      await page.waitForFunction(() => !document.querySelector('button[data-schedule=clear]')?.closest('form')?.hidden);
+      await Promise.all([page.waitForNavigation(), page.click('button[data-schedule=clear]')]);
+      assert.equal((await traffic()).mode, 'progress');
+      await page.waitForFunction(() => /following the data migrated$/.test(document.querySelector('[data-field=traffic]')?.textContent ?? ''));
+
       // Platform B's provider moves the data segment by segment; the page follows without a reload.
       const provider = client(service.baseUrl, nimbus.key);
-      const seen = [];
-      for (const done of [1, 2, 3]) {
+      const drawn = [];
+      for (const done of [1, 2]) {
         await provider.post(`/v1/migrations/${id}/progress`, { segmentsDone: done, segmentsTotal: 4 });
         await page.waitForFunction((v) => document.querySelector('svg.chart')?.getAttribute('data-migrated') === v, String(done / 4));
-        seen.push(await page.getAttribute('svg.chart path[data-series=migrated]', 'd'));
+        drawn.push(await page.getAttribute('svg.chart path[data-series=migrated]', 'd'));
         assert.equal(await page.textContent('[data-field=progress]'), `${done * 25}%`);
       }
-      assert.equal(new Set(seen).size, 3, 'the chart is redrawn as the data moves');
-      // The SBC's split follows the progress: B's share of sessions is drawn and grows.
-      await page.waitForFunction(() => Number(document.querySelector('svg.chart')?.getAttribute('data-weight-b')) > 0);
-      assert.ok(await page.locator('svg.chart path[data-series=share-b]').count());
-      assert.match(await page.textContent('[data-field=traffic]'), /^\d+% of sessions on the new platform, following the data migrated$/);
+      assert.equal(new Set(drawn).size, 2, 'the chart is redrawn as the data moves');
+      await page.waitForFunction(() => document.querySelector('svg.chart')?.getAttribute('data-weight-b') === '0.5');
+      const history = Number(await page.getAttribute('svg.chart', 'data-points'));
+      // Reloaded mid-migration, the chart keeps its history: it is the service's timeline, not the browser's.
+      await page.reload();
+      await page.waitForFunction((n) => Number(document.querySelector('svg.chart')?.getAttribute('data-points')) >= n, history);
+      assert.equal(await page.getAttribute('svg.chart', 'data-weight-b'), '0.5');
+      assert.equal(await page.getAttribute('svg.chart', 'data-migrated'), '0.5');
+      assert.equal(await page.locator('svg.chart [data-legend] text').count(), 5, 'a legend names every line');
+
+      await provider.post(`/v1/migrations/${id}/progress`, { segmentsDone: 3, segmentsTotal: 4 });
       await provider.post(`/v1/migrations/${id}/progress`, { segmentsDone: 4, segmentsTotal: 4 });
       await page.waitForFunction(() => document.querySelector('[data-live]')?.getAttribute('data-state') === 'completed');
+      // The cutover is B reaching 100 % of the sessions, not B dropping to 0.
+      assert.equal(await page.getAttribute('svg.chart', 'data-weight-b'), '1');
+      assert.equal(await page.getAttribute('svg.chart', 'data-migrated'), '1');
+      assert.equal(await page.locator('svg.chart [data-marker=cutover]').count(), 1);
       assert.deepEqual(await visibleSteps(), [], 'no steering once completed');
+      assert.ok(await page.locator('[data-schedule-form]').isHidden(), 'no schedule once completed');
       const timeline = await live.locator('.timeline li').allTextContents();
       assert.ok(timeline.some((t) => t.includes('migrating')) && timeline.at(-1).includes('completed'), timeline.join(' | '));
+      await shoot(page, 'live-migration');
+
+      // A finished migration opened later shows its whole history, ending with B at 100 %.
+      await page.goto(`${service.baseUrl}/console/customer/migrations`);
+      await Promise.all([page.waitForNavigation(), page.click(`tr[data-migration="${id}"] a`)]);
+      await page.waitForFunction((n) => Number(document.querySelector('svg.chart')?.getAttribute('data-points')) > n, history);
+      assert.equal(await page.getAttribute('svg.chart', 'data-weight-b'), '1');
 
       await Promise.all([page.waitForNavigation(), page.click('nav a[href="/console/usage"]')]);
       assert.equal(await page.getAttribute('tr[data-operation=migrations][data-period*="-"]', 'data-quantity'), '1');
@@ -215,6 +351,65 @@ describe('console in chromium', () => {
       await Promise.all([page.waitForNavigation(), rows.first().locator('button[data-step=redeliver]').click()]);
       assert.match(await page.textContent('.notice.ok'), /^Queued again as delivery dlv_/);
       assert.ok(deliveredBefore > 0);
+    });
+  });
+
+  it('the operator filters migrations by state, sees deployment per server, the agent flags and the inventory down to each server; every principal sees usage as bar charts', async () => {
+    const operator = client(service.baseUrl, service.operatorKey);
+    const { items: completed } = await operator.get('/v1/migrations?state=completed');
+    assert.ok(completed.length >= 1, 'the migration flow left a completed migration');
+    const { items: servers } = await operator.get('/v1/inventory/servers?limit=1');
+    const server = servers[0];
+    const agent = client(service.baseUrl, (await operator.post('/v1/api-keys', { agentFor: server.id })).key);
+    await agent.post('/v1/agent/report', { identity: { serial: 'SN-NOT-ON-RECORD' } });
+    await flow('operator-views', async (page) => {
+      await signIn(page, service.operatorKey);
+      await Promise.all([page.waitForNavigation(), page.click('nav a[href="/console/operator/migrations"]')]);
+      assert.ok((await page.locator('table[data-table=migrations] tr[data-migration]').count()) >= completed.length);
+      await page.selectOption('#state', 'completed');
+      await Promise.all([page.waitForNavigation(), page.click('form[action="/console/operator/migrations"] button')]);
+      const states = await page.locator('tr[data-migration]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-state')));
+      assert.deepEqual(states, completed.map(() => 'completed'));
+      await shoot(page, 'operator-migrations');
+      await page.selectOption('#state', 'rolled_back');
+      await Promise.all([page.waitForNavigation(), page.click('form[action="/console/operator/migrations"] button')]);
+      assert.equal(await page.locator('tr[data-migration]').count(), 0);
+      await page.goto(`${service.baseUrl}/console/operator/migrations?state=completed`);
+      await Promise.all([page.waitForNavigation(), page.click(`tr[data-migration="${completed[0].id}"] a`)]);
+      const tasks = page.locator('table[data-table=deployment] tr[data-task]');
+      assert.equal(await tasks.count(), completed[0].deployment.tasks);
+      assert.deepEqual([...new Set(await tasks.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-state'))))], ['succeeded']);
+      await page.waitForFunction(() => document.querySelector('svg.chart')?.getAttribute('data-weight-b') === '1');
+      assert.equal(await page.locator('[data-live] button[data-step]:visible').count(), 0, 'the operator does not steer');
+
+      await Promise.all([page.waitForNavigation(), page.click('nav a[href="/console/operator/agents"]')]);
+      const flag = page.locator('table[data-table=flags] tr[data-flag]');
+      assert.equal(await flag.count(), 1);
+      assert.deepEqual((await flag.locator('td').allTextContents()).slice(0, 4), [server.id, 'serial', server.identity.serial, 'SN-NOT-ON-RECORD']);
+
+      await Promise.all([page.waitForNavigation(), page.click('nav a[href="/console/operator/inventory"]')]);
+      assert.equal(await page.locator('ul.tree > li[data-site]').count(), service.demo.inventory.sites);
+      await page.click(`li[data-site="${server.siteId}"] > details > summary`);
+      await page.click(`li[data-row="${server.rowId}"] > details > summary`);
+      await Promise.all([page.waitForNavigation(), page.click(`li[data-rack="${server.rackId}"] a`)]);
+      assert.equal(new URL(page.url()).search, `?rack=${server.rackId}`);
+      const { items: inRack } = await operator.get(`/v1/inventory/servers?rack=${server.rackId}&limit=500`);
+      assert.equal(await page.locator('table[data-table=servers] tr[data-server]').count(), inRack.length);
+      const row = await page.locator(`tr[data-server="${server.id}"] td`).allTextContents();
+      assert.ok(row[2].includes(server.properties.cpuModel) && row[5] === `${server.capacity.coresAllocated} / ${server.capacity.cores}`, row.join(' | '));
+      assert.ok(await page.locator(`li[data-rack="${server.rackId}"]`).isVisible(), 'the tree stays open at the chosen rack');
+      await shoot(page, 'operator-inventory');
+
+      // Usage as bars: the migration flow's customer was billed a migration and hardware-ID requests today.
+      await signIn(page, service.demo.customers[0].key);
+      await Promise.all([page.waitForNavigation(), page.click('nav a[href="/console/usage"]')]);
+      const today = new Date().toISOString().slice(0, 10);
+      const day = page.locator(`figure[data-chart=day] g[data-period="${today}"]`);
+      assert.equal(await day.locator('rect[data-operation=migrations]').getAttribute('data-quantity'), '1');
+      assert.ok(Number(await day.getAttribute('data-total')) >= 25_000_000);
+      assert.equal(await page.locator(`figure[data-chart=month] g[data-period="${today.slice(0, 7)}"] rect[data-operation=migrations]`).count(), 1);
+      assert.match(await page.textContent('figure[data-chart=day] [data-price=migrations]'), /^migrations · 25\.00 EUR per migration$/);
+      await shoot(page, 'usage');
     });
   });
 

@@ -1,7 +1,9 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { trafficLine, type Traffic } from '../../src/console/migration-view';
+import { trafficLine, type Migration, type Traffic } from '../../src/console/migration-view';
 import { recordUsage, utcDay } from '../../src/usage/recorder';
+import { fingerprint, pastedIds } from '../../src/console/handoff';
+import { periodsBetween } from '../../src/console/usage-chart';
 import { call, OPERATOR } from '../http';
 import { createPlatform, dataCenter, place, putInventory, registerCustomer, registerProvider, server } from '../factories';
 import { cookieOf, csrfOf, signIn, visit } from './session';
@@ -170,7 +172,7 @@ describe('operator pages', () => {
   it('is for the operator only', async () => {
     const c = await registerCustomer();
     const cookie = await signIn(c.key);
-    for (const path of ['/console/operator', '/console/operator/principals', '/console/operator/reconciliation']) {
+    for (const path of ['/console/operator', '/console/operator/principals', '/console/operator/reconciliation', '/console/operator/inventory', '/console/operator/migrations', '/console/operator/agents']) {
       const page = await visit(path, { cookie });
       expect(page.status).toBe(403);
       expect(page.html).toContain('This page is for another role.');
@@ -273,9 +275,14 @@ describe('migration pages', () => {
   it('starts a migration from the MIP list once, whatever the double submits, and shows it live', async () => {
     const { p, c, target } = await setUp('cmig');
     const cookie = await signIn(c.key);
-    const page = await visit('/console/customer?scope=server', { cookie });
-    const form = page.html.slice(page.html.indexOf(`data-platform="${target.id}"`));
-    const idempotencyKey = form.match(/name="idempotencyKey" value="([^"]+)"/)?.[1] ?? '';
+    const list = await visit('/console/customer?scope=server', { cookie });
+    // "Migrate…" leads to a confirmation that says what it costs; its form starts the migration.
+    expect(list.html).toContain(`<input type="hidden" name="platform" value="${target.id}"/>`);
+    const page = await visit(`/console/customer/migrate?platform=${target.id}&scope=server`, { cookie });
+    expect(page.status).toBe(200);
+    expect(page.html).toContain('<strong data-field="price">25.00 EUR</strong>');
+    const idempotencyKey = page.html.match(/name="idempotencyKey" value="([^"]+)"/)?.[1] ?? '';
+    expect(idempotencyKey).not.toBe('');
     const fields = { _csrf: csrfOf(page.html), targetPlatformId: target.id, scope: 'server', idempotencyKey };
     const first = await visit('/console/customer/migrations', { cookie, form: fields });
     const again = await visit('/console/customer/migrations', { cookie, form: fields });
@@ -283,8 +290,8 @@ describe('migration pages', () => {
     expect(again.headers.get('location')).toBe(first.headers.get('location'));
     const id = first.headers.get('location')?.split('/').pop() ?? '';
     expect(id).toMatch(/^mig_/);
-    const list = await call('GET', '/v1/migrations', { key: c.key });
-    expect(list.body.items.map((m: { id: string }) => m.id)).toEqual([id]);
+    const started = await call('GET', '/v1/migrations', { key: c.key });
+    expect(started.body.items.map((m: { id: string }) => m.id)).toEqual([id]);
 
     const live = await visit(`/console/customer/migrations/${id}`, { cookie });
     expect(live.html).toContain(`data-src="/console/api/migrations/${id}"`);
@@ -343,14 +350,52 @@ describe('trafficLine (live view)', () => {
     setAt: 0,
   };
   it('says where the sessions are and what moves them', () => {
-    expect(trafficLine(null)).toBe('All sessions on the current platform');
-    expect(trafficLine({ ...base, b: null, mode: 'progress', schedule: null } as unknown as Traffic)).toBe('All sessions on the current platform');
-    expect(trafficLine({ ...base, mode: 'progress', schedule: null } as unknown as Traffic)).toBe('25% of sessions on the new platform, following the data migrated');
-    expect(trafficLine({ ...base, mode: 'schedule', schedule } as unknown as Traffic)).toBe(
+    const migrating = { id: 'mig_x', state: 'migrating' } as Migration;
+    expect(trafficLine(migrating, null)).toBe('All sessions on the current platform');
+    expect(trafficLine(migrating, { ...base, b: null, mode: 'progress', schedule: null } as unknown as Traffic)).toBe('All sessions on the current platform');
+    expect(trafficLine(migrating, { ...base, mode: 'progress', schedule: null } as unknown as Traffic)).toBe('25% of sessions on the new platform, following the data migrated');
+    expect(trafficLine(migrating, { ...base, mode: 'schedule', schedule } as unknown as Traffic)).toBe(
       '25% of sessions on the new platform; schedule step 2 of 3 (25%), running, next step 2026-11-26 09:30:00 UTC',
     );
-    expect(trafficLine({ ...base, mode: 'schedule', schedule: { ...schedule, status: 'waiting_for_data', nextStepAt: null } } as unknown as Traffic)).toBe(
+    expect(trafficLine(migrating, { ...base, mode: 'schedule', schedule: { ...schedule, status: 'waiting_for_data', nextStepAt: null } } as unknown as Traffic)).toBe(
       '25% of sessions on the new platform; schedule step 2 of 3 (25%), waiting for data',
     );
+    // At completion B is the only platform (the SBC calls it A from then on): said as B serving everything.
+    expect(trafficLine({ id: 'mig_x', state: 'completed' } as Migration, { ...base, b: null, migrationId: null, mode: 'progress', schedule: null } as unknown as Traffic)).toBe(
+      'Every session on the new platform (it is now the only one)',
+    );
+    // Another migration's B is not this one's.
+    expect(trafficLine({ id: 'mig_old', state: 'rolled_back' } as Migration, { ...base, mode: 'progress', schedule: null } as unknown as Traffic)).toBe('All sessions on the current platform');
+  });
+});
+
+describe('hand-off pieces', () => {
+  it('names an ID by a short fingerprint of the whole token, the same on both sides', async () => {
+    const a = await fingerprint('eyJhbGciOiJFZERTQSIs.one.sig');
+    expect(a).toMatch(/^[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}$/);
+    expect(await fingerprint('eyJhbGciOiJFZERTQSIs.one.sig')).toBe(a);
+    expect(await fingerprint('eyJhbGciOiJFZERTQSIs.two.sig')).not.toBe(a);
+  });
+
+  it('reads pasted IDs as a JSON array or separated by white space and commas', () => {
+    expect(pastedIds('["a.b.c", "d.e.f"]')).toEqual(['a.b.c', 'd.e.f']);
+    expect(pastedIds(' a.b.c\n d.e.f, g.h.i ')).toEqual(['a.b.c', 'd.e.f', 'g.h.i']);
+    expect(pastedIds('[not json')).toEqual([]);
+  });
+
+  it('is for customers (minting) and providers (checking) only', async () => {
+    const c = await signIn((await registerCustomer()).key);
+    const p = await signIn((await registerProvider()).key);
+    expect((await visit('/console/customer/hand-off', { cookie: c })).status).toBe(200);
+    expect((await visit('/console/provider/check', { cookie: c })).status).toBe(403);
+    expect((await visit('/console/provider/check', { cookie: p })).status).toBe(200);
+    expect((await visit('/console/customer/hand-off', { cookie: p })).status).toBe(403);
+  });
+});
+
+describe('usage bars', () => {
+  it('has one bar per day or month of the range, empty ones included', () => {
+    expect(periodsBetween('2026-01-30', '2026-02-02', 'day')).toEqual(['2026-01-30', '2026-01-31', '2026-02-01', '2026-02-02']);
+    expect(periodsBetween('2025-11-15', '2026-02-02', 'month')).toEqual(['2025-11', '2025-12', '2026-01', '2026-02']);
   });
 });
