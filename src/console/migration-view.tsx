@@ -207,7 +207,9 @@ export const LiveMigration: FC<{
       </Section>
     </div>
     {scheduleActions ? (
-      <ScheduleControl action={`${base}/${m.id}/schedule`} csrf={csrf} actions={scheduleActions} steps={traffic?.schedule?.steps ?? CANARY} />
+      <div data-schedule-section>
+        <ScheduleControl action={`${base}/${m.id}/schedule`} csrf={csrf} actions={scheduleActions} steps={traffic?.schedule?.steps ?? CANARY} />
+      </div>
     ) : null}
   </div>
 );

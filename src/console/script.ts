@@ -105,15 +105,16 @@ export const SCRIPT = `'use strict';
     }
     var migrated = path(function (p) { return p.migrated; }, y);
     svg.appendChild(el('path', { d: migrated + 'V' + y(0) + 'H' + x(t0).toFixed(1) + 'Z', fill: COLORS.migrated, 'fill-opacity': 0.12, stroke: 'none' }));
-    svg.appendChild(el('path', { d: migrated, fill: 'none', stroke: COLORS.migrated, 'stroke-width': 2.5, 'data-series': 'migrated' }));
     var last = points[points.length - 1];
+    // B's share under the data migrated, drawn wider: where B follows the data both stay visible.
     if (traffic) {
       svg.appendChild(el('path', { d: path(function (p) { return 1 - (p.shareB || 0); }, y), fill: 'none', stroke: COLORS.a, 'stroke-width': 2, 'data-series': 'share-a' }));
-      svg.appendChild(el('path', { d: path(function (p) { return p.shareB; }, y), fill: 'none', stroke: COLORS.b, 'stroke-width': 2, 'data-series': 'share-b' }));
+      svg.appendChild(el('path', { d: path(function (p) { return p.shareB; }, y), fill: 'none', stroke: COLORS.b, 'stroke-width': 5, 'stroke-opacity': 0.75, 'data-series': 'share-b' }));
       svg.appendChild(el('path', { d: path(function (p) { return p.errorRateA; }, ye), fill: 'none', stroke: COLORS.errorsA, 'stroke-width': 1.5, 'stroke-dasharray': '4 3', 'data-series': 'errors-a' }));
       svg.appendChild(el('path', { d: path(function (p) { return p.errorRateB; }, ye), fill: 'none', stroke: COLORS.errorsB, 'stroke-width': 1.5, 'stroke-dasharray': '4 3', 'data-series': 'errors-b' }));
       svg.setAttribute('data-weight-b', String(last.shareB === null ? 0 : last.shareB));
     }
+    svg.appendChild(el('path', { d: migrated, fill: 'none', stroke: COLORS.migrated, 'stroke-width': 2, 'data-series': 'migrated' }));
     points.forEach(function (p, i) {
       if (p.state !== 'completed' || (i > 0 && points[i - 1].state === 'completed')) return;
       svg.appendChild(el('line', { x1: x(p.at), x2: x(p.at), y1: T, y2: T + ph, stroke: COLORS.b, 'stroke-dasharray': '2 3', 'data-marker': 'cutover' }));
@@ -159,6 +160,8 @@ export const SCRIPT = `'use strict';
     if (bar) bar.value = data.progress;
     show('button[data-step]', 'data-step', data.steps);
     show('button[data-schedule]', 'data-schedule', data.scheduleActions);
+    var schedule = root.querySelector('[data-schedule-section]');
+    if (schedule) schedule.hidden = Boolean(data.terminal);
     var setter = root.querySelector('[data-schedule-form]');
     if (setter) setter.hidden = (data.scheduleActions || []).indexOf('set') < 0;
     root.setAttribute('data-state', data.state);

@@ -328,7 +328,7 @@ describe('console in chromium', () => {
       assert.equal(await page.getAttribute('svg.chart', 'data-migrated'), '1');
       assert.equal(await page.locator('svg.chart [data-marker=cutover]').count(), 1);
       assert.deepEqual(await visibleSteps(), [], 'no steering once completed');
-      assert.ok(await page.locator('[data-schedule-form]').isHidden(), 'no schedule once completed');
+      assert.ok(await page.locator('[data-schedule-section]').isHidden(), 'no schedule once completed');
       const timeline = await live.locator('.timeline li').allTextContents();
       assert.ok(timeline.some((t) => t.includes('migrating')) && timeline.at(-1).includes('completed'), timeline.join(' | '));
       await shoot(page, 'live-migration');
