@@ -32,6 +32,10 @@ export default defineConfig(async () => ({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // Generous per-test limits: a test's time is never an assertion here (the benchmark measures
+    // speed), and a loaded 2-core machine must not turn a slow run into a failure.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     setupFiles: ['test/setup.ts'],
     globalSetup: ['test/receiver.global.mjs', 'test/upstream.global.mjs'],
   },
