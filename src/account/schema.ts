@@ -1,10 +1,11 @@
 import { z } from '@hono/zod-openapi';
 import { IssuedKeySchema } from '../auth/schema';
 import { PRINCIPAL_KINDS, SERVICE_LEVELS } from '../auth/principal';
+import { text } from '../http/text';
 
 const RegisterFields = {
-  name: z.string().trim().min(1).max(200).openapi({ example: 'Acme Retail' }),
-  organisation: z.string().trim().min(1).max(200).openapi({ example: 'Acme Retail GmbH' }),
+  name: text({ max: 200 }).openapi({ example: 'Acme Retail' }),
+  organisation: text({ max: 200 }).openapi({ example: 'Acme Retail GmbH' }),
   serviceLevel: z.enum(SERVICE_LEVELS).default('standard'),
 };
 

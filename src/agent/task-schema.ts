@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { TASK_MAX_ATTEMPTS } from '../constants';
+import { text } from '../http/text';
 
 export const TaskResultBody = z
   .discriminatedUnion('outcome', [
@@ -7,7 +8,7 @@ export const TaskResultBody = z
     z.strictObject({
       attempt: z.number().int().min(1).max(TASK_MAX_ATTEMPTS),
       outcome: z.literal('failed'),
-      error: z.string().trim().min(1).max(1000).openapi({ description: 'What went wrong, for the operator' }),
+      error: text({ max: 1000, multiline: true }).openapi({ description: 'What went wrong, for the operator' }),
     }),
   ])
   .openapi('AgentTaskResult');

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { text } from '../http/text';
 
 export const IssuedKeySchema = z
   .object({
@@ -16,7 +17,7 @@ export const KeySchema = IssuedKeySchema.omit({ key: true })
 
 export const MintKeyBody = z
   .strictObject({
-    name: z.string().trim().min(1).max(100).default('api key'),
+    name: text({ max: 100 }).default('api key'),
     agentFor: z
       .string()
       .min(1)

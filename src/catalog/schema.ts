@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { CPU_ARCHES, STORAGE_KINDS } from '../inventory/schema';
+import { text } from '../http/text';
 
 const Tag = z.string().regex(/^[a-z0-9][a-z0-9._:-]{0,63}$/, 'lower-case tag, at most 64 characters');
 
@@ -8,7 +9,7 @@ export const NUMERIC_PROPERTIES = ['cores', 'memoryGib', 'storageGib', 'gpus'] a
 export const TEXT_PROPERTIES = ['cpuArch', 'cpuVendor', 'cpuModel', 'storageKind', 'hypervisor', 'privateNetworkId'] as const;
 const NumericProperty = z.enum(NUMERIC_PROPERTIES);
 const AnyProperty = z.enum([...NUMERIC_PROPERTIES, ...TEXT_PROPERTIES]);
-const Scalar = z.union([z.string().min(1).max(100), z.number()]);
+const Scalar = z.union([text({ max: 100 }), z.number()]);
 
 export const PropertyRule = z
   .discriminatedUnion('op', [
@@ -85,15 +86,15 @@ const HttpUrl = z
 export const Module = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/),
-    version: z.string().min(1).max(64),
+    version: text({ max: 64 }),
     artifactUrl: HttpUrl,
     sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex digits'),
   })
   .openapi('Module');
 
 const PlatformFields = {
-  name: z.string().trim().min(1).max(100),
-  description: z.string().trim().max(2000).default(''),
+  name: text({ max: 100 }),
+  description: text({ max: 2000, min: 0, multiline: true }).default(''),
   serviceProfile: ServiceProfile,
   requirements: Requirements.default(Requirements.parse({})),
   modules: z.array(Module).min(1).max(50),
@@ -106,7 +107,7 @@ export const CreatePlatformBody = z.strictObject(PlatformFields).openapi('Create
 export const PatchPlatformBody = z
   .strictObject({
     name: PlatformFields.name.optional(),
-    description: z.string().trim().max(2000).optional(),
+    description: text({ max: 2000, min: 0, multiline: true }).optional(),
     serviceProfile: ServiceProfile.optional(),
     requirements: Requirements.optional(),
     modules: PlatformFields.modules.optional(),

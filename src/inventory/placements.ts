@@ -5,6 +5,7 @@ import { MAX_PLACEMENTS_PER_REQUEST } from '../constants';
 import { chunkForInsert, existingIds, jsonIds, type Db } from '../db';
 import { problems, type FieldError } from '../http/problem';
 import { UnitId } from './schema';
+import { text } from '../http/text';
 
 const PlacementKey = { customerId: z.string().min(1).max(100), serverId: UnitId };
 
@@ -12,7 +13,7 @@ export const PlacementInput = z
   .strictObject({
     ...PlacementKey,
     platformId: z.string().min(1).max(100),
-    storageAddress: z.string().trim().min(1).max(500).openapi({ example: 'iscsi://10.20.3.14:3260/iqn.2026-01.dc:vol-7f3a' }),
+    storageAddress: text({ max: 500 }).openapi({ example: 'iscsi://10.20.3.14:3260/iqn.2026-01.dc:vol-7f3a' }),
     cores: z.number().int().min(0).max(4096).default(0),
     memoryGib: z.number().int().min(0).max(1_048_576).default(0),
   })

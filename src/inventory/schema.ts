@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { MAX_INVENTORY_SERVERS, MAX_INVENTORY_UNITS } from '../constants';
+import { text } from '../http/text';
 
 /** Operator-chosen names identify units and servers; they are permanent identifiers. */
 export const UnitId = z
@@ -7,7 +8,7 @@ export const UnitId = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'letters, digits, ".", "_" or "-", at most 100')
   .openapi({ example: 'fra1-a03-r07' });
 
-const Label = z.string().trim().min(1).max(100);
+const Label = text({ max: 100 });
 const Tag = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._:-]{0,63}$/, 'lower-case letters, digits, ".", "_", ":" or "-", at most 64');
@@ -25,7 +26,7 @@ export const RackInput = z
 
 export const ServerIdentity = z
   .strictObject({
-    serial: z.string().trim().min(1).max(100),
+    serial: text({ max: 100 }),
     mac: z
       .string()
       .regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/, 'lower-case colon-separated MAC')
@@ -51,7 +52,7 @@ export const ServerProperties = z
     hypervisor: Label.openapi({ example: 'kvm' }),
     traits: z.array(Tag).max(64).default([]).openapi({ example: ['sev', 'avx512'] }),
     certifications: z.array(Tag).max(32).default([]).openapi({ example: ['pci-dss', 'iso27001'] }),
-    privateNetworkId: z.string().trim().min(1).max(100).nullable().default(null),
+    privateNetworkId: text({ max: 100 }).nullable().default(null),
   })
   .openapi('ServerProperties');
 
