@@ -1,5 +1,8 @@
 /** Every limit and policy number of the service, in one place. */
 
+/** Longest URL a provider may supply (webhook, upstream, artifact). */
+export const URL_MAX_CHARS = 2000;
+
 /** Largest request body accepted, in bytes. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
@@ -31,7 +34,7 @@ export const AUTH_CACHE_MAX_ENTRIES = 10_000;
 
 /** Webhooks. A rotated-out secret keeps signing (beside the new one) for this long. */
 export const WEBHOOK_ROTATION_OVERLAP_MS = 24 * 3600_000;
-export const WEBHOOK_URL_MAX_CHARS = 2000;
+
 /** One delivery attempt gives up after this long. */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 /** Attempts per delivery before it is marked failed (redeliver starts a new one). */

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { CPU_ARCHES, STORAGE_KINDS } from '../inventory/schema';
 import { text } from '../http/text';
+import { providerUrl } from '../http/url-policy';
 
 const Tag = z.string().regex(/^[a-z0-9][a-z0-9._:-]{0,63}$/, 'lower-case tag, at most 64 characters');
 
@@ -78,16 +79,11 @@ export const ServiceProfile = z
   })
   .openapi('ServiceProfile');
 
-const HttpUrl = z
-  .url({ protocol: /^https?$/ })
-  .max(2000)
-  .refine((u) => !new URL(u).username && !new URL(u).password, 'no user-info in URLs');
-
 export const Module = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/),
     version: text({ max: 64 }),
-    artifactUrl: HttpUrl,
+    artifactUrl: providerUrl().openapi({ description: 'Where agents download the module (https; private, loopback and metadata addresses are refused)' }),
     sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex digits'),
   })
   .openapi('Module');
@@ -98,7 +94,7 @@ const PlatformFields = {
   serviceProfile: ServiceProfile,
   requirements: Requirements.default(Requirements.parse({})),
   modules: z.array(Module).min(1).max(50),
-  upstreamUrl: HttpUrl.openapi({ description: 'Where the SBC sends end-user calls served by this platform' }),
+  upstreamUrl: providerUrl().openapi({ description: 'Where the SBC sends end-user calls served by this platform' }),
   autoAccept: z.boolean().default(false).openapi({ description: 'Accept customer-initiated migrations without a manual accept' }),
 };
 

@@ -2,8 +2,8 @@ import { and, asc, eq, gt, type SQL } from 'drizzle-orm';
 import { platforms } from '../../schema';
 import { newId } from '../auth/keys';
 import { isUniqueViolation, type Db } from '../db';
-import { problems } from '../http/problem';
-import { checkWebhookUrl } from '../webhooks/ssrf';
+import { problems, type FieldError } from '../http/problem';
+import { checkProviderUrl } from '../http/url-policy';
 import type { CreatePlatformBody, PatchPlatformBody, PlatformT } from './schema';
 import type { z } from '@hono/zod-openapi';
 
@@ -29,17 +29,22 @@ export function presentPlatform(row: Row): PlatformT {
 const isNameTaken = (err: unknown) => isUniqueViolation(err, 'platforms.provider_id, platforms.name');
 
 /**
- * The SBC sends end users' calls to a platform's upstream, so it gets the same guard as webhook
- * endpoints: no private, loopback, link-local or metadata address (loopback only in development).
+ * The SBC sends end users' calls to a platform's upstream and agents inside the data center fetch
+ * its modules' artifacts: both go through the one URL policy (loopback only in development/test).
  */
-function checkUpstream(url: string | undefined, environment: string): void {
-  if (url === undefined) return;
-  const check = checkWebhookUrl(url, environment);
-  if (!check.ok) throw problems.unprocessable('The upstream URL is not allowed.', [{ field: 'upstreamUrl', message: check.reason }]);
+function checkPlatformUrls(body: { upstreamUrl?: string | undefined; modules?: { artifactUrl: string }[] | undefined }, environment: string): void {
+  const urls: [string, string | undefined][] = [['upstreamUrl', body.upstreamUrl], ...(body.modules ?? []).map((m, i): [string, string] => [`modules.${i}.artifactUrl`, m.artifactUrl])];
+  const errors: FieldError[] = [];
+  for (const [field, url] of urls) {
+    if (url === undefined) continue;
+    const check = checkProviderUrl(url, environment);
+    if (!check.ok) errors.push({ field, message: check.reason });
+  }
+  if (errors.length) throw problems.unprocessable('A URL of the platform is not allowed.', errors);
 }
 
 export async function createPlatform(db: Db, providerId: string, body: z.infer<typeof CreatePlatformBody>, environment: string): Promise<PlatformT> {
-  checkUpstream(body.upstreamUrl, environment);
+  checkPlatformUrls(body, environment);
   const now = Date.now();
   try {
     const row = await db
@@ -74,7 +79,7 @@ export async function getPlatform(db: Db, id: string): Promise<PlatformT | null>
 
 /** Changes a provider's own platform. Another provider's platform answers 404 (it stays untouched). */
 export async function patchPlatform(db: Db, providerId: string, id: string, patch: z.infer<typeof PatchPlatformBody>, environment: string): Promise<PlatformT> {
-  checkUpstream(patch.upstreamUrl, environment);
+  checkPlatformUrls(patch, environment);
   const current = await db.select().from(platforms).where(eq(platforms.id, id)).get();
   if (!current || current.providerId !== providerId) throw problems.notFound('platform');
   const set: Partial<Row> = { updatedAt: Date.now(), revision: current.revision + 1 };

@@ -4,7 +4,7 @@
  */
 import { WEBHOOK_BACKOFF_BASE_MS, WEBHOOK_BACKOFF_MAX_MS, WEBHOOK_RETRY_AFTER_MAX_MS } from '../constants';
 import { webhookHeaders } from './signing';
-import { checkWebhookUrl } from './ssrf';
+import { checkProviderUrl } from '../http/url-policy';
 
 export interface AttemptRequest {
   url: string;
@@ -29,7 +29,7 @@ export type AttemptOutcome =
 const RETRIED_STATUSES = new Set([408, 425, 429]);
 
 export async function attemptDelivery(req: AttemptRequest): Promise<AttemptOutcome> {
-  const check = checkWebhookUrl(req.url, req.environment);
+  const check = checkProviderUrl(req.url, req.environment);
   if (!check.ok) return { kind: 'rejected', status: null, error: `endpoint URL refused: ${check.reason}` };
   const timestamp = Math.floor(req.now / 1000);
   let res: Response;

@@ -8,7 +8,7 @@ import { unwrap } from '../migrations/outcome';
 import { getEndpoint, setEndpoint } from './endpoints';
 import { findOwnDelivery, listDeliveries, presentDelivery } from './log';
 import { DeliveryListQuery, DeliverySchema, EndpointSchema, RedeliverySchema, RotatedEndpointSchema, SetEndpointBody } from './schema';
-import { checkWebhookUrl } from './ssrf';
+import { checkProviderUrl } from '../http/url-policy';
 
 export const webhooksRouter = createRouter();
 
@@ -27,7 +27,7 @@ webhooksRouter.openapi(
   }),
   async (c) => {
     const { url } = c.req.valid('json');
-    const check = checkWebhookUrl(url, c.env.ENVIRONMENT);
+    const check = checkProviderUrl(url, c.env.ENVIRONMENT);
     if (!check.ok) throw problems.unprocessable('The webhook URL is not allowed.', [{ field: 'url', message: check.reason }]);
     const set = await setEndpoint(getDb(c.env.DB), c.env.SECRETS_KEY, c.get('principal').id, check.url.href, Date.now());
     if (!set) throw problems.notFound('provider settings');

@@ -1,13 +1,9 @@
 import { z } from '@hono/zod-openapi';
-import { WEBHOOK_URL_MAX_CHARS } from '../constants';
+import { providerUrl } from '../http/url-policy';
 
 export const SetEndpointBody = z
   .strictObject({
-    url: z
-      .string()
-      .min(1)
-      .max(WEBHOOK_URL_MAX_CHARS)
-      .openapi({ description: 'https URL receiving Standard Webhooks POSTs; private, loopback and metadata addresses are refused', example: 'https://hooks.provider.example/inplace' }),
+    url: providerUrl().openapi({ description: 'https URL receiving Standard Webhooks POSTs; private, loopback and metadata addresses are refused', example: 'https://hooks.provider.example/inplace' }),
   })
   .openapi('SetWebhookEndpoint');
 
