@@ -23,8 +23,8 @@ import { webhooksRouter } from './webhooks/routes';
 
 export const app = new OpenAPIHono<AppEnv>();
 
-app.use('*', requestId());
-app.use('/v1/*', authenticate, limitBody, requireJson);
+app.use('*', requestId(), limitBody);
+app.use('/v1/*', authenticate, requireJson);
 
 app.get('/healthz', (c) => c.json({ status: 'ok' }));
 

@@ -3,8 +3,10 @@
 /** Longest URL a provider may supply (webhook, upstream, artifact). */
 export const URL_MAX_CHARS = 2000;
 
-/** Largest request body accepted, in bytes. */
+/** Largest request body accepted by the JSON API (/v1), in bytes. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Largest body of every other route but the SBC proxy: console forms (a sign-in key, a few fields). */
+export const FORM_MAX_BODY_BYTES = 16 * 1024;
 
 export const PAGE_LIMIT_DEFAULT = 50;
 export const PAGE_LIMIT_MAX = 500;

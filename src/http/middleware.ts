@@ -2,17 +2,33 @@ import type { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
-import { MAX_BODY_BYTES } from '../constants';
+import { FORM_MAX_BODY_BYTES, MAX_BODY_BYTES } from '../constants';
 import { dbErrorMessage } from '../db';
 import type { AppEnv } from '../env';
 import { ApiError, problemResponse, problems } from './problem';
 
-/** 413 for bodies over the limit, whether announced by content-length or streamed. */
-export const limitBody = bodyLimit({
-  maxSize: MAX_BODY_BYTES,
-  onError: () => {
-    throw problems.payloadTooLarge(MAX_BODY_BYTES);
-  },
+function limitTo(maxSize: number) {
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      throw problems.payloadTooLarge(maxSize);
+    },
+  });
+}
+
+const limitApiBody = limitTo(MAX_BODY_BYTES);
+const limitFormBody = limitTo(FORM_MAX_BODY_BYTES);
+
+/**
+ * 413 for bodies over the route's limit before anything reads them: an announced content-length
+ * is refused unread, a streamed body is cut off once past the limit. The JSON API takes bulk
+ * upserts; everything else (console forms) takes a few fields. The SBC proxy streams end users'
+ * bodies to the platform under its own cap.
+ */
+export const limitBody = createMiddleware<AppEnv>(async (c, next) => {
+  const path = c.req.path;
+  if (path.startsWith('/sbc/')) return next();
+  return (path.startsWith('/v1/') ? limitApiBody : limitFormBody)(c, next);
 });
 
 /** Writes to the JSON API must say they send JSON. */
