@@ -3,7 +3,8 @@ import { servers } from './inventory';
 
 /**
  * An agent observed an identity (serial, MAC, Dom0 or internal IP) that differs from the recorded
- * one. Recorded identity is never overwritten from a report; the operator looks into these.
+ * one, or reported less capacity (cores, memory) than is allocated on the server (`recorded` is then
+ * the allocation). Recorded identity is never overwritten from a report; the operator looks into these.
  * The same observation reported again only bumps `lastSeenAt` and `reports`.
  */
 export const agentFlags = sqliteTable(
@@ -13,7 +14,7 @@ export const agentFlags = sqliteTable(
     serverId: text('server_id')
       .notNull()
       .references(() => servers.id),
-    field: text('field', { enum: ['serial', 'mac', 'dom0Ip', 'internalIp'] }).notNull(),
+    field: text('field', { enum: ['serial', 'mac', 'dom0Ip', 'internalIp', 'cores', 'memoryGib'] }).notNull(),
     recorded: text('recorded').notNull(),
     observed: text('observed').notNull(),
     reports: integer('reports').notNull(),

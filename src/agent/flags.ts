@@ -2,15 +2,15 @@ import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import { agentFlags } from '../../schema';
 import { newId } from '../auth/keys';
 import type { Db } from '../db';
-import type { IdentityField } from './report-schema';
+import type { FlagField } from './report-schema';
 
-export interface Mismatch {
-  field: IdentityField;
+export interface Mismatch<F extends FlagField = FlagField> {
+  field: F;
   recorded: string;
   observed: string;
 }
 
-/** Records identity mismatches for the operator; the same observation again only counts up. */
+/** Records identity mismatches and over-allocations for the operator; the same observation again only counts up. */
 export async function flagMismatches(db: Db, serverId: string, mismatches: Mismatch[]): Promise<void> {
   if (!mismatches.length) return;
   const now = Date.now();

@@ -3,6 +3,10 @@ import { ServerIdentity, ServerProperties } from '../inventory/schema';
 
 export const IDENTITY_FIELDS = ['serial', 'mac', 'dom0Ip', 'internalIp'] as const;
 export type IdentityField = (typeof IDENTITY_FIELDS)[number];
+/** Capacity an agent may report below what is allocated on the server. */
+export const CAPACITY_FIELDS = ['cores', 'memoryGib'] as const;
+export type CapacityField = (typeof CAPACITY_FIELDS)[number];
+export type FlagField = IdentityField | CapacityField;
 
 const P = ServerProperties.shape;
 
@@ -38,6 +42,9 @@ export const AgentReportResult = z
     properties: z.object({
       applied: z.boolean().openapi({ description: 'False when the identity does not match: nothing is written then' }),
       changed: z.array(z.string()),
+      overAllocated: z
+        .array(z.enum(CAPACITY_FIELDS))
+        .openapi({ description: 'Capacity reported below what is allocated on the server: flagged for the operator; free capacity shows as 0' }),
     }),
   })
   .openapi('AgentReportResult');
@@ -46,9 +53,11 @@ export const AgentFlagSchema = z
   .object({
     id: z.string(),
     serverId: z.string(),
-    field: z.enum(IDENTITY_FIELDS),
-    recorded: z.string(),
-    observed: z.string(),
+    field: z.enum([...IDENTITY_FIELDS, ...CAPACITY_FIELDS]).openapi({
+      description: 'An identity field that differs from the record, or a capacity (`cores`, `memoryGib`) reported below what is allocated',
+    }),
+    recorded: z.string().openapi({ description: 'The recorded identity value; for capacity, what is allocated' }),
+    observed: z.string().openapi({ description: 'What the agent reported' }),
     reports: z.number().int().openapi({ description: 'How many reports observed this value' }),
     firstSeenAt: z.number().int(),
     lastSeenAt: z.number().int(),

@@ -74,7 +74,9 @@ function present(r: Row): ServerFacts {
     rowId: r.rowId,
     siteId: r.siteId,
     properties: propertiesOf(r),
-    free: { cores: r.cores - r.coresAllocated, memoryGib: r.memoryGib - r.memoryAllocatedGib },
+    // An agent may report less than is allocated (a failed DIMM, cores disabled): the operator is
+    // told through an agent flag, and nobody is ever shown negative room.
+    free: { cores: Math.max(0, r.cores - r.coresAllocated), memoryGib: Math.max(0, r.memoryGib - r.memoryAllocatedGib) },
     updatedAt: r.updatedAt,
   };
 }

@@ -30,7 +30,7 @@ describe('POST /v1/agent/report', () => {
     const before = await serverRecord(serverIds[0]!);
     const r = await report(agentKeys[0]!, { identity: identity(0), properties: { cores: 64, memoryGib: 256, traits: ['sev'] } });
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ identity: { matches: true, mismatched: [] }, properties: { applied: true, changed: [] } });
+    expect(r.body).toEqual({ identity: { matches: true, mismatched: [] }, properties: { applied: true, changed: [], overAllocated: [] } });
     expect((await serverRecord(serverIds[0]!)).updatedAt).toBe(before.updatedAt);
   });
 
@@ -39,7 +39,7 @@ describe('POST /v1/agent/report', () => {
     await createPlatform(provider.key, { requirements: { properties: [{ property: 'cores', op: 'gte', value: 96 }] } });
     const before = await serverRecord(serverIds[1]!);
     const r = await report(agentKeys[1]!, { identity: { serial: identity(1).serial }, properties: { cores: 128, traits: ['avx512', 'sev', 'sev'], gpus: 0 } });
-    expect(r.body).toEqual({ identity: { matches: true, mismatched: [] }, properties: { applied: true, changed: ['cores', 'traits'] } });
+    expect(r.body).toEqual({ identity: { matches: true, mismatched: [] }, properties: { applied: true, changed: ['cores', 'traits'], overAllocated: [] } });
     const after = await serverRecord(serverIds[1]!);
     expect(after.properties).toMatchObject({ cores: 128, traits: ['avx512', 'sev'], memoryGib: 256, certifications: [] });
     expect(after.identity).toEqual(before.identity);
@@ -53,7 +53,7 @@ describe('POST /v1/agent/report', () => {
     const observed = { ...identity(2), mac: '02:ff:ff:ff:ff:01', dom0Ip: '192.0.2.10' };
     for (let i = 0; i < 2; i++) {
       const r = await report(agentKeys[2]!, { identity: observed, properties: { cores: 8 } });
-      expect(r.body).toEqual({ identity: { matches: false, mismatched: ['mac', 'dom0Ip'] }, properties: { applied: false, changed: [] } });
+      expect(r.body).toEqual({ identity: { matches: false, mismatched: ['mac', 'dom0Ip'] }, properties: { applied: false, changed: [], overAllocated: [] } });
     }
     expect(await serverRecord(serverIds[2]!)).toEqual(before);
     const flags = await call('GET', `/v1/agent/flags?serverId=${serverIds[2]}`, { key: OPERATOR });
@@ -85,5 +85,38 @@ describe('GET /v1/agent/flags', () => {
     expect(second.body.items).toHaveLength(1);
     expect(second.body.items[0]).toMatchObject({ serverId: serverIds[0], field: 'serial', observed: 'SN-SWAPPED' });
     expectProblem(await call('GET', '/v1/agent/flags', { key: agentKeys[0]! }), 403, 'forbidden');
+  });
+});
+
+describe('an agent reporting less capacity than is allocated', () => {
+  it('flags the over-allocation for the operator, writes what it saw, and free capacity stops at zero', async () => {
+    const { serverIds: [id], ...dc } = dataCenter(undefined, 1, 1, 1);
+    dc.servers![0]!.capacity = { coresAllocated: 48, memoryAllocatedGib: 200 };
+    await putInventory(dc);
+    const key = await agentKeyFor(id!);
+    const provider = await registerProvider();
+    await createPlatform(provider.key, { requirements: { minFree: { cores: 1, memoryGib: 0 } } });
+    for (let i = 0; i < 2; i++) {
+      const r = await report(key, { identity: dc.servers![0]!.identity, properties: { cores: 32, memoryGib: 128 } });
+      expect(r.body.properties).toEqual({ applied: true, changed: i === 0 ? ['cores', 'memoryGib'] : [], overAllocated: ['cores', 'memoryGib'] });
+    }
+    const free = await env.DB.prepare('SELECT free_cores AS cores, free_memory_gib AS memory FROM compat_servers WHERE server_id = ?').bind(id).first();
+    expect(free).toEqual({ cores: 0, memory: 0 });
+    const flags = await call('GET', `/v1/agent/flags?serverId=${id}`, { key: OPERATOR });
+    const seen = (flags.body.items as { field: string }[]).map(({ field, recorded, observed, reports, serverId }: Record<string, unknown>) => ({ field, recorded, observed, reports, serverId }));
+    expect(seen.sort((x, y) => String(x.field).localeCompare(String(y.field)))).toEqual([
+      { serverId: id, field: 'cores', recorded: '48', observed: '32', reports: 2 },
+      { serverId: id, field: 'memoryGib', recorded: '200', observed: '128', reports: 2 },
+    ]);
+  });
+
+  it('reports at or above the allocation flag nothing', async () => {
+    const { serverIds: [id], ...dc } = dataCenter(undefined, 1, 1, 1);
+    dc.servers![0]!.capacity = { coresAllocated: 48, memoryAllocatedGib: 200 };
+    await putInventory(dc);
+    const key = await agentKeyFor(id!);
+    const r = await report(key, { properties: { cores: 48, memoryGib: 200 } });
+    expect(r.body.properties.overAllocated).toEqual([]);
+    expect((await call('GET', `/v1/agent/flags?serverId=${id}`, { key: OPERATOR })).body.items).toEqual([]);
   });
 });
