@@ -509,6 +509,7 @@ export interface Schemas {
     properties: {
       applied: boolean;
       changed: Array<string>;
+      overAllocated: Array<"cores" | "memoryGib">;
     };
   };
   AgentReport: {
@@ -535,7 +536,7 @@ export interface Schemas {
   AgentFlag: {
     id: string;
     serverId: string;
-    field: "serial" | "mac" | "dom0Ip" | "internalIp";
+    field: "serial" | "mac" | "dom0Ip" | "internalIp" | "cores" | "memoryGib";
     recorded: string;
     observed: string;
     reports: number;
