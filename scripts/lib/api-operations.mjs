@@ -43,6 +43,7 @@ export const OPERATIONS = {
   postMigrationsByIdProgress: ["post", "/v1/migrations/{id}/progress"],
   getMigrationsByIdStorage: ["get", "/v1/migrations/{id}/storage"],
   getMigrationsByIdTimeline: ["get", "/v1/migrations/{id}/timeline"],
+  getMigrationsByIdTasks: ["get", "/v1/migrations/{id}/tasks"],
   getAgentTasks: ["get", "/v1/agent/tasks"],
   postAgentTasksByIdResult: ["post", "/v1/agent/tasks/{id}/result"],
   getSbcByCustomerIdByPath: ["get", "/sbc/{customerId}/{path}"],

@@ -626,9 +626,24 @@ export interface Schemas {
       };
     };
   };
+  MigrationTask: {
+    id: string;
+    kind: "deploy_platform_modules" | "remove_platform_modules";
+    serverId?: string;
+    hardwareId?: string;
+    platformId: string;
+    modules: Array<{
+      name: string;
+      version: string;
+    }>;
+    state: "pending" | "leased" | "succeeded" | "failed" | "cancelled";
+    attempts: number;
+    lastError?: string | null;
+    updatedAt: number;
+  };
   AgentTask: {
     id: string;
-    kind: "deploy_platform_modules";
+    kind: "deploy_platform_modules" | "remove_platform_modules";
     attempt: number;
     leaseExpiresAt: number;
     payload: {
@@ -642,7 +657,28 @@ export interface Schemas {
         sha256: string;
       }>;
       storageAddress: string;
+    } | {
+      kind: "remove_platform_modules";
+      migrationId: string;
+      platformId: string;
+      modules: Array<{
+        name: string;
+        version: string;
+      }>;
+      storageAddress: string;
+      reason: "rolled_back" | "cancelled" | "failed" | "completed";
     };
+  };
+  ServerTask: {
+    id: string;
+    kind: "deploy_platform_modules" | "remove_platform_modules";
+    migrationId: string;
+    customerId: string;
+    serverId: string;
+    state: "pending" | "leased" | "succeeded" | "failed" | "cancelled";
+    attempts: number;
+    lastError: string | null;
+    updatedAt: number;
   };
   AgentTaskState: {
     id: string;
@@ -1104,13 +1140,33 @@ export interface Operations {
     body: never;
     response: Schemas["MigrationTimeline"];
   };
-  /** GET /v1/agent/tasks: Take the deployment tasks for your server (agent); each comes leased to you for one attempt */
-  getAgentTasks: {
-    path: Record<string, never>;
-    query: Record<string, never>;
+  /** GET /v1/migrations/{id}/tasks: Deployment per server: the migration’s agent tasks (deploy and remove) and their states (its parties) */
+  getMigrationsByIdTasks: {
+    path: {
+      id: string;
+    };
+    query: {
+      limit?: number;
+      cursor?: string;
+    };
     body: never;
     response: {
-      items: Array<Schemas["AgentTask"]>;
+      items: Array<Schemas["MigrationTask"]>;
+      nextCursor: string | null;
+    };
+  };
+  /** GET /v1/agent/tasks: Agent: take your server’s tasks, each leased to you for one attempt. Operator: one server’s tasks (`serverId`), of every customer */
+  getAgentTasks: {
+    path: Record<string, never>;
+    query: {
+      limit?: number;
+      cursor?: string;
+      serverId?: string;
+    };
+    body: never;
+    response: {
+      items: Array<Schemas["AgentTask"] | Schemas["ServerTask"]>;
+      nextCursor?: string | null;
     };
   };
   /** POST /v1/agent/tasks/{id}/result: Report the outcome of the attempt you hold (agent); failures are retried a bounded number of times */

@@ -1,13 +1,24 @@
 /** D1 index of agent tasks (the coordinators hold the tasks): which customers have work for a server. */
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { migrationTasks } from '../../schema';
 import { upsertUnlessNewer, type Db } from '../db';
-import type { TaskRow } from './tasks';
+import { DEPLOY_TASK, type TaskRow } from './tasks';
 
 export function taskIndexUpsert(db: Db, customerId: string, t: TaskRow) {
   return db
     .insert(migrationTasks)
-    .values({ id: t.id, migrationId: t.migration_id, customerId, serverId: t.server_id, state: t.state, attempts: t.attempts, updatedAt: t.updated_at, version: t.version })
+    .values({
+      id: t.id,
+      migrationId: t.migration_id,
+      customerId,
+      serverId: t.server_id,
+      kind: t.kind,
+      state: t.state,
+      attempts: t.attempts,
+      lastError: t.last_error,
+      updatedAt: t.updated_at,
+      version: t.version,
+    })
     .onConflictDoUpdate(upsertUnlessNewer(migrationTasks, migrationTasks.id, migrationTasks.version));
 }
 
@@ -32,17 +43,38 @@ export async function taskCustomer(db: Db, id: string, serverId: string): Promis
   return row?.customerId ?? null;
 }
 
+/** A server's tasks of every customer, oldest change first; keyset-paginated after `after` ("updatedAt\nid"). For the operator. */
+export async function tasksOfServer(db: Db, serverId: string, limit: number, after?: string) {
+  const conditions = [eq(migrationTasks.serverId, serverId)];
+  if (after) {
+    const [at = '0', id = ''] = after.split('\n');
+    conditions.push(sql`(${migrationTasks.updatedAt}, ${migrationTasks.id}) > (${Number(at)}, ${id})`);
+  }
+  return db
+    .select()
+    .from(migrationTasks)
+    .where(and(...conditions))
+    .orderBy(asc(migrationTasks.updatedAt), asc(migrationTasks.id))
+    .limit(limit + 1)
+    .all();
+}
+
+/** A migration's deployment tasks by state (removal tasks are shown with GET /v1/migrations/{id}/tasks). */
 export async function taskCountsByState(db: Db, migrationId: string): Promise<Record<string, number>> {
-  const rows = await db.select({ state: migrationTasks.state }).from(migrationTasks).where(eq(migrationTasks.migrationId, migrationId)).all();
+  const rows = await db
+    .select({ state: migrationTasks.state })
+    .from(migrationTasks)
+    .where(and(eq(migrationTasks.migrationId, migrationId), eq(migrationTasks.kind, DEPLOY_TASK)))
+    .all();
   const counts: Record<string, number> = {};
   for (const r of rows) counts[r.state] = (counts[r.state] ?? 0) + 1;
   return counts;
 }
 
-/** A migration's tasks, one per server, for the operator's deployment view. */
+/** A migration's tasks (a deployment per server, then any removals), for the operator's deployment view. */
 export async function tasksOfMigration(db: Db, migrationId: string, limit: number) {
   return db
-    .select({ id: migrationTasks.id, serverId: migrationTasks.serverId, state: migrationTasks.state, attempts: migrationTasks.attempts, updatedAt: migrationTasks.updatedAt })
+    .select({ id: migrationTasks.id, kind: migrationTasks.kind, serverId: migrationTasks.serverId, state: migrationTasks.state, attempts: migrationTasks.attempts, updatedAt: migrationTasks.updatedAt })
     .from(migrationTasks)
     .where(eq(migrationTasks.migrationId, migrationId))
     .orderBy(asc(migrationTasks.serverId))

@@ -2,12 +2,13 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { allow } from '../auth/middleware';
 import { TASKS_PER_POLL } from '../constants';
 import { getDb } from '../db';
-import { AUTHED, bearerSecurity, createRouter, jsonBody, jsonResponse, problemResponses } from '../http/openapi';
+import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
 import { coordinatorFor } from '../migrations/coordinator-client';
 import { unwrap } from '../migrations/outcome';
-import { customersWithPendingTasks, taskCustomer } from './task-index';
-import { AgentTaskSchema, TaskResultBody, TaskStateSchema } from './task-schema';
+import { UnitId } from '../inventory/schema';
+import { customersWithPendingTasks, taskCustomer, tasksOfServer } from './task-index';
+import { AgentTaskSchema, ServerTaskSchema, TaskResultBody, TaskStateSchema } from './task-schema';
 import type { LeasedTask } from './tasks';
 
 export const agentTasksRouter = createRouter();
@@ -22,15 +23,33 @@ agentTasksRouter.openapi(
     method: 'get',
     path: '/v1/agent/tasks',
     tags: ['Agent'],
-    summary: 'Take the deployment tasks for your server (agent); each comes leased to you for one attempt',
+    summary: 'Agent: take your server’s tasks, each leased to you for one attempt. Operator: one server’s tasks (`serverId`), of every customer',
+    description:
+      'An agent gets deployment tasks while their migration deploys and removal tasks whenever they are due; asking leases them. The operator’s listing leases nothing: it pages through the task index of `serverId`, oldest change first.',
     security: bearerSecurity,
-    middleware: [allow('agent')],
-    responses: { 200: jsonResponse(z.object({ items: z.array(AgentTaskSchema) }), 'Tasks leased to you (possibly none)'), ...problemResponses(...AUTHED) },
+    middleware: [allow('agent', 'operator')],
+    request: { query: PageQuery.extend({ serverId: UnitId.optional().openapi({ description: 'Operator: the server whose tasks to list (required)' }) }) },
+    responses: {
+      200: jsonResponse(
+        z.object({ items: z.array(z.union([AgentTaskSchema, ServerTaskSchema])), nextCursor: z.string().nullable().optional() }),
+        'Agent: tasks leased to you (possibly none). Operator: a page of the server’s tasks',
+      ),
+      ...problemResponses(...AUTHED, 400),
+    },
   }),
   async (c) => {
-    const serverId = serverOf(c.get('principal').serverId);
+    const me = c.get('principal');
+    const db = getDb(c.env.DB);
+    if (me.kind === 'operator') {
+      const { serverId, limit, cursor } = c.req.valid('query');
+      if (!serverId) throw problems.validation([{ field: 'query.serverId', message: 'required for the operator' }]);
+      const rows = await tasksOfServer(db, serverId, limit, decodeCursor(cursor));
+      const page = pageOf(rows, limit, (t) => `${t.updatedAt}\n${t.id}`);
+      return c.json({ items: page.items.map(({ version: _version, ...t }) => t), nextCursor: page.nextCursor }, 200);
+    }
+    const serverId = serverOf(me.serverId);
     const items: LeasedTask[] = [];
-    for (const customerId of await customersWithPendingTasks(getDb(c.env.DB), serverId, TASKS_PER_POLL)) {
+    for (const customerId of await customersWithPendingTasks(db, serverId, TASKS_PER_POLL)) {
       if (items.length >= TASKS_PER_POLL) break;
       items.push(...(await coordinatorFor(c.env, customerId).pollTasks(serverId, TASKS_PER_POLL - items.length)));
     }

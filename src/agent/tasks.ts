@@ -2,6 +2,8 @@
  * Agent tasks inside the customer's coordinator (Durable Object SQLite). A task is leased to the
  * agent of its server when polled; the agent reports a result for that attempt. Failed attempts
  * and expired leases put the task back, until TASK_MAX_ATTEMPTS; then the task has failed.
+ * Two kinds: deploying the target platform's modules (leased while its migration deploys), and
+ * removing a platform's modules once a migration ends (leased whenever the agent asks).
  */
 import { newId } from '../auth/keys';
 import { TASK_LEASE_MS, TASK_MAX_ATTEMPTS } from '../constants';
@@ -27,12 +29,14 @@ export const TASKS_SCHEMA = [
 
 export type TaskState = 'pending' | 'leased' | 'succeeded' | 'failed' | 'cancelled';
 export const DEPLOY_TASK = 'deploy_platform_modules' as const;
+export const REMOVE_TASK = 'remove_platform_modules' as const;
+export type TaskKind = typeof DEPLOY_TASK | typeof REMOVE_TASK;
 
 export interface TaskRow {
   id: string;
   migration_id: string;
   server_id: string;
-  kind: string;
+  kind: TaskKind;
   payload: string;
   state: TaskState;
   attempts: number;
@@ -59,16 +63,31 @@ export interface DeployPayload {
   storageAddress: string;
 }
 
+/** Why a platform's modules leave a server: B's after the migration did not complete, A's after it did. */
+export type RemovalReason = 'rolled_back' | 'cancelled' | 'failed' | 'completed';
+
+/** What a removal task asks of the agent: run each module's `remove`, then delete its directory. */
+export interface RemovePayload {
+  kind: typeof REMOVE_TASK;
+  migrationId: string;
+  platformId: string;
+  modules: { name: string; version: string }[];
+  storageAddress: string;
+  reason: RemovalReason;
+}
+
+export type TaskPayload = DeployPayload | RemovePayload;
+
 /** What an agent receives for one leased task. */
 export interface LeasedTask {
   id: string;
-  kind: typeof DEPLOY_TASK;
+  kind: TaskKind;
   attempt: number;
   leaseExpiresAt: number;
-  payload: DeployPayload;
+  payload: TaskPayload;
 }
 
-export function createTask(sql: SqlStorage, migrationId: string, serverId: string, payload: DeployPayload, now: number): string {
+export function createTask(sql: SqlStorage, migrationId: string, serverId: string, payload: TaskPayload, now: number): string {
   const id = newId('tsk');
   run(
     sql,
@@ -84,20 +103,24 @@ export function createTask(sql: SqlStorage, migrationId: string, serverId: strin
   return id;
 }
 
-/** Leases the pending tasks of `serverId` that belong to `migrationId`. */
-export function leaseTasks(sql: SqlStorage, migrationId: string, serverId: string, now: number, limit: number): LeasedTask[] {
+/**
+ * Leases the pending tasks of `serverId`, oldest first: removal tasks of any migration, and the
+ * deployment tasks of `deployingId` (the active migration, while it deploys).
+ */
+export function leaseTasks(sql: SqlStorage, deployingId: string | null, serverId: string, now: number, limit: number): LeasedTask[] {
   const rows = all<TaskRow>(
     sql,
-    "SELECT * FROM agent_task WHERE migration_id = ? AND server_id = ? AND state = 'pending' ORDER BY created_at, id LIMIT ?",
-    migrationId,
+    "SELECT * FROM agent_task WHERE server_id = ? AND state = 'pending' AND (kind = ? OR migration_id = ?) ORDER BY created_at, id LIMIT ?",
     serverId,
+    REMOVE_TASK,
+    deployingId,
     limit,
   );
   const expires = now + TASK_LEASE_MS;
   for (const t of rows) {
     run(sql, "UPDATE agent_task SET state = 'leased', attempts = attempts + 1, lease_expires_at = ?, updated_at = ?, version = version + 1 WHERE id = ?", expires, now, t.id);
   }
-  return rows.map((t) => ({ id: t.id, kind: DEPLOY_TASK, attempt: t.attempts + 1, leaseExpiresAt: expires, payload: JSON.parse(t.payload) as DeployPayload }));
+  return rows.map((t) => ({ id: t.id, kind: t.kind, attempt: t.attempts + 1, leaseExpiresAt: expires, payload: JSON.parse(t.payload) as TaskPayload }));
 }
 
 export function findTask(sql: SqlStorage, id: string): TaskRow | null {
@@ -145,11 +168,34 @@ export function cancelOpenTasks(sql: SqlStorage, migrationId: string, now: numbe
   );
 }
 
+/** The servers an agent took a deployment task of `migrationId` on at least once: they may hold its modules. */
+export function serversReached(sql: SqlStorage, migrationId: string): string[] {
+  return all<{ server_id: string }>(sql, 'SELECT DISTINCT server_id FROM agent_task WHERE migration_id = ? AND kind = ? AND attempts > 0 ORDER BY server_id', migrationId, DEPLOY_TASK).map(
+    (r) => r.server_id,
+  );
+}
+
+/**
+ * Cancels the open removal tasks on `serverId` that would remove a module `modules` is about to
+ * deploy (a migration back to a platform whose removal has not run yet), so the removal cannot
+ * undo the new deployment.
+ */
+export function cancelRemovalsOf(sql: SqlStorage, serverId: string, modules: { name: string; version: string }[], now: number): void {
+  const deploying = new Set(modules.map((m) => `${m.name}@${m.version}`));
+  const open = all<TaskRow>(sql, "SELECT * FROM agent_task WHERE server_id = ? AND kind = ? AND state = 'pending'", serverId, REMOVE_TASK);
+  for (const t of open) {
+    const removes = (JSON.parse(t.payload) as RemovePayload).modules;
+    if (removes.some((m) => deploying.has(`${m.name}@${m.version}`)))
+      run(sql, "UPDATE agent_task SET state = 'cancelled', updated_at = ?, version = version + 1 WHERE id = ?", now, t.id);
+  }
+}
+
 export type TaskCounts = Record<TaskState, number> & { total: number };
 
-export function taskCounts(sql: SqlStorage, migrationId: string): TaskCounts {
+/** Counts of one migration's tasks of one kind, by state. */
+export function taskCounts(sql: SqlStorage, migrationId: string, kind: TaskKind = DEPLOY_TASK): TaskCounts {
   const counts: TaskCounts = { total: 0, pending: 0, leased: 0, succeeded: 0, failed: 0, cancelled: 0 };
-  for (const r of all<{ state: TaskState; n: number }>(sql, 'SELECT state, COUNT(*) AS n FROM agent_task WHERE migration_id = ? GROUP BY state', migrationId)) {
+  for (const r of all<{ state: TaskState; n: number }>(sql, 'SELECT state, COUNT(*) AS n FROM agent_task WHERE migration_id = ? AND kind = ? GROUP BY state', migrationId, kind)) {
     counts[r.state] = r.n;
     counts.total += r.n;
   }
@@ -158,4 +204,32 @@ export function taskCounts(sql: SqlStorage, migrationId: string): TaskCounts {
 
 export function nextLeaseExpiry(sql: SqlStorage): number | null {
   return first<{ at: number | null }>(sql, "SELECT MIN(lease_expires_at) AS at FROM agent_task WHERE state = 'leased'")?.at ?? null;
+}
+
+/** One migration's tasks, both kinds, oldest first, after `after` ("createdAt\nid"); one more than `limit` when more follow. */
+export function tasksOf(sql: SqlStorage, migrationId: string, limit: number, after?: string): TaskRow[] {
+  const [at = '0', id = ''] = (after ?? '').split('\n');
+  return all<TaskRow>(
+    sql,
+    'SELECT * FROM agent_task WHERE migration_id = ? AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?',
+    migrationId,
+    after ? Number(at) : -1,
+    id,
+    limit + 1,
+  );
+}
+
+/** One removal task per server in `servers`, for `modules` of `platformId`. */
+export function createRemovals(
+  sql: SqlStorage,
+  migrationId: string,
+  platformId: string,
+  modules: { name: string; version: string }[],
+  servers: { server_id: string; storage_address: string }[],
+  reason: RemovalReason,
+  now: number,
+): void {
+  if (!modules.length) return;
+  const refs = modules.map((m) => ({ name: m.name, version: m.version }));
+  for (const s of servers) createTask(sql, migrationId, s.server_id, { kind: REMOVE_TASK, migrationId, platformId, modules: refs, storageAddress: s.storage_address, reason }, now);
 }

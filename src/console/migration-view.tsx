@@ -3,6 +3,7 @@ import type { FC } from 'hono/jsx';
 import type { z } from '@hono/zod-openapi';
 import type { PrincipalKind } from '../auth/principal';
 import { CONSOLE_POLL_MS } from '../constants';
+import type { MigrationTaskSchema } from '../agent/task-schema';
 import type { MigrationSchema } from '../migrations/schema';
 import type { TrafficSchema } from '../sbc/schema';
 import type { TimelinePointSchema } from '../migrations/schema';
@@ -277,3 +278,43 @@ export function liveData(
     })),
   };
 }
+
+export type MigrationTask = z.infer<typeof MigrationTaskSchema>;
+
+/** Deployment per server: each agent task of the migration (the server masked for all but the operator). */
+export const DeploymentTable: FC<{ tasks: MigrationTask[] }> = ({ tasks }) => (
+  <Section title="Deployment per server">
+    {tasks.length === 0 ? (
+      <Notice>No agent tasks yet: they are created when the migration is accepted.</Notice>
+    ) : (
+      <table data-table="deployment">
+        <thead>
+          <tr>
+            <th>Server</th>
+            <th>Task</th>
+            <th>Modules</th>
+            <th>State</th>
+            <th class="num">Attempts</th>
+            <th>Updated</th>
+          </tr>
+        </thead>
+        <tbody>
+          {tasks.map((t) => (
+            <tr data-task={t.id} data-state={t.state}>
+              <td class="mono" title={t.serverId ? (t.lastError ?? '') : 'a hardware ID minted for you; no permanent identifier'}>
+                {t.serverId ?? `…${(t.hardwareId ?? '').slice(-12)}`}
+              </td>
+              <td>{t.kind === 'deploy_platform_modules' ? 'deploy' : 'remove'}</td>
+              <td>{t.modules.map((x) => `${x.name}@${x.version}`).join(', ')}</td>
+              <td>
+                <StateBadge state={t.state} />
+              </td>
+              <td class="num">{String(t.attempts)}</td>
+              <td>{when(t.updatedAt)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    )}
+  </Section>
+);

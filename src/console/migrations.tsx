@@ -8,7 +8,7 @@ import { problems } from '../http/problem';
 import { ApiCallError, type Api } from './api';
 import { consoleFor, type ConsoleEnv } from './context';
 import { Layout, Section } from './layout';
-import { liveData, LiveMigration, MigrationTable, SCHEDULE_ACTIONS, scheduleActionsFor, STEPS, stepsFor, type Migration, type Traffic } from './migration-view';
+import { DeploymentTable, liveData, LiveMigration, MigrationTable, SCHEDULE_ACTIONS, scheduleActionsFor, STEPS, stepsFor, type Migration, type MigrationTask, type Traffic } from './migration-view';
 import type { TimelineSchema } from '../migrations/schema';
 
 type Timeline = z.infer<typeof TimelineSchema>;
@@ -54,12 +54,18 @@ migrationPages.get('/api/migrations/:id', async (c) => {
 async function livePage(c: Context<ConsoleEnv>, base: string, nav: string) {
   const { principal, csrf } = c.get('session');
   const api = c.get('api');
-  const [m, name] = await Promise.all([getMigration(api, c.req.param('id') ?? ''), platformNames(api)]);
+  const id = c.req.param('id') ?? '';
+  const [m, name, tasks] = await Promise.all([
+    getMigration(api, id),
+    platformNames(api),
+    api.get<{ items: MigrationTask[] }>(`/v1/migrations/${encodeURIComponent(id)}/tasks?limit=${PAGE_LIMIT_MAX}`),
+  ]);
   const traffic = await trafficOf(api, m.customerId);
   const schedule = principal.kind === 'customer' && !TERMINAL_STATES.includes(m.state) ? scheduleActionsFor(m, traffic, principal.kind) : null;
   return c.html(
     <Layout title={`Migration ${m.id}`} principal={principal} csrf={csrf} path={nav} script>
       <LiveMigration m={m} base={base} csrf={csrf} steps={stepsFor(m, principal.kind, principal.id)} scheduleActions={schedule} traffic={traffic} platformName={name} />
+      <DeploymentTable tasks={tasks.items} />
     </Layout>,
   );
 }

@@ -183,7 +183,7 @@ operatorViews.get('/operator/migrations/:id', async (c) => {
               {tasks.map((t) => (
                 <tr data-task={t.id} data-state={t.state}>
                   <td class="mono">{t.serverId}</td>
-                  <td class="mono">{t.id}</td>
+                  <td class="mono">{`${t.kind === 'remove_platform_modules' ? 'remove' : 'deploy'} ${t.id}`}</td>
                   <td>
                     <span class={`badge ${t.state === 'succeeded' ? 'ok' : t.state === 'failed' ? 'bad' : 'warn'}`}>{t.state}</span>
                   </td>

@@ -41,6 +41,19 @@ export interface MintedHardwareId {
  * which is random, so their order says nothing about the units either.
  */
 export async function mintHardwareIds(env: Env, db: Db, req: MintRequest, units: { unitId: string; coverage: number }[]): Promise<MintedHardwareId[]> {
+  return (await mint(env, db, req, units)).map((m) => ({ id: m.id, scope: req.scope, coverage: m.coverage, expiresAt: m.expiresAt, usesLeft: req.maxUses }));
+}
+
+/**
+ * One hardware ID per unit, keyed by the unit's permanent id: for responses that show the caller
+ * per-unit facts (a migration's task per server) without the permanent id. The map never leaves.
+ */
+export async function mintHardwareIdsByUnit(env: Env, db: Db, req: MintRequest, unitIds: string[]): Promise<Map<string, string>> {
+  const minted = await mint(env, db, req, unitIds.map((unitId) => ({ unitId, coverage: 1 })));
+  return new Map(minted.map((m) => [m.unitId, m.id]));
+}
+
+async function mint(env: Env, db: Db, req: MintRequest, units: { unitId: string; coverage: number }[]) {
   if (!units.length) return [];
   const ring = await keyRing(env.HWID_SIGNING_KEYS);
   const now = Date.now();
@@ -77,7 +90,7 @@ export async function mintHardwareIds(env: Env, db: Db, req: MintRequest, units:
     db.insert(hardwareAliases).values(chunk.map((m) => ({ alias: m.alias, grantId, unitId: m.unitId, uses: 0, revokedAt: null }))),
   );
   await db.batch([grant, ...aliases]);
-  return minted.map((m) => ({ id: m.id, scope: req.scope, coverage: m.coverage, expiresAt: exp * 1000, usesLeft: req.maxUses }));
+  return minted.map((m) => ({ ...m, expiresAt: exp * 1000 }));
 }
 
 /** Mints one hardware ID for every unit at `req.scope` that holds some of the customer's data. */

@@ -1,6 +1,22 @@
 import { DurableObject } from 'cloudflare:workers';
-import { cancelOpenTasks, createTask, DEPLOY_TASK, findTask, leaseTasks, nextLeaseExpiry, reclaimExpired, reportResult, taskCounts, TASKS_SCHEMA } from '../agent/tasks';
-import type { LeasedTask, ModuleRef, TaskCounts, TaskReport, TaskState } from '../agent/tasks';
+import {
+  cancelOpenTasks,
+  cancelRemovalsOf,
+  createRemovals,
+  createTask,
+  DEPLOY_TASK,
+  findTask,
+  leaseTasks,
+  nextLeaseExpiry,
+  reclaimExpired,
+  reportResult,
+  serversReached,
+  taskCounts,
+  tasksOf,
+  TASKS_SCHEMA,
+} from '../agent/tasks';
+import type { LeasedTask, ModuleRef, RemovalReason, TaskCounts, TaskReport, TaskRow, TaskState } from '../agent/tasks';
+import { getPlatform } from '../catalog/store';
 import { setMigrationTarget } from '../compatibility/outbox';
 import { COORDINATOR_RETRY_MS } from '../constants';
 import { getDb } from '../db';
@@ -110,7 +126,7 @@ export class CustomerCoordinator extends DurableObject<Env> {
       if (action === 'accept' || action === 'approve') this.#enterDeploying(m, actor, now, action === 'accept' ? 'accepted' : 'approved');
       else {
         transition(this.#sql, m, decision.to, actor, now);
-        if (decision.to === 'cancelled') cancelOpenTasks(this.#sql, m.id, now);
+        if (decision.to === 'cancelled') this.#removeTarget(m, 'cancelled', now);
       }
       return { ok: true, value: m.id };
     });
@@ -145,12 +161,12 @@ export class CustomerCoordinator extends DurableObject<Env> {
     return findMigration(this.#sql, migrationId) ? { ok: true, value: timelineOf(this.#sql, migrationId) } : refusal(404, 'migration');
   }
 
-  /** Leases this server's pending deployment tasks, while the active migration is deploying. */
+  /** Leases this server's pending tasks: removals at any time, deployments while the active migration is deploying. */
   async pollTasks(serverId: string, limit: number): Promise<LeasedTask[]> {
     const leased = this.#tx((now) => {
       reclaimExpired(this.#sql, now);
       const m = activeMigration(this.#sql);
-      return m?.state === 'deploying' ? leaseTasks(this.#sql, m.id, serverId, now, limit) : [];
+      return leaseTasks(this.#sql, m?.state === 'deploying' ? m.id : null, serverId, now, limit);
     });
     await this.#settle();
     return leased;
@@ -162,6 +178,11 @@ export class CustomerCoordinator extends DurableObject<Env> {
     await this.#settle();
     const task = findTask(this.#sql, taskId)!;
     return { ok: true, value: { id: task.id, state: task.state, attempts: task.attempts } };
+  }
+
+  /** A page of one migration's tasks (deployments and removals), for its parties' deployment view. */
+  async migrationTasks(migrationId: string, limit: number, after?: string): Promise<Outcome<TaskRow[]>> {
+    return findMigration(this.#sql, migrationId) ? { ok: true, value: tasksOf(this.#sql, migrationId, limit, after) } : refusal(404, 'migration');
   }
 
   /** The customer data's storage addresses, for the target provider, once deployment has begun. */
@@ -347,8 +368,20 @@ export class CustomerCoordinator extends DurableObject<Env> {
     transition(this.#sql, m, 'deploying', actor, now, { consent, ...(reason ? { reason } : {}) });
     const modules = JSON.parse(m.target_modules) as ModuleRef[];
     for (const t of targetsOf(this.#sql, m.id)) {
+      cancelRemovalsOf(this.#sql, t.server_id, modules, now);
       createTask(this.#sql, m.id, t.server_id, { kind: DEPLOY_TASK, migrationId: m.id, platformId: m.target_platform_id, modules, storageAddress: t.storage_address }, now);
     }
+  }
+
+  /**
+   * The migration ends without B: open tasks are cancelled, and every server an agent took a
+   * deployment task on (it may hold B's modules, whole or in part) gets a removal task.
+   */
+  #removeTarget(m: MigrationRow, reason: RemovalReason, now: number): void {
+    cancelOpenTasks(this.#sql, m.id, now);
+    const reached = new Set(serversReached(this.#sql, m.id));
+    const servers = targetsOf(this.#sql, m.id).filter((t) => reached.has(t.server_id));
+    createRemovals(this.#sql, m.id, m.target_platform_id, JSON.parse(m.target_modules) as ModuleRef[], servers, reason, now);
   }
 
   async #respond(outcome: Outcome<string>): Promise<Outcome<MigrationSnapshot>> {
@@ -386,21 +419,28 @@ export class CustomerCoordinator extends DurableObject<Env> {
       if (!m) return;
       if (m.state === 'cutting_over') {
         // Outside the transaction: other calls may interleave, but nothing leaves cutting_over but this.
+        let sourceModules: ModuleRef[];
         try {
-          await switchCustomerPlatform(getDb(this.env.DB), m.customer_id, m.source_platform_id, m.target_platform_id, Date.now());
+          const db = getDb(this.env.DB);
+          await switchCustomerPlatform(db, m.customer_id, m.source_platform_id, m.target_platform_id, Date.now());
+          // Platform A's modules as A publishes them now, less any B installed in the same version.
+          const kept = new Set((JSON.parse(m.target_modules) as ModuleRef[]).map((x) => `${x.name}@${x.version}`));
+          sourceModules = ((await getPlatform(db, m.source_platform_id))?.modules ?? []).filter((x) => !kept.has(`${x.name}@${x.version}`));
         } catch (err) {
           console.error(JSON.stringify({ level: 'error', event: 'migration.cutover-failed', migrationId: m.id, message: (err as Error).message }));
           return;
         }
         this.#tx((now) => {
           const again = findMigration(this.#sql, m.id);
-          if (again?.state === 'cutting_over') transition(this.#sql, again, 'completed', SYSTEM, now, { reason: 'placements switched to the target platform' });
+          if (again?.state !== 'cutting_over') return;
+          transition(this.#sql, again, 'completed', SYSTEM, now, { reason: 'placements switched to the target platform' });
+          createRemovals(this.#sql, m.id, m.source_platform_id, sourceModules, targetsOf(this.#sql, m.id), 'completed', now);
         });
         continue;
       }
       const moved = this.#tx((now) => {
         if (m.state === 'rolling_back') {
-          cancelOpenTasks(this.#sql, m.id, now);
+          this.#removeTarget(m, 'rolled_back', now);
           transition(this.#sql, m, 'rolled_back', SYSTEM, now, { reason: 'placements stay on the source platform' });
           return true;
         }
@@ -412,7 +452,7 @@ export class CustomerCoordinator extends DurableObject<Env> {
         if (m.state !== 'deploying') return false;
         const tasks = taskCounts(this.#sql, m.id);
         if (tasks.failed > 0) {
-          cancelOpenTasks(this.#sql, m.id, now);
+          this.#removeTarget(m, 'failed', now);
           transition(this.#sql, m, 'failed', SYSTEM, now, { reason: 'a deployment task failed on every attempt' });
           return true;
         }

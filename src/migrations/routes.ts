@@ -2,6 +2,10 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { allow } from '../auth/middleware';
 import type { Principal } from '../auth/principal';
 import { taskCountsByState } from '../agent/task-index';
+import { MigrationTaskSchema } from '../agent/task-schema';
+import type { DeployPayload, TaskPayload } from '../agent/tasks';
+import { HWID_MAX_USES_DEFAULT, HWID_TTL_DEFAULT_S } from '../constants';
+import { mintHardwareIdsByUnit } from '../hardware/mint';
 import { getDb, type Db } from '../db';
 import type { Env } from '../env';
 import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
@@ -233,5 +237,54 @@ migrationsRouter.openapi(
     const m = await forParty(c.env, c.get('principal'), c.req.valid('param').id);
     const points = unwrap(await coordinatorFor(c.env, m.customerId).timeline(m.id));
     return c.json({ migrationId: m.id, points: points.map(timelineView) }, 200);
+  },
+);
+
+migrationsRouter.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/migrations/{id}/tasks',
+    tags: TAGS,
+    summary: 'Deployment per server: the migration’s agent tasks (deploy and remove) and their states (its parties)',
+    description:
+      'The operator sees server ids and the agents’ last errors. The customer and the providers see each server as a hardware ID (scope server) minted for them by this request, so no permanent identifier leaves.',
+    security: bearerSecurity,
+    middleware: [allow('customer', 'provider', 'operator')],
+    request: { params: IdParams, query: PageQuery },
+    responses: {
+      200: jsonResponse(z.object({ items: z.array(MigrationTaskSchema), nextCursor: z.string().nullable() }), 'A page of tasks, oldest first'),
+      ...problemResponses(...AUTHED, 404),
+    },
+  }),
+  async (c) => {
+    const me = c.get('principal');
+    const { limit, cursor } = c.req.valid('query');
+    const m = await forParty(c.env, me, c.req.valid('param').id);
+    const rows = unwrap(await coordinatorFor(c.env, m.customerId).migrationTasks(m.id, limit, decodeCursor(cursor)));
+    const page = pageOf(rows, limit, (t) => `${t.created_at}\n${t.id}`);
+    const operator = me.kind === 'operator';
+    const ids = operator
+      ? null
+      : await mintHardwareIdsByUnit(
+          c.env,
+          getDb(c.env.DB),
+          { customerId: m.customerId, requesterId: me.id, scope: 'server', audience: [me.id], ttlSeconds: HWID_TTL_DEFAULT_S, maxUses: HWID_MAX_USES_DEFAULT },
+          [...new Set(page.items.map((t) => t.server_id))],
+        );
+    const items = page.items.map((t) => {
+      const payload = JSON.parse(t.payload) as TaskPayload;
+      const where = ids ? { hardwareId: ids.get(t.server_id)! } : { serverId: t.server_id, lastError: t.last_error };
+      return {
+        id: t.id,
+        kind: t.kind,
+        ...where,
+        platformId: payload.platformId,
+        modules: (payload.modules as DeployPayload['modules']).map(({ name, version }) => ({ name, version })),
+        state: t.state,
+        attempts: t.attempts,
+        updatedAt: t.updated_at,
+      };
+    });
+    return c.json({ items, nextCursor: page.nextCursor }, 200);
   },
 );

@@ -332,6 +332,20 @@ describe('migration pages', () => {
     expect(JSON.parse(poll.html)).toMatchObject({ status: 404 });
     expect((await visit(`/console/api/migrations/${started.body.id}`)).status).toBe(401);
   });
+
+  it('shows deployment per server: server ids to the operator only, hardware IDs to the parties', async () => {
+    const { p, c, target } = await setUp('cdep');
+    const started = await call('POST', '/v1/migrations', { key: c.key, headers: { 'idempotency-key': crypto.randomUUID() }, body: { customerId: c.id, targetPlatformId: target.id } });
+    await call('POST', `/v1/migrations/${started.body.id}/accept`, { key: p.key });
+    const servers = (await call('GET', `/v1/migrations/${started.body.id}/tasks`, { key: OPERATOR })).body.items.map((t: { serverId: string }) => t.serverId);
+    expect(servers).toHaveLength(2);
+    for (const [key, base] of [[c.key, '/console/customer/migrations'], [p.key, '/console/provider/migrations']] as const) {
+      const page = await visit(`${base}/${started.body.id}`, { cookie: await signIn(key) });
+      const table = page.html.slice(page.html.indexOf('data-table="deployment"'));
+      expect(table.match(/<tr data-task="tsk_[^"]+" data-state="pending">/g)).toHaveLength(2);
+      for (const serverId of servers) expect(page.html).not.toContain(serverId);
+    }
+  });
 });
 
 describe('trafficLine (live view)', () => {
