@@ -1,6 +1,7 @@
-// `npm run demo:migrate`: one whole migration in place against the local service, with fake server
-// agents and a fake provider endpoint that verifies every webhook with the `standardwebhooks`
-// reference implementation. Prints the timeline.
+// `npm run demo:migrate`: one whole migration in place against the local service, with the real
+// agent program on every server holding the customer's data (the ones `npm start` runs, or its own
+// with --own-service) deploying real module artifacts, and a stand-in provider endpoint that
+// verifies every webhook with the `standardwebhooks` reference implementation. Prints the timeline.
 //
 //   npm run demo:migrate                      # against `npm start` (reads .inplace/demo.json)
 //   npm run demo:migrate:restart              # its own service; stopped and started mid-migration
@@ -17,12 +18,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Webhook } from 'standardwebhooks';
-import { client } from './lib/api.mjs';
-import { PLATFORMS } from './lib/demo-data.mjs';
+import { factsOf, startAgents } from './lib/agents.mjs';
+import { client, until } from './lib/api.mjs';
+import { publishModules, startArtifactServer } from './lib/artifacts.mjs';
+import { generateInventory, PLATFORMS } from './lib/demo-data.mjs';
 import { startDemoUpstreams } from './lib/demo-upstreams.mjs';
 import { ensureDevVars, startLocalService } from './lib/local-service.mjs';
 import { parseSteps } from './lib/schedule-steps.mjs';
-import { seed } from './lib/seed.mjs';
+import { demoModules, seed } from './lib/seed.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -48,22 +51,15 @@ function line(actor, text) {
   console.log(`  +${((Date.now() - t0) / 1000).toFixed(2).padStart(6)}s  ${pad(actor, 16)} ${text}`);
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(what, fn, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
 
 // ── the service ────────────────────────────────────────────────────────────────────────────────
 let service = null;
 let demo;
 let serviceOptions;
+let simDir = null;
 if (opts['own-service']) {
   const dir = mkdtempSync(join(tmpdir(), 'inplace-sim-'));
+  simDir = dir;
   serviceOptions = { port: Number(opts.port), persistTo: join(dir, 'state'), envFile: join(dir, '.dev.vars'), stdio: 'ignore', logLevel: 'warn' };
   const vars = ensureDevVars(serviceOptions.envFile);
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -72,7 +68,9 @@ if (opts['own-service']) {
   const upstreams = startDemoUpstreams(PLATFORMS.map((p) => p.name));
   process.on('exit', () => upstreams.forEach((u) => u.close()));
   service = await startLocalService(serviceOptions);
-  const seeded = await seed(client(service.baseUrl, vars.OPERATOR_KEY));
+  const artifactServer = await startArtifactServer({ unref: true });
+  const artifacts = await publishModules(artifactServer, join(dir, 'artifacts'), demoModules());
+  const seeded = await seed(client(service.baseUrl, vars.OPERATOR_KEY), { artifacts });
   demo = { baseUrl: service.baseUrl, operatorKey: vars.OPERATOR_KEY, ...seeded };
   line('service', `up at ${service.baseUrl}, demo data center seeded`);
 } else {
@@ -145,13 +143,29 @@ for (const [role, p] of [['source', source], ['target', target]]) {
   line(role, `${p.name}: webhook endpoint set, secret rotated`);
 }
 
-// Fake agents: one per server holding the customer's data, keys minted by the operator.
-const agents = [];
-for (const p of current) {
-  const minted = await operator.post('/v1/api-keys', { agentFor: p.serverId, name: 'simulated agent' });
-  agents.push({ serverId: p.serverId, api: client(demo.baseUrl, minted.key) });
+// Real agents: with --own-service the simulator runs one per server holding the customer's data;
+// against `npm start`, the agents it runs do the work.
+if (simDir) {
+  const inventory = new Map(generateInventory({ servers: demo.inventory.servers }).servers.map((s) => [s.id, s]));
+  const agents = await startAgents({
+    baseUrl: demo.baseUrl,
+    operator,
+    servers: current.map((p) => ({ id: p.serverId, facts: factsOf(inventory.get(p.serverId)) })),
+    root: join(simDir, 'agents'),
+    args: ['--interval', '1'],
+  });
+  agents.forEach((a) => a.start());
+  line('operator', `${agents.length} agents started (scripts/agent/main.mjs), one per server holding ${customer.name}'s data`);
 }
-line('operator', `${agents.length} agent keys minted`);
+
+/** The migration's tasks of `kind` by state, as the operator sees them. */
+async function taskStates(id, kind) {
+  const { items } = await operator.get(`/v1/migrations/${id}/tasks?limit=500`);
+  const counts = {};
+  for (const t of items.filter((t) => t.kind === kind)) counts[t.state] = (counts[t.state] ?? 0) + 1;
+  return counts;
+}
+const describeCounts = (counts) => Object.entries(counts).map(([state, n]) => `${n} ${state}`).join(', ') || 'none yet';
 
 // ── the migration ──────────────────────────────────────────────────────────────────────────────
 const idempotencyKey = crypto.randomUUID();
@@ -169,21 +183,24 @@ if (m.state === 'awaiting_consent') {
 const storage = await targetApi.get(`/v1/migrations/${m.id}/storage`);
 line('target', `storage access: ${storage.addresses.length} addresses, credential valid ${Math.round((storage.credential.expiresAt - Date.now()) / 60000)} min`);
 
-let deployed = 0;
-await until('deployment', async () => {
-  for (const a of agents) {
-    const { items } = await a.api.get('/v1/agent/tasks');
-    for (const t of items) {
-      const modules = t.payload.modules.map((x) => `${x.name}@${x.version} (sha256 ${x.sha256.slice(0, 8)}…)`).join(', ');
-      await a.api.post(`/v1/agent/tasks/${t.id}/result`, { attempt: t.attempt, outcome: 'succeeded' });
-      deployed++;
-      if (deployed <= 3 || deployed === agents.length) line('agent', `${a.serverId.slice(0, 4)}…: deployed ${modules}, data at ${t.payload.storageAddress.replace(/:\/\/.*/, '://…')}`);
-    }
-  }
-  m = await me.get(`/v1/migrations/${m.id}`);
-  return m.state !== 'deploying';
-});
-line('coordinator', `all ${m.deployment.succeeded} tasks succeeded → ${m.state}`);
+const modules = (await operator.get(`/v1/platforms/${plan.target.platformId}`)).modules;
+line('target', `modules: ${modules.map((x) => `${x.name}@${x.version} (sha256 ${x.sha256.slice(0, 8)}…)`).join(', ')}`);
+let seenDeploy = '';
+await until(
+  'deployment',
+  async () => {
+    m = await me.get(`/v1/migrations/${m.id}`);
+    const text = describeCounts(await taskStates(m.id, 'deploy_platform_modules'));
+    if (text !== seenDeploy) line('agents', `deployment tasks: ${(seenDeploy = text)}`);
+    return m.state !== 'deploying';
+  },
+  180_000,
+);
+line('coordinator', `all ${m.deployment.succeeded} tasks succeeded (downloaded, sha256 checked, unpacked, installed) → ${m.state}`);
+if (m.state !== 'migrating') {
+  console.error(`\n✗ deployment did not reach migrating (${m.state}); the agents' errors: GET /v1/migrations/${m.id}/tasks as the operator`);
+  process.exit(1);
+}
 
 // End users: 100 sessions calling the customer's services through the SBC after every report.
 const sessions = Array.from({ length: 100 }, (_, i) => `end-user-${i}`);
@@ -257,12 +274,21 @@ const onTarget = after.filter((p) => p.platformId === plan.target.platformId).le
 line('operator', `placements: ${onTarget}/${after.length} on ${plan.target.name}`);
 
 await until('the completion webhooks', () => [...endpoints.values()].every((ep) => ep.events.some((e) => e.type === 'migration.completed')), 60_000);
+const removals = await until(
+  'the source platform’s modules to be removed',
+  async () => {
+    const counts = await taskStates(m.id, 'remove_platform_modules');
+    return (counts.succeeded ?? 0) + (counts.failed ?? 0) === current.length && counts;
+  },
+  120_000,
+);
+line('agents', `removal of ${source.name}'s modules: ${describeCounts(removals)}`);
 
 // ── summary ────────────────────────────────────────────────────────────────────────────────────
 console.log('\nHistory (who, from → to):');
 for (const h of m.history) console.log(`  ${new Date(h.at).toISOString().slice(11, 23)}  ${pad(h.by.kind, 9)} ${pad(h.from ?? '—', 17)} → ${h.to}${h.reason ? `  (${h.reason})` : ''}`);
 console.log('\nWebhooks received and verified:');
-let ok = m.state === 'completed' && onTarget === after.length;
+let ok = m.state === 'completed' && onTarget === after.length && removals.succeeded === current.length;
 for (const ep of endpoints.values()) {
   const log = await client(demo.baseUrl, ep.role === 'source' ? source.key : target.key).get(`/v1/webhook-deliveries?migrationId=${m.id}&limit=200`);
   const ids = new Set(ep.events.map((e) => e.id));

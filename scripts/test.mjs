@@ -39,13 +39,14 @@ if (existsSync(report)) {
 }
 
 // End to end, in Node against a fresh `wrangler dev` each: the console in Debian's chromium
-// (playwright-core), and the CLI. Their counts join the closing line.
+// (playwright-core), the CLI, and the agent program (real agent processes, real artifacts).
+// Their counts join the closing line.
 const tap = 'dist/e2e.tap';
 rmSync(tap, { force: true });
-console.log('\n▶ end to end (wrangler dev + chromium, CLI)');
+console.log('\n▶ end to end (wrangler dev + chromium, CLI, agent program)');
 const e2e = spawnSync(
   'node',
-  ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, 'test/console/browser.test.mjs', 'test/cli/cli.test.mjs'],
+  ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, 'test/console/browser.test.mjs', 'test/cli/cli.test.mjs', 'test/agent-program/agent.e2e.test.mjs'],
   { stdio: 'inherit', env: process.env },
 );
 const summary = existsSync(tap) ? readFileSync(tap, 'utf8') : '';

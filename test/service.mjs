@@ -6,8 +6,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { client } from '../scripts/lib/api.mjs';
+import { publishModules, startArtifactServer } from '../scripts/lib/artifacts.mjs';
 import { ensureDevVars, startLocalService } from '../scripts/lib/local-service.mjs';
-import { seed } from '../scripts/lib/seed.mjs';
+import { demoModules, seed } from '../scripts/lib/seed.mjs';
 
 /** Ports tried first (the range set aside for these tests on shared machines), then any free one. */
 const PREFERRED_PORTS = Array.from({ length: 20 }, (_, i) => 8850 + i);
@@ -42,21 +43,28 @@ export async function startService({ servers = 200 } = {}) {
   const service = await startLocalService({ port: await freePort(), persistTo: join(dir, 'state'), envFile, logLevel: 'info', stdio: 'pipe' });
   // Piped output waits in the stream until read, so nothing printed during start-up is lost.
   for (const stream of [service.child.stdout, service.child.stderr]) stream.on('data', (chunk) => logs.push(String(chunk)));
+  const artifactServer = await startArtifactServer();
   try {
-    const demo = await seed(client(service.baseUrl, operatorKey), { servers });
+    const artifacts = await publishModules(artifactServer, join(dir, 'artifacts'), demoModules());
+    const demo = await seed(client(service.baseUrl, operatorKey), { servers, artifacts });
     return {
       baseUrl: service.baseUrl,
       operatorKey,
       demo,
+      /** The loopback server the demo platforms' artifacts come from; `publish` adds more. */
+      artifactServer,
+      dir,
       /** Everything wrangler and the Worker printed so far. */
       logs: () => logs.join(''),
       async stop() {
         await service.stop();
+        await artifactServer.close();
         rmSync(dir, { recursive: true, force: true });
       },
     };
   } catch (err) {
     await service.stop();
+    await artifactServer.close();
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }

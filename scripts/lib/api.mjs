@@ -49,3 +49,14 @@ export async function waitForHealthy(baseUrl, timeoutMs = 60_000) {
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+/** Calls `fn` every `everyMs` until it returns something truthy (returned), or throws after `timeoutMs`. */
+export async function until(what, fn, timeoutMs = 60_000, everyMs = 250) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

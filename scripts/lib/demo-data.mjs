@@ -77,12 +77,8 @@ export function generateInventory({ servers = 200, seed = 42 } = {}) {
   return inv;
 }
 
-const MODULE = (name, version) => ({
-  name,
-  version,
-  artifactUrl: `https://artifacts.example/${name}-${version}.tar.zst`,
-  sha256: Array.from(new TextEncoder().encode(`${name}@${version}`.padEnd(32, '.')).slice(0, 32), (b) => hex2(b)).join(''),
-});
+/** A platform module; its artifact is built and served at start (scripts/lib/artifacts.mjs), which gives it its URL and sha256. */
+const MODULE = (name, version) => ({ name, version });
 
 /** The three providers of the patent's example, with distinct profiles, and their platforms. */
 export const PROVIDERS = [

@@ -1,5 +1,9 @@
 // Seeds a benchmark data center through the API: N servers, 50 platforms over ten providers, and one
 // big customer with 1,000 servers spread over many racks (on the first, permissive platform).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { publishModules, startArtifactServer } from './artifacts.mjs';
 import { benchCatalog, generateInventory } from './demo-data.mjs';
 import { putInventoryInChunks } from './seed.mjs';
 
@@ -11,8 +15,15 @@ export async function seedBench(api, { servers, platforms = 50, customerServers 
     const reg = await api.post('/v1/providers', { name: `Bench Provider ${i + 1}`, organisation: `Bench ${i + 1}` });
     providers.push({ id: reg.id, key: reg.apiKey.key });
   }
+  // Real artifacts, served on loopback for as long as the benchmark runs (nothing deploys them there).
+  const catalog = benchCatalog(platforms);
+  const server = await startArtifactServer({ unref: true });
+  const artifacts = await publishModules(server, mkdtempSync(join(tmpdir(), 'inplace-bench-artifacts-')), catalog.flatMap((p) => p.body.modules));
   const platformIds = [];
-  for (const p of benchCatalog(platforms)) platformIds.push((await api.as(providers[p.provider].key).post('/v1/platforms', p.body)).id);
+  for (const p of catalog) {
+    const body = { ...p.body, modules: p.body.modules.map((m) => artifacts.get(`${m.name}@${m.version}`)) };
+    platformIds.push((await api.as(providers[p.provider].key).post('/v1/platforms', body)).id);
+  }
   log(`catalog: ${platformIds.length} platforms over ${providers.length} providers`);
 
   const inventory = generateInventory({ servers, seed: 1234 });

@@ -14,7 +14,14 @@ export async function putInventoryInChunks(api, inventory) {
   }
 }
 
-export async function seed(api, { servers = 200, seed: seedValue = 42, log = () => {} } = {}) {
+/** Every module the demo platforms publish ({name, version}), for building their artifacts. */
+export const demoModules = () => PROVIDERS.flatMap((p) => p.platforms.flatMap((x) => x.modules));
+
+/**
+ * `artifacts`: name@version → the module as published (artifactUrl, sha256), from
+ * publishModules(…, demoModules()) in scripts/lib/artifacts.mjs.
+ */
+export async function seed(api, { servers = 200, seed: seedValue = 42, artifacts, log = () => {} }) {
   const inventory = generateInventory({ servers, seed: seedValue });
   await putInventoryInChunks(api, inventory);
   log(`inventory: ${inventory.sites.length} sites, ${inventory.rows.length} rows, ${inventory.racks.length} racks, ${inventory.servers.length} servers`);
@@ -26,7 +33,8 @@ export async function seed(api, { servers = 200, seed: seedValue = 42, log = () 
     const mine = api.as(reg.apiKey.key);
     const platforms = [];
     for (const body of p.platforms) {
-      const platform = await mine.post('/v1/platforms', body);
+      const modules = body.modules.map((m) => artifacts.get(`${m.name}@${m.version}`));
+      const platform = await mine.post('/v1/platforms', { ...body, modules });
       platformIds.set(platform.name, platform.id);
       platforms.push({ id: platform.id, name: platform.name });
     }
@@ -52,5 +60,6 @@ export async function seed(api, { servers = 200, seed: seedValue = 42, log = () 
     customers.push({ id: reg.id, name: reg.name, key: reg.apiKey.key, platform: { id: platformId, name: customer.platform }, servers: placed.length });
   }
   log(`customers: ${customers.map((c) => `${c.name} (${c.servers} servers on ${c.platform.name})`).join(', ')}`);
-  return { providers, customers, inventory: { sites: inventory.sites.length, racks: inventory.racks.length, servers: inventory.servers.length } };
+  const agentServers = plan.flatMap(({ servers: placed }) => placed.map((s) => s.id));
+  return { providers, customers, agentServers, inventory: { sites: inventory.sites.length, racks: inventory.racks.length, servers: inventory.servers.length } };
 }
