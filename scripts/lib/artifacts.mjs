@@ -38,11 +38,9 @@ export async function buildTarball(file, entries, { preservePaths = false } = {}
   const staging = `${file}.d`;
   mkdirSync(staging, { recursive: true });
   for (const [path, content] of Object.entries(entries)) {
+    mkdirSync(dirname(join(staging, path)), { recursive: true });
     if (typeof content === 'function') content(staging, path);
-    else {
-      mkdirSync(dirname(join(staging, path)), { recursive: true });
-      writeFileSync(join(staging, path), content, { mode: path.endsWith('.sh') ? 0o755 : 0o644 });
-    }
+    else writeFileSync(join(staging, path), content, { mode: path.endsWith('.sh') ? 0o755 : 0o644 });
   }
   await tar.c({ file, cwd: staging, gzip: true, portable: true, mtime: EPOCH, preservePaths, noDirRecurse: false }, Object.keys(entries));
   return sha256Of(file);
