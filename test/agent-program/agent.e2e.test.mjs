@@ -22,12 +22,15 @@ let provider;
 const freeServers = [];
 const allAgents = [];
 
+/** A smaller data center than the demo's: enough free servers, and each new platform is evaluated against fewer. */
+const SERVERS = 120;
+
 before(async () => {
-  service = await startService();
+  service = await startService({ servers: SERVERS });
   operator = client(service.baseUrl, service.operatorKey);
   root = mkdtempSync(join(tmpdir(), 'inplace-agents-'));
   const placed = new Set(service.demo.agentServers);
-  freeServers.push(...generateInventory({ servers: 200, seed: 42 }).servers.filter((s) => !placed.has(s.id)));
+  freeServers.push(...generateInventory({ servers: SERVERS, seed: 42 }).servers.filter((s) => !placed.has(s.id)));
   const reg = await operator.post('/v1/providers', { name: 'Agent Test Platforms', organisation: 'Agent Test Oy' });
   provider = client(service.baseUrl, reg.apiKey.key);
 });
@@ -38,6 +41,9 @@ after(async () => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
+
+/** Generous: the suite runs on shared, loaded machines; nothing here is a timing assertion. */
+const wait = (what, fn) => until(what, fn, 180_000, 200);
 
 let seq = 0;
 /** A module built into the scenario's folder and served by the artifact server. */
@@ -95,7 +101,7 @@ describe('the agent program against a real service', { concurrency: true }, () =
     const m2 = await publish(s.dir, { name: 'e2e-proxy', version: '0.9.1' });
     const b = await platform('Target', [m1, m2]);
     const m = await migrate(s, b);
-    await until('migrating', async () => (await stateOf(s, m.id)) === 'migrating');
+    await wait('migrating', async () => (await stateOf(s, m.id)) === 'migrating');
     for (const agent of s.agents) {
       for (const mod of [m1, m2]) {
         const log = readFileSync(join(moduleDir(agent, mod), 'install.log'), 'utf8');
@@ -110,7 +116,7 @@ describe('the agent program against a real service', { concurrency: true }, () =
     assert.deepEqual(deployed.map((t) => [t.kind, t.state, t.attempts]), [['deploy_platform_modules', 'succeeded', 1], ['deploy_platform_modules', 'succeeded', 1]]);
 
     await s.customer.post(`/v1/migrations/${m.id}/rollback`);
-    await until('the removal tasks', async () => (await tasksOf(m.id)).filter((t) => t.kind === 'remove_platform_modules' && t.state === 'succeeded').length === 2);
+    await wait('the removal tasks', async () => (await tasksOf(m.id)).filter((t) => t.kind === 'remove_platform_modules' && t.state === 'succeeded').length === 2);
     assert.equal(await stateOf(s, m.id), 'rolled_back');
     for (const agent of s.agents) {
       for (const mod of [m1, m2]) assert.equal(existsSync(join(agent.dir, 'modules', mod.name)), false, `${mod.name} removed from ${agent.serverId}`);
@@ -129,7 +135,7 @@ describe('the agent program against a real service', { concurrency: true }, () =
     // Someone replaces the artifact after the provider published its digest.
     writeFileSync(mod.file, Buffer.concat([readFileSync(mod.file), Buffer.from('tampered')]));
     const m = await migrate(s, b);
-    await until('the migration to fail', async () => (await stateOf(s, m.id)) === 'failed');
+    await wait('the migration to fail', async () => (await stateOf(s, m.id)) === 'failed');
     const failed = (await tasksOf(m.id)).filter((t) => t.kind === 'deploy_platform_modules' && t.state === 'failed');
     assert.equal(failed.length, 1, 'the migration fails as soon as one task has no attempt left');
     assert.match(failed[0].lastError, new RegExp(`^sha256 mismatch for e2e-tampered@1.0.0: expected ${mod.sha256}, got [0-9a-f]{64}; nothing unpacked`));
@@ -151,7 +157,7 @@ describe('the agent program against a real service', { concurrency: true }, () =
     const climb = { name: 'e2e-climb', version: '1.0.0', sha256: sha, artifactUrl: service.artifactServer.publish('climbing.tar.gz', climbing) };
     const link = { name: 'e2e-link', version: '1.0.0', sha256: linkSha, artifactUrl: service.artifactServer.publish('linking.tar.gz', linking) };
     const m = await migrate(s, await platform('Climbing', [climb]));
-    await until('the migration to fail', async () => (await stateOf(s, m.id)) === 'failed');
+    await wait('the migration to fail', async () => (await stateOf(s, m.id)) === 'failed');
     const [failed] = (await tasksOf(m.id)).filter((t) => t.state === 'failed');
     assert.match(failed.lastError, /^archive refused, nothing unpacked: \.\.\/escaped\.txt: a path with "\.\."/);
     for (const agent of s.agents) {
@@ -160,7 +166,7 @@ describe('the agent program against a real service', { concurrency: true }, () =
       assert.equal(existsSync(join(agent.dir, 'install-ran')), false);
     }
     const m2 = await migrate(s, await platform('Linking', [link]));
-    await until('the second migration to fail', async () => (await stateOf(s, m2.id)) === 'failed');
+    await wait('the second migration to fail', async () => (await stateOf(s, m2.id)) === 'failed');
     const [linkFailed] = (await tasksOf(m2.id)).filter((t) => t.state === 'failed');
     assert.match(linkFailed.lastError, /^archive refused, nothing unpacked: etc: a link out of the module's directory/);
   });
@@ -176,12 +182,12 @@ describe('the agent program against a real service', { concurrency: true }, () =
     });
     const b = await platform('Slow', [slow]);
     const m = await migrate(s, b);
-    await until('every first install to start', () => s.agents.every((x) => existsSync(join(x.dir, 'installs'))));
+    await wait('every first install to start', () => s.agents.every((x) => existsSync(join(x.dir, 'installs'))));
     await Promise.all(s.agents.map((x) => x.kill()));
     assert.equal(await stateOf(s, m.id), 'deploying');
     assert.deepEqual((await tasksOf(m.id)).map((t) => t.state), ['leased', 'leased']);
     s.agents.forEach((x) => x.start());
-    await until('migrating', async () => (await stateOf(s, m.id)) === 'migrating');
+    await wait('migrating', async () => (await stateOf(s, m.id)) === 'migrating');
     for (const agent of s.agents) {
       assert.ok(agent.events.some((e) => e.event === 'command.killed-leftover'), 'the hung install of the killed agent was stopped');
       assert.ok(agent.events.some((e) => e.event === 'task.resumed'));
@@ -196,9 +202,9 @@ describe('the agent program against a real service', { concurrency: true }, () =
     const next = await publish(s.dir, { name: 'e2e-next', version: '1.0.0' });
     const c = await platform('Next', [next]);
     const m2 = await migrate(s, c);
-    await until('migrating to C', async () => (await stateOf(s, m2.id)) === 'migrating');
+    await wait('migrating to C', async () => (await stateOf(s, m2.id)) === 'migrating');
     await provider.post(`/v1/migrations/${m2.id}/progress`, { segmentsDone: 1, segmentsTotal: 1 });
-    await until('B’s removal', async () => (await tasksOf(m2.id)).filter((t) => t.kind === 'remove_platform_modules' && t.state === 'succeeded').length === 2);
+    await wait('B’s removal', async () => (await tasksOf(m2.id)).filter((t) => t.kind === 'remove_platform_modules' && t.state === 'succeeded').length === 2);
     for (const agent of s.agents) {
       assert.equal(existsSync(join(agent.dir, 'modules', 'e2e-slow')), false, 'platform B’s module removed after completion');
       assert.equal(readlinkSync(join(agent.dir, 'modules', 'e2e-next', 'current')), '1.0.0');
