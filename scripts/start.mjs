@@ -25,7 +25,7 @@ const { values: opts } = parseArgs({
     port: { type: 'string', default: '8787' },
     servers: { type: 'string', default: '200' },
     'artifact-port': { type: 'string', default: '8789' },
-    'agent-interval': { type: 'string', default: '5' },
+    'agent-interval': { type: 'string', default: '10' },
     reset: { type: 'boolean', default: false },
   },
 });

@@ -32,8 +32,8 @@ export function serviceClient(base, key, timeoutMs) {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (err) {
-      const e = /** @type {{ cause?: { code?: string }, name?: string }} */ (err);
-      throw new Unreachable(`${base.origin} is not reachable (${e.cause?.code ?? e.name})`);
+      const e = /** @type {{ cause?: { code?: string, message?: string }, name?: string }} */ (err);
+      throw new Unreachable(`${base.origin} is not reachable (${e.cause?.code ?? e.cause?.message ?? e.name})`);
     }
     const text = await res.text();
     const data = text ? JSON.parse(text) : null;
