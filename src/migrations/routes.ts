@@ -3,7 +3,7 @@ import { allow } from '../auth/middleware';
 import type { Principal } from '../auth/principal';
 import { taskCountsByState } from '../agent/task-index';
 import { MigrationTaskSchema } from '../agent/task-schema';
-import type { DeployPayload, TaskPayload } from '../agent/tasks';
+import type { TaskPayload } from '../agent/tasks';
 import { HWID_MAX_USES_DEFAULT, HWID_TTL_DEFAULT_S } from '../constants';
 import { mintHardwareIdsByUnit } from '../hardware/mint';
 import { getDb, type Db } from '../db';
@@ -279,7 +279,7 @@ migrationsRouter.openapi(
         kind: t.kind,
         ...where,
         platformId: payload.platformId,
-        modules: (payload.modules as DeployPayload['modules']).map(({ name, version }) => ({ name, version })),
+        modules: payload.modules.map(({ name, version }) => ({ name, version })),
         state: t.state,
         attempts: t.attempts,
         updatedAt: t.updated_at,
