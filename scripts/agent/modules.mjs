@@ -71,8 +71,13 @@ export function runCommand(ctx, mod, which, cwd, vars) {
   if (!command) return Promise.resolve('');
   const env = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: process.env.LANG ?? 'C.UTF-8', ...vars };
   return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The command waits for a line on stdin, written once its process group is recorded: a run
+    // killed before that moment leaves nothing running that the next run would not know of.
+    const child = spawn('sh', ['-c', 'read -r _ && exec sh -c "$1"', 'inplace-command', command], { cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     ctx.onCommand(child.pid ?? null);
+    // A child that is already gone (it could not start) is reported by 'error'/'close' below.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end('\n');
     let tail = '';
     const keep = (/** @type {Buffer} */ chunk) => (tail = (tail + chunk.toString('utf8')).slice(-OUTPUT_TAIL));
     child.stdout.on('data', keep);
