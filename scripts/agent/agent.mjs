@@ -48,11 +48,20 @@ export function serviceClient(base, key, timeoutMs) {
  * @typedef {import('./config.mjs').Settings} Settings
  */
 
+/**
+ * The service refuses control characters (but tab and newline), bidi controls and unpaired
+ * surrogates in the text it shows people; a command's output may hold any of them (colours, \r).
+ */
+const UNSHOWABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]/gu;
+/** @param {string} text */
+const showable = (text) => text.replace(/\r\n/g, '\n').replace(UNSHOWABLE, '\ufffd');
+
 /** @param {TaskFailure} err */
 function failureText(err) {
-  if (!err.output) return err.message.slice(0, ERROR_MAX);
-  const head = `${err.message}\n--- output (tail) ---\n`;
-  return head.length >= ERROR_MAX ? err.message.slice(0, ERROR_MAX) : head + err.output.slice(-(ERROR_MAX - head.length));
+  const message = showable(err.message);
+  if (!err.output) return message.slice(0, ERROR_MAX);
+  const head = `${message}\n--- output (tail) ---\n`;
+  return head.length >= ERROR_MAX ? message.slice(0, ERROR_MAX) : head + showable(err.output).slice(-(ERROR_MAX - head.length));
 }
 
 /**

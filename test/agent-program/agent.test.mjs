@@ -87,6 +87,19 @@ describe('one pass', () => {
     assert.ok(result.error.length <= 1000);
   });
 
+  it('keeps only text the service shows people: no colour codes, carriage returns or bidi controls from the output', async () => {
+    const s = settings({});
+    const noisy = await buildModule(join(root, 'noisy'), { name: 'noisy', version: '1.0.0', manifest: { install: "printf '\\033[31mred\\033[0m\\r\\nx\\342\\200\\256y\\n'; exit 4" } });
+    const task = { ...deployTask(1), payload: { ...deployTask(1).payload, modules: [{ name: 'noisy', version: '1.0.0', sha256: noisy.sha256, artifactUrl: server.publish('noisy.tar.gz', noisy.file) }] } };
+    const svc = service({
+      'POST /v1/agent/report': REPORTED,
+      'GET /v1/agent/tasks': { status: 200, body: { items: [task] } },
+      'POST /v1/agent/tasks/tsk_1/result': { status: 200, body: { id: 'tsk_1', state: 'pending', attempts: 1 } },
+    });
+    await createAgent(s, svc.call, () => {}).pass();
+    assert.equal(svc.calls.at(-1).body.error, 'install exited with 4\n--- output (tail) ---\n\ufffd[31mred\ufffd[0m\nx\ufffdy\n');
+  });
+
   it('finishes the task a killed run left in flight, for the same attempt while its lease lasts', async () => {
     const s = settings({});
     saveState(s.dir, { inFlight: deployTask(1), commandGroup: null });
