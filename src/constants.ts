@@ -178,6 +178,11 @@ export const SBC_CLIENT_MAX_OUTCOMES = 3;
  * two samples of the same broken workload never counts as B's regression.
  */
 export const SBC_CANARY_MIN_Z = 2.33;
+/**
+ * A's counted outcomes in the window needed to judge B against A (the z-test weighs how few they
+ * are); with fewer (B near 100 %), B is judged against 0.
+ */
+export const SBC_BASELINE_MIN_CALLS = 20;
 /** Outcome counts are kept in buckets of this length; analysis windows are whole buckets. */
 export const SBC_BUCKET_MS = 10_000;
 /** Length of the window shown as `window` by the traffic API. */

@@ -10,13 +10,15 @@
  *   weigh one client's failures against capped successes.
  * - Canary against baseline: B's failure rate is judged against A's over the same window; B breaches
  *   only by exceeding A by more than `threshold`, and significantly (SBC_CANARY_MIN_Z), so failures
- *   that hit both platforms roll nothing back. With too few A outcomes to judge by, A counts as 0.
+ *   that hit both platforms roll nothing back. With fewer than SBC_BASELINE_MIN_CALLS A outcomes in
+ *   the window (B near 100 %), A counts as 0.
  *
  * Plain functions over the coordinator's SQLite storage; see src/migrations/STORAGE.md.
  */
 import {
   SBC_ANALYSIS_BOUNDS,
   SBC_ANALYSIS_DEFAULTS,
+  SBC_BASELINE_MIN_CALLS,
   SBC_BUCKET_MS,
   SBC_CANARY_MIN_Z,
   SBC_CLIENT_MAX_OUTCOMES,
@@ -63,7 +65,7 @@ export interface Verdict {
   reason: string;
   b: SideStats & { failingSessions: number };
   a: SideStats;
-  /** `A` when A had `minCalls` outcomes in the window; otherwise B is judged against 0. */
+  /** `A` when A had SBC_BASELINE_MIN_CALLS outcomes in the window; otherwise B is judged against 0. */
   baseline: 'A' | 'none';
   /** B's failure rate minus the baseline's. */
   excess: number;
@@ -186,7 +188,7 @@ export function judge(sql: SqlStorage, s: AnalysisSettings, now: number): Verdic
   const a = sideStats(sql, 'A', floor);
   const failingSessions = first<{ n: number }>(sql, 'SELECT count(DISTINCT session) AS n FROM traffic_failed_sessions WHERE bucket_start > ?', floor)!.n;
   const b = { ...sideStats(sql, 'B', floor), failingSessions };
-  const baseline = a.calls >= s.minCalls ? 'A' : 'none';
+  const baseline = a.calls >= SBC_BASELINE_MIN_CALLS ? 'A' : 'none';
   const excess = b.failureRate - (baseline === 'A' ? a.failureRate : 0);
   const z = baseline === 'A' && b.calls > 0 ? zScore(b, a) : null;
   const verdict = (kind: Verdict['kind'], reason: string): Verdict => ({ kind, reason, b, a, baseline, excess, z });

@@ -1,7 +1,8 @@
 /**
  * An end user's request body, streamed to the platform chunk by chunk (never buffered) with a cap,
  * and watched: the meter tells whether a failed upstream call was the client's doing (its body
- * stream broke, or went over the cap) or the platform's (see attribution.ts).
+ * stream broke, ended before the length it announced, or went over the cap) or the platform's (see
+ * attribution.ts). A body cut short is passed on as an error, never as a complete shorter body.
  */
 import type { BodyState } from './attribution';
 
@@ -10,7 +11,11 @@ export interface BodyMeter {
   bytes: number;
 }
 
-export function meteredBody(source: ReadableStream<Uint8Array> | null, maxBytes: number): { body: ReadableStream<Uint8Array> | null; meter: BodyMeter } {
+export function meteredBody(
+  source: ReadableStream<Uint8Array> | null,
+  maxBytes: number,
+  declaredBytes: number | null,
+): { body: ReadableStream<Uint8Array> | null; meter: BodyMeter } {
   const meter: BodyMeter = { state: source ? 'sending' : 'none', bytes: 0 };
   if (!source) return { body: null, meter };
   const reader = source.getReader();
@@ -25,6 +30,11 @@ export function meteredBody(source: ReadableStream<Uint8Array> | null, maxBytes:
         return;
       }
       if (chunk.done) {
+        if (declaredBytes !== null && meter.bytes < declaredBytes) {
+          meter.state = 'client-error';
+          controller.error(new RangeError(`request body ended after ${meter.bytes} of the ${declaredBytes} bytes announced`));
+          return;
+        }
         meter.state = 'sent';
         controller.close();
         return;

@@ -64,8 +64,9 @@ function problemResponse(err: ApiError, instance: string, requestId: string, pla
 export async function proxy(c: Context<AppEnv>): Promise<Response> {
   const customerId = c.req.param('customerId') ?? '';
   if (!CustomerIdParam.safeParse(customerId).success) throw problems.notFound('customer');
-  const declared = Number(c.req.header('content-length') ?? 0);
-  if (declared > SBC_MAX_BODY_BYTES) throw problems.payloadTooLarge(SBC_MAX_BODY_BYTES);
+  const length = c.req.header('content-length');
+  const declared = length !== undefined && /^\d{1,16}$/.test(length) ? Number(length) : null;
+  if (declared !== null && declared > SBC_MAX_BODY_BYTES) throw problems.payloadTooLarge(SBC_MAX_BODY_BYTES);
   const view = await currentSplit(c.env, c.executionCtx, customerId);
   if (!view?.a) throw problems.notFound('customer');
 
@@ -94,7 +95,7 @@ export async function proxy(c: Context<AppEnv>): Promise<Response> {
   upstream.pathname = upstream.pathname.replace(/\/$/, '') + rest;
   upstream.search = incoming.search;
   const method = c.req.method;
-  const { body, meter } = meteredBody(method === 'GET' || method === 'HEAD' ? null : c.req.raw.body, SBC_MAX_BODY_BYTES);
+  const { body, meter } = meteredBody(method === 'GET' || method === 'HEAD' ? null : c.req.raw.body, SBC_MAX_BODY_BYTES, declared);
   const timeout = AbortSignal.timeout(SBC_UPSTREAM_TIMEOUT_MS);
   const started = Date.now();
   const counted = (status: number | null) =>

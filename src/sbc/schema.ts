@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { SBC_ANALYSIS_BOUNDS as BOUNDS, SBC_ANALYSIS_DEFAULTS as DEFAULTS, SBC_CLIENT_MAX_OUTCOMES, SBC_SCHEDULE_MAX_PAUSE_S, SBC_SCHEDULE_MAX_STEPS } from '../constants';
+import { SBC_ANALYSIS_BOUNDS as BOUNDS, SBC_ANALYSIS_DEFAULTS as DEFAULTS, SBC_BASELINE_MIN_CALLS, SBC_CLIENT_MAX_OUTCOMES, SBC_SCHEDULE_MAX_PAUSE_S, SBC_SCHEDULE_MAX_STEPS } from '../constants';
 
 export const CustomerIdParam = z
   .string()
@@ -28,7 +28,7 @@ export const RouteDecisionSchema = z
     upstreamUrl: z.string(),
     weightB: z.number().int().openapi({ description: 'B’s share of sessions in basis points (10000 = all)' }),
     epoch: z.number().int(),
-    bucket: z.number().int().openapi({ description: 'The session’s deterministic bucket in [0, 10000): B when bucket < weightB' }),
+    bucket: z.number().int().openapi({ description: 'The session’s bucket in [0, 10000), a keyed hash only the service can compute: B when bucket < weightB' }),
   })
   .openapi('RouteDecision');
 
@@ -156,7 +156,7 @@ export const AnalysisSchema = z
         reason: z.string(),
         b: SideStatsSchema.extend({ failingSessions: z.number().int() }),
         a: SideStatsSchema,
-        baseline: z.enum(['A', 'none']).openapi({ description: '`A` when A had minCalls counted outcomes in the window; `none`: B is judged against 0' }),
+        baseline: z.enum(['A', 'none']).openapi({ description: `\`A\` when A had ${SBC_BASELINE_MIN_CALLS} counted outcomes in the window; \`none\`: B is judged against 0` }),
         excess: z.number().openapi({ description: 'B’s failure rate minus the baseline’s' }),
         z: z.number().nullable().openapi({ description: 'One-sided two-proportion z-score of B against A' }),
       })

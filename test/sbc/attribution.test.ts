@@ -51,14 +51,14 @@ describe('who failed a proxied call', () => {
 
 describe('the streamed request body', () => {
   it('passes every byte through and reports the body sent', async () => {
-    const { body, meter } = meteredBody(source([3, 4, 5], 'close'), 12);
+    const { body, meter } = meteredBody(source([3, 4, 5], 'close'), 12, 12);
     expect(meter.state).toBe('sending');
     expect(await drain(body!)).toEqual({ bytes: 12, error: null });
     expect(meter).toEqual({ state: 'sent', bytes: 12 });
   });
 
   it('cuts a body at the first chunk over the cap', async () => {
-    const { body, meter } = meteredBody(source([5, 5, 5, 5], 'close'), 12);
+    const { body, meter } = meteredBody(source([5, 5, 5, 5], 'close'), 12, null);
     const out = await drain(body!);
     expect(out.bytes).toBe(10);
     expect(out.error).toBeInstanceOf(RangeError);
@@ -66,15 +66,23 @@ describe('the streamed request body', () => {
   });
 
   it('tells a client that broke its own body from a platform failure', async () => {
-    const { body, meter } = meteredBody(source([4], 'error'), 100);
+    const { body, meter } = meteredBody(source([4], 'error'), 100, null);
     const out = await drain(body!);
     expect(out.bytes).toBe(4);
     expect(String(out.error)).toContain('client gone');
     expect(meter.state).toBe('client-error');
   });
 
+  it('passes a body that ends before the length it announced on as broken, not as a shorter whole', async () => {
+    const { body, meter } = meteredBody(source([4, 4], 'close'), 100, 64);
+    const out = await drain(body!);
+    expect(out.bytes).toBe(8);
+    expect(String(out.error)).toContain('after 8 of the 64 bytes');
+    expect(meter.state).toBe('client-error');
+  });
+
   it('has nothing to meter without a body', () => {
-    expect(meteredBody(null, 10)).toEqual({ body: null, meter: { state: 'none', bytes: 0 } });
+    expect(meteredBody(null, 10, null)).toEqual({ body: null, meter: { state: 'none', bytes: 0 } });
   });
 });
 
