@@ -112,9 +112,9 @@ export class CustomerCoordinator extends DurableObject<Env> {
       else {
         transition(this.#sql, m, decision.to, actor, now);
         if (decision.to === 'cancelled') cancelOpenTasks(this.#sql, m.id, now);
-        // Resumed: B is judged on what it does from now on.
-        if (action === 'resume') this.#traffic.resetAnalysis();
       }
+      // Resumed: B is judged on what it does from now on.
+      if (action === 'resume') this.#traffic.resetAnalysis();
       return { ok: true, value: m.id };
     });
     return this.#respond(outcome);
