@@ -18,6 +18,7 @@ import { allowedMethods, limitBody, renderError, requireJson } from './http/midd
 import { withOperationIds } from './http/operation-ids';
 import { problems } from './http/problem';
 import { migrationsRouter } from './migrations/routes';
+import { analysisRouter } from './sbc/analysis-routes';
 import { sbcRouter } from './sbc/routes';
 import { webhooksRouter } from './webhooks/routes';
 
@@ -42,6 +43,7 @@ app.route('/', consoleRouter((req, env, ctx) => app.fetch(req, env, ctx)));
 app.route('/', migrationsRouter);
 app.route('/', agentTasksRouter);
 app.route('/', sbcRouter);
+app.route('/', analysisRouter);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
   type: 'http',

@@ -157,14 +157,42 @@ export const SBC_SPLIT_MAX_STALE_MS = 10_000;
 export const SBC_FLUSH_INTERVAL_MS = 1_000;
 /** ...or once this many calls have been counted, whichever comes first. */
 export const SBC_FLUSH_MAX_CALLS = 500;
-/** Automatic rollback: B's error rate over the window above this share (0–1)... */
-export const SBC_ERROR_RATE_THRESHOLD = 0.05;
-/** ...with at least this many B calls in the window; fewer is inconclusive. */
-export const SBC_MIN_REQUESTS = 50;
-/** Length of one analysis window. */
+/**
+ * Analysis of B against A (canary against baseline), per migration; the customer or the operator
+ * may change each setting within SBC_ANALYSIS_BOUNDS. B breaches when, over the window, its failure
+ * rate exceeds A's by more than `threshold` (and significantly so), with at least `minCalls`
+ * counted B outcomes and failures from at least `minClients` distinct clients and as many distinct
+ * sessions. `action`: roll the migration back, or pause it (the providers get `migration.paused`).
+ */
+export const SBC_ANALYSIS_DEFAULTS = { threshold: 0.05, windowSeconds: 60, minCalls: 50, minClients: 20, action: 'rollback' } as const;
+export const SBC_ANALYSIS_BOUNDS = {
+  threshold: { min: 0.01, max: 0.5 },
+  windowSeconds: { min: 30, max: 600 },
+  minCalls: { min: 20, max: 100_000 },
+  minClients: { min: 5, max: 10_000 },
+} as const;
+/** Outcomes one client (an IPv4 address or an IPv6 /64) adds to the analysis per side and window. */
+export const SBC_CLIENT_MAX_OUTCOMES = 3;
+/**
+ * B must also beat A by this z-score (one-sided two-proportion test, ≈ 99 %) so that noise between
+ * two samples of the same broken workload never counts as B's regression.
+ */
+export const SBC_CANARY_MIN_Z = 2.33;
+/**
+ * A's counted outcomes in the window needed to judge B against A (the z-test weighs how few they
+ * are); with fewer (B near 100 %), B is judged against 0.
+ */
+export const SBC_BASELINE_MIN_CALLS = 20;
+/** Outcome counts are kept in buckets of this length; analysis windows are whole buckets. */
+export const SBC_BUCKET_MS = 10_000;
+/** Length of the window shown as `window` by the traffic API. */
 export const SBC_WINDOW_MS = 60_000;
-/** Windows kept per customer (older ones are dropped). */
+/** Windows of raw counts kept per customer (older ones are dropped). */
 export const SBC_WINDOWS_KEPT = 60;
+/** Largest end-user request body the SBC streams to a platform (413 beyond, never B's failure). */
+export const SBC_MAX_BODY_BYTES = 100 * 1024 * 1024;
+/** Per-isolate caches of session buckets and client ids (cleared when full). */
+export const SBC_IDENTITY_CACHE_MAX = 50_000;
 /** Upstream calls give up after this long (answered 502, counted as a failure). */
 export const SBC_UPSTREAM_TIMEOUT_MS = 30_000;
 /** The session cookie the SBC sets when a caller sends no x-session-id. */

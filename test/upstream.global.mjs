@@ -1,6 +1,7 @@
 // Platform upstreams on loopback for the SBC tests, run by vitest in Node (outside workerd). Every
 // path's first segment names an upstream; it echoes what it received (method, path, headers, body
-// size) and answers with the status set for it through `PUT /control/<name>` (200 by default).
+// size) and answers with the status set for it through `PUT /control/<name>` with `{status}`, or for
+// one path under it with `{status, path}` (200 by default).
 import http from 'node:http';
 
 const statuses = new Map();
@@ -15,11 +16,12 @@ async function handle(req, res) {
     if (first === 'control') chunks.push(chunk);
   }
   if (first === 'control' && req.method === 'PUT') {
-    statuses.set(name, JSON.parse(Buffer.concat(chunks).toString('utf8')).status);
+    const { status, path } = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    statuses.set(path ? `${name} ${path}` : name, status);
     res.writeHead(204).end();
     return;
   }
-  const status = statuses.get(first) ?? 200;
+  const status = statuses.get(`${first} ${url.pathname.slice(first.length + 1)}`) ?? statuses.get(first) ?? 200;
   res.writeHead(status, { 'content-type': 'application/json', connection: 'close, x-upstream-private', 'x-upstream-private': '1', 'x-upstream': first });
   res.end(JSON.stringify({ upstream: first, method: req.method, path: url.pathname, search: url.search, headers: req.headers, bytes }));
 }

@@ -57,4 +57,6 @@ export const OPERATIONS = {
   deleteCustomersByCustomerIdTrafficSchedule: ["delete", "/v1/customers/{customerId}/traffic/schedule"],
   postCustomersByCustomerIdTrafficSchedulePause: ["post", "/v1/customers/{customerId}/traffic/schedule/pause"],
   postCustomersByCustomerIdTrafficScheduleResume: ["post", "/v1/customers/{customerId}/traffic/schedule/resume"],
+  getMigrationsByIdAnalysis: ["get", "/v1/migrations/{id}/analysis"],
+  putMigrationsByIdAnalysis: ["put", "/v1/migrations/{id}/analysis"],
 };

@@ -758,6 +758,51 @@ export interface Schemas {
       pauseSeconds: number;
     }>;
   };
+  TrafficAnalysis: {
+    migrationId: string;
+    settings: {
+      threshold: number;
+      windowSeconds: number;
+      minCalls: number;
+      minClients: number;
+      action: "rollback" | "pause";
+    };
+    defaults: boolean;
+    setBy: {
+      id: string;
+      kind: string;
+    } | null;
+    setAt: number | null;
+    verdict: {
+      kind: "healthy" | "inconclusive" | "breach";
+      reason: string;
+      b: {
+        calls: number;
+        failures: number;
+        failureRate: number;
+        clients: number;
+        failingClients: number;
+        failingSessions: number;
+      };
+      a: {
+        calls: number;
+        failures: number;
+        failureRate: number;
+        clients: number;
+        failingClients: number;
+      };
+      baseline: "A" | "none";
+      excess: number;
+      z: number | null;
+    } | null;
+  };
+  AnalysisSettingsRequest: {
+    threshold?: number;
+    windowSeconds?: number;
+    minCalls?: number;
+    minClients?: number;
+    action?: "rollback" | "pause";
+  };
 }
 
 export interface Operations {
@@ -1282,5 +1327,23 @@ export interface Operations {
     query: Record<string, never>;
     body: never;
     response: Schemas["Traffic"];
+  };
+  /** GET /v1/migrations/{id}/analysis: The migration’s traffic analysis: its settings and B’s verdict against A now (the parties) */
+  getMigrationsByIdAnalysis: {
+    path: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: Schemas["TrafficAnalysis"];
+  };
+  /** PUT /v1/migrations/{id}/analysis: Set the migration’s traffic analysis (the customer, the operator) */
+  putMigrationsByIdAnalysis: {
+    path: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: Schemas["AnalysisSettingsRequest"];
+    response: Schemas["TrafficAnalysis"];
   };
 }

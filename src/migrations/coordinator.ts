@@ -40,10 +40,11 @@ import {
   type MigrationSnapshot,
   type NewMigration,
 } from './ledger';
-import { TrafficDesk, upstreamOf, type TrafficReport } from '../sbc/desk';
+import { ANALYSIS_SCHEMA, type AnalysisSettings } from '../sbc/analysis';
+import { TrafficDesk, upstreamOf, type AnalysisReport, type TrafficReport } from '../sbc/desk';
 import { SCHEDULE_SCHEMA, type ScheduleStep } from '../sbc/schedule';
 import { readTraffic, TRAFFIC_SCHEMA, type OutcomeBatch, type TrafficView } from '../sbc/traffic-state';
-import { decide, SYSTEM, type Actor, type SteeringAction } from './lifecycle';
+import { decide, isActive, SYSTEM, type Actor, type SteeringAction } from './lifecycle';
 import { flushReadModel, forgetReadModel } from './mirror';
 import { refusal, type Outcome, type Refusal } from './outcome';
 import { first, migrate, run } from './sql';
@@ -87,7 +88,7 @@ export class CustomerCoordinator extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
-      migrate(ctx.storage.sql, [...META_SCHEMA, ...LEDGER_SCHEMA, ...TASKS_SCHEMA, ...OUTBOX_SCHEMA, ...TRAFFIC_SCHEMA, ...SCHEDULE_SCHEMA, ...TIMELINE_SCHEMA]);
+      migrate(ctx.storage.sql, [...META_SCHEMA, ...LEDGER_SCHEMA, ...TASKS_SCHEMA, ...OUTBOX_SCHEMA, ...TRAFFIC_SCHEMA, ...SCHEDULE_SCHEMA, ...TIMELINE_SCHEMA, ...ANALYSIS_SCHEMA]);
     });
     this.#traffic = new TrafficDesk(ctx.storage.sql, env);
   }
@@ -128,6 +129,8 @@ export class CustomerCoordinator extends DurableObject<Env> {
         transition(this.#sql, m, decision.to, actor, now);
         if (decision.to === 'cancelled') this.#removeTarget(m, 'cancelled', now);
       }
+      // Resumed: B is judged on what it does from now on.
+      if (action === 'resume') this.#traffic.resetAnalysis();
       return { ok: true, value: m.id };
     });
     return this.#respond(outcome);
@@ -277,24 +280,45 @@ export class CustomerCoordinator extends DurableObject<Env> {
   }
 
   /**
-   * Outcomes counted by one SBC isolate. When B breaks the error-rate threshold with enough calls,
-   * the active migration rolls back by itself (and the split returns to A as it settles).
+   * Outcomes counted by one SBC isolate. When the analysis finds B breaching (against A, from enough
+   * distinct clients, see src/sbc/analysis.ts), the active migration rolls back by itself, or pauses
+   * when its analysis says so (and the split follows as it settles).
    */
   async recordTraffic(customerId: string, batch: OutcomeBatch): Promise<{ rolledBack: boolean }> {
-    const rolledBack = this.#tx((now) => {
-      const verdict = this.#traffic.record(batch, now);
-      if (verdict.kind !== 'breach') return false;
+    const acted = this.#tx((now) => {
+      const judged = this.#traffic.record(batch, now);
+      if (judged?.verdict.kind !== 'breach') return null;
       const m = activeMigration(this.#sql);
       const view = readTraffic(this.#sql);
-      if (!m || view?.migrationId !== m.id || !['migrating', 'paused'].includes(m.state)) return false;
-      const reason = `platform B failed ${(verdict.errorRate * 100).toFixed(1)} % of ${verdict.requests} calls in the analysis window`;
-      console.log(JSON.stringify({ level: 'warn', event: 'sbc.auto-rollback', customerId, migrationId: m.id, requests: verdict.requests, errorRate: verdict.errorRate }));
-      transition(this.#sql, m, 'rolling_back', SYSTEM, now, { reason });
-      return true;
+      const { verdict, settings } = judged;
+      const to = settings.action === 'pause' ? 'paused' : 'rolling_back';
+      if (!m || view?.migrationId !== m.id || !(m.state === 'migrating' || (to === 'rolling_back' && m.state === 'paused'))) return null;
+      const reason = `analysis: ${verdict.reason}`;
+      console.log(JSON.stringify({ level: 'warn', event: `sbc.auto-${settings.action}`, customerId, migrationId: m.id, verdict }));
+      transition(this.#sql, m, to, SYSTEM, now, { reason });
+      // A paused migration is judged afresh once resumed, not on the failures that paused it.
+      if (to === 'paused') this.#traffic.resetAnalysis();
+      return to;
     });
-    if (rolledBack) await this.#settle();
+    if (acted) await this.#settle();
     else this.#tx((now) => this.#observe(now));
-    return { rolledBack };
+    return { rolledBack: acted === 'rolling_back' };
+  }
+
+  /** The analysis settings of a migration of this customer and, while B serves it, the verdict now. */
+  async analysis(migrationId: string): Promise<Outcome<AnalysisReport>> {
+    return findMigration(this.#sql, migrationId) ? { ok: true, value: this.#traffic.analysis(migrationId) } : refusal(404, 'migration');
+  }
+
+  /** Sets the analysis settings of an active migration (already validated within bounds). */
+  async setAnalysis(migrationId: string, settings: AnalysisSettings, actor: Actor): Promise<Outcome<AnalysisReport>> {
+    return this.#tx((now) => {
+      const m = findMigration(this.#sql, migrationId);
+      if (!m) return refusal(404, 'migration');
+      if (!isActive(m.state)) return refusal(409, `The migration is ${m.state.replace('_', ' ')}: its analysis is over.`);
+      this.#traffic.setAnalysis(migrationId, settings, actor, now);
+      return { ok: true, value: this.#traffic.analysis(migrationId, now) };
+    });
   }
 
   /**

@@ -1,30 +1,39 @@
 /**
- * Session assignment. A session's bucket is a deterministic hash of (customer, session key) in
- * [0, 10,000); it goes to platform B when its bucket is below B's weight. Because the weight only
- * grows during a ramp, a session that reached B stays on B whichever isolate answers; only a
- * rollback (weight back to 0, new epoch) sends sessions back to A.
+ * Session assignment. A session's bucket is HMAC-SHA256(customer, session key) under a key derived
+ * from SECRETS_KEY, reduced to [0, 10,000); it goes to platform B when its bucket is below B's
+ * weight. Keyed, so nobody can tell offline which sessions land on B. Because the weight only grows
+ * during a ramp, a session that reached B stays on B whichever isolate answers; only a rollback
+ * (weight back to 0, new epoch) sends sessions back to A.
  */
-import { SBC_WEIGHT_SCALE } from '../constants';
+import { base64url } from '../auth/keys';
+import { SBC_IDENTITY_CACHE_MAX, SBC_WEIGHT_SCALE } from '../constants';
+import { derivedHmacKey, hmac } from './keys';
 
 export type Side = 'A' | 'B';
 
-/** 32-bit FNV-1a over UTF-16 code units, finished with murmur3's avalanche so buckets are uniform. */
-export function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+export interface SessionKey {
+  /** In [0, SBC_WEIGHT_SCALE). */
+  bucket: number;
+  /** An opaque id of the session for the analysis (distinct failing sessions), never the session itself. */
+  tag: string;
 }
 
-export function bucketOf(customerId: string, sessionKey: string): number {
-  return hash32(`${customerId}\u0000${sessionKey}`) % SBC_WEIGHT_SCALE;
+/** Sessions this isolate has placed, so a returning session costs a map lookup, not an HMAC. */
+const placed = new Map<string, { secretsKey: string; key: SessionKey }>();
+
+export async function sessionKey(secretsKey: string, customerId: string, session: string): Promise<SessionKey> {
+  const id = `${customerId}\u0000${session}`;
+  const known = placed.get(id);
+  if (known?.secretsKey === secretsKey) return known.key;
+  const mac = await hmac(derivedHmacKey(secretsKey, 'inplace sbc session bucket v1'), id);
+  const key = { bucket: new DataView(mac.buffer).getUint32(0) % SBC_WEIGHT_SCALE, tag: base64url(mac.subarray(4, 16)) };
+  if (placed.size >= SBC_IDENTITY_CACHE_MAX) placed.clear();
+  placed.set(id, { secretsKey, key });
+  return key;
+}
+
+export async function bucketOf(secretsKey: string, customerId: string, session: string): Promise<number> {
+  return (await sessionKey(secretsKey, customerId, session)).bucket;
 }
 
 export interface Split {

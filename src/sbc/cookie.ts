@@ -8,6 +8,7 @@ import { base64url as jose64 } from 'jose';
 import { base64url, randomToken } from '../auth/keys';
 import { SBC_VERIFIED_COOKIES_MAX } from '../constants';
 import type { Side } from './assign';
+import { derivedHmacKey } from './keys';
 
 export interface SessionCookie {
   session: string;
@@ -15,24 +16,8 @@ export interface SessionCookie {
   epoch: number;
 }
 
-const keys = new Map<string, Promise<CryptoKey>>();
-
 function macKey(secretsKey: string): Promise<CryptoKey> {
-  let key = keys.get(secretsKey);
-  if (!key) {
-    key = (async () => {
-      const base = await crypto.subtle.importKey('raw', new TextEncoder().encode(secretsKey), 'HKDF', false, ['deriveKey']);
-      return crypto.subtle.deriveKey(
-        { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(), info: new TextEncoder().encode('inplace sbc session cookie v1') },
-        base,
-        { name: 'HMAC', hash: 'SHA-256', length: 256 },
-        false,
-        ['sign', 'verify'],
-      );
-    })();
-    keys.set(secretsKey, key);
-  }
-  return key;
+  return derivedHmacKey(secretsKey, 'inplace sbc session cookie v1');
 }
 
 export function newSessionId(): string {

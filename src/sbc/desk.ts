@@ -5,6 +5,7 @@
  */
 import { getPlatform } from '../catalog/store';
 import { SBC_A_REFRESH_MS, SBC_WINDOW_MS } from '../constants';
+import { addClientOutcomes, clearOutcomes, judge, readSettings, writeSettings, type AnalysisSettings, type StoredSettings, type Verdict } from './analysis';
 import { getDb } from '../db';
 import type { Env } from '../env';
 import type { FieldError } from '../http/problem';
@@ -17,7 +18,6 @@ import {
   complete,
   dataShare,
   emptyTraffic,
-  judgeB,
   raiseB,
   readTraffic,
   rollBack,
@@ -28,7 +28,6 @@ import {
   type OutcomeBatch,
   type TrafficView,
   type Upstream,
-  type Verdict,
 } from './traffic-state';
 
 export async function upstreamOf(env: Env, platformId: string): Promise<Upstream | null> {
@@ -43,6 +42,8 @@ export interface TrafficReport {
   totals: Record<string, Counts>;
   window: Record<string, Counts>;
 }
+
+export type AnalysisReport = StoredSettings & { verdict: Verdict | null };
 
 export class TrafficDesk {
   constructor(
@@ -64,12 +65,33 @@ export class TrafficDesk {
     return writeTraffic(this.sql, { ...base, a: base.b ? base.a : a, refreshedAt: now, updatedAt: base.b ? base.updatedAt : now });
   }
 
-  /** Adds SBC outcomes and judges B. The caller rolls the migration back on a breach. */
-  record(batch: OutcomeBatch, now = Date.now()): Verdict {
+  /**
+   * Adds SBC outcomes and, while B serves the migration they were counted for, judges B against A.
+   * The caller acts on a breach (the migration's `action`).
+   */
+  record(batch: OutcomeBatch, now = Date.now()): { verdict: Verdict; settings: AnalysisSettings } | null {
     addOutcomes(this.sql, batch, now);
     const view = readTraffic(this.sql);
-    if (!view || view.epoch !== batch.epoch) return { kind: 'healthy', requests: 0, errorRate: 0 };
-    return judgeB(this.sql, view, now);
+    if (!view?.b || view.epoch !== batch.epoch) return null;
+    const { settings } = readSettings(this.sql, view.migrationId);
+    addClientOutcomes(this.sql, batch.clients, settings.windowSeconds, now);
+    return { verdict: judge(this.sql, settings, now), settings };
+  }
+
+  /** The analysis settings of `migrationId` and, while B serves it, the verdict now. */
+  analysis(migrationId: string, now = Date.now()): AnalysisReport {
+    const stored = readSettings(this.sql, migrationId);
+    const view = readTraffic(this.sql);
+    return { ...stored, verdict: view?.b && view.migrationId === migrationId ? judge(this.sql, stored.settings, now) : null };
+  }
+
+  setAnalysis(migrationId: string, settings: AnalysisSettings, setBy: Actor, now = Date.now()): void {
+    writeSettings(this.sql, migrationId, settings, setBy, now);
+  }
+
+  /** The analysis starts afresh (after it paused the migration, or when the migration resumes). */
+  resetAnalysis(): void {
+    clearOutcomes(this.sql);
   }
 
   report(view: TrafficView | null, now = Date.now()): TrafficReport {
@@ -78,7 +100,9 @@ export class TrafficDesk {
     return { view, schedule: readSchedule(this.sql, view?.migrationId ?? null), totals: totals(this.sql), window };
   }
 
+  /** A change of shift (B arrives, leaves or takes over): the analysis starts afresh. */
   private change(customerId: string, f: (v: TrafficView) => TrafficView, now: number): TrafficView {
+    clearOutcomes(this.sql);
     const view = readTraffic(this.sql) ?? emptyTraffic(customerId, null, now);
     return writeTraffic(this.sql, f(view));
   }

@@ -4,7 +4,7 @@
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
 
 /** The SBC's own request headers: consumed here, never shown to a platform. */
-export const SBC_HEADERS = { session: 'x-session-id', route: 'x-inplace-route', key: 'x-inplace-key' } as const;
+export const SBC_HEADERS = { session: 'x-session-id', route: 'x-inplace-route', key: 'x-inplace-key', client: 'x-inplace-client-ip' } as const;
 
 function connectionListed(headers: Headers): string[] {
   return (headers.get('connection') ?? '')
@@ -13,8 +13,8 @@ function connectionListed(headers: Headers): string[] {
     .filter(Boolean);
 }
 
-/** The headers to send upstream: hop-by-hop and SBC headers removed, our cookie cut out, forwarding added. */
-export function upstreamRequestHeaders(incoming: Headers, cookieName: string, clientIp: string | null, proto: string): Headers {
+/** The headers to send upstream: hop-by-hop and SBC headers removed, our cookie cut out, forwarding and the request id added. */
+export function upstreamRequestHeaders(incoming: Headers, cookieName: string, clientIp: string | null, proto: string, requestId: string): Headers {
   const out = new Headers(incoming);
   for (const h of [...HOP_BY_HOP, ...connectionListed(incoming), ...Object.values(SBC_HEADERS), 'host', 'content-length']) out.delete(h);
   const cookie = incoming.get('cookie');
@@ -28,6 +28,7 @@ export function upstreamRequestHeaders(incoming: Headers, cookieName: string, cl
   }
   if (clientIp) out.set('x-forwarded-for', [incoming.get('x-forwarded-for'), clientIp].filter(Boolean).join(', '));
   out.set('x-forwarded-proto', proto);
+  out.set('x-request-id', requestId);
   return out;
 }
 

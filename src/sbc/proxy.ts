@@ -1,16 +1,20 @@
 /**
  * `ANY /sbc/{customerId}/*`: the end users' path to the customer's services. Per call: one cached
- * split lookup, one hash, one upstream fetch (and an HMAC only when a session cookie must be set or
- * seen for the first time in this isolate); no D1 query and no coordinator call.
+ * split lookup, one upstream fetch, and HMACs only for what this isolate has not seen yet (a
+ * session's bucket, a client's id, a session cookie); no D1 query and no coordinator call. The body
+ * is streamed with a cap, and every outcome is attributed (attribution.ts) before it is counted.
  */
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { resolveKey } from '../auth/middleware';
-import { SBC_COOKIE, SBC_COOKIE_MAX_AGE_S, SBC_UPSTREAM_TIMEOUT_MS } from '../constants';
+import { SBC_COOKIE, SBC_COOKIE_MAX_AGE_S, SBC_MAX_BODY_BYTES, SBC_UPSTREAM_TIMEOUT_MS } from '../constants';
 import type { AppEnv } from '../env';
-import { problems } from '../http/problem';
+import { ApiError, problemResponse as renderProblem, problems } from '../http/problem';
 import { recordUsage } from '../usage/recorder';
-import { assign, bucketOf, type Side } from './assign';
+import { assign, sessionKey, type Side } from './assign';
+import { attribute, type BodyState } from './attribution';
+import { meteredBody } from './body';
+import { clientAddress, clientTag } from './clients';
 import { newSessionId, readCookie, signCookie } from './cookie';
 import { downstreamResponseHeaders, SBC_HEADERS, upstreamRequestHeaders } from './headers';
 import { recordOutcome } from './outcomes';
@@ -35,9 +39,34 @@ async function override(c: Context<AppEnv>, view: TrafficView): Promise<Side | n
   return asked;
 }
 
+/**
+ * The customer id segment exactly as sent, and what follows it: the path forwarded as is, however
+ * the id was encoded (Hono's param is decoded, so its length says nothing about the raw segment).
+ */
+function splitPath(pathname: string): { rawId: string; rest: string } {
+  const after = pathname.slice('/sbc/'.length);
+  const slash = after.indexOf('/');
+  return slash === -1 ? { rawId: after, rest: '/' } : { rawId: after.slice(0, slash), rest: after.slice(slash) };
+}
+
+function bodyProblem(state: BodyState): ApiError | null {
+  if (state === 'too-large') return problems.payloadTooLarge(SBC_MAX_BODY_BYTES);
+  if (state === 'client-error') return problems.validation([{ field: 'body', message: 'the request body broke off before its end' }], 'The request body did not arrive in full.');
+  return null;
+}
+
+function problemResponse(err: ApiError, instance: string, requestId: string, platformId: string): Response {
+  const out = renderProblem(err, instance, requestId);
+  out.headers.set('x-inplace-platform', platformId);
+  return out;
+}
+
 export async function proxy(c: Context<AppEnv>): Promise<Response> {
   const customerId = c.req.param('customerId') ?? '';
   if (!CustomerIdParam.safeParse(customerId).success) throw problems.notFound('customer');
+  const length = c.req.header('content-length');
+  const declared = length !== undefined && /^\d{1,16}$/.test(length) ? Number(length) : null;
+  if (declared !== null && declared > SBC_MAX_BODY_BYTES) throw problems.payloadTooLarge(SBC_MAX_BODY_BYTES);
   const view = await currentSplit(c.env, c.executionCtx, customerId);
   if (!view?.a) throw problems.notFound('customer');
 
@@ -49,41 +78,62 @@ export async function proxy(c: Context<AppEnv>): Promise<Response> {
   const session = headerSession ?? cookie?.session ?? newSessionId();
   const remembered = cookie && cookie.session === session ? cookie : undefined;
   const split = { epoch: view.epoch, weightB: view.weightB, hasB: view.b !== null };
+  const placed = await sessionKey(c.env.SECRETS_KEY, customerId, session);
   // The session's own assignment; a smoke-test override serves this call only and is never remembered.
-  const assigned = assign(split, bucketOf(customerId, session), remembered);
-  const side = (await override(c, view)) ?? assigned;
+  const assigned = assign(split, placed.bucket, remembered);
+  const overridden = await override(c, view);
+  const side = overridden ?? assigned;
   const target = side === 'B' && view.b ? view.b : view.a;
+  // End-user calls while B serves feed the analysis; smoke tests and calls outside a shift do not.
+  const analysed = view.b && !overridden ? { client: await clientTag(c.env.SECRETS_KEY, clientAddress(c.req.raw.headers, c.env.ENVIRONMENT)), session: placed.tag } : null;
 
   recordUsage(c.env, c.executionCtx, customerId, 'sbc-calls');
-  const prefix = `/sbc/${customerId}`;
+  const requestId = c.get('requestId');
   const incoming = new URL(c.req.url);
+  const { rawId, rest } = splitPath(incoming.pathname);
   const upstream = new URL(target.upstreamUrl);
-  upstream.pathname = upstream.pathname.replace(/\/$/, '') + (incoming.pathname.slice(prefix.length) || '/');
+  upstream.pathname = upstream.pathname.replace(/\/$/, '') + rest;
   upstream.search = incoming.search;
   const method = c.req.method;
+  const { body, meter } = meteredBody(method === 'GET' || method === 'HEAD' ? null : c.req.raw.body, SBC_MAX_BODY_BYTES, declared);
+  const timeout = AbortSignal.timeout(SBC_UPSTREAM_TIMEOUT_MS);
   const started = Date.now();
+  const counted = (status: number | null) =>
+    recordOutcome(c.env, c.executionCtx, customerId, {
+      platformId: target.platformId,
+      side,
+      epoch: view.epoch,
+      attribution: attribute({ status, body: meter.state, timedOut: timeout.aborted }),
+      status,
+      latencyMs: Date.now() - started,
+      analysed,
+    });
   let res: Response;
   try {
     res = await fetch(upstream, {
       method,
-      headers: upstreamRequestHeaders(c.req.raw.headers, SBC_COOKIE, c.req.header('cf-connecting-ip') ?? null, incoming.protocol.replace(':', '')),
-      body: method === 'GET' || method === 'HEAD' ? null : c.req.raw.body,
+      headers: upstreamRequestHeaders(c.req.raw.headers, SBC_COOKIE, c.req.header('cf-connecting-ip') ?? null, incoming.protocol.replace(':', ''), requestId),
+      body,
       redirect: 'manual',
-      signal: AbortSignal.timeout(SBC_UPSTREAM_TIMEOUT_MS),
+      signal: timeout,
     });
   } catch {
-    recordOutcome(c.env, c.executionCtx, customerId, { platformId: target.platformId, onB: side === 'B', epoch: view.epoch, status: null, latencyMs: Date.now() - started });
-    const err = problems.badGateway(`Platform ${side} did not answer.`);
-    return new Response(JSON.stringify(err.body(c.req.path, c.get('requestId'))), {
-      status: 502,
-      headers: { 'content-type': 'application/problem+json', 'x-request-id': c.get('requestId'), 'x-inplace-platform': target.platformId },
-    });
+    counted(null);
+    return problemResponse(bodyProblem(meter.state) ?? problems.badGateway(`Platform ${side} did not answer.`), c.req.path, requestId, target.platformId);
   }
-  recordOutcome(c.env, c.executionCtx, customerId, { platformId: target.platformId, onB: side === 'B', epoch: view.epoch, status: res.status, latencyMs: Date.now() - started });
+  counted(res.status);
+  // The body broke or overflowed yet the platform answered (it saw an early end): that answer was to
+  // a request the client never made in full, so the client hears why instead.
+  const broken = bodyProblem(meter.state);
+  if (broken) {
+    await res.body?.cancel();
+    return problemResponse(broken, c.req.path, requestId, target.platformId);
+  }
 
   const headers = downstreamResponseHeaders(res.headers);
   headers.set('x-inplace-platform', target.platformId);
   headers.set('x-inplace-side', side);
+  headers.set('x-request-id', requestId);
   const out = new Response(res.body, { status: res.status, statusText: res.statusText, headers });
   // The cookie carries the session id when the caller sent none, and remembers B for this epoch;
   // remembering A changes nothing (see assign), so a session on A with its own id gets no cookie.
@@ -92,7 +142,8 @@ export async function proxy(c: Context<AppEnv>): Promise<Response> {
     const value = await signCookie(c.env.SECRETS_KEY, { session, side: assigned, epoch: view.epoch });
     c.res = out;
     setCookie(c, SBC_COOKIE, value, {
-      path: prefix,
+      // The path as the browser sent it, so the cookie comes back however the id was encoded.
+      path: `/sbc/${rawId}`,
       httpOnly: true,
       secure: c.env.ENVIRONMENT !== 'development' && c.env.ENVIRONMENT !== 'test',
       sameSite: 'Lax',

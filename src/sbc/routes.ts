@@ -60,7 +60,7 @@ sbcRouter.openapi(
     const { customerId, session } = c.req.valid('query');
     const view = await currentSplit(c.env, c.executionCtx, customerId);
     if (!view?.a || !isParty(c.get('principal'), view, customerId, false)) throw problems.notFound('customer');
-    const bucket = bucketOf(customerId, session);
+    const bucket = await bucketOf(c.env.SECRETS_KEY, customerId, session);
     const side = assign({ epoch: view.epoch, weightB: view.weightB, hasB: view.b !== null }, bucket);
     const target = side === 'B' && view.b ? view.b : view.a;
     return c.json({ customerId, session, side, platformId: target.platformId, upstreamUrl: target.upstreamUrl, weightB: view.weightB, epoch: view.epoch, bucket }, 200);

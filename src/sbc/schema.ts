@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { SBC_SCHEDULE_MAX_PAUSE_S, SBC_SCHEDULE_MAX_STEPS } from '../constants';
+import { SBC_ANALYSIS_BOUNDS as BOUNDS, SBC_ANALYSIS_DEFAULTS as DEFAULTS, SBC_BASELINE_MIN_CALLS, SBC_CLIENT_MAX_OUTCOMES, SBC_SCHEDULE_MAX_PAUSE_S, SBC_SCHEDULE_MAX_STEPS } from '../constants';
 
 export const CustomerIdParam = z
   .string()
@@ -7,7 +7,12 @@ export const CustomerIdParam = z
   .openapi({ example: 'cus_5mQ9x7d2Lk3P0aZb' });
 
 const UpstreamSchema = z.object({ platformId: z.string(), providerId: z.string(), upstreamUrl: z.string() });
-const CountsSchema = z.object({ requests: z.number().int(), errors: z.number().int(), upstreamFailures: z.number().int(), latencyMsSum: z.number().int() });
+const CountsSchema = z.object({
+  requests: z.number().int().openapi({ description: 'Every proxied call, whoever failed it' }),
+  errors: z.number().int().openapi({ description: '5xx answers' }),
+  upstreamFailures: z.number().int().openapi({ description: 'Calls the platform failed without an answer (refused, reset, timed out once it had the whole request); a client’s own broken or oversized body is not one' }),
+  latencyMsSum: z.number().int(),
+});
 
 export const RouteQuery = z.object({
   customerId: CustomerIdParam,
@@ -23,7 +28,7 @@ export const RouteDecisionSchema = z
     upstreamUrl: z.string(),
     weightB: z.number().int().openapi({ description: 'B’s share of sessions in basis points (10000 = all)' }),
     epoch: z.number().int(),
-    bucket: z.number().int().openapi({ description: 'The session’s deterministic bucket in [0, 10000): B when bucket < weightB' }),
+    bucket: z.number().int().openapi({ description: 'The session’s bucket in [0, 10000), a keyed hash only the service can compute: B when bucket < weightB' }),
   })
   .openapi('RouteDecision');
 
@@ -84,3 +89,78 @@ export const TrafficSchema = z
     window: z.record(z.string(), CountsSchema).openapi({ description: 'Per platform id, over the current analysis window' }),
   })
   .openapi('Traffic');
+
+export const AnalysisSettingsBody = z
+  .strictObject({
+    threshold: z
+      .number()
+      .min(BOUNDS.threshold.min)
+      .max(BOUNDS.threshold.max)
+      .optional()
+      .openapi({ description: `How far B’s failure rate may exceed A’s over the window, as a share (${BOUNDS.threshold.min}–${BOUNDS.threshold.max}; default ${DEFAULTS.threshold})`, example: 0.05 }),
+    windowSeconds: z
+      .number()
+      .int()
+      .min(BOUNDS.windowSeconds.min)
+      .max(BOUNDS.windowSeconds.max)
+      .multipleOf(10)
+      .optional()
+      .openapi({ description: `The analysis window, a multiple of 10 s (${BOUNDS.windowSeconds.min}–${BOUNDS.windowSeconds.max}; default ${DEFAULTS.windowSeconds})`, example: 60 }),
+    minCalls: z
+      .number()
+      .int()
+      .min(BOUNDS.minCalls.min)
+      .max(BOUNDS.minCalls.max)
+      .optional()
+      .openapi({ description: `Counted B outcomes needed in the window before B is judged (${BOUNDS.minCalls.min}–${BOUNDS.minCalls.max}; default ${DEFAULTS.minCalls})`, example: 50 }),
+    minClients: z
+      .number()
+      .int()
+      .min(BOUNDS.minClients.min)
+      .max(BOUNDS.minClients.max)
+      .optional()
+      .openapi({ description: `Distinct clients, and distinct sessions, B must have failed before it breaches (${BOUNDS.minClients.min}–${BOUNDS.minClients.max}, at most minCalls; default ${DEFAULTS.minClients})`, example: 20 }),
+    action: z
+      .enum(['rollback', 'pause'])
+      .optional()
+      .openapi({ description: `On a breach: \`rollback\` (default) or \`pause\` the migration; either is a webhook to both providers (\`migration.rolling_back\`, \`migration.paused\`)` }),
+  })
+  .openapi('AnalysisSettingsRequest', { description: 'Omitted settings take their defaults.' });
+
+const SettingsSchema = z.object({
+  threshold: z.number(),
+  windowSeconds: z.number().int(),
+  minCalls: z.number().int(),
+  minClients: z.number().int(),
+  action: z.enum(['rollback', 'pause']),
+});
+
+const SideStatsSchema = z.object({
+  calls: z.number().int().openapi({ description: `Counted outcomes in the window: 2xx/3xx and platform failures, at most ${SBC_CLIENT_MAX_OUTCOMES} per client (4xx and clients’ own broken bodies are not counted)` }),
+  failures: z.number().int(),
+  failureRate: z.number(),
+  clients: z.number().int(),
+  failingClients: z.number().int(),
+});
+
+export const AnalysisSchema = z
+  .object({
+    migrationId: z.string(),
+    settings: SettingsSchema,
+    defaults: z.boolean().openapi({ description: 'True while nobody has set the settings' }),
+    setBy: z.object({ id: z.string(), kind: z.string() }).nullable(),
+    setAt: z.number().int().nullable(),
+    verdict: z
+      .object({
+        kind: z.enum(['healthy', 'inconclusive', 'breach']),
+        reason: z.string(),
+        b: SideStatsSchema.extend({ failingSessions: z.number().int() }),
+        a: SideStatsSchema,
+        baseline: z.enum(['A', 'none']).openapi({ description: `\`A\` when A had ${SBC_BASELINE_MIN_CALLS} counted outcomes in the window; \`none\`: B is judged against 0` }),
+        excess: z.number().openapi({ description: 'B’s failure rate minus the baseline’s' }),
+        z: z.number().nullable().openapi({ description: 'One-sided two-proportion z-score of B against A' }),
+      })
+      .nullable()
+      .openapi({ description: 'B judged against A now, while platform B serves this migration; null otherwise' }),
+  })
+  .openapi('TrafficAnalysis');

@@ -1,15 +1,11 @@
 /**
  * A customer's traffic state, kept inside its coordinator Durable Object (the single writer): which
- * platform serves as A, which as B, B's weight, the epoch, and per-platform outcome counts in short
- * buckets used for the automatic rollback. Plain functions over the object's SQLite storage.
+ * platform serves as A, which as B, B's weight, the epoch, and raw per-platform outcome counts in
+ * short buckets (what the traffic API shows; the analysis keeps its own, see analysis.ts). Plain
+ * functions over the object's SQLite storage.
  */
-import {
-  SBC_ERROR_RATE_THRESHOLD,
-  SBC_MIN_REQUESTS,
-  SBC_WEIGHT_SCALE,
-  SBC_WINDOW_MS,
-  SBC_WINDOWS_KEPT,
-} from '../constants';
+import { SBC_BUCKET_MS, SBC_WEIGHT_SCALE, SBC_WINDOW_MS, SBC_WINDOWS_KEPT } from '../constants';
+import type { ClientOutcomes } from './analysis';
 
 export interface Upstream {
   platformId: string;
@@ -24,7 +20,7 @@ export interface TrafficView {
   a: Upstream | null;
   b: Upstream | null;
   migrationId: string | null;
-  /** When the current shift began: B's health is judged on outcomes since then only. */
+  /** When the current shift began (the analysis starts afresh then). */
   shiftStartedAt: number;
   /** When A was last read from the inventory (to notice placements changed outside migrations). */
   refreshedAt: number;
@@ -40,12 +36,11 @@ export interface Counts {
 
 export interface OutcomeBatch {
   epoch: number;
-  /** Per platform id. */
+  /** Raw counts per platform id: every call, whoever failed it. */
   platforms: Record<string, Counts>;
+  /** End-user calls while B serves, per client and side, for the analysis. */
+  clients: ClientOutcomes[];
 }
-
-/** Buckets of this length make up the analysis window. */
-const BUCKET_MS = SBC_WINDOW_MS / 6;
 
 /** The coordinator's traffic tables (see src/migrations/STORAGE.md). */
 export const TRAFFIC_SCHEMA = [
@@ -112,7 +107,7 @@ export function complete(view: TrafficView, now: number): TrafficView {
 
 /** Adds a batch of SBC outcomes; old buckets are dropped. */
 export function addOutcomes(sql: SqlStorage, batch: OutcomeBatch, now: number): void {
-  const bucket = now - (now % BUCKET_MS);
+  const bucket = now - (now % SBC_BUCKET_MS);
   for (const [platformId, c] of Object.entries(batch.platforms)) {
     for (const table of ['traffic_buckets', 'traffic_totals'] as const) {
       const key = table === 'traffic_buckets' ? 'bucket_start, platform_id' : 'platform_id';
@@ -150,20 +145,4 @@ export function totals(sql: SqlStorage): Record<string, Counts> {
     out[r.platform_id] = { requests: r.requests, errors: r.errors, upstreamFailures: r.upstream_failures, latencyMsSum: r.latency_ms_sum };
   }
   return out;
-}
-
-export type Verdict = { kind: 'healthy' | 'inconclusive' | 'breach'; requests: number; errorRate: number };
-
-/**
- * B's health over the analysis window (counting only since the start of this shift): a
- * breach when its error rate (5xx and upstream failures) exceeds the threshold with enough calls.
- */
-export function judgeB(sql: SqlStorage, view: TrafficView, now: number): Verdict {
-  if (!view.b) return { kind: 'healthy', requests: 0, errorRate: 0 };
-  const since = view.shiftStartedAt;
-  const c = windowCounts(sql, view.b.platformId, Math.max(since - (since % BUCKET_MS), now - SBC_WINDOW_MS));
-  const failures = c.errors + c.upstreamFailures;
-  const errorRate = c.requests ? failures / c.requests : 0;
-  if (c.requests < SBC_MIN_REQUESTS) return { kind: 'inconclusive', requests: c.requests, errorRate };
-  return { kind: errorRate > SBC_ERROR_RATE_THRESHOLD ? 'breach' : 'healthy', requests: c.requests, errorRate };
 }

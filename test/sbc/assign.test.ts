@@ -7,20 +7,27 @@ import { TEST_SECRETS_KEY } from '../keys';
 const sessions = Array.from({ length: 10_000 }, (_, i) => `session-${i}-${(i * 2654435761) % 1000003}`);
 const customer = 'cus_AbCdEfGhIjKlMnOp';
 
+/** Every session's bucket for `customer` under `secretsKey`. */
+async function bucketsOf(customer: string, secretsKey = TEST_SECRETS_KEY): Promise<Map<string, number>> {
+  return new Map(await Promise.all(sessions.map(async (s) => [s, await bucketOf(secretsKey, customer, s)] as const)));
+}
+
 describe('session assignment', () => {
-  it.each([10, 50, 90])('puts %i %% of 10,000 sessions on B, within ±2 points', (percent) => {
+  it.each([10, 50, 90])('puts %i %% of 10,000 sessions on B, within ±2 points', async (percent) => {
     const split = { epoch: 1, weightB: percent * 100, hasB: true };
-    const onB = sessions.filter((s) => assign(split, bucketOf(customer, s)) === 'B').length;
+    const buckets = await bucketsOf(customer);
+    const onB = sessions.filter((s) => assign(split, buckets.get(s)!) === 'B').length;
     expect(Math.abs(onB / 100 - percent)).toBeLessThanOrEqual(2);
   });
 
-  it('never moves a session from B back to A while the weight ramps up', () => {
+  it('never moves a session from B back to A while the weight ramps up', async () => {
     const ramp = [0, 100, 500, 2500, 5000, 7500, 10000];
+    const buckets = await bucketsOf(customer);
     const seen = new Map<string, Side>();
     let backToA = 0;
     for (const weightB of ramp) {
       for (const s of sessions) {
-        const side = assign({ epoch: 1, weightB, hasB: true }, bucketOf(customer, s));
+        const side = assign({ epoch: 1, weightB, hasB: true }, buckets.get(s)!);
         if (seen.get(s) === 'B' && side === 'A') backToA++;
         seen.set(s, side);
       }
@@ -29,23 +36,29 @@ describe('session assignment', () => {
     expect([...seen.values()].every((side) => side === 'B')).toBe(true);
   });
 
-  it('sends every session to A when there is no B (rollback), whatever a cookie remembers', () => {
+  it('sends every session to A when there is no B (rollback), whatever a cookie remembers', async () => {
     const split = { epoch: 2, weightB: 0, hasB: false };
-    expect(sessions.every((s) => assign(split, bucketOf(customer, s), { side: 'B', epoch: 2 }) === 'A')).toBe(true);
+    const buckets = await bucketsOf(customer);
+    expect(sessions.every((s) => assign(split, buckets.get(s)!, { side: 'B', epoch: 2 }) === 'A')).toBe(true);
   });
 
-  it('keeps a session remembered on B in this epoch on B even if the cached weight is older', () => {
-    const s = sessions.find((x) => bucketOf(customer, x) > 5000)!;
+  it('keeps a session remembered on B in this epoch on B even if the cached weight is older', async () => {
+    const buckets = await bucketsOf(customer);
+    const bucket = [...buckets.values()].find((b) => b > 5000)!;
     const stale = { epoch: 3, weightB: 1000, hasB: true };
-    expect(assign(stale, bucketOf(customer, s))).toBe('A');
-    expect(assign(stale, bucketOf(customer, s), { side: 'B', epoch: 3 })).toBe('B');
-    expect(assign(stale, bucketOf(customer, s), { side: 'B', epoch: 2 })).toBe('A');
+    expect(assign(stale, bucket)).toBe('A');
+    expect(assign(stale, bucket, { side: 'B', epoch: 3 })).toBe('B');
+    expect(assign(stale, bucket, { side: 'B', epoch: 2 })).toBe('A');
   });
 
-  it('depends on the customer as well as the session', () => {
-    const other = 'cus_ZzZzZzZzZzZzZzZz';
-    const same = sessions.filter((s) => bucketOf(customer, s) === bucketOf(other, s)).length;
-    expect(same).toBeLessThan(20);
+  it('depends on the customer as well as the session', async () => {
+    const [mine, other] = [await bucketsOf(customer), await bucketsOf('cus_ZzZzZzZzZzZzZzZz')];
+    expect(sessions.filter((s) => mine.get(s) === other.get(s)).length).toBeLessThan(20);
+  });
+
+  it('is keyed: another SECRETS_KEY places the same sessions unrelatedly', async () => {
+    const [mine, otherKey] = [await bucketsOf(customer), await bucketsOf(customer, btoa('k'.repeat(32)))];
+    expect(sessions.filter((s) => mine.get(s) === otherKey.get(s)).length).toBeLessThan(20);
   });
 });
 
@@ -79,12 +92,14 @@ describe('headers across the SBC', () => {
       'x-session-id': 's1',
       'x-inplace-route': 'B',
       'x-inplace-key': 'inp_prv_secret',
+      'x-inplace-client-ip': '198.51.100.7',
+      'x-request-id': 'from-client',
       authorization: 'Bearer end-user-token',
       cookie: 'inplace_sbc=abc.B.1.mac; theme=dark',
       'content-type': 'application/json',
     });
-    const out = upstreamRequestHeaders(incoming, 'inplace_sbc', '203.0.113.9', 'https');
-    for (const h of ['connection', 'keep-alive', 'x-private-hop', 'te', 'upgrade', 'proxy-authorization', 'x-session-id', 'x-inplace-route', 'x-inplace-key']) {
+    const out = upstreamRequestHeaders(incoming, 'inplace_sbc', '203.0.113.9', 'https', 'req-1');
+    for (const h of ['connection', 'keep-alive', 'x-private-hop', 'te', 'upgrade', 'proxy-authorization', 'x-session-id', 'x-inplace-route', 'x-inplace-key', 'x-inplace-client-ip']) {
       expect(out.has(h)).toBe(false);
     }
     expect(out.get('authorization')).toBe('Bearer end-user-token');
@@ -92,6 +107,7 @@ describe('headers across the SBC', () => {
     expect(out.get('content-type')).toBe('application/json');
     expect(out.get('x-forwarded-for')).toBe('203.0.113.9');
     expect(out.get('x-forwarded-proto')).toBe('https');
+    expect(out.get('x-request-id')).toBe('req-1');
     const back = downstreamResponseHeaders(new Headers({ connection: 'close', 'transfer-encoding': 'chunked', 'x-app': '1' }));
     expect([...back.keys()]).toEqual(['x-app']);
   });
