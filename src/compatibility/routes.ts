@@ -12,9 +12,11 @@ import { AUTHED, bearerSecurity, createRouter, decodeCursor, encodeCursor, jsonB
 import { problems } from '../http/problem';
 import { assertCustomerOrCurrentProvider } from './access';
 import { checkUnits, type CheckTarget } from './check';
-import { mipList } from './mip';
+import { storedAnswer } from './answers';
+import { mipList, type MipList } from './mip';
+import { passProgress } from './passes';
 import { rebuildStep, type RebuildCursor } from './recompute';
-import { CompatibilityBody, CompatibilityResult, MipListSchema, MipQuery, RebuildBody, RebuildResult } from './schema';
+import { CompatibilityBody, CompatibilityResult, CompatibilityStatus, MipListSchema, MipQuery, RebuildBody, RebuildResult } from './schema';
 
 export const compatibilityRouter = createRouter();
 
@@ -35,7 +37,15 @@ compatibilityRouter.openapi(
     const { customerId } = c.req.valid('param');
     const query = c.req.valid('query');
     await assertCustomerOrCurrentProvider(db, caller, customerId);
-    const list = await mipList(db, customerId, query.scope);
+    const stored = await storedAnswer(db, customerId, query.scope);
+    // The stored JSON goes out as it is: no parsing, no re-serialising.
+    if (stored !== null && query.include !== 'hardwareIds') return c.body(stored, 200, { 'content-type': 'application/json' }) as never;
+    let list: MipList;
+    if (stored !== null) list = JSON.parse(stored) as MipList;
+    else {
+      list = await mipList(db, customerId, query.scope);
+      c.executionCtx.waitUntil(c.env.RECOMPUTE.send({ kind: 'answer', customerId, scope: query.scope }));
+    }
     if (query.include !== 'hardwareIds') return c.json(list, 200);
     // Minted by the hardware-ID rules: the caller may (it acts for the customer), for itself only.
     const hardwareIds: Partial<Record<Scope, MintedHardwareId[]>> = {};
@@ -119,5 +129,21 @@ compatibilityRouter.openapi(
     const cursor = parseRebuildCursor(c.req.valid('json').cursor);
     const { next, ...result } = await rebuildStep(getDb(c.env.DB), cursor, COMPAT_PAGE_SERVERS);
     return c.json({ ...result, nextCursor: next ? encodeCursor(JSON.stringify(next)) : null }, 200);
+  },
+);
+
+compatibilityRouter.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/compatibility/status',
+    tags: ['Compatibility'],
+    summary: 'Recomputation progress per platform (operator): the revision to compute, the one computed, the pass’s pages done',
+    security: bearerSecurity,
+    middleware: [allow('operator')],
+    responses: { 200: jsonResponse(CompatibilityStatus, 'Every platform’s pass'), ...problemResponses(...AUTHED) },
+  }),
+  async (c) => {
+    const platforms = await passProgress(getDb(c.env.DB));
+    return c.json({ fresh: platforms.every((p) => p.fresh), platforms }, 200);
   },
 );

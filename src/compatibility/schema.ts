@@ -142,3 +142,20 @@ export const CompatibilityResult = z
     ),
   })
   .openapi('CompatibilityResult');
+
+export const CompatibilityStatus = z
+  .object({
+    fresh: z.boolean().openapi({ description: 'Every platform’s verdicts are computed for its current revision' }),
+    platforms: z.array(
+      z.object({
+        platformId: z.string(),
+        revision: z.number().int().openapi({ description: 'The platform’s current revision' }),
+        computedRevision: z.number().int().openapi({ description: 'The revision its verdicts are complete for (0: none yet)' }),
+        passRevision: z.number().int().openapi({ description: 'The revision the latest pass computes (0: none started)' }),
+        passStartedAt: z.number().int().nullable(),
+        pages: z.object({ total: z.number().int().openapi({ description: '0 until the pass is planned' }), done: z.number().int() }),
+        fresh: z.boolean(),
+      }),
+    ),
+  })
+  .openapi('CompatibilityStatus');
