@@ -61,6 +61,8 @@ export const COMPAT_CRON_UNITS = 500;
 export const COMPAT_CRON_PLATFORMS = 2;
 /** The cron re-sends a pass's missing pages, and re-enqueues changed servers, after this long. */
 export const COMPAT_PASS_REPAIR_MS = 2 * 60_000;
+/** The operator's status counts servers awaiting a recompute up to this many. */
+export const COMPAT_STATUS_MAX_SERVERS = 10_000;
 /** One `sendBatch` call: Cloudflare Queues accepts 100 messages and 256 KB (kept below, for overhead). */
 export const QUEUE_SEND_MAX_MESSAGES = 100;
 export const QUEUE_SEND_MAX_BYTES = 200_000;

@@ -9,13 +9,14 @@ export type Db = DrizzleD1Database<typeof schema> & { $client: D1Database };
 const instances = new WeakMap<D1Database, Db>();
 
 /**
- * One drizzle instance per D1 binding, kept for the isolate's life: building one walks the whole
- * schema, which a request should not pay for.
+ * One drizzle instance per D1 binding, kept for the isolate's life: building one with the schema
+ * walks every table, which a request should not pay for. A read session (src/http/d1-session.ts)
+ * lives for one request and gets a bare instance (nothing here uses drizzle's relational queries).
  */
 export function getDb(d1: D1Database): Db {
   let db = instances.get(d1);
   if (!db) {
-    db = drizzle(d1, { schema });
+    db = ('withSession' in d1 ? drizzle(d1, { schema }) : drizzle(d1)) as Db;
     instances.set(d1, db);
   }
   return db;

@@ -424,6 +424,22 @@ export interface Schemas {
   CompatibilityRebuild: {
     cursor?: string;
   };
+  CompatibilityStatus: {
+    fresh: boolean;
+    serversBehind: number;
+    platforms: Array<{
+      platformId: string;
+      revision: number;
+      computedRevision: number;
+      passRevision: number;
+      passStartedAt: number | null;
+      pages: {
+        total: number;
+        done: number;
+      };
+      fresh: boolean;
+    }>;
+  };
   RotatedWebhookEndpoint: {
     url: string;
     disabledAt: number | null;
@@ -932,6 +948,13 @@ export interface Operations {
     query: Record<string, never>;
     body: Schemas["CompatibilityRebuild"];
     response: Schemas["CompatibilityRebuildResult"];
+  };
+  /** GET /v1/compatibility/status: Recomputation progress per platform (operator): the revision to compute, the one computed, the pass’s pages done */
+  getCompatibilityStatus: {
+    path: Record<string, never>;
+    query: Record<string, never>;
+    body: never;
+    response: Schemas["CompatibilityStatus"];
   };
   /** PUT /v1/providers/me/webhook: Set your webhook endpoint URL and rotate its signing secret (provider) */
   putProvidersMeWebhook: {

@@ -28,9 +28,11 @@ export async function storedAnswer(db: Db, customerId: string, scope: Scope): Pr
 /**
  * Computes the answer and stores it with the generation read before its inputs: any write after
  * that read bumps a key past it, so the stored answer can only be too old to serve, never served
- * too old. Storing again (a redelivered message) keeps the newer of the two.
+ * too old. Storing again (a redelivered message) keeps the first answer of a generation.
  */
 export async function storeAnswer(db: Db, customerId: string, scope: Scope): Promise<void> {
+  // Several readers may have asked for the same answer: the first message stores it.
+  if ((await storedAnswer(db, customerId, scope)) !== null) return;
   const before = await db.get<{ g: number | null }>(sql`select max(value) as g from compat_generations`);
   const generation = before?.g ?? 0;
   const list = await mipList(db, customerId, scope);
@@ -43,6 +45,6 @@ export async function storeAnswer(db: Db, customerId: string, scope: Scope): Pro
     .onConflictDoUpdate({
       target: [mipAnswers.customerId, mipAnswers.scope],
       set: { body: sql`excluded.body`, generation: sql`excluded.generation`, keys: sql`excluded.keys`, computedAt: sql`excluded.computed_at` },
-      setWhere: sql`excluded.generation >= ${mipAnswers.generation}`,
+      setWhere: sql`excluded.generation > ${mipAnswers.generation}`,
     });
 }

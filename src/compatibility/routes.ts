@@ -1,6 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { allow } from '../auth/middleware';
-import { COMPAT_PAGE_SERVERS, HWID_MAX_USES_DEFAULT, HWID_TTL_DEFAULT_S } from '../constants';
+import { compatServers } from '../../schema';
+import { COMPAT_PAGE_SERVERS, COMPAT_STATUS_MAX_SERVERS, HWID_MAX_USES_DEFAULT, HWID_TTL_DEFAULT_S } from '../constants';
+import { serversNewerThan } from '../inventory/facts';
 import type { Principal } from '../auth/principal';
 import { getPlatform } from '../catalog/store';
 import { getDb, type Db } from '../db';
@@ -143,7 +145,11 @@ compatibilityRouter.openapi(
     responses: { 200: jsonResponse(CompatibilityStatus, 'Every platform’s pass'), ...problemResponses(...AUTHED) },
   }),
   async (c) => {
-    const platforms = await passProgress(getDb(c.env.DB));
-    return c.json({ fresh: platforms.every((p) => p.fresh), platforms }, 200);
+    const db = getDb(c.env.DB);
+    const [platforms, behind] = await Promise.all([
+      passProgress(db),
+      serversNewerThan(db, { table: compatServers, serverId: compatServers.serverId, basis: compatServers.basis }, COMPAT_STATUS_MAX_SERVERS),
+    ]);
+    return c.json({ fresh: !behind.length && platforms.every((p) => p.fresh), serversBehind: behind.length, platforms }, 200);
   },
 );

@@ -145,7 +145,8 @@ export const CompatibilityResult = z
 
 export const CompatibilityStatus = z
   .object({
-    fresh: z.boolean().openapi({ description: 'Every platform’s verdicts are computed for its current revision' }),
+    fresh: z.boolean().openapi({ description: 'Every platform’s verdicts are computed for its current revision, and every server’s from its latest change' }),
+    serversBehind: z.number().int().openapi({ description: 'Servers changed since their verdicts were computed (counted up to 10,000)' }),
     platforms: z.array(
       z.object({
         platformId: z.string(),
