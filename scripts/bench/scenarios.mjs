@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { benchCatalog, generateInventory } from '../lib/demo-data.mjs';
-import { coldStart } from '../lib/local-service.mjs';
+import { coldStart, serveBundle } from '../lib/local-service.mjs';
 import { waitForCompatibility } from '../lib/seed.mjs';
 
 const median = (values) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -255,7 +255,21 @@ SCENARIOS.push({
       ours.push(await coldStart({ outdir: ctx.bundleDir, envFile: ctx.envFile, port }));
     }
     ctx.target('cold start to first /healthz vs a bare Worker', median(ours), median(bare), 'ms', { max: 2 });
+    // What Swagger UI's static assets cost every other request: the same bundle without them, then with.
+    const one = { connections: 1 };
+    const served = {};
+    for (const assets of [false, true]) {
+      const s = await serveBundle({ outdir: ctx.bundleDir, envFile: ctx.envFile, port, assets });
+      try {
+        await ctx.measureUrl(s.baseUrl, { path: '/healthz' }, { ...one, duration: 1 });
+        served[assets] = await ctx.measureUrl(s.baseUrl, { path: '/healthz' }, one);
+      } finally {
+        await s.stop();
+      }
+    }
     return [
+      ['GET /healthz, bundle without static assets, 1 connection', served.false],
+      [`GET /healthz, bundle with Swagger UI as static assets, 1 connection: +${(served.true.p50 - served.false.p50).toFixed(2)} ms p50`, served.true],
       [`cold start, bare Worker (baseline; rounds ${bare.map(Math.round).join(', ')} ms)`, { p50: Math.round(median(bare)), p99: Math.round(Math.max(...bare)), rps: 0 }],
       [`cold start, InPlace (rounds ${ours.map(Math.round).join(', ')} ms; bundle ${gzip.toFixed(0)} KiB gzip)`, { p50: Math.round(median(ours)), p99: Math.round(Math.max(...ours)), rps: 0 }],
     ];

@@ -47,10 +47,11 @@ function applyMigrations(persist, show) {
 }
 
 /** Miniflare serving the bundle in `outdir` with wrangler.toml's bindings (state in memory without `persistRoot`). */
-async function newMiniflare({ outdir, envFile, port, persistRoot }) {
+async function newMiniflare({ outdir, envFile, port, persistRoot, assets = true }) {
   // Loaded here only: both are large, and `npm start` and the tests do not need them.
   const [{ Miniflare }, { unstable_getMiniflareWorkerOptions }] = await Promise.all([import('miniflare'), import('wrangler')]);
   const { workerOptions } = unstable_getMiniflareWorkerOptions('wrangler.toml');
+  if (!assets) delete workerOptions.assets;
   const persist = persistRoot ? { d1Persist: join(persistRoot, 'd1'), durableObjectsPersist: join(persistRoot, 'do'), cachePersist: join(persistRoot, 'cache') } : {};
   return new Miniflare({
     ...workerOptions,
@@ -101,6 +102,16 @@ export async function coldStart({ outdir, envFile, port, bare = false }) {
   } finally {
     await mf.dispose();
   }
+}
+
+/**
+ * The bundle in `outdir` served in memory, with or without wrangler.toml's static assets in front
+ * (to measure what the assets router costs every other request).
+ */
+export async function serveBundle({ outdir, envFile, port, assets }) {
+  const mf = await newMiniflare({ outdir, envFile, port, assets });
+  const url = await mf.ready;
+  return { baseUrl: url.origin, stop: () => mf.dispose() };
 }
 
 /**
