@@ -418,12 +418,9 @@ export interface Schemas {
   };
   CompatibilityRebuildResult: {
     servers: number;
-    revoked: number;
-    nextCursor: string | null;
+    pages: number;
   };
-  CompatibilityRebuild: {
-    cursor?: string;
-  };
+  CompatibilityRebuild: Record<string, never>;
   CompatibilityStatus: {
     fresh: boolean;
     serversBehind: number;
@@ -942,7 +939,7 @@ export interface Operations {
     body: Schemas["CompatibilityCheck"];
     response: Schemas["CompatibilityResult"];
   };
-  /** POST /v1/compatibility/rebuild: One bounded step of a full rebuild of the compatibility table (operator); repeat with nextCursor */
+  /** POST /v1/compatibility/rebuild: Rebuild the whole compatibility table, in pages on the recompute queue (operator); follow it at GET /v1/compatibility/status */
   postCompatibilityRebuild: {
     path: Record<string, never>;
     query: Record<string, never>;

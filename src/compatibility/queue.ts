@@ -8,7 +8,7 @@ import type { Env } from '../env';
 import type { Scope } from '../inventory/units';
 import { storeAnswer } from './answers';
 import { planPass, runPage, sender } from './passes';
-import { recomputeForServers } from './recompute';
+import { rebuildRacks, recomputeForServers } from './recompute';
 import { platformsWithSlots } from './store';
 
 export type RecomputeMessage =
@@ -18,6 +18,8 @@ export type RecomputeMessage =
   | { kind: 'page'; platformId: string; revision: number; page: number }
   /** Servers whose properties or capacity changed: every slot of their rows, and their units. */
   | { kind: 'servers'; ids: string[] }
+  /** One page of a full rebuild: every slot of the servers in racks `fromRack` ≤ rack < `until`. */
+  | { kind: 'racks'; fromRack: string; until: string | null }
   /** Store the MIP answer a reader had to compute, so the next reader gets it as stored. */
   | { kind: 'answer'; customerId: string; scope: Scope };
 
@@ -34,6 +36,9 @@ async function handle(env: Env, msg: RecomputeMessage): Promise<void> {
     }
     case 'servers':
       await recomputeForServers(db, msg.ids);
+      return;
+    case 'racks':
+      await rebuildRacks(db, msg.fromRack, msg.until);
       return;
     case 'answer':
       return storeAnswer(db, msg.customerId, msg.scope);

@@ -3,18 +3,18 @@
  * - `serversChanged(db, queue, ids)`: inventory upserts, capacity changes, agent reports enqueue
  *   `recomputeForServers(db, ids)` (./queue.ts);
  * - `platformRevised(...)`: platform created or patched (a pass on the queue, ./passes.ts);
- * - `rebuildStep(db, cursor)`: one bounded step of a full rebuild (operator endpoint + script);
+ * - `startRebuild(db, send)`: a full rebuild, in pages on the queue (operator endpoint + script);
  * - `compatibilityJob`: the cron, recomputing whatever is stale in bounded batches.
  */
 import { compatServers } from '../../schema';
 import type { PlatformT } from '../catalog/schema';
 import { COMPAT_CRON_PLATFORMS, COMPAT_CRON_SERVERS, COMPAT_CRON_UNITS, COMPAT_PAGE_SERVERS, COMPAT_PASS_REPAIR_MS, COMPAT_QUEUE_SERVERS } from '../constants';
-import { getDb, type Db } from '../db';
-import { serverFacts, serverFactsPage, serversNewerThan, sitesOfServers, type FactsCursor, type ServerFacts } from '../inventory/facts';
+import { getDb, runAll, type Db } from '../db';
+import { rackSizes, serverFacts, serverFactsInRacks, serversNewerThan, sitesOfServers, type ServerFacts } from '../inventory/facts';
 import type { Job } from '../reconcile/jobs';
 import { recordRevocations, type Flip } from './outbox';
-import { bumpSql, CATALOG, siteKey } from './generations';
-import { passProgress, sender, startPass, type Send } from './passes';
+import { bumpSql, bumpStatement, CATALOG, siteKey } from './generations';
+import { cutPages, passProgress, sender, startPass, type Send } from './passes';
 import type { RecomputeMessage } from './queue';
 import { markSlotComputed, platformsForEvaluation, platformsWithSlots, readServerRows, writeServerRows, type EvalPlatform, type ServerRow } from './store';
 import { refreshRacks, refreshRows, refreshSites, refreshUnits, staleUnits } from './units';
@@ -77,22 +77,22 @@ export async function platformRevised(db: Db, send: Send, platform: PlatformT, r
   else await db.run(bumpSql([CATALOG]));
 }
 
-export interface RebuildCursor {
-  after: FactsCursor | null;
-  /** When the rebuild began: platforms changed since then were recomputed by their own pass. */
-  startedAt: number;
+/**
+ * A full rebuild, on the queue: every server row is marked stale (readers see `fresh: false`, the
+ * status counts them behind) and one message per page of whole racks recomputes every slot of its
+ * servers. Redelivered pages recompute the same rows again; the cron re-enqueues what is left.
+ */
+export async function startRebuild(db: Db, send: Send): Promise<{ servers: number; pages: number }> {
+  const racks = await rackSizes(db);
+  await runAll(db, [{ sql: 'update compat_servers set basis = -1', params: [] }, bumpStatement([CATALOG])]);
+  const pages = cutPages(racks, COMPAT_PAGE_SERVERS);
+  await send(pages.map((p) => ({ kind: 'racks', fromRack: p.fromRack, until: p.until })));
+  return { servers: racks.reduce((n, r) => n + r.servers, 0), pages: pages.length };
 }
 
-/** One bounded step of a full rebuild; `next` null when the whole inventory has been done. */
-export async function rebuildStep(db: Db, cursor: RebuildCursor, limit: number): Promise<RecomputeResult & { next: RebuildCursor | null }> {
-  const platforms = await platformsWithSlots(db);
-  const page = await serverFactsPage(db, cursor.after, limit);
-  const result = await recomputeFacts(db, page, platforms);
-  const last = page[page.length - 1];
-  if (last && page.length === limit) return { ...result, next: { after: { rackId: last.rackId, id: last.id }, startedAt: cursor.startedAt } };
-  const now = Date.now();
-  for (const p of platforms) if (p.platform.updatedAt < cursor.startedAt) await markSlotComputed(db, p.platform.id, p.platform.revision, now);
-  return { ...result, next: null };
+/** One page of a rebuild: every slot of the servers in racks `fromRack` ≤ rack < `until`. */
+export async function rebuildRacks(db: Db, fromRack: string, until: string | null): Promise<RecomputeResult> {
+  return recomputeFacts(db, await serverFactsInRacks(db, fromRack, until), await platformsWithSlots(db));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { allow } from '../auth/middleware';
 import { compatServers } from '../../schema';
-import { COMPAT_PAGE_SERVERS, COMPAT_STATUS_MAX_SERVERS, HWID_MAX_USES_DEFAULT, HWID_TTL_DEFAULT_S } from '../constants';
+import { COMPAT_STATUS_MAX_SERVERS, HWID_MAX_USES_DEFAULT, HWID_TTL_DEFAULT_S } from '../constants';
 import { serversNewerThan } from '../inventory/facts';
 import type { Principal } from '../auth/principal';
 import { getPlatform } from '../catalog/store';
@@ -10,14 +10,14 @@ import { mintForCustomer, type MintedHardwareId } from '../hardware/mint';
 import { releaseUses, requireHardwareIds } from '../hardware/verifier';
 import type { Scope } from '../inventory/units';
 import { recordUsage } from '../usage/recorder';
-import { AUTHED, bearerSecurity, createRouter, decodeCursor, encodeCursor, jsonBody, jsonResponse, problemResponses } from '../http/openapi';
+import { AUTHED, bearerSecurity, createRouter, jsonBody, jsonResponse, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
 import { assertCustomerOrCurrentProvider } from './access';
 import { checkUnits, type CheckTarget } from './check';
 import { storedAnswer } from './answers';
 import { mipList, type MipList } from './mip';
-import { passProgress } from './passes';
-import { rebuildStep, type RebuildCursor } from './recompute';
+import { passProgress, sender } from './passes';
+import { startRebuild } from './recompute';
 import { CompatibilityBody, CompatibilityResult, CompatibilityStatus, MipListSchema, MipQuery, RebuildBody, RebuildResult } from './schema';
 
 export const compatibilityRouter = createRouter();
@@ -104,34 +104,18 @@ compatibilityRouter.openapi(
   },
 );
 
-function parseRebuildCursor(cursor: string | undefined): RebuildCursor {
-  const text = decodeCursor(cursor);
-  if (text === undefined) return { after: null, startedAt: Date.now() };
-  try {
-    const parsed = JSON.parse(text) as RebuildCursor;
-    if (typeof parsed.startedAt === 'number') return parsed;
-  } catch {
-    // falls through to the validation error below
-  }
-  throw problems.validation([{ field: 'json.cursor', message: 'Not a cursor this API issued' }]);
-}
-
 compatibilityRouter.openapi(
   createRoute({
     method: 'post',
     path: '/v1/compatibility/rebuild',
     tags: ['Compatibility'],
-    summary: 'One bounded step of a full rebuild of the compatibility table (operator); repeat with nextCursor',
+    summary: 'Rebuild the whole compatibility table, in pages on the recompute queue (operator); follow it at GET /v1/compatibility/status',
     security: bearerSecurity,
     middleware: [allow('operator')],
     request: { body: jsonBody(RebuildBody) },
-    responses: { 200: jsonResponse(RebuildResult, 'What this step recomputed'), ...problemResponses(...AUTHED) },
+    responses: { 202: jsonResponse(RebuildResult, 'The rebuild is queued'), ...problemResponses(...AUTHED) },
   }),
-  async (c) => {
-    const cursor = parseRebuildCursor(c.req.valid('json').cursor);
-    const { next, ...result } = await rebuildStep(getDb(c.env.DB), cursor, COMPAT_PAGE_SERVERS);
-    return c.json({ ...result, nextCursor: next ? encodeCursor(JSON.stringify(next)) : null }, 200);
-  },
+  async (c) => c.json(await startRebuild(getDb(c.env.DB), sender(c.env.RECOMPUTE)), 202),
 );
 
 compatibilityRouter.openapi(

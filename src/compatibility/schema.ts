@@ -54,17 +54,12 @@ export const MipListSchema = z
   })
   .openapi('MipList');
 
-export const RebuildBody = z
-  .strictObject({
-    cursor: z.string().max(1000).optional().openapi({ description: 'The `nextCursor` of the previous step; omit to start' }),
-  })
-  .openapi('CompatibilityRebuild');
+export const RebuildBody = z.strictObject({}).openapi('CompatibilityRebuild');
 
 export const RebuildResult = z
   .object({
-    servers: z.number().int(),
-    revoked: z.number().int(),
-    nextCursor: z.string().nullable().openapi({ description: 'Null when the rebuild is complete' }),
+    servers: z.number().int().openapi({ description: 'Servers to recompute' }),
+    pages: z.number().int().openapi({ description: 'Queue messages enqueued, one per page of whole racks' }),
   })
   .openapi('CompatibilityRebuildResult');
 

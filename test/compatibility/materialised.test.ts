@@ -250,23 +250,36 @@ describe('cron: compatibility.stale', () => {
 });
 
 describe('POST /v1/compatibility/rebuild', () => {
-  it('rebuilds the whole table in bounded steps', async () => {
-    await env.DB.prepare('delete from compat_servers').run();
+  it('rebuilds the whole table in pages on the queue, the servers reading as behind until then', async () => {
     await env.DB.prepare('delete from compat_units').run();
-    let cursor: string | undefined;
-    let servers = 0;
-    do {
-      const r = await call('POST', '/v1/compatibility/rebuild', { key: OPERATOR, body: cursor ? { cursor } : {} });
-      expect(r.status).toBe(200);
-      servers += r.body.servers;
-      cursor = r.body.nextCursor ?? undefined;
-    } while (cursor);
-    expect(servers).toBe(8);
-    expect((await readServerRows(db, serverIds)).size).toBe(8);
+    await env.DB.prepare("update compat_servers set verdicts = '{}'").run();
+    const r = await call('POST', '/v1/compatibility/rebuild', { key: OPERATOR, body: {} });
+    expect(r.status).toBe(202);
+    expect(r.body).toEqual({ servers: 8, pages: 1 });
+    await settled();
+    const status = await call('GET', '/v1/compatibility/status', { key: OPERATOR });
+    expect(status.body).toMatchObject({ fresh: true, serversBehind: 0 });
+    const rows = await readServerRows(db, serverIds);
+    expect(rows.size).toBe(8);
+    expect(Object.keys(rows.get(serverIds[0]!)!.verdicts)).toHaveLength(4);
     expect((await readUnits(db, 'site', ['mt'])).get('mt')!.servers).toBe(8);
   });
 
-  it('is for the operator only and refuses a forged cursor', async () => {
+  it('a server marked for the rebuild reads as not fresh until its page is done', async () => {
+    await env.DB.prepare('update compat_servers set basis = -1 where server_id = ?').bind('mt-r1-k1-v2').run();
+    // Written behind the API's back, so no generation moved: forget stored answers as a real change would.
+    await env.DB.prepare('delete from mip_answers').run();
+    const status = await call('GET', '/v1/compatibility/status', { key: OPERATOR });
+    expect(status.body).toMatchObject({ fresh: false, serversBehind: 1 });
+    const list = (await call('GET', `/v1/customers/${customer.id}/mip-list?scope=site`, { key: customer.key })).body;
+    expect([...list.available, ...list.unavailable].every((e: { fresh: boolean }) => !e.fresh)).toBe(true);
+    await call('POST', '/v1/compatibility/rebuild', { key: OPERATOR, body: {} });
+    await settled();
+    const after = (await call('GET', `/v1/customers/${customer.id}/mip-list?scope=site`, { key: customer.key })).body;
+    expect([...after.available, ...after.unavailable].every((e: { fresh: boolean }) => e.fresh)).toBe(true);
+  });
+
+  it('is for the operator only and takes no parameters', async () => {
     expectProblem(await call('POST', '/v1/compatibility/rebuild', { key: customer.key, body: {} }), 403, 'forbidden');
     expectProblem(await call('POST', '/v1/compatibility/rebuild', { key: OPERATOR, body: { cursor: 'bm9wZQ' } }), 400, 'validation');
   });
