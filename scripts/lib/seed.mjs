@@ -61,6 +61,8 @@ export async function seed(api, { servers = 200, seed: seedValue = 42, artifacts
   }
   log(`customers: ${customers.map((c) => `${c.name} (${c.servers} servers on ${c.platform.name})`).join(', ')}`);
   const agentServers = plan.flatMap(({ servers: placed }) => placed.map((s) => s.id));
+  // Compatibility is computed on the queue: hand over a data center whose answers are all fresh.
+  await waitForCompatibility(api);
   return { providers, customers, agentServers, inventory: { sites: inventory.sites.length, racks: inventory.racks.length, servers: inventory.servers.length } };
 }
 
