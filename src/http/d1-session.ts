@@ -12,7 +12,8 @@ export const BOOKMARK_HEADER = 'x-d1-bookmark';
 const BOOKMARK = /^[0-9A-Za-z-]{1,200}$/;
 
 export const readSession = createMiddleware<AppEnv>(async (c, next) => {
-  if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return next();
+  // Writes go to the primary; a request the Worker makes to itself inside a session stays in it.
+  if ((c.req.method !== 'GET' && c.req.method !== 'HEAD') || !('withSession' in c.env.DB)) return next();
   const bookmark = c.req.header(BOOKMARK_HEADER);
   if (bookmark !== undefined && !BOOKMARK.test(bookmark)) throw problems.validation([{ field: `header.${BOOKMARK_HEADER}`, message: 'Not a D1 bookmark' }]);
   const session = c.env.DB.withSession(bookmark ?? 'first-unconstrained');
