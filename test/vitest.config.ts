@@ -40,9 +40,6 @@ export default defineConfig(async () => ({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     setupFiles: ['test/setup.ts'],
-    // Writes that change compatibility are recomputed on the queue; factories wait for it.
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
     globalSetup: ['test/receiver.global.mjs', 'test/upstream.global.mjs'],
   },
 }));
