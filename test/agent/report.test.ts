@@ -102,6 +102,8 @@ describe('an agent reporting less capacity than is allocated', () => {
       const r = await report(key, { identity: dc.servers![0]!.identity, properties: { cores: 32, memoryGib: 128 } });
       expect(r.body.properties).toEqual({ applied: true, changed: i === 0 ? ['cores', 'memoryGib'] : [], overAllocated: ['cores', 'memoryGib'] });
     }
+    // Recomputed on the queue.
+    await settled();
     const free = await env.DB.prepare('SELECT free_cores AS cores, free_memory_gib AS memory FROM compat_servers WHERE server_id = ?').bind(id).first();
     expect(free).toEqual({ cores: 0, memory: 0 });
     const flags = await call('GET', `/v1/agent/flags?serverId=${id}`, { key: OPERATOR });
