@@ -20,7 +20,66 @@ export const compatPlatforms = sqliteTable('compat_platforms', {
   /** The platform revision every server's verdict has been computed from (0: not yet). */
   revision: integer('revision').notNull(),
   computedAt: integer('computed_at').notNull(),
+  /** The revision whose requirements the latest pass computes (0: none started). */
+  passRevision: integer('pass_revision').notNull().default(0),
+  passStartedAt: integer('pass_started_at'),
+  /** Pages of the latest pass (0 until the pass is planned). */
+  pagesTotal: integer('pages_total').notNull().default(0),
 });
+
+/**
+ * The pages of a platform's pass: each a range of whole racks, recomputed by one queue message in
+ * any order and marked done once (a redelivered message finds it done and changes nothing).
+ */
+export const compatPassPages = sqliteTable(
+  'compat_pass_pages',
+  {
+    platformId: text('platform_id')
+      .notNull()
+      .references(() => platforms.id),
+    revision: integer('revision').notNull(),
+    page: integer('page').notNull(),
+    /** First rack of the page; it ends before `until` (null: the last page, open-ended). */
+    fromRack: text('from_rack').notNull(),
+    until: text('until'),
+    doneAt: integer('done_at'),
+  },
+  (t) => [primaryKey({ columns: [t.platformId, t.revision, t.page] })],
+);
+
+/**
+ * Monotonic generations of what MIP answers depend on: `catalog` (platforms and their slots),
+ * `customer:<id>` (its placements) and `site:<id>` (the materialised rows of its servers and
+ * units). Every bump takes the next value of one global sequence, so an answer is current while
+ * none of its keys is newer than it.
+ */
+export const compatGenerations = sqliteTable(
+  'compat_generations',
+  {
+    key: text('key').primaryKey(),
+    value: integer('value').notNull(),
+  },
+  (t) => [index('compat_generations_value_idx').on(t.value)],
+);
+
+/** Stored MIP answers per customer and scope, valid while their generation is current. */
+export const mipAnswers = sqliteTable(
+  'mip_answers',
+  {
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => principals.id),
+    scope: text('scope', { enum: ['server', 'rack', 'row', 'site'] }).notNull(),
+    /** The answer's JSON, as the API sends it. */
+    body: text('body').notNull(),
+    /** The highest generation of `keys` when the answer's inputs were read. */
+    generation: integer('generation').notNull(),
+    /** JSON array of the generation keys the answer depends on. */
+    keys: text('keys').notNull(),
+    computedAt: integer('computed_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.customerId, t.scope] })],
+);
 
 export const compatServers = sqliteTable(
   'compat_servers',

@@ -55,6 +55,16 @@ export async function measure(baseUrl, request, { duration = Number(opts.duratio
 }
 
 const rows = [];
+/**
+ * The issue's targets, each a measure beside its baseline from the same run: `ratio` is
+ * measure / baseline, met when it stays at or under `max` (or at or over `min`).
+ */
+const targets = [];
+function target(size, name, measure, baseline, unit, limit) {
+  const ratio = measure / Math.max(baseline, 1e-9);
+  const met = limit.max !== undefined ? ratio <= limit.max : ratio >= limit.min;
+  targets.push({ servers: size, name, measure: `${ms(measure)} ${unit}`, baseline: `${ms(baseline)} ${unit}`, ratio: `${ratio.toFixed(2)}×`, target: limit.max !== undefined ? `≤ ${limit.max}×` : `≥ ${limit.min}×`, met });
+}
 // The platforms' local upstreams (the SBC proxies to them), in a process of their own.
 const upstreams = await spawnDemoUpstreams(PLATFORMS.map((p) => p.name));
 process.on('exit', () => upstreams.close());
@@ -85,6 +95,9 @@ for (const size of opts.servers.split(',').map(Number)) {
       seeded,
       size,
       connections: Number(opts.connections),
+      target: (name, m, baseline, unit, limit) => target(size, name, m, baseline, unit, limit),
+      bundleDir: service.bundleDir,
+      envFile: `${dir}/dev.vars`,
       measure: (req, o) => measure(service.baseUrl, req, o),
       measureUrl: (url, req, o) => measure(url, req, o),
     };
@@ -100,7 +113,15 @@ for (const size of opts.servers.split(',').map(Number)) {
     await service.stop();
   }
 }
+// Growth of the MIP list's cost with the inventory, when the run covers a small and a large size.
+const mipBySize = rows.filter((r) => r.scenario.startsWith('GET mip-list?scope=rack, 1 connection'));
+if (mipBySize.length >= 2) {
+  const [small, large] = [mipBySize[0], mipBySize[mipBySize.length - 1]];
+  target(large.servers, `MIP list p50 growth ${small.servers} → ${large.servers} servers`, large.p50, small.p50, 'ms', { max: 1.2 });
+}
+console.log('\nTargets (measure beside its baseline from this run):');
+console.table(targets);
 mkdirSync('dist', { recursive: true });
-writeFileSync('dist/bench.json', JSON.stringify(rows, null, 2));
+writeFileSync('dist/bench.json', JSON.stringify({ rows, targets }, null, 2));
 console.log('\nResults written to dist/bench.json');
 upstreams.close();

@@ -1,5 +1,6 @@
-// Full rebuild of the materialised compatibility table, step by step through the operator-only
-// `POST /v1/compatibility/rebuild` (each step bounded; the cursor carries the position).
+// Full rebuild of the materialised compatibility table: the operator-only
+// `POST /v1/compatibility/rebuild` enqueues it in pages; this follows GET /v1/compatibility/status
+// until every server is recomputed.
 // Usage: node scripts/rebuild-compat.mjs [--url http://127.0.0.1:8787] [--key inp_opr_…]
 // Defaults: INPLACE_URL / INPLACE_OPERATOR_KEY, else the local demo (.inplace/demo.json).
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,14 +18,12 @@ if (!key) {
 
 const api = client(url, key);
 const t0 = Date.now();
-let cursor;
-let servers = 0;
-let revoked = 0;
-do {
-  const step = await api.post('/v1/compatibility/rebuild', cursor ? { cursor } : {});
-  servers += step.servers;
-  revoked += step.revoked;
-  cursor = step.nextCursor ?? undefined;
-  process.stdout.write(`\r${servers} servers recomputed`);
-} while (cursor);
-console.log(`\nrebuild complete: ${servers} servers, ${revoked} revocations recorded, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+const queued = await api.post('/v1/compatibility/rebuild', {});
+console.log(`rebuild queued: ${queued.servers} servers in ${queued.pages} pages`);
+for (;;) {
+  const status = await api.get('/v1/compatibility/status');
+  process.stdout.write(`\r${status.serversBehind} servers still to recompute   `);
+  if (status.fresh) break;
+  await new Promise((r) => setTimeout(r, 500));
+}
+console.log(`\nrebuild complete: ${queued.servers} servers, ${((Date.now() - t0) / 1000).toFixed(1)} s`);

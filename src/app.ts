@@ -14,6 +14,7 @@ import type { AppEnv } from './env';
 import { hardwareRouter } from './hardware/routes';
 import { inventoryRouter } from './inventory/routes';
 import { usageRouter } from './usage/routes';
+import { readSession } from './http/d1-session';
 import { allowedMethods, limitBody, renderError, requireJson } from './http/middleware';
 import { withOperationIds } from './http/operation-ids';
 import { problems } from './http/problem';
@@ -25,7 +26,7 @@ import { webhooksRouter } from './webhooks/routes';
 export const app = new OpenAPIHono<AppEnv>();
 
 app.use('*', requestId(), limitBody);
-app.use('/v1/*', authenticate, requireJson);
+app.use('/v1/*', readSession, authenticate, requireJson);
 
 app.get('/healthz', (c) => c.json({ status: 'ok' }));
 

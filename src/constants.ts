@@ -59,6 +59,15 @@ export const COMPAT_TOP_REASONS = 5;
 export const COMPAT_CRON_SERVERS = 2000;
 export const COMPAT_CRON_UNITS = 500;
 export const COMPAT_CRON_PLATFORMS = 2;
+/** The cron re-sends a pass's missing pages, and re-enqueues changed servers, after this long. */
+export const COMPAT_PASS_REPAIR_MS = 2 * 60_000;
+/** The operator's status counts servers awaiting a recompute up to this many. */
+export const COMPAT_STATUS_MAX_SERVERS = 10_000;
+/** One `sendBatch` call: Cloudflare Queues accepts 100 messages and 256 KB (kept below, for overhead). */
+export const QUEUE_SEND_MAX_MESSAGES = 100;
+export const QUEUE_SEND_MAX_BYTES = 200_000;
+/** Server ids per recompute message (each message stays far below the 128 KB limit). */
+export const COMPAT_QUEUE_SERVERS = 1000;
 /** Bound on a JSON parameter of one bulk statement (D1 rows and strings stop at 2 MB). */
 export const COMPAT_MAX_JSON_PARAM = 512 * 1024;
 

@@ -6,8 +6,38 @@ import { D1_MAX_PARAMS } from './constants';
 
 export type Db = DrizzleD1Database<typeof schema> & { $client: D1Database };
 
+const instances = new WeakMap<D1Database, Db>();
+
+/**
+ * One drizzle instance per D1 binding, kept for the isolate's life: building one with the schema
+ * walks every table, which a request should not pay for. A read session (src/http/d1-session.ts)
+ * lives for one request and gets a bare instance (nothing here uses drizzle's relational queries).
+ */
 export function getDb(d1: D1Database): Db {
-  return drizzle(d1, { schema });
+  let db = instances.get(d1);
+  if (!db) {
+    db = ('withSession' in d1 ? drizzle(d1, { schema }) : drizzle(d1)) as Db;
+    instances.set(d1, db);
+  }
+  return db;
+}
+
+/** A statement for `runAll`: SQL text with its parameters, or a drizzle query builder. */
+export type Statement = { sql: string; params: unknown[] } | { toSQL(): { sql: string; params: unknown[] } };
+
+/**
+ * Statements as one D1 batch (one transaction), mixing drizzle builders with raw SQL (drizzle's own
+ * batch takes builders only); returns each statement's result.
+ */
+export async function runAll(db: Db, stmts: Statement[]): Promise<D1Result[]> {
+  if (!stmts.length) return [];
+  const d1 = db.$client;
+  return d1.batch(
+    stmts.map((s) => {
+      const q = 'toSQL' in s ? s.toSQL() : s;
+      return d1.prepare(q.sql).bind(...q.params);
+    }),
+  );
 }
 
 /** Splits rows so that one multi-row INSERT stays within D1's bound-parameter limit. */

@@ -1,10 +1,13 @@
 import type { Principal } from './auth/principal';
+import type { RecomputeMessage } from './compatibility/queue';
 import type { CustomerCoordinator } from './migrations/coordinator';
 
 /** Bindings declared in wrangler.toml plus the Worker secrets. */
 export interface Env {
   DB: D1Database;
   COORDINATOR: DurableObjectNamespace<CustomerCoordinator>;
+  /** Recomputation of the materialised compatibility table and stored MIP answers. */
+  RECOMPUTE: Queue<RecomputeMessage>;
   /** "production" unless overridden (".dev.vars" sets "development"). */
   ENVIRONMENT: string;
   /** `iss` of every token this service signs. */

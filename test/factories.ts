@@ -1,6 +1,8 @@
 import type { z } from '@hono/zod-openapi';
 import type { CreatePlatformBody } from '../src/catalog/schema';
 import type { InventoryBody, ServerInput } from '../src/inventory/schema';
+import { env } from 'cloudflare:workers';
+import { vi } from 'vitest';
 import { call, OPERATOR } from './http';
 
 type ServerIn = z.input<typeof ServerInput>;
@@ -76,6 +78,7 @@ export function dataCenter(prefix = `dc${next()}`, rows = 2, racks = 2, perRack 
 export async function putInventory(body: InventoryIn) {
   const r = await call('PUT', '/v1/inventory', { key: OPERATOR, body });
   if (r.status !== 200) throw new Error(`inventory: ${r.status} ${JSON.stringify(r.body)}`);
+  await settled();
   return r.body;
 }
 
@@ -92,6 +95,7 @@ export function platformBody(overrides: Partial<z.input<typeof CreatePlatformBod
 export async function createPlatform(providerKey: string, overrides: Partial<z.input<typeof CreatePlatformBody>> = {}) {
   const r = await call('POST', '/v1/platforms', { key: providerKey, body: platformBody(overrides) });
   if (r.status !== 201) throw new Error(`platform: ${r.status} ${JSON.stringify(r.body)}`);
+  await settled();
   return r.body as { id: string; providerId: string; name: string; revision: number };
 }
 
@@ -101,4 +105,19 @@ export async function place(customerId: string, serverIds: string[], platformId:
     body: { placements: serverIds.map((serverId) => ({ customerId, serverId, platformId, storageAddress: `iscsi://storage/${customerId}/${serverId}`, cores: 8, memoryGib: 32 })) },
   });
   if (r.status !== 200) throw new Error(`placements: ${r.status} ${JSON.stringify(r.body)}`);
+}
+
+/**
+ * Waits until the recompute queue has caught up: every platform's verdicts computed for its
+ * revision and every server's row computed from its latest change.
+ */
+export async function settled(timeout = 20_000) {
+  await vi.waitUntil(
+    async () =>
+      (await env.DB.prepare(
+        `select (select count(*) from platforms p left join compat_platforms c on c.platform_id = p.id where c.revision is null or c.revision != p.revision)
+          + (select count(*) from servers s left join compat_servers c on c.server_id = s.id where c.basis is null or s.updated_at > c.basis) as n`,
+      ).first<number>('n')) === 0,
+    { timeout, interval: 10 },
+  );
 }

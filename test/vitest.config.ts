@@ -1,10 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
+import { copyDocsAssets } from '../scripts/docs-assets.mjs';
 import { TEST_HWID_SIGNING_KEYS } from './fixtures/hwid-signing-keys.ts';
 import { TEST_OPERATOR_KEY, TEST_SECRETS_KEY } from './keys.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+// wrangler.toml's [assets] directory must exist before the pool reads the config.
+copyDocsAssets();
 
 export default defineConfig(async () => ({
   root,

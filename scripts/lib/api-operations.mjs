@@ -20,6 +20,7 @@ export const OPERATIONS = {
   getCustomersByCustomerIdMipList: ["get", "/v1/customers/{customerId}/mip-list"],
   postCompatibility: ["post", "/v1/compatibility"],
   postCompatibilityRebuild: ["post", "/v1/compatibility/rebuild"],
+  getCompatibilityStatus: ["get", "/v1/compatibility/status"],
   putProvidersMeWebhook: ["put", "/v1/providers/me/webhook"],
   getProvidersMeWebhook: ["get", "/v1/providers/me/webhook"],
   getWebhookDeliveries: ["get", "/v1/webhook-deliveries"],

@@ -418,11 +418,24 @@ export interface Schemas {
   };
   CompatibilityRebuildResult: {
     servers: number;
-    revoked: number;
-    nextCursor: string | null;
+    pages: number;
   };
-  CompatibilityRebuild: {
-    cursor?: string;
+  CompatibilityRebuild: Record<string, never>;
+  CompatibilityStatus: {
+    fresh: boolean;
+    serversBehind: number;
+    platforms: Array<{
+      platformId: string;
+      revision: number;
+      computedRevision: number;
+      passRevision: number;
+      passStartedAt: number | null;
+      pages: {
+        total: number;
+        done: number;
+      };
+      fresh: boolean;
+    }>;
   };
   RotatedWebhookEndpoint: {
     url: string;
@@ -971,12 +984,19 @@ export interface Operations {
     body: Schemas["CompatibilityCheck"];
     response: Schemas["CompatibilityResult"];
   };
-  /** POST /v1/compatibility/rebuild: One bounded step of a full rebuild of the compatibility table (operator); repeat with nextCursor */
+  /** POST /v1/compatibility/rebuild: Rebuild the whole compatibility table, in pages on the recompute queue (operator); follow it at GET /v1/compatibility/status */
   postCompatibilityRebuild: {
     path: Record<string, never>;
     query: Record<string, never>;
     body: Schemas["CompatibilityRebuild"];
     response: Schemas["CompatibilityRebuildResult"];
+  };
+  /** GET /v1/compatibility/status: Recomputation progress per platform (operator): the revision to compute, the one computed, the pass’s pages done */
+  getCompatibilityStatus: {
+    path: Record<string, never>;
+    query: Record<string, never>;
+    body: never;
+    response: Schemas["CompatibilityStatus"];
   };
   /** PUT /v1/providers/me/webhook: Set your webhook endpoint URL and rotate its signing secret (provider) */
   putProvidersMeWebhook: {

@@ -46,22 +46,14 @@ function applyMigrations(persist, show) {
   if (migrate.status !== 0) throw new Error(`D1 migrations failed (exit ${migrate.status})`);
 }
 
-/**
- * The Worker as the benchmarks measure it: the bundle `wrangler deploy` would upload, served by
- * workerd through Miniflare with the bindings of wrangler.toml (local D1, Durable Objects, assets)
- * and the state `wrangler dev --persist-to` keeps, but without `wrangler dev`'s development proxy in
- * front of it (a second workerd process that adds milliseconds to every call and every subrequest).
- */
-export async function startWorkerd({ port, persistTo, envFile }) {
-  applyMigrations(['--persist-to', persistTo], false);
-  const outdir = join(persistTo, '..', 'bundle');
-  const build = spawnSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', outdir], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (build.status !== 0) throw new Error(`bundling the Worker failed (exit ${build.status})`);
+/** Miniflare serving the bundle in `outdir` with wrangler.toml's bindings (state in memory without `persistRoot`). */
+async function newMiniflare({ outdir, envFile, port, persistRoot, assets = true }) {
   // Loaded here only: both are large, and `npm start` and the tests do not need them.
   const [{ Miniflare }, { unstable_getMiniflareWorkerOptions }] = await Promise.all([import('miniflare'), import('wrangler')]);
   const { workerOptions } = unstable_getMiniflareWorkerOptions('wrangler.toml');
-  const root = join(persistTo, 'v3');
-  const mf = new Miniflare({
+  if (!assets) delete workerOptions.assets;
+  const persist = persistRoot ? { d1Persist: join(persistRoot, 'd1'), durableObjectsPersist: join(persistRoot, 'do'), cachePersist: join(persistRoot, 'cache') } : {};
+  return new Miniflare({
     ...workerOptions,
     name: 'inplace',
     modules: true,
@@ -69,9 +61,7 @@ export async function startWorkerd({ port, persistTo, envFile }) {
     bindings: { ...workerOptions.bindings, ...ensureDevVars(envFile) },
     host: '127.0.0.1',
     port,
-    d1Persist: join(root, 'd1'),
-    durableObjectsPersist: join(root, 'do'),
-    cachePersist: join(root, 'cache'),
+    ...persist,
     // Miniflare emulates the edge removing cf-connecting-ip from subrequests with an extra JavaScript
     // worker in front of every outbound fetch; the edge does this natively, and the SBC builds its
     // upstream headers itself (src/sbc/headers.ts), so the benchmark leaves that hop out.
@@ -90,10 +80,56 @@ export async function startWorkerd({ port, persistTo, envFile }) {
       });
     },
   });
+}
+
+/**
+ * Cold start, in ms: from starting workerd with the bundle in `outdir` (or, with `bare`, a Worker
+ * that only answers "ok") to its first answer on /healthz.
+ */
+export async function coldStart({ outdir, envFile, port, bare = false }) {
+  const t0 = performance.now();
+  let mf;
+  if (bare) {
+    const { Miniflare } = await import('miniflare');
+    mf = new Miniflare({ modules: true, script: 'export default { fetch() { return new Response("ok"); } };', host: '127.0.0.1', port });
+  } else mf = await newMiniflare({ outdir, envFile, port });
+  try {
+    const url = await mf.ready;
+    for (;;) {
+      const res = await fetch(new URL('/healthz', url.origin)).catch(() => null);
+      if (res?.ok) return performance.now() - t0;
+    }
+  } finally {
+    await mf.dispose();
+  }
+}
+
+/**
+ * The bundle in `outdir` served in memory, with or without wrangler.toml's static assets in front
+ * (to measure what the assets router costs every other request).
+ */
+export async function serveBundle({ outdir, envFile, port, assets }) {
+  const mf = await newMiniflare({ outdir, envFile, port, assets });
+  const url = await mf.ready;
+  return { baseUrl: url.origin, stop: () => mf.dispose() };
+}
+
+/**
+ * The Worker as the benchmarks measure it: the bundle `wrangler deploy` would upload, served by
+ * workerd through Miniflare with the bindings of wrangler.toml (local D1, Durable Objects, assets)
+ * and the state `wrangler dev --persist-to` keeps, but without `wrangler dev`'s development proxy in
+ * front of it (a second workerd process that adds milliseconds to every call and every subrequest).
+ */
+export async function startWorkerd({ port, persistTo, envFile }) {
+  applyMigrations(['--persist-to', persistTo], false);
+  const outdir = join(persistTo, '..', 'bundle');
+  const build = spawnSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', outdir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (build.status !== 0) throw new Error(`bundling the Worker failed (exit ${build.status})`);
+  const mf = await newMiniflare({ outdir, envFile, port, persistRoot: join(persistTo, 'v3') });
   const url = await mf.ready;
   const baseUrl = url.origin;
   await waitForHealthy(baseUrl, 30_000);
-  return { baseUrl, stop: () => mf.dispose() };
+  return { baseUrl, bundleDir: outdir, stop: () => mf.dispose() };
 }
 
 /**

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { publishModules, startArtifactServer } from './artifacts.mjs';
 import { benchCatalog, generateInventory } from './demo-data.mjs';
-import { putInventoryInChunks } from './seed.mjs';
+import { putInventoryInChunks, waitForCompatibility } from './seed.mjs';
 
 export async function seedBench(api, { servers, platforms = 50, customerServers = 1000, log = () => {} }) {
   // The catalog first: creating a platform evaluates the whole inventory against it, while an
@@ -30,6 +30,8 @@ export async function seedBench(api, { servers, platforms = 50, customerServers 
   const t0 = Date.now();
   await putInventoryInChunks(api, inventory);
   log(`inventory: ${inventory.servers.length} servers in ${inventory.racks.length} racks (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  const waited = await waitForCompatibility(api);
+  log(`compatibility computed on the queue ${(waited / 1000).toFixed(1)} s after the last inventory write`);
 
   const customer = await api.post('/v1/customers', { name: 'Bench Customer', organisation: 'Bench Customer AG' });
   // Ten servers in each of 100 racks spread across the fleet.

@@ -61,5 +61,21 @@ export async function seed(api, { servers = 200, seed: seedValue = 42, artifacts
   }
   log(`customers: ${customers.map((c) => `${c.name} (${c.servers} servers on ${c.platform.name})`).join(', ')}`);
   const agentServers = plan.flatMap(({ servers: placed }) => placed.map((s) => s.id));
+  // Compatibility is computed on the queue: hand over a data center whose answers are all fresh.
+  await waitForCompatibility(api);
   return { providers, customers, agentServers, inventory: { sites: inventory.sites.length, racks: inventory.racks.length, servers: inventory.servers.length } };
+}
+
+/**
+ * Waits until the recompute queue has caught up (every platform and server computed), polling the
+ * operator's status; returns how long it took, in ms.
+ */
+export async function waitForCompatibility(operator, timeoutMs = 600_000) {
+  const t0 = Date.now();
+  for (;;) {
+    const status = await operator.get('/v1/compatibility/status');
+    if (status.fresh) return Date.now() - t0;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`compatibility still behind after ${timeoutMs} ms: ${JSON.stringify({ serversBehind: status.serversBehind, lagging: status.platforms.filter((p) => !p.fresh).length })}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

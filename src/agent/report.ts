@@ -1,5 +1,6 @@
 import type { z } from '@hono/zod-openapi';
-import { recomputeForServers } from '../compatibility/recompute';
+import { serversChanged } from '../compatibility/recompute';
+import type { RecomputeMessage } from '../compatibility/queue';
 import type { Db } from '../db';
 import { problems } from '../http/problem';
 import { applyObservedProperties, getServer, type ServerRecord } from '../inventory/store';
@@ -10,11 +11,11 @@ import { IDENTITY_FIELDS, type AgentReportBody, type AgentReportResult, type Cap
  * An agent's report on its own server. The recorded identity is the reference: any difference is
  * flagged for the operator and nothing is written to the server, since the report may come from
  * another machine. When the identity matches, changed properties are written (moving the server's
- * `updated_at`) and the server's compatibility is recomputed. Capacity reported below what is
+ * `updated_at`) and the server's compatibility is recomputed (on the queue). Capacity reported below what is
  * allocated is still the server's truth: it is written, flagged for the operator, and free capacity
  * shows as zero (never negative) until the operator moves placements.
  */
-export async function recordAgentReport(db: Db, serverId: string, report: z.infer<typeof AgentReportBody>): Promise<z.infer<typeof AgentReportResult>> {
+export async function recordAgentReport(db: Db, queue: Queue<RecomputeMessage>, serverId: string, report: z.infer<typeof AgentReportBody>): Promise<z.infer<typeof AgentReportResult>> {
   const server = await getServer(db, serverId);
   if (!server) throw problems.notFound('server');
   const mismatches: Mismatch<IdentityField>[] = [];
@@ -33,7 +34,7 @@ export async function recordAgentReport(db: Db, serverId: string, report: z.infe
     await flagMismatches(db, serverId, over);
     console.log(JSON.stringify({ level: 'warn', event: 'agent.over-allocation', serverId, fields: over.map((m) => m.field) }));
   }
-  if (changed.length) await recomputeForServers(db, [serverId]);
+  if (changed.length) await serversChanged(db, queue, [serverId]);
   return { identity: { matches: true, mismatched: [] }, properties: { applied: true, changed, overAllocated: over.map((m) => m.field) } };
 }
 

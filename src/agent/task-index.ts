@@ -1,7 +1,7 @@
 /** D1 index of agent tasks (the coordinators hold the tasks): which customers have work for a server. */
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { migrationTasks } from '../../schema';
-import { upsertUnlessNewer, type Db } from '../db';
+import { jsonIds, upsertUnlessNewer, type Db } from '../db';
 import { DEPLOY_TASK, type TaskRow } from './tasks';
 
 export function taskIndexUpsert(db: Db, customerId: string, t: TaskRow) {
@@ -59,15 +59,20 @@ export async function tasksOfServer(db: Db, serverId: string, limit: number, aft
     .all();
 }
 
-/** A migration's deployment tasks by state (removal tasks are shown with GET /v1/migrations/{id}/tasks). */
-export async function taskCountsByState(db: Db, migrationId: string): Promise<Record<string, number>> {
+/**
+ * Per migration, its deployment tasks counted by state (removal tasks are shown with GET
+ * /v1/migrations/{id}/tasks): one grouped query for a whole page of migrations.
+ */
+export async function taskCountsByState(db: Db, migrationIds: string[]): Promise<Map<string, Record<string, number>>> {
+  const counts = new Map<string, Record<string, number>>(migrationIds.map((id) => [id, {}]));
+  if (!migrationIds.length) return counts;
   const rows = await db
-    .select({ state: migrationTasks.state })
+    .select({ migrationId: migrationTasks.migrationId, state: migrationTasks.state, n: sql<number>`count(*)` })
     .from(migrationTasks)
-    .where(and(eq(migrationTasks.migrationId, migrationId), eq(migrationTasks.kind, DEPLOY_TASK)))
+    .where(and(sql`${migrationTasks.migrationId} in ${jsonIds(migrationIds)}`, eq(migrationTasks.kind, DEPLOY_TASK)))
+    .groupBy(migrationTasks.migrationId, migrationTasks.state)
     .all();
-  const counts: Record<string, number> = {};
-  for (const r of rows) counts[r.state] = (counts[r.state] ?? 0) + 1;
+  for (const r of rows) counts.get(r.migrationId)![r.state] = r.n;
   return counts;
 }
 

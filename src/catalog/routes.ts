@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { allow } from '../auth/middleware';
-import { platformRevised, recomputeForPlatform } from '../compatibility/recompute';
+import { sender, startPass } from '../compatibility/passes';
+import { platformRevised } from '../compatibility/recompute';
 import { getDb } from '../db';
 import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
@@ -25,7 +26,7 @@ catalogRouter.openapi(
   async (c) => {
     const db = getDb(c.env.DB);
     const platform = await createPlatform(db, c.get('principal').id, c.req.valid('json'), c.env.ENVIRONMENT);
-    await recomputeForPlatform(db, platform.id);
+    await startPass(db, sender(c.env.RECOMPUTE), platform);
     return c.json(platform, 201);
   },
 );
@@ -45,7 +46,7 @@ catalogRouter.openapi(
     const db = getDb(c.env.DB);
     const patch = c.req.valid('json');
     const platform = await patchPlatform(db, c.get('principal').id, c.req.valid('param').id, patch, c.env.ENVIRONMENT);
-    await platformRevised(db, platform, patch.requirements !== undefined);
+    await platformRevised(db, sender(c.env.RECOMPUTE), platform, patch.requirements !== undefined);
     return c.json(platform, 200);
   },
 );

@@ -104,6 +104,7 @@ function evaluatePlatform(p: EvalPlatform, fp: Footprint, scope: Scope): MipEntr
   for (const g of fp.groups) {
     let fit: number | undefined;
     for (const server of g.servers) {
+      if (server?.stale) fresh = false;
       const v = server?.verdicts[p.key];
       if (isApproved(v)) {
         scoreSum += v;

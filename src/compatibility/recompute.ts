@@ -1,46 +1,41 @@
 /**
  * Keeping the materialised table fresh. Exported entry points, called where data changes:
- * - `recomputeForServers(db, ids)`: inventory upserts, capacity changes, agent reports;
- * - `recomputeForPlatform(db, platformId)` / `platformRevised(...)`: platform created or patched;
- * - `rebuildStep(db, cursor)`: one bounded step of a full rebuild (operator endpoint + script);
+ * - `serversChanged(db, queue, ids)`: inventory upserts, capacity changes, agent reports enqueue
+ *   `recomputeForServers(db, ids)` (./queue.ts);
+ * - `platformRevised(...)`: platform created or patched (a pass on the queue, ./passes.ts);
+ * - `startRebuild(db, send)`: a full rebuild, in pages on the queue (operator endpoint + script);
  * - `compatibilityJob`: the cron, recomputing whatever is stale in bounded batches.
  */
 import { compatServers } from '../../schema';
 import type { PlatformT } from '../catalog/schema';
-import { COMPAT_CRON_PLATFORMS, COMPAT_CRON_SERVERS, COMPAT_CRON_UNITS, COMPAT_PAGE_SERVERS } from '../constants';
-import { getDb, type Db } from '../db';
-import { serverFacts, serverFactsPage, serversNewerThan, type FactsCursor, type ServerFacts } from '../inventory/facts';
+import { COMPAT_CRON_PLATFORMS, COMPAT_CRON_SERVERS, COMPAT_CRON_UNITS, COMPAT_PAGE_SERVERS, COMPAT_PASS_REPAIR_MS, COMPAT_QUEUE_SERVERS } from '../constants';
+import { getDb, runAll, type Db } from '../db';
+import { rackSizes, serverFacts, serverFactsInRacks, serversNewerThan, sitesOfServers, type ServerFacts } from '../inventory/facts';
 import type { Job } from '../reconcile/jobs';
 import { recordRevocations, type Flip } from './outbox';
-import {
-  markSlotComputed,
-  platformsForEvaluation,
-  readServerRows,
-  readSlot,
-  writeServerRows,
-  writeSlot,
-  type EvalPlatform,
-  type ServerRow,
-} from './store';
-import { refreshRacks, refreshRows, refreshSites, refreshUnits, staleUnits, writeUnitSlot, type UnitSlot } from './units';
-import { aggregateServers, emptySlot, isApproved, mergeAggregates, type ServerVerdicts, type UnitAggregates, type Verdict, type Verdicts } from './verdicts';
+import { bumpSql, bumpStatement, CATALOG, siteKey } from './generations';
+import { cutPages, passProgress, sender, startPass, type Send } from './passes';
+import type { RecomputeMessage } from './queue';
+import { markSlotComputed, platformsForEvaluation, platformsWithSlots, readServerRows, writeServerRows, type EvalPlatform, type ServerRow } from './store';
+import { refreshRacks, refreshRows, refreshSites, refreshUnits, staleUnits } from './units';
+import { isApproved, type Verdict, type Verdicts } from './verdicts';
 
 export interface RecomputeResult {
   servers: number;
   revoked: number;
 }
 
-function verdictOf(p: EvalPlatform, s: ServerFacts): Verdict {
+export function verdictOf(p: EvalPlatform, s: ServerFacts): Verdict {
   const failed = p.compiled.failedClauses(s);
   return failed.length ? failed : p.compiled.score(s);
 }
 
-function flipped(p: EvalPlatform, serverId: string, before: Verdict | undefined, after: Verdict): Flip[] {
+export function flipped(p: EvalPlatform, serverId: string, before: Verdict | undefined, after: Verdict): Flip[] {
   return isApproved(before) && !isApproved(after) ? [{ serverId, platform: p, failed: after }] : [];
 }
 
 /** Every slot of these servers, then their racks, rows and sites, then revocations. */
-async function recomputeFacts(db: Db, facts: ServerFacts[], platforms: EvalPlatform[]): Promise<RecomputeResult> {
+export async function recomputeFacts(db: Db, facts: ServerFacts[], platforms: EvalPlatform[]): Promise<RecomputeResult> {
   if (!facts.length) return { servers: 0, revoked: 0 };
   const now = Date.now();
   const old = await readServerRows(db, facts.map((f) => f.id));
@@ -61,7 +56,7 @@ async function recomputeFacts(db: Db, facts: ServerFacts[], platforms: EvalPlatf
 export async function recomputeForServers(db: Db, ids: string[]): Promise<RecomputeResult> {
   const total: RecomputeResult = { servers: 0, revoked: 0 };
   if (!ids.length) return total;
-  const platforms = await platformsForEvaluation(db);
+  const platforms = await platformsWithSlots(db);
   for (let i = 0; i < ids.length; i += COMPAT_PAGE_SERVERS) {
     const r = await recomputeFacts(db, await serverFacts(db, ids.slice(i, i + COMPAT_PAGE_SERVERS)), platforms);
     total.servers += r.servers;
@@ -70,128 +65,77 @@ export async function recomputeForServers(db: Db, ids: string[]): Promise<Recomp
   return total;
 }
 
-/** One slot's aggregates for units whose members a pass has seen, keyed by unit. */
-class SlotUnits {
-  readonly members = new Map<string, { parent: string; site: string; servers: ServerVerdicts[] }>();
-
-  add(unitId: string, parent: string, site: string, member: ServerVerdicts): void {
-    const unit = this.members.get(unitId);
-    if (unit) unit.servers.push(member);
-    else this.members.set(unitId, { parent, site, servers: [member] });
-  }
-}
-
 /**
- * Re-evaluates every server against one platform, page by page in rack order, and sets that one
- * slot in the server rows and in every rack, row and site: the pass sees each rack whole, so the
- * unit aggregates are computed in memory, never read back. Then records the revision the verdicts
- * now reflect. O(servers); runs when a platform is created or its requirements change.
+ * After a platform was created or patched: a pass when its requirements changed (or it has none
+ * yet); otherwise the verdicts still hold, and the slot moves to the new revision if it was
+ * current before.
  */
-export async function recomputeForPlatform(db: Db, platformId: string, pageSize = COMPAT_PAGE_SERVERS): Promise<RecomputeResult> {
-  const platforms = await platformsForEvaluation(db);
-  const p = platforms.find((x) => x.platform.id === platformId);
-  const total: RecomputeResult = { servers: 0, revoked: 0 };
-  if (!p) return total;
-  const racks = new SlotUnits();
-  const rows = new Map<string, { site: string; servers: number; parts: UnitAggregates[] }>();
-  const flush = async (rackIds: string[], now: number) => {
-    const done = rackIds.map((rackId): UnitSlot => {
-      const rack = racks.members.get(rackId)!;
-      racks.members.delete(rackId);
-      const agg = aggregateServers(rack.servers);
-      const row = rows.get(rack.parent) ?? { site: rack.site, servers: 0, parts: [] };
-      row.servers += rack.servers.length;
-      row.parts.push(agg);
-      rows.set(rack.parent, row);
-      return { unitId: rackId, parentId: rack.parent, siteId: rack.site, servers: rack.servers.length, aggregate: agg[p.key] ?? emptySlot() };
-    });
-    await writeUnitSlot(db, 'rack', p.slot, done, now);
-  };
-  let after: FactsCursor | null = null;
-  for (;;) {
-    const page = await serverFactsPage(db, after, pageSize);
-    const last = page[page.length - 1];
-    const old = await readSlot(db, p.slot, page.map((f) => f.id));
-    const known = page.filter((f) => old.has(f.id));
-    const entries = known.map((f): [string, Verdict] => [f.id, verdictOf(p, f)]);
-    const now = Date.now();
-    await writeSlot(db, p.slot, entries, now);
-    const verdicts = new Map(entries);
-    for (const f of page) {
-      const v = verdicts.get(f.id) ?? verdictOf(p, f);
-      racks.add(f.rackId, f.rowId, f.siteId, { freeCores: f.free.cores, freeMemoryGib: f.free.memoryGib, verdicts: { [p.key]: v } });
-    }
-    // A full page may end inside a rack: that rack waits for the next page.
-    const finished = last && page.length === pageSize ? [...racks.members.keys()].filter((r) => r !== last.rackId) : [...racks.members.keys()];
-    await flush(finished, now);
-    total.revoked += await recordRevocations(db, entries.flatMap(([id, v]) => flipped(p, id, old.get(id), v)), now);
-    // Servers never computed get a whole row (every platform) and their units refreshed from it.
-    const fresh = await recomputeFacts(db, page.filter((f) => !old.has(f.id)), platforms);
-    total.servers += known.length + fresh.servers;
-    total.revoked += fresh.revoked;
-    if (!last || page.length < pageSize) break;
-    after = { rackId: last.rackId, id: last.id };
-  }
-  const now = Date.now();
-  const sites = new Map<string, { servers: number; parts: UnitAggregates[] }>();
-  const rowSlots = [...rows].map(([rowId, row]): UnitSlot => {
-    const agg = mergeAggregates(row.parts);
-    const site = sites.get(row.site) ?? { servers: 0, parts: [] };
-    site.servers += row.servers;
-    site.parts.push(agg);
-    sites.set(row.site, site);
-    return { unitId: rowId, parentId: row.site, siteId: row.site, servers: row.servers, aggregate: agg[p.key] ?? emptySlot() };
-  });
-  await writeUnitSlot(db, 'row', p.slot, rowSlots, now);
-  const siteSlots = [...sites].map(([siteId, site]): UnitSlot => ({ unitId: siteId, parentId: null, siteId, servers: site.servers, aggregate: mergeAggregates(site.parts)[p.key] ?? emptySlot() }));
-  await writeUnitSlot(db, 'site', p.slot, siteSlots, now);
-  await markSlotComputed(db, p.platform.id, p.platform.revision, now);
-  return total;
-}
-
-/**
- * After a platform was created or patched: a full pass when its requirements changed; otherwise
- * the verdicts still hold, and the slot moves to the new revision if it was current before.
- */
-export async function platformRevised(db: Db, platform: PlatformT, requirementsChanged: boolean): Promise<RecomputeResult> {
-  if (requirementsChanged) return recomputeForPlatform(db, platform.id);
+export async function platformRevised(db: Db, send: Send, platform: PlatformT, requirementsChanged: boolean): Promise<void> {
   const p = (await platformsForEvaluation(db)).find((x) => x.platform.id === platform.id);
-  if (p && p.computedRevision === platform.revision - 1) await markSlotComputed(db, platform.id, platform.revision, Date.now());
-  return { servers: 0, revoked: 0 };
+  if (requirementsChanged || !p?.slot) return startPass(db, send, platform);
+  if (p.computedRevision === platform.revision - 1) await markSlotComputed(db, platform.id, platform.revision, Date.now());
+  else await db.run(bumpSql([CATALOG]));
 }
 
-export interface RebuildCursor {
-  after: FactsCursor | null;
-  /** When the rebuild began: platforms changed since then were recomputed by their own pass. */
-  startedAt: number;
+/**
+ * A full rebuild, on the queue: every server row is marked stale (readers see `fresh: false`, the
+ * status counts them behind) and one message per page of whole racks recomputes every slot of its
+ * servers. Redelivered pages recompute the same rows again; the cron re-enqueues what is left.
+ */
+export async function startRebuild(db: Db, send: Send): Promise<{ servers: number; pages: number }> {
+  const racks = await rackSizes(db);
+  await runAll(db, [{ sql: 'update compat_servers set basis = -1', params: [] }, bumpStatement([CATALOG])]);
+  const pages = cutPages(racks, COMPAT_PAGE_SERVERS);
+  await send(pages.map((p) => ({ kind: 'racks', fromRack: p.fromRack, until: p.until })));
+  return { servers: racks.reduce((n, r) => n + r.servers, 0), pages: pages.length };
 }
 
-/** One bounded step of a full rebuild; `next` null when the whole inventory has been done. */
-export async function rebuildStep(db: Db, cursor: RebuildCursor, limit: number): Promise<RecomputeResult & { next: RebuildCursor | null }> {
-  const platforms = await platformsForEvaluation(db);
-  const page = await serverFactsPage(db, cursor.after, limit);
-  const result = await recomputeFacts(db, page, platforms);
-  const last = page[page.length - 1];
-  if (last && page.length === limit) return { ...result, next: { after: { rackId: last.rackId, id: last.id }, startedAt: cursor.startedAt } };
-  const now = Date.now();
-  for (const p of platforms) if (p.platform.updatedAt < cursor.startedAt) await markSlotComputed(db, p.platform.id, p.platform.revision, now);
-  return { ...result, next: null };
+/** One page of a rebuild: every slot of the servers in racks `fromRack` ≤ rack < `until`. */
+export async function rebuildRacks(db: Db, fromRack: string, until: string | null): Promise<RecomputeResult> {
+  return recomputeFacts(db, await serverFactsInRacks(db, fromRack, until), await platformsWithSlots(db));
 }
 
-/** Cron: platforms whose verdicts lag their revision, stale servers, then stale units; each bounded. */
+/**
+ * Cron: repairs what the queue missed. Platforms whose verdicts lag their revision get a pass if
+ * none was started, or their plan re-sent (it re-enqueues only the pages not done) when the pass
+ * is older than COMPAT_PASS_REPAIR_MS; servers changed that long ago and still not recomputed are
+ * enqueued again; units older than their members are refreshed here (bounded, cheap).
+ */
 export const compatibilityJob: Job = {
   name: 'compatibility.stale',
-  async run(env) {
+  async run(env, now) {
     const db = getDb(env.DB);
-    const lagging = (await platformsForEvaluation(db)).filter((p) => p.computedRevision !== p.platform.revision).slice(0, COMPAT_CRON_PLATFORMS);
-    let revoked = 0;
-    for (const p of lagging) revoked += (await recomputeForPlatform(db, p.platform.id)).revoked;
-    const stale = await serversNewerThan(db, { table: compatServers, serverId: compatServers.serverId, basis: compatServers.basis }, COMPAT_CRON_SERVERS);
-    revoked += (await recomputeForServers(db, stale)).revoked;
+    const send = sender(env.RECOMPUTE);
+    const progress = await passProgress(db);
+    const lagging = progress.filter((p) => !p.fresh && (p.passRevision === 0 || (p.passStartedAt ?? 0) < now - COMPAT_PASS_REPAIR_MS));
+    const byId = new Map((await platformsForEvaluation(db)).map((p) => [p.platform.id, p.platform]));
+    for (const p of lagging.slice(0, COMPAT_CRON_PLATFORMS)) {
+      if (p.passRevision === 0) await startPass(db, send, byId.get(p.platformId)!, now);
+      else await send([{ kind: 'plan', platformId: p.platformId, revision: p.passRevision }]);
+    }
+    const stale = await serversNewerThan(db, { table: compatServers, serverId: compatServers.serverId, basis: compatServers.basis }, COMPAT_CRON_SERVERS, now - COMPAT_PASS_REPAIR_MS);
+    await enqueueServers(send, stale);
     const units = await staleUnits(db, COMPAT_CRON_UNITS);
     const rows = new Set([...(await refreshRacks(db, units.racks)), ...units.rows]);
     const sites = new Set([...(await refreshRows(db, [...rows])), ...units.sites]);
     await refreshSites(db, [...sites]);
-    return { platforms: lagging.length, servers: stale.length, racks: units.racks.length, rows: rows.size, sites: sites.size, revoked };
+    return { platforms: Math.min(lagging.length, COMPAT_CRON_PLATFORMS), servers: stale.length, racks: units.racks.length, rows: rows.size, sites: sites.size };
   },
 };
+
+/**
+ * Servers whose properties or capacity changed: their sites' MIP answers stop being served as
+ * stored (the servers read as not fresh until recomputed), and the recompute is enqueued.
+ */
+export async function serversChanged(db: Db, queue: Queue<RecomputeMessage>, ids: string[]): Promise<void> {
+  if (!ids.length) return;
+  await db.run(bumpSql((await sitesOfServers(db, ids)).map(siteKey)));
+  await enqueueServers(sender(queue), ids);
+}
+
+/** Servers to recompute, in messages of COMPAT_QUEUE_SERVERS ids. */
+export async function enqueueServers(send: Send, ids: string[]): Promise<void> {
+  const messages: RecomputeMessage[] = [];
+  for (let i = 0; i < ids.length; i += COMPAT_QUEUE_SERVERS) messages.push({ kind: 'servers', ids: ids.slice(i, i + COMPAT_QUEUE_SERVERS) });
+  if (messages.length) await send(messages);
+}

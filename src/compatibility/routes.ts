@@ -1,6 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { allow } from '../auth/middleware';
-import { COMPAT_PAGE_SERVERS, HWID_MAX_USES_DEFAULT, HWID_TTL_DEFAULT_S } from '../constants';
+import { compatServers } from '../../schema';
+import { COMPAT_STATUS_MAX_SERVERS, HWID_MAX_USES_DEFAULT, HWID_TTL_DEFAULT_S } from '../constants';
+import { serversNewerThan } from '../inventory/facts';
 import type { Principal } from '../auth/principal';
 import { getPlatform } from '../catalog/store';
 import { getDb, type Db } from '../db';
@@ -8,13 +10,15 @@ import { mintForCustomer, type MintedHardwareId } from '../hardware/mint';
 import { releaseUses, requireHardwareIds } from '../hardware/verifier';
 import type { Scope } from '../inventory/units';
 import { recordUsage } from '../usage/recorder';
-import { AUTHED, bearerSecurity, createRouter, decodeCursor, encodeCursor, jsonBody, jsonResponse, problemResponses } from '../http/openapi';
+import { AUTHED, bearerSecurity, createRouter, jsonBody, jsonResponse, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
 import { assertCustomerOrCurrentProvider } from './access';
 import { checkUnits, type CheckTarget } from './check';
-import { mipList } from './mip';
-import { rebuildStep, type RebuildCursor } from './recompute';
-import { CompatibilityBody, CompatibilityResult, MipListSchema, MipQuery, RebuildBody, RebuildResult } from './schema';
+import { storedAnswer } from './answers';
+import { mipList, type MipList } from './mip';
+import { passProgress, sender } from './passes';
+import { startRebuild } from './recompute';
+import { CompatibilityBody, CompatibilityResult, CompatibilityStatus, MipListSchema, MipQuery, RebuildBody, RebuildResult } from './schema';
 
 export const compatibilityRouter = createRouter();
 
@@ -35,7 +39,15 @@ compatibilityRouter.openapi(
     const { customerId } = c.req.valid('param');
     const query = c.req.valid('query');
     await assertCustomerOrCurrentProvider(db, caller, customerId);
-    const list = await mipList(db, customerId, query.scope);
+    const stored = await storedAnswer(db, customerId, query.scope);
+    // The stored JSON goes out as it is: no parsing, no re-serialising.
+    if (stored !== null && query.include !== 'hardwareIds') return c.body(stored, 200, { 'content-type': 'application/json' }) as never;
+    let list: MipList;
+    if (stored !== null) list = JSON.parse(stored) as MipList;
+    else {
+      list = await mipList(db, customerId, query.scope);
+      c.executionCtx.waitUntil(c.env.RECOMPUTE.send({ kind: 'answer', customerId, scope: query.scope }));
+    }
     if (query.include !== 'hardwareIds') return c.json(list, 200);
     // Minted by the hardware-ID rules: the caller may (it acts for the customer), for itself only.
     const hardwareIds: Partial<Record<Scope, MintedHardwareId[]>> = {};
@@ -92,32 +104,36 @@ compatibilityRouter.openapi(
   },
 );
 
-function parseRebuildCursor(cursor: string | undefined): RebuildCursor {
-  const text = decodeCursor(cursor);
-  if (text === undefined) return { after: null, startedAt: Date.now() };
-  try {
-    const parsed = JSON.parse(text) as RebuildCursor;
-    if (typeof parsed.startedAt === 'number') return parsed;
-  } catch {
-    // falls through to the validation error below
-  }
-  throw problems.validation([{ field: 'json.cursor', message: 'Not a cursor this API issued' }]);
-}
-
 compatibilityRouter.openapi(
   createRoute({
     method: 'post',
     path: '/v1/compatibility/rebuild',
     tags: ['Compatibility'],
-    summary: 'One bounded step of a full rebuild of the compatibility table (operator); repeat with nextCursor',
+    summary: 'Rebuild the whole compatibility table, in pages on the recompute queue (operator); follow it at GET /v1/compatibility/status',
     security: bearerSecurity,
     middleware: [allow('operator')],
     request: { body: jsonBody(RebuildBody) },
-    responses: { 200: jsonResponse(RebuildResult, 'What this step recomputed'), ...problemResponses(...AUTHED) },
+    responses: { 202: jsonResponse(RebuildResult, 'The rebuild is queued'), ...problemResponses(...AUTHED) },
+  }),
+  async (c) => c.json(await startRebuild(getDb(c.env.DB), sender(c.env.RECOMPUTE)), 202),
+);
+
+compatibilityRouter.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/compatibility/status',
+    tags: ['Compatibility'],
+    summary: 'Recomputation progress per platform (operator): the revision to compute, the one computed, the pass’s pages done',
+    security: bearerSecurity,
+    middleware: [allow('operator')],
+    responses: { 200: jsonResponse(CompatibilityStatus, 'Every platform’s pass'), ...problemResponses(...AUTHED) },
   }),
   async (c) => {
-    const cursor = parseRebuildCursor(c.req.valid('json').cursor);
-    const { next, ...result } = await rebuildStep(getDb(c.env.DB), cursor, COMPAT_PAGE_SERVERS);
-    return c.json({ ...result, nextCursor: next ? encodeCursor(JSON.stringify(next)) : null }, 200);
+    const db = getDb(c.env.DB);
+    const [platforms, behind] = await Promise.all([
+      passProgress(db),
+      serversNewerThan(db, { table: compatServers, serverId: compatServers.serverId, basis: compatServers.basis }, COMPAT_STATUS_MAX_SERVERS),
+    ]);
+    return c.json({ fresh: !behind.length && platforms.every((p) => p.fresh), serversBehind: behind.length, platforms }, 200);
   },
 );

@@ -54,17 +54,12 @@ export const MipListSchema = z
   })
   .openapi('MipList');
 
-export const RebuildBody = z
-  .strictObject({
-    cursor: z.string().max(1000).optional().openapi({ description: 'The `nextCursor` of the previous step; omit to start' }),
-  })
-  .openapi('CompatibilityRebuild');
+export const RebuildBody = z.strictObject({}).openapi('CompatibilityRebuild');
 
 export const RebuildResult = z
   .object({
-    servers: z.number().int(),
-    revoked: z.number().int(),
-    nextCursor: z.string().nullable().openapi({ description: 'Null when the rebuild is complete' }),
+    servers: z.number().int().openapi({ description: 'Servers to recompute' }),
+    pages: z.number().int().openapi({ description: 'Queue messages enqueued, one per page of whole racks' }),
   })
   .openapi('CompatibilityRebuildResult');
 
@@ -142,3 +137,21 @@ export const CompatibilityResult = z
     ),
   })
   .openapi('CompatibilityResult');
+
+export const CompatibilityStatus = z
+  .object({
+    fresh: z.boolean().openapi({ description: 'Every platform’s verdicts are computed for its current revision, and every server’s from its latest change' }),
+    serversBehind: z.number().int().openapi({ description: 'Servers changed since their verdicts were computed (counted up to 10,000)' }),
+    platforms: z.array(
+      z.object({
+        platformId: z.string(),
+        revision: z.number().int().openapi({ description: 'The platform’s current revision' }),
+        computedRevision: z.number().int().openapi({ description: 'The revision its verdicts are complete for (0: none yet)' }),
+        passRevision: z.number().int().openapi({ description: 'The revision the latest pass computes (0: none started)' }),
+        passStartedAt: z.number().int().nullable(),
+        pages: z.object({ total: z.number().int().openapi({ description: '0 until the pass is planned' }), done: z.number().int() }),
+        fresh: z.boolean(),
+      }),
+    ),
+  })
+  .openapi('CompatibilityStatus');

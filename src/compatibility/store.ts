@@ -9,8 +9,10 @@ import { compatPlatforms, compatServers, compatUnits } from '../../schema';
 import { allPlatforms } from '../catalog/store';
 import type { PlatformT } from '../catalog/schema';
 import { COMPAT_MAX_JSON_PARAM } from '../constants';
-import { chunkForInsert, jsonIds, type Db } from '../db';
+import { chunkForInsert, jsonIds, runAll, type Db } from '../db';
+import { changedSince } from '../inventory/facts';
 import { compile, type Compiled } from './evaluate';
+import { bumpStatement, CATALOG, siteKey } from './generations';
 import type { UnitScope } from './units';
 import { slotKey, type Point, type Verdict, type Verdicts } from './verdicts';
 
@@ -23,31 +25,38 @@ export interface EvalPlatform {
   compiled: Compiled;
 }
 
-/** Every platform with its slot (created on first sight) and compiled requirements. */
-export async function platformsForEvaluation(db: Db): Promise<EvalPlatform[]> {
-  const platforms = await allPlatforms(db);
-  let slots = await db.select().from(compatPlatforms).all();
-  const known = new Set(slots.map((s) => s.platformId));
-  const missing = platforms.filter((p) => !known.has(p.id));
-  if (missing.length) {
-    const now = Date.now();
-    for (const chunk of chunkForInsert(missing, 3)) {
-      await db
-        .insert(compatPlatforms)
-        .values(chunk.map((p) => ({ platformId: p.id, revision: 0, computedAt: now })))
-        .onConflictDoNothing();
-    }
-    slots = await db.select().from(compatPlatforms).all();
+/** Gives each listed platform a slot if it has none yet (revision 0: nothing computed). */
+export async function ensureSlots(db: Db, platformIds: string[]): Promise<void> {
+  const now = Date.now();
+  for (const chunk of chunkForInsert(platformIds.map((platformId) => ({ platformId })), 3)) {
+    await db
+      .insert(compatPlatforms)
+      .values(chunk.map(({ platformId }) => ({ platformId, revision: 0, computedAt: now })))
+      .onConflictDoNothing();
   }
+}
+
+/**
+ * Every platform with its slot and compiled requirements (read only). A platform whose pass has not
+ * started yet has no slot: slot 0, which no verdict uses, so it reads as not computed.
+ */
+export async function platformsForEvaluation(db: Db): Promise<EvalPlatform[]> {
+  const [platforms, slots] = await Promise.all([allPlatforms(db), db.select().from(compatPlatforms).all()]);
   const byId = new Map(slots.map((s) => [s.platformId, s]));
   return platforms.map((platform) => {
-    const s = byId.get(platform.id)!;
-    return { platform, slot: s.slot, key: slotKey(s.slot), computedRevision: s.revision, compiled: compile(platform.requirements) };
+    const s = byId.get(platform.id);
+    const slot = s?.slot ?? 0;
+    return { platform, slot, key: slotKey(slot), computedRevision: s?.revision ?? 0, compiled: compile(platform.requirements) };
   });
 }
 
+/** The platforms whose verdicts are kept (those with a slot). */
+export async function platformsWithSlots(db: Db): Promise<EvalPlatform[]> {
+  return (await platformsForEvaluation(db)).filter((p) => p.slot > 0);
+}
+
 export async function markSlotComputed(db: Db, platformId: string, revision: number, now: number): Promise<void> {
-  await db.update(compatPlatforms).set({ revision, computedAt: now }).where(eq(compatPlatforms.platformId, platformId));
+  await runAll(db, [db.update(compatPlatforms).set({ revision, computedAt: now }).where(eq(compatPlatforms.platformId, platformId)), bumpStatement([CATALOG])]);
 }
 
 /** The slot of one platform, if it has one yet. */
@@ -74,13 +83,6 @@ export function jsonChunks(items: unknown[]): string[] {
   return chunks;
 }
 
-/** Bulk statements as one D1 batch (one transaction); each takes its rows as JSON in `?1`. */
-export async function runAll(db: Db, stmts: { sql: string; params: unknown[] }[]): Promise<void> {
-  if (!stmts.length) return;
-  const d1 = db.$client;
-  await d1.batch(stmts.map((s) => d1.prepare(s.sql).bind(...s.params)));
-}
-
 export interface ServerRow {
   serverId: string;
   rackId: string;
@@ -92,12 +94,13 @@ export interface ServerRow {
   basis: number;
 }
 
-/** Replaces whole server rows (every slot), atomically. */
+/** Replaces whole server rows (every slot), atomically, and bumps their sites' generations. */
 export async function writeServerRows(db: Db, rows: ServerRow[], now: number): Promise<void> {
+  if (!rows.length) return;
   const tuples = rows.map((r) => [r.serverId, r.rackId, r.rowId, r.siteId, r.freeCores, r.freeMemoryGib, r.verdicts, r.basis]);
-  await runAll(
-    db,
-    jsonChunks(tuples).map((payload) => ({
+  await runAll(db, [
+    bumpStatement(rows.map((r) => siteKey(r.siteId))),
+    ...jsonChunks(tuples).map((payload) => ({
       sql: `insert into compat_servers (server_id, rack_id, row_id, site_id, free_cores, free_memory_gib, verdicts, basis, computed_at)
         select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value -> 6, value ->> 7, ?2
         from json_each(?1) where true
@@ -106,7 +109,7 @@ export async function writeServerRows(db: Db, rows: ServerRow[], now: number): P
           basis = excluded.basis, computed_at = excluded.computed_at`,
       params: [payload, now],
     })),
-  );
+  ]);
 }
 
 /** Sets one slot of existing server rows, leaving the other slots as they are. */
@@ -139,6 +142,8 @@ export interface FootprintServer {
   rowId: string;
   siteId: string;
   verdicts: Verdicts;
+  /** The server changed since its verdicts were computed (a recompute is queued). */
+  stale: boolean;
 }
 
 /** Per slot key, the free-capacity frontier of a unit's compatible servers. */
@@ -168,7 +173,14 @@ export async function readFootprint(db: Db, serverIds: SQLWrapper): Promise<Foot
       .where(and(eq(compatUnits.scope, scope), inArray(compatUnits.unitId, db.selectDistinct({ id: column }).from(compatServers).where(mine))));
   const [servers, racks, rows, sites] = await db.batch([
     db
-      .select({ serverId: compatServers.serverId, rackId: compatServers.rackId, rowId: compatServers.rowId, siteId: compatServers.siteId, verdicts: compatServers.verdicts })
+      .select({
+        serverId: compatServers.serverId,
+        rackId: compatServers.rackId,
+        rowId: compatServers.rowId,
+        siteId: compatServers.siteId,
+        verdicts: compatServers.verdicts,
+        stale: changedSince(compatServers.serverId, compatServers.basis),
+      })
       .from(compatServers)
       .where(mine),
     units('rack', compatServers.rackId),
@@ -177,7 +189,7 @@ export async function readFootprint(db: Db, serverIds: SQLWrapper): Promise<Foot
   ]);
   const frontiers = (found: { unitId: string; frontiers: string }[]) => new Map(found.map((u) => [u.unitId, JSON.parse(u.frontiers) as Frontiers]));
   return {
-    servers: new Map(servers.map(({ serverId, verdicts, ...at }) => [serverId, { ...at, verdicts: JSON.parse(verdicts) as Verdicts }])),
+    servers: new Map(servers.map(({ serverId, verdicts, stale, ...at }) => [serverId, { ...at, stale: Boolean(stale), verdicts: JSON.parse(verdicts) as Verdicts }])),
     rack: frontiers(racks),
     row: frontiers(rows),
     site: frontiers(sites),

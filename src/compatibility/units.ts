@@ -5,8 +5,9 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { compatServers, compatUnits } from '../../schema';
-import { jsonIds, type Db } from '../db';
-import { jsonChunks, runAll } from './store';
+import { jsonIds, runAll, type Db } from '../db';
+import { bumpStatement, siteKey } from './generations';
+import { jsonChunks } from './store';
 import { aggregateServers, mergeAggregates, slotKey, type SlotAggregate, type UnitAggregates, type Verdicts } from './verdicts';
 
 export type UnitScope = 'rack' | 'row' | 'site';
@@ -31,13 +32,15 @@ export async function readUnits(db: Db, scope: UnitScope, ids: string[]): Promis
 }
 
 async function writeUnits(db: Db, units: UnitRow[], gone: { scope: UnitScope; ids: string[] }, computedAt: number): Promise<void> {
-  const stmts = jsonChunks(units.map((u) => [u.scope, u.unitId, u.parentId, u.siteId, u.servers, u.aggregates])).map((payload) => ({
+  const stmts: { sql: string; params: unknown[] }[] = jsonChunks(units.map((u) => [u.scope, u.unitId, u.parentId, u.siteId, u.servers, u.aggregates])).map((payload) => ({
     sql: `insert into compat_units (scope, unit_id, parent_id, site_id, servers, aggregates, computed_at)
       select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value -> 5, ?2 from json_each(?1) where true
       on conflict (scope, unit_id) do update set parent_id = excluded.parent_id, site_id = excluded.site_id, servers = excluded.servers,
         aggregates = excluded.aggregates, computed_at = excluded.computed_at`,
     params: [payload, computedAt],
   }));
+  const sites = units.map((u) => u.siteId);
+  if (sites.length) stmts.push(bumpStatement(sites.map(siteKey)));
   if (gone.ids.length) {
     stmts.push({ sql: 'delete from compat_units where scope = ?1 and unit_id in (select value from json_each(?2))', params: [gone.scope, JSON.stringify(gone.ids)] });
   }

@@ -1,15 +1,11 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../env';
-import { problems } from '../http/problem';
 
-/** Interactive API docs: Swagger UI, its files bundled into the Worker (see wrangler.toml rules). */
+/**
+ * Interactive API docs: the page and its init script; Swagger UI's own files are static assets in
+ * front of the Worker (wrangler.toml [assets], copied by scripts/docs-assets.mjs).
+ */
 export const docsRouter = new Hono<AppEnv>();
-
-// Loaded on first request only: no isolate pays for Swagger UI's 1.9 MB unless someone opens the docs.
-const FILES: Record<string, { load: () => Promise<{ default: string }>; type: string }> = {
-  'swagger-ui.css': { load: () => import('swagger-ui-dist/swagger-ui.css'), type: 'text/css; charset=utf-8' },
-  'swagger-ui-bundle.js': { load: () => import('swagger-ui-dist/swagger-ui-bundle.js'), type: 'text/javascript; charset=utf-8' },
-};
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -30,8 +26,3 @@ const INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui',
 
 docsRouter.get('/docs', (c) => c.html(PAGE));
 docsRouter.get('/docs/swagger-init.js', (c) => c.body(INIT, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
-docsRouter.get('/docs/:file', async (c) => {
-  const file = FILES[c.req.param('file')];
-  if (!file) throw problems.notFound('document');
-  return c.body((await file.load()).default, 200, { 'content-type': file.type, 'cache-control': 'public, max-age=3600' });
-});

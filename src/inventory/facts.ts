@@ -2,7 +2,7 @@
  * Read-only views of servers for derived data (compatibility): properties, free capacity and the
  * server's place in the hierarchy, without the identity columns (serial, MAC, IPs).
  */
-import { and, asc, eq, gt, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { racks, rows, servers } from '../../schema';
 import { jsonIds, type Db } from '../db';
@@ -121,19 +121,51 @@ export async function serverFactsPage(db: Db, after: FactsCursor | null, limit: 
 
 /**
  * Servers a derived table has no row for, or whose `updated_at` is newer than the `basis` the
- * derived row was computed from. One indexed join inside D1 rather than a page of ids per call.
+ * derived row was computed from (optionally only those changed before `changedBefore`). One
+ * indexed join inside D1 rather than a page of ids per call.
  */
 export async function serversNewerThan(
   db: Db,
   derived: { table: SQLiteTable; serverId: SQLiteColumn; basis: SQLiteColumn },
   limit: number,
+  changedBefore?: number,
 ): Promise<string[]> {
   const found = await db
     .select({ id: servers.id })
     .from(servers)
     .leftJoin(derived.table, eq(derived.serverId, servers.id))
-    .where(or(isNull(derived.basis), gt(servers.updatedAt, derived.basis)))
+    .where(and(or(isNull(derived.basis), gt(servers.updatedAt, derived.basis)), changedBefore === undefined ? undefined : lt(servers.updatedAt, changedBefore)))
     .limit(limit)
     .all();
   return found.map((r) => r.id);
+}
+
+/** Facts of the servers in racks `from` ≤ rack < `until` (null: to the last rack), in (rack, id) order. */
+export async function serverFactsInRacks(db: Db, from: string, until: string | null): Promise<ServerFacts[]> {
+  const range = until === null ? sql`${servers.rackId} >= ${from}` : sql`${servers.rackId} >= ${from} and ${servers.rackId} < ${until}`;
+  return (await select(db, range).orderBy(asc(servers.rackId), asc(servers.id)).all()).map(present);
+}
+
+/** Every rack holding servers, in id order, with how many. */
+export async function rackSizes(db: Db): Promise<{ rackId: string; servers: number }[]> {
+  const found = await db.$client.prepare('select rack_id, count(*) from servers group by rack_id order by rack_id').raw<[string, number]>();
+  return found.map(([rackId, n]) => ({ rackId, servers: n }));
+}
+
+/** The sites the listed servers are in. */
+export async function sitesOfServers(db: Db, ids: string[]): Promise<string[]> {
+  if (!ids.length) return [];
+  const found = await db
+    .selectDistinct({ siteId: rows.siteId })
+    .from(servers)
+    .innerJoin(racks, eq(servers.rackId, racks.id))
+    .innerJoin(rows, eq(racks.rowId, rows.id))
+    .where(sql`${servers.id} in ${jsonIds(ids)}`)
+    .all();
+  return found.map((r) => r.siteId);
+}
+
+/** SQL true when the server has changed since a derived row computed from it at `basis`. */
+export function changedSince(serverId: SQLiteColumn, basis: SQLiteColumn): SQL<number> {
+  return sql<number>`exists (select 1 from ${servers} where ${servers.id} = ${serverId} and ${servers.updatedAt} > ${basis})`;
 }

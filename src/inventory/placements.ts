@@ -2,7 +2,8 @@ import { z } from '@hono/zod-openapi';
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { placements, platforms, principals, servers } from '../../schema';
 import { MAX_PLACEMENTS_PER_REQUEST } from '../constants';
-import { chunkForInsert, existingIds, jsonIds, type Db } from '../db';
+import { bumpStatement, customerKey } from '../compatibility/generations';
+import { chunkForInsert, existingIds, jsonIds, runAll, type Db } from '../db';
 import { problems, type FieldError } from '../http/problem';
 import { UnitId } from './schema';
 import { text } from '../http/text';
@@ -108,8 +109,8 @@ export async function putPlacements(db: Db, body: Body): Promise<{ upserted: num
         }),
     ),
   ];
-  const [first, ...rest] = stmts;
-  if (first) await db.batch([first, ...rest]);
+  const changed = [...new Set([...body.placements, ...body.remove].map((p) => customerKey(p.customerId)))];
+  if (changed.length) await runAll(db, [bumpStatement(changed), ...stmts]);
   return { upserted: body.placements.length, removed: body.remove.length };
 }
 
@@ -178,11 +179,13 @@ export function customerServerIds(db: Db, customerId: string) {
  * provider the customer's current provider. Running it again changes nothing.
  */
 export async function switchCustomerPlatform(db: Db, customerId: string, fromPlatformId: string, toPlatformId: string, now: number): Promise<number> {
-  const moved = await db
-    .update(placements)
-    .set({ platformId: toPlatformId, updatedAt: now })
-    .where(and(eq(placements.customerId, customerId), eq(placements.platformId, fromPlatformId)))
-    .returning({ serverId: placements.serverId })
-    .all();
-  return moved.length;
+  const [, moved] = await runAll(db, [
+    bumpStatement([customerKey(customerId)]),
+    db
+      .update(placements)
+      .set({ platformId: toPlatformId, updatedAt: now })
+      .where(and(eq(placements.customerId, customerId), eq(placements.platformId, fromPlatformId)))
+      .returning({ serverId: placements.serverId }),
+  ]);
+  return moved!.results.length;
 }

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { allow } from '../auth/middleware';
-import { recomputeForServers } from '../compatibility/recompute';
+import { serversChanged } from '../compatibility/recompute';
 import { getDb } from '../db';
 import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
 import { listPlacements, PlacementSchema, PlacementsBody, putPlacements } from './placements';
@@ -26,7 +26,7 @@ inventoryRouter.openapi(
   async (c) => {
     const db = getDb(c.env.DB);
     const { changedServerIds, ...result } = await upsertInventory(db, c.req.valid('json'));
-    await recomputeForServers(db, changedServerIds);
+    await serversChanged(db, c.env.RECOMPUTE, changedServerIds);
     return c.json(result, 200);
   },
 );

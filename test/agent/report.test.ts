@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createPlatform, dataCenter, putInventory, registerCustomer, registerProvider } from '../factories';
+import { createPlatform, dataCenter, putInventory, registerCustomer, registerProvider, settled } from '../factories';
 import { call, expectProblem, OPERATOR } from '../http';
 
 const { serverIds, ...inventory } = dataCenter(undefined, 1, 1, 3);
@@ -44,6 +44,8 @@ describe('POST /v1/agent/report', () => {
     expect(after.properties).toMatchObject({ cores: 128, traits: ['avx512', 'sev'], memoryGib: 256, certifications: [] });
     expect(after.identity).toEqual(before.identity);
     expect(after.updatedAt).toBeGreaterThan(before.updatedAt);
+    // Recomputed on the queue.
+    await settled();
     const basis = await env.DB.prepare('SELECT basis FROM compat_servers WHERE server_id = ?').bind(serverIds[1]).first<number>('basis');
     expect(basis).toBe(after.updatedAt);
   });
@@ -100,6 +102,8 @@ describe('an agent reporting less capacity than is allocated', () => {
       const r = await report(key, { identity: dc.servers![0]!.identity, properties: { cores: 32, memoryGib: 128 } });
       expect(r.body.properties).toEqual({ applied: true, changed: i === 0 ? ['cores', 'memoryGib'] : [], overAllocated: ['cores', 'memoryGib'] });
     }
+    // Recomputed on the queue.
+    await settled();
     const free = await env.DB.prepare('SELECT free_cores AS cores, free_memory_gib AS memory FROM compat_servers WHERE server_id = ?').bind(id).first();
     expect(free).toEqual({ cores: 0, memory: 0 });
     const flags = await call('GET', `/v1/agent/flags?serverId=${id}`, { key: OPERATOR });

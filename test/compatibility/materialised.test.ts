@@ -2,13 +2,18 @@ import type { z } from '@hono/zod-openapi';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { markOutboxDelivered, pendingOutboxEvents, setMigrationTarget } from '../../src/compatibility/outbox';
-import { compatibilityJob, recomputeForPlatform } from '../../src/compatibility/recompute';
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
+import { getPlatform } from '../../src/catalog/store';
+import { planPass, startPass } from '../../src/compatibility/passes';
+import { consumeRecompute, type RecomputeMessage } from '../../src/compatibility/queue';
+import { compatibilityJob } from '../../src/compatibility/recompute';
+import { COMPAT_PASS_REPAIR_MS } from '../../src/constants';
 import { readServerRows } from '../../src/compatibility/store';
 import { readUnits, refreshUnits } from '../../src/compatibility/units';
 import { getDb } from '../../src/db';
 import type { InventoryBody } from '../../src/inventory/schema';
 import { call, expectProblem, OPERATOR } from '../http';
-import { createPlatform, dataCenter, place, putInventory, registerCustomer, registerProvider } from '../factories';
+import { createPlatform, dataCenter, place, putInventory, registerCustomer, registerProvider, settled } from '../factories';
 
 type Inventory = Required<z.input<typeof InventoryBody>>;
 
@@ -105,6 +110,7 @@ describe('compatibility.revoked', () => {
     await setMigrationTarget(db, customer.id, target.id);
     const r = await call('PATCH', `/v1/platforms/${target.id}`, { key: provider.key, body: { requirements: { requiredTraits: ['sev', 'tdx'] } } });
     expect(r.status).toBe(200);
+    await settled();
     const events = await drainOutbox();
     // Only mt-r1-k1-v2 still approved before the change (v1 lost `sev` earlier).
     expect(events.map((e) => e.payload)).toEqual([expect.objectContaining({ platformId: target.id, relation: 'target', servers: 1, reasons: [{ reason: 'missing trait tdx', servers: 1 }] })]);
@@ -120,20 +126,80 @@ describe('compatibility.revoked', () => {
   });
 });
 
-describe('platform passes', () => {
-  it('set the same unit aggregates as a refresh from the server rows, also when racks straddle pages', async () => {
-    const racks = ['mt-r1-k1', 'mt-r1-k2', 'mt-r2-k1', 'mt-r2-k2'];
+describe('platform passes on the queue', () => {
+  const racks = ['mt-r1-k1', 'mt-r1-k2', 'mt-r2-k1', 'mt-r2-k2'];
+  /** Delivers messages to the Worker's queue handler as the queue would, and returns their outcome. */
+  async function deliver(messages: RecomputeMessage[]) {
+    const batch = createMessageBatch<RecomputeMessage>('inplace-recompute', messages.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })));
+    await consumeRecompute(batch, env);
+    return getQueueResult(batch, createExecutionContext());
+  }
+  const mipEntry = async (platformId: string) => {
+    const list = (await call('GET', `/v1/customers/${customer.id}/mip-list?scope=site`, { key: customer.key })).body;
+    return [...list.available, ...list.unavailable].find((e: { platformId: string }) => e.platformId === platformId);
+  };
+  const status = async (platformId: string) =>
+    (await call('GET', '/v1/compatibility/status', { key: OPERATOR })).body.platforms.find((p: { platformId: string }) => p.platformId === platformId);
+
+  it('run page by page, show their progress and fresh: false until the last page, and end as a refresh from the server rows would', async () => {
     const p = await createPlatform(provider.key, { requirements: { requiredTraits: ['sev'], minFree: { cores: 16, memoryGib: 64 } } });
-    // Pages of 3 over racks of 2 servers: every other rack is split across two pages.
-    await recomputeForPlatform(db, p.id, 3);
     const key = await slotOf(p.id);
     const slotOfUnits = async (scope: 'rack' | 'row' | 'site', ids: string[]) =>
       [...(await readUnits(db, scope, ids)).values()].map((u) => [u.unitId, u.aggregates[key]]);
+    const before = [await slotOfUnits('rack', racks), await slotOfUnits('row', ['mt-r1', 'mt-r2']), await slotOfUnits('site', ['mt'])];
+    // A new pass over the same requirements (its messages kept here), in pages of one rack.
+    const sent: RecomputeMessage[] = [];
+    const keep = async (messages: RecomputeMessage[]) => void sent.push(...messages);
+    await env.DB.prepare("update compat_platforms set revision = 0, pass_revision = 0, pages_total = 0, computed_at = 0 where platform_id = ?").bind(p.id).run();
+    await env.DB.prepare("delete from compat_pass_pages where platform_id = ?").bind(p.id).run();
+    await startPass(db, keep, (await getPlatform(db, p.id))!);
+    expect(sent).toEqual([{ kind: 'plan', platformId: p.id, revision: 1 }]);
+    expect(await status(p.id)).toMatchObject({ revision: 1, computedRevision: 0, passRevision: 1, pages: { total: 0, done: 0 }, fresh: false });
+    expect(await mipEntry(p.id)).toMatchObject({ fresh: false });
+    await planPass(db, keep, { platformId: p.id, revision: 1, pageServers: 2 });
+    const pages = sent.filter((m) => m.kind === 'page');
+    expect(pages).toHaveLength(4);
+    expect((await deliver(pages.slice(0, 2))).explicitAcks).toEqual(['m0', 'm1']);
+    expect(await status(p.id)).toMatchObject({ pages: { total: 4, done: 2 }, fresh: false });
+    expect(await mipEntry(p.id)).toMatchObject({ fresh: false });
+    // Redelivered: the page is done already, nothing moves.
+    await deliver([pages[0]!]);
+    expect(await status(p.id)).toMatchObject({ pages: { total: 4, done: 2 } });
+    await deliver(pages.slice(2));
+    expect(await status(p.id)).toMatchObject({ computedRevision: 1, pages: { total: 4, done: 4 }, fresh: true });
+    expect(await mipEntry(p.id)).toMatchObject({ fresh: true });
     const byPass = [await slotOfUnits('rack', racks), await slotOfUnits('row', ['mt-r1', 'mt-r2']), await slotOfUnits('site', ['mt'])];
+    expect(byPass).toEqual(before);
+    // The whole pass delivered again changes nothing either.
+    await deliver([{ kind: 'plan', platformId: p.id, revision: 1 }, ...pages]);
+    expect([await slotOfUnits('rack', racks), await slotOfUnits('row', ['mt-r1', 'mt-r2']), await slotOfUnits('site', ['mt'])]).toEqual(before);
     await refreshUnits(db, racks);
-    const byRefresh = [await slotOfUnits('rack', racks), await slotOfUnits('row', ['mt-r1', 'mt-r2']), await slotOfUnits('site', ['mt'])];
-    expect(byPass).toEqual(byRefresh);
+    expect([await slotOfUnits('rack', racks), await slotOfUnits('row', ['mt-r1', 'mt-r2']), await slotOfUnits('site', ['mt'])]).toEqual(byPass);
     expect(byPass[2]).toEqual([['mt', expect.objectContaining({ a: expect.any(Number), d: expect.any(Number) })]]);
+  });
+
+  it('a pass superseded by a newer requirement change stops at its next step', async () => {
+    const p = await createPlatform(provider.key, { requirements: { requiredTraits: ['sev'] } });
+    const sent: RecomputeMessage[] = [];
+    const keep = async (messages: RecomputeMessage[]) => void sent.push(...messages);
+    await env.DB.prepare("update compat_platforms set revision = 0, pass_revision = 0, pages_total = 0 where platform_id = ?").bind(p.id).run();
+    await startPass(db, keep, (await getPlatform(db, p.id))!);
+    await planPass(db, keep, { platformId: p.id, revision: 1, pageServers: 2 });
+    const r = await call('PATCH', `/v1/platforms/${p.id}`, { key: provider.key, body: { requirements: { requiredTraits: ['tdx'] } } });
+    expect(r.body.revision).toBe(2);
+    await settled();
+    const key = await slotOf(p.id);
+    const site = async () => (await readUnits(db, 'site', ['mt'])).get('mt')!.aggregates[key];
+    const after = await site();
+    expect(after).toMatchObject({ a: 0, d: 8 });
+    await deliver(sent.filter((m) => m.kind === 'page'));
+    expect(await site()).toEqual(after);
+    expect(await status(p.id)).toMatchObject({ revision: 2, computedRevision: 2, passRevision: 2, fresh: true });
+  });
+
+  it('the status is for the operator only', async () => {
+    expectProblem(await call('GET', '/v1/compatibility/status', { key: customer.key }), 403, 'forbidden');
+    expectProblem(await call('GET', '/v1/compatibility/status', { key: provider.key }), 403, 'forbidden');
   });
 });
 
@@ -149,11 +215,15 @@ describe('platform revisions', () => {
 describe('cron: compatibility.stale', () => {
   it('recomputes servers changed behind its back (agent reports bump updated_at)', async () => {
     await env.DB.prepare("update servers set traits = '[\"sev\"]', updated_at = updated_at + 1000 where id = 'mt-r2-k1-v1'").run();
-    const result = await compatibilityJob.run(env, Date.now());
-    expect(result).toMatchObject({ servers: 1 });
+    // Left alone while the queue may still be on it…
+    expect(await compatibilityJob.run(env, Date.now())).toMatchObject({ servers: 0 });
+    // …and enqueued again once it should have been done.
+    const later = Date.now() + COMPAT_PASS_REPAIR_MS + 2000;
+    expect(await compatibilityJob.run(env, later)).toMatchObject({ servers: 1 });
+    await settled();
     const verdicts = (await readServerRows(db, ['mt-r2-k1-v1'])).get('mt-r2-k1-v1')!.verdicts;
     expect(verdicts[await slotOf(sevPlatform.id)]).toBe(0);
-    expect(await compatibilityJob.run(env, Date.now())).toEqual({ platforms: 0, servers: 0, racks: 0, rows: 0, sites: 0, revoked: 0 });
+    expect(await compatibilityJob.run(env, later)).toEqual({ platforms: 0, servers: 0, racks: 0, rows: 0, sites: 0 });
   });
 
   it('refreshes units older than their members, level by level', async () => {
@@ -162,35 +232,54 @@ describe('cron: compatibility.stale', () => {
     expect(result).toMatchObject({ racks: 1, sites: 1 });
     const site = (await readUnits(db, 'site', ['mt'])).get('mt')!;
     // One slot per platform created in this file.
-    expect(Object.keys(site.aggregates)).toHaveLength(3);
+    expect(Object.keys(site.aggregates)).toHaveLength(4);
     expect((await readUnits(db, 'rack', ['mt-r1-k2'])).get('mt-r1-k2')!.servers).toBe(2);
   });
 
-  it('finishes a platform whose verdicts lag its revision', async () => {
+  it('re-plans a pass the queue lost, once it is overdue, and starts one for a platform that has none', async () => {
     await env.DB.prepare('update compat_platforms set revision = 0 where platform_id = ?').bind(target.id).run();
-    expect(await compatibilityJob.run(env, Date.now())).toMatchObject({ platforms: 1 });
     expect(await compatibilityJob.run(env, Date.now())).toMatchObject({ platforms: 0 });
+    expect(await compatibilityJob.run(env, Date.now() + COMPAT_PASS_REPAIR_MS + 2000)).toMatchObject({ platforms: 1 });
+    await settled();
+    await env.DB.prepare('delete from compat_pass_pages where platform_id = ?').bind(target.id).run();
+    await env.DB.prepare('update compat_platforms set revision = 0, pass_revision = 0, pages_total = 0 where platform_id = ?').bind(target.id).run();
+    expect(await compatibilityJob.run(env, Date.now())).toMatchObject({ platforms: 1 });
+    await settled();
+    expect(await compatibilityJob.run(env, Date.now() + COMPAT_PASS_REPAIR_MS + 2000)).toMatchObject({ platforms: 0 });
   });
 });
 
 describe('POST /v1/compatibility/rebuild', () => {
-  it('rebuilds the whole table in bounded steps', async () => {
-    await env.DB.prepare('delete from compat_servers').run();
+  it('rebuilds the whole table in pages on the queue, the servers reading as behind until then', async () => {
     await env.DB.prepare('delete from compat_units').run();
-    let cursor: string | undefined;
-    let servers = 0;
-    do {
-      const r = await call('POST', '/v1/compatibility/rebuild', { key: OPERATOR, body: cursor ? { cursor } : {} });
-      expect(r.status).toBe(200);
-      servers += r.body.servers;
-      cursor = r.body.nextCursor ?? undefined;
-    } while (cursor);
-    expect(servers).toBe(8);
-    expect((await readServerRows(db, serverIds)).size).toBe(8);
+    await env.DB.prepare("update compat_servers set verdicts = '{}'").run();
+    const r = await call('POST', '/v1/compatibility/rebuild', { key: OPERATOR, body: {} });
+    expect(r.status).toBe(202);
+    expect(r.body).toEqual({ servers: 8, pages: 1 });
+    await settled();
+    const status = await call('GET', '/v1/compatibility/status', { key: OPERATOR });
+    expect(status.body).toMatchObject({ fresh: true, serversBehind: 0 });
+    const rows = await readServerRows(db, serverIds);
+    expect(rows.size).toBe(8);
+    expect(Object.keys(rows.get(serverIds[0]!)!.verdicts)).toHaveLength(4);
     expect((await readUnits(db, 'site', ['mt'])).get('mt')!.servers).toBe(8);
   });
 
-  it('is for the operator only and refuses a forged cursor', async () => {
+  it('a server marked for the rebuild reads as not fresh until its page is done', async () => {
+    await env.DB.prepare('update compat_servers set basis = -1 where server_id = ?').bind('mt-r1-k1-v2').run();
+    // Written behind the API's back, so no generation moved: forget stored answers as a real change would.
+    await env.DB.prepare('delete from mip_answers').run();
+    const status = await call('GET', '/v1/compatibility/status', { key: OPERATOR });
+    expect(status.body).toMatchObject({ fresh: false, serversBehind: 1 });
+    const list = (await call('GET', `/v1/customers/${customer.id}/mip-list?scope=site`, { key: customer.key })).body;
+    expect([...list.available, ...list.unavailable].every((e: { fresh: boolean }) => !e.fresh)).toBe(true);
+    await call('POST', '/v1/compatibility/rebuild', { key: OPERATOR, body: {} });
+    await settled();
+    const after = (await call('GET', `/v1/customers/${customer.id}/mip-list?scope=site`, { key: customer.key })).body;
+    expect([...after.available, ...after.unavailable].every((e: { fresh: boolean }) => e.fresh)).toBe(true);
+  });
+
+  it('is for the operator only and takes no parameters', async () => {
     expectProblem(await call('POST', '/v1/compatibility/rebuild', { key: customer.key, body: {} }), 403, 'forbidden');
     expectProblem(await call('POST', '/v1/compatibility/rebuild', { key: OPERATOR, body: { cursor: 'bm9wZQ' } }), 400, 'validation');
   });

@@ -1,8 +1,11 @@
 import type { z } from '@hono/zod-openapi';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { env } from 'cloudflare:workers';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { storedAnswer } from '../../src/compatibility/answers';
+import { getDb } from '../../src/db';
 import type { InventoryBody } from '../../src/inventory/schema';
 import { call, expectProblem, OPERATOR } from '../http';
-import { createPlatform, place, putInventory, registerCustomer, registerProvider, server } from '../factories';
+import { createPlatform, place, putInventory, registerCustomer, registerProvider, server, settled } from '../factories';
 
 type Inventory = Required<z.input<typeof InventoryBody>>;
 
@@ -54,6 +57,7 @@ let other: { id: string; key: string };
 let currentProvider: { id: string; key: string };
 let otherProvider: { id: string; key: string };
 const ids: Record<string, string> = {};
+let currentPlatformId: string;
 
 const requires = (trait: string) => ({ requirements: { requiredTraits: [trait] } });
 
@@ -64,6 +68,7 @@ beforeAll(async () => {
   currentProvider = await registerProvider();
   otherProvider = await registerProvider();
   const current = await createPlatform(currentProvider.key, { name: 'current' });
+  currentPlatformId = current.id;
   for (const t of ['t-srv', 't-rack', 't-row', 't-site', 't-cap', 't-far', 't-p']) {
     ids[t] = (await createPlatform(otherProvider.key, { name: `needs-${t}`, ...requires(t) })).id;
   }
@@ -199,6 +204,8 @@ describe('GET /v1/customers/{customerId}/mip-list: changes show up with no manua
   it('a requirement change moves a platform out of the list, with its reason', async () => {
     const r = await call('PATCH', `/v1/platforms/${ids['t-srv']}`, { key: otherProvider.key, body: { requirements: { requiredTraits: ['t-srv', 'tdx'] } } });
     expect(r.status).toBe(200);
+    // Recomputed on the queue (fresh: false meanwhile, see materialised.test.ts).
+    await settled();
     const after = entry((await mip('server')).body, ids['t-srv']!);
     expect(after).toMatchObject({ available: false, narrowestScope: null, fresh: true });
     expect(after.reasons).toEqual([{ reason: 'missing trait tdx', placements: 3 }]);
@@ -207,6 +214,41 @@ describe('GET /v1/customers/{customerId}/mip-list: changes show up with no manua
   it('a new platform appears at once', async () => {
     const p = await createPlatform(otherProvider.key, { name: 'brand-new', ...requires('t-rack') });
     expect(entry((await mip('rack')).body, p.id)).toMatchObject({ available: true, narrowestScope: 'rack', fresh: true });
+  });
+});
+
+describe('GET /v1/customers/{customerId}/mip-list: the stored answer', () => {
+  /** The stored answer while it is current (what the route serves). */
+  const stored = () => storedAnswer(getDb(env.DB), customer.id, 'row');
+
+  it('is stored off the request after a reader computed it, then served as stored while nothing it depends on changed', async () => {
+    const computed = await mip('row');
+    const body = await vi.waitUntil(stored, { timeout: 10_000, interval: 20 });
+    expect(JSON.parse(body!)).toEqual(computed.body);
+    // Served from the table: a marker put into the stored answer comes back as it is.
+    await env.DB.prepare("update mip_answers set body = json_set(body, '$.placements', 99) where customer_id = ? and scope = 'row'").bind(customer.id).run();
+    const served = await mip('row');
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(served.body).toEqual({ ...computed.body, placements: 99 });
+  });
+
+  it('is not served once something it depends on changed: the customer’s placements, a platform, or its servers’ site', async () => {
+    const marker = () => env.DB.prepare("update mip_answers set body = json_set(body, '$.placements', 99) where customer_id = ? and scope = 'row'").bind(customer.id).run();
+    const changes = [
+      () => place(customer.id, customerServers, currentPlatformId),
+      async () => expect((await call('PATCH', `/v1/platforms/${ids['t-far']}`, { key: otherProvider.key, body: { description: 'changed' } })).status).toBe(200),
+      () => putInventory({ sites: [], rows: [], racks: [], servers: [{ ...inventory.servers.find((x) => x.id === 'hA-r3-k1-v1')!, capacity: { coresAllocated: 1, memoryAllocatedGib: 0 } }] }),
+    ];
+    for (const change of changes) {
+      await mip('row');
+      await vi.waitUntil(stored, { timeout: 10_000, interval: 20 });
+      await marker();
+      expect((await mip('row')).body.placements).toBe(99);
+      await change();
+      await settled();
+      expect((await mip('row')).body.placements).toBe(3);
+    }
   });
 });
 

@@ -1,0 +1,59 @@
+/**
+ * The recompute queue (Cloudflare Queues, binding RECOMPUTE): its messages and its consumer. Every
+ * message is idempotent, so a redelivery or a duplicate changes nothing more; a message that throws
+ * is retried by the queue, and what it still misses the cron repairs (./recompute.ts).
+ */
+import { getDb } from '../db';
+import type { Env } from '../env';
+import type { Scope } from '../inventory/units';
+import { storeAnswer } from './answers';
+import { planPass, runPage, sender } from './passes';
+import { rebuildRacks, recomputeForServers } from './recompute';
+import { platformsWithSlots } from './store';
+
+export type RecomputeMessage =
+  /** Cut a platform's pass into pages and enqueue them (or the ones not done yet). */
+  | { kind: 'plan'; platformId: string; revision: number; pageServers?: number }
+  /** One page of a platform's pass. */
+  | { kind: 'page'; platformId: string; revision: number; page: number }
+  /** Servers whose properties or capacity changed: every slot of their rows, and their units. */
+  | { kind: 'servers'; ids: string[] }
+  /** One page of a full rebuild: every slot of the servers in racks `fromRack` ≤ rack < `until`. */
+  | { kind: 'racks'; fromRack: string; until: string | null }
+  /** Store the MIP answer a reader had to compute, so the next reader gets it as stored. */
+  | { kind: 'answer'; customerId: string; scope: Scope };
+
+async function handle(env: Env, msg: RecomputeMessage): Promise<void> {
+  const db = getDb(env.DB);
+  switch (msg.kind) {
+    case 'plan':
+      return planPass(db, sender(env.RECOMPUTE), msg);
+    case 'page': {
+      const platforms = await platformsWithSlots(db);
+      const p = platforms.find((x) => x.platform.id === msg.platformId);
+      if (p) await runPage(db, p, platforms, msg);
+      return;
+    }
+    case 'servers':
+      await recomputeForServers(db, msg.ids);
+      return;
+    case 'racks':
+      await rebuildRacks(db, msg.fromRack, msg.until);
+      return;
+    case 'answer':
+      return storeAnswer(db, msg.customerId, msg.scope);
+  }
+}
+
+/** The Worker's `queue` handler: each message acknowledged on its own, retried alone if it fails. */
+export async function consumeRecompute(batch: MessageBatch<RecomputeMessage>, env: Env): Promise<void> {
+  for (const message of batch.messages) {
+    try {
+      await handle(env, message.body);
+      message.ack();
+    } catch (err) {
+      console.error(JSON.stringify({ level: 'error', event: 'recompute.failed', kind: message.body.kind, attempts: message.attempts, message: (err as Error).message }));
+      message.retry();
+    }
+  }
+}
