@@ -38,7 +38,7 @@ export function stepsFor(m: Migration, kind: PrincipalKind, me: string): string[
   return steps;
 }
 
-export const MigrationTable: FC<{ items: Migration[]; base: string; platformName: (id: string) => string }> = ({ items, base, platformName }) =>
+export const MigrationTable: FC<{ items: Migration[]; base: string; platformName: (id: string) => string; customerName?: (id: string) => string }> = ({ items, base, platformName, customerName }) =>
   items.length === 0 ? (
     <Notice>No migrations yet.</Notice>
   ) : (
@@ -46,6 +46,7 @@ export const MigrationTable: FC<{ items: Migration[]; base: string; platformName
       <thead>
         <tr>
           <th>Migration</th>
+          {customerName ? <th>Customer</th> : null}
           <th>From → to</th>
           <th>State</th>
           <th class="num">Data migrated</th>
@@ -60,6 +61,7 @@ export const MigrationTable: FC<{ items: Migration[]; base: string; platformName
                 {m.id}
               </a>
             </td>
+            {customerName ? <td>{customerName(m.customerId)}</td> : null}
             <td>{`${platformName(m.source.platformId)} → ${platformName(m.target.platformId)}`}</td>
             <td>
               <StateBadge state={m.state} />

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import type { FC } from 'hono/jsx';
 import type { z } from '@hono/zod-openapi';
 import { tasksOfMigration } from '../agent/task-index';
+import { listPrincipals } from '../auth/store';
 import type { AgentFlagSchema } from '../agent/report-schema';
 import { PAGE_LIMIT_MAX } from '../constants';
 import { getDb } from '../db';
@@ -126,7 +127,8 @@ operatorViews.get('/operator/migrations', async (c) => {
   const { principal, csrf } = c.get('session');
   const api = c.get('api');
   const state = isState(c.req.query('state')) ? c.req.query('state') : undefined;
-  const [items, name] = await Promise.all([myMigrations(api, state ? `&state=${state}` : ''), platformNames(api)]);
+  const [items, name, customers] = await Promise.all([myMigrations(api, state ? `&state=${state}` : ''), platformNames(api), listPrincipals(getDb(c.env.DB), 'customer', PAGE_LIMIT_MAX)]);
+  const customerNames = new Map(customers.map((cu) => [cu.id, cu.name]));
   return c.html(
     <Layout title="Migrations" principal={principal} csrf={csrf} path="/console/operator/migrations">
       <Section
@@ -150,7 +152,7 @@ operatorViews.get('/operator/migrations', async (c) => {
           </form>
         }
       >
-        <MigrationTable items={items} base="/console/operator/migrations" platformName={name} />
+        <MigrationTable items={items} base="/console/operator/migrations" platformName={name} customerName={(id) => customerNames.get(id) ?? id} />
       </Section>
     </Layout>,
   );
@@ -160,10 +162,18 @@ operatorViews.get('/operator/migrations/:id', async (c) => {
   const { principal, csrf } = c.get('session');
   const api = c.get('api');
   const [m, name] = await Promise.all([api.get<Migration>(`/v1/migrations/${encodeURIComponent(c.req.param('id'))}`), platformNames(api)]);
-  const [tasks, traffic] = await Promise.all([tasksOfMigration(getDb(c.env.DB), m.id, PAGE_LIMIT_MAX), trafficOf(api, m.customerId)]);
+  const db = getDb(c.env.DB);
+  const [tasks, traffic, customers, providers] = await Promise.all([
+    tasksOfMigration(db, m.id, PAGE_LIMIT_MAX),
+    trafficOf(api, m.customerId),
+    listPrincipals(db, 'customer', PAGE_LIMIT_MAX),
+    listPrincipals(db, 'provider', PAGE_LIMIT_MAX),
+  ]);
+  const names = new Map([...customers, ...providers].map((p) => [p.id, p.name]));
+  const who = (id: string) => `${names.get(id) ?? ''} (${id})`.trim();
   return c.html(
     <Layout title={`Migration ${m.id}`} principal={principal} csrf={csrf} path="/console/operator/migrations" script>
-      <p class="muted">{`Customer ${m.customerId} · from ${m.source.providerId} to ${m.target.providerId}`}</p>
+      <p class="muted">{`Customer ${who(m.customerId)} · from provider ${who(m.source.providerId)} to ${who(m.target.providerId)}`}</p>
       <LiveMigration m={m} base="/console/operator/migrations" csrf={csrf} steps={[]} scheduleActions={null} traffic={traffic} platformName={name} />
       <Section title={`Deployment per server (${tasks.length})`}>
         {tasks.length === 0 ? (
