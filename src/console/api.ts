@@ -19,6 +19,12 @@ export class ApiCallError extends Error {
   }
 }
 
+/** A refused API call, for people: the detail and each failing field. */
+export function problemText(err: ApiCallError): string {
+  const fields = (err.problem.errors ?? []).map((e) => `${e.field}: ${e.message}`);
+  return [err.problem.detail ?? err.problem.title, ...fields].join(' · ');
+}
+
 export interface Api {
   get<T>(path: string): Promise<T>;
   post<T>(path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;

@@ -14,7 +14,7 @@ import type { CompatibilityResult } from '../compatibility/schema';
 import { HWID_MAX_PER_REQUEST, HWID_MAX_USES_MAX, HWID_TTL_MAX_S, PAGE_LIMIT_MAX, USAGE_PRICES } from '../constants';
 import type { HardwareIdSchema } from '../hardware/schema';
 import { SCOPES, type Scope } from '../inventory/units';
-import { ApiCallError } from './api';
+import { ApiCallError, problemText } from './api';
 import { consoleFor, type ConsoleEnv } from './context';
 import { isScope } from './customer';
 import { CsrfField, Layout, money, Notice, Section, when } from './layout';
@@ -192,12 +192,6 @@ handoffPages.post('/customer/hand-off', async (c) => {
     throw err;
   }
 });
-
-/** A refused API call, for people: the detail and the failing fields. */
-function problemText(err: ApiCallError): string {
-  const fields = (err.problem.errors ?? []).map((e) => `${e.field}: ${e.message}`);
-  return [err.problem.detail ?? err.problem.title, ...fields].join(' · ');
-}
 
 /** Pasted IDs: a JSON array, or tokens separated by white space or commas. */
 export function pastedIds(value: string): string[] {

@@ -1,12 +1,13 @@
 /** The provider's pages: its platforms, incoming migration requests, webhook endpoint and deliveries. */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { z } from '@hono/zod-openapi';
 import type { PlatformT } from '../catalog/schema';
-import { PAGE_LIMIT_MAX } from '../constants';
-import type { DeliverySchema, EndpointSchema, RedeliverySchema } from '../webhooks/schema';
+import { PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX } from '../constants';
+import type { DeliverySchema, EndpointSchema, RedeliverySchema, RotatedEndpointSchema } from '../webhooks/schema';
+import { ApiCallError, problemText } from './api';
 import { PlatformTable } from './catalog';
 import { consoleFor, type ConsoleEnv } from './context';
-import { ActionButton, Layout, Notice, Section, when } from './layout';
+import { ActionButton, CsrfField, Layout, Notice, Section, when } from './layout';
 import { myMigrations, platformNames } from './migrations';
 import { MigrationTable, stepsFor } from './migration-view';
 
@@ -65,30 +66,94 @@ providerPages.get('/provider', async (c) => {
   );
 });
 
-providerPages.get('/provider/webhooks', async (c) => {
+const DELIVERY_STATES = ['pending', 'succeeded', 'failed'] as const;
+
+interface DeliveryFilter {
+  state: string;
+  eventType: string;
+  cursor: string;
+}
+
+/** The delivery log a page at a time, filtered by state and event type; the endpoint, settable here (its new secret shown once). */
+async function webhooksPage(c: Context<ConsoleEnv>, rotated: { secret: string } | null, error: string | null) {
   const { principal, csrf } = c.get('session');
   const api = c.get('api');
+  const filter: DeliveryFilter = {
+    state: (DELIVERY_STATES as readonly string[]).includes(c.req.query('state') ?? '') ? (c.req.query('state') ?? '') : '',
+    eventType: c.req.query('eventType')?.slice(0, 100) ?? '',
+    cursor: c.req.query('cursor') ?? '',
+  };
+  const query = new URLSearchParams({ limit: String(PAGE_LIMIT_DEFAULT) });
+  for (const [k, v] of Object.entries(filter)) if (v) query.set(k, v);
   const [endpoint, deliveries] = await Promise.all([
     api.get<z.infer<typeof EndpointSchema>>('/v1/providers/me/webhook'),
-    api.get<{ items: z.infer<typeof DeliverySchema>[] }>(`/v1/webhook-deliveries?limit=100`),
+    api.get<{ items: z.infer<typeof DeliverySchema>[]; nextCursor: string | null }>(`/v1/webhook-deliveries?${query}`),
   ]);
+  const pageLink = (cursor: string | null) => {
+    const q = new URLSearchParams();
+    if (filter.state) q.set('state', filter.state);
+    if (filter.eventType) q.set('eventType', filter.eventType);
+    if (cursor) q.set('cursor', cursor);
+    return `/console/provider/webhooks${q.size ? `?${q}` : ''}`;
+  };
   const redelivered = c.req.query('redelivered');
   return c.html(
     <Layout title="Webhook deliveries" principal={principal} csrf={csrf} path="/console/provider/webhooks">
       <Section title="Endpoint">
+        {rotated ? (
+          <Notice kind="ok">
+            {'Endpoint set. Its new signing secret, shown only this once (the previous one keeps signing beside it for a day): '}
+            <code data-field="secret">{rotated.secret}</code>
+          </Notice>
+        ) : null}
+        {error ? <Notice kind="error">{error}</Notice> : null}
         <dl class="kv">
           <dt>URL</dt>
-          <dd class="mono">{endpoint.url ?? 'not set (PUT /v1/providers/me/webhook)'}</dd>
+          <dd class="mono">{endpoint.url ?? 'not set'}</dd>
           <dt>State</dt>
           <dd>{endpoint.disabledAt ? <span class="badge bad">{`disabled since ${when(endpoint.disabledAt)}`}</span> : <span class="badge ok">enabled</span>}</dd>
           <dt>Previous secret valid until</dt>
           <dd>{when(endpoint.previousSecretExpiresAt)}</dd>
         </dl>
+        <form method="post" action="/console/provider/webhook" class="controls">
+          <CsrfField token={csrf} />
+          <div>
+            <label for="url">New endpoint URL (rotates the signing secret)</label>
+            <input type="text" id="url" name="url" value={endpoint.url ?? ''} required />
+          </div>
+          <button type="submit" class="secondary" data-step="set-webhook">
+            Set endpoint
+          </button>
+        </form>
       </Section>
-      <Section title={`Latest deliveries (${deliveries.items.length})`}>
+      <Section
+        title={filter.cursor ? 'Older deliveries' : 'Latest deliveries'}
+        aside={
+          <form method="get" action="/console/provider/webhooks" class="controls">
+            <div>
+              <label for="state">State</label>
+              <select name="state" id="state">
+                <option value="">any</option>
+                {DELIVERY_STATES.map((st) => (
+                  <option value={st} selected={st === filter.state}>
+                    {st}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div>
+              <label for="eventType">Event type</label>
+              <input type="text" id="eventType" name="eventType" value={filter.eventType} placeholder="any, e.g. migration.completed" />
+            </div>
+            <button type="submit" class="secondary">
+              Filter
+            </button>
+          </form>
+        }
+      >
         {redelivered ? <Notice kind="ok">{`Queued again as delivery ${redelivered}.`}</Notice> : null}
         {deliveries.items.length === 0 ? (
-          <Notice>No deliveries yet: migration events are sent here as they happen.</Notice>
+          <Notice>{filter.state || filter.eventType ? 'No delivery matches.' : 'No deliveries yet: migration events are sent here as they happen.'}</Notice>
         ) : (
           <table data-table="deliveries">
             <thead>
@@ -104,7 +169,7 @@ providerPages.get('/provider/webhooks', async (c) => {
             </thead>
             <tbody>
               {deliveries.items.map((d) => (
-                <tr data-delivery={d.id} data-state={d.state}>
+                <tr data-delivery={d.id} data-state={d.state} data-event-type={d.eventType}>
                   <td>
                     {d.eventType}
                     <div class="mono muted">{d.eventId}</div>
@@ -124,9 +189,31 @@ providerPages.get('/provider/webhooks', async (c) => {
             </tbody>
           </table>
         )}
+        <p class="pager">
+          {filter.cursor ? <a href={pageLink(null)}>Newest</a> : null}
+          {deliveries.nextCursor ? (
+            <a href={pageLink(deliveries.nextCursor)} data-next>
+              Older deliveries →
+            </a>
+          ) : null}
+        </p>
       </Section>
     </Layout>,
   );
+}
+
+providerPages.get('/provider/webhooks', (c) => webhooksPage(c, null, null));
+
+providerPages.post('/provider/webhook', async (c) => {
+  const form = await c.req.parseBody();
+  const url = typeof form.url === 'string' ? form.url.trim() : '';
+  try {
+    const set = await c.get('api').put<z.infer<typeof RotatedEndpointSchema>>('/v1/providers/me/webhook', { url });
+    return webhooksPage(c, { secret: set.secret }, null);
+  } catch (err) {
+    if (err instanceof ApiCallError && err.status < 500) return webhooksPage(c, null, problemText(err));
+    throw err;
+  }
 });
 
 providerPages.post('/provider/webhooks/:id/redeliver', async (c) => {

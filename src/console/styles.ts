@@ -51,6 +51,7 @@ ul.tree,ul.tree ul{list-style:none;margin:0;padding-left:14px}ul.tree{padding-le
 ul.tree li{margin:3px 0}ul.tree summary{cursor:pointer}ul.tree li.selected>a{font-weight:700}
 figure.bars{margin:0}figure.bars>svg{width:100%;height:auto}figure.bars text{font-size:11px;fill:#5d6b7c}figure.bars .axis{stroke:#dfe4ea}
 figcaption.legend{display:flex;flex-wrap:wrap;gap:6px 18px;margin-top:6px}svg.swatch{width:12px;height:12px;vertical-align:-1px;margin-right:5px}
+.pager{display:flex;gap:16px;margin:10px 0 0}
 .props{font-size:12px;color:var(--muted);max-width:420px}
 table.steps td{padding:3px 10px}
 input[type=text],input[type=password],select{font:inherit;padding:7px 9px;border:1px solid #c5cdd8;border-radius:6px;min-width:260px;background:#fff}

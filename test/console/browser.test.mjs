@@ -347,6 +347,24 @@ describe('console in chromium', () => {
       await Promise.all([page.waitForNavigation(), page.click('nav a[href="/console/provider/webhooks"]')]);
       const rows = page.locator('table[data-table=deliveries] tr[data-delivery]');
       assert.ok((await rows.count()) >= 3, 'migration events were delivered');
+      // The delivery log filtered by event type and by state.
+      await page.fill('#eventType', 'migration.completed');
+      await Promise.all([page.waitForNavigation(), page.click('form[action="/console/provider/webhooks"] button')]);
+      assert.deepEqual(await rows.evaluateAll((trs) => [...new Set(trs.map((tr) => tr.getAttribute('data-event-type')))]), ['migration.completed']);
+      await page.fill('#eventType', '');
+      await page.selectOption('#state', 'failed');
+      await Promise.all([page.waitForNavigation(), page.click('form[action="/console/provider/webhooks"] button')]);
+      assert.equal(await rows.count(), 0);
+      await page.selectOption('#state', 'succeeded');
+      await Promise.all([page.waitForNavigation(), page.click('form[action="/console/provider/webhooks"] button')]);
+      assert.ok((await rows.count()) >= 3);
+      // The endpoint is set here too; the new signing secret is shown once.
+      await page.fill('#url', `http://127.0.0.1:${receiver.address().port}/hooks/v2`);
+      await Promise.all([page.waitForNavigation(), page.click('button[data-step=set-webhook]')]);
+      assert.match(await page.textContent('[data-field=secret]'), /^whsec_/);
+      assert.equal((await client(service.baseUrl, nimbus.key).get('/v1/providers/me/webhook')).url, `http://127.0.0.1:${receiver.address().port}/hooks/v2`);
+      await page.goto(`${service.baseUrl}/console/provider/webhooks`);
+      assert.equal(await page.locator('[data-field=secret]').count(), 0, 'the secret is not shown again');
       const deliveredBefore = received.length;
       await Promise.all([page.waitForNavigation(), rows.first().locator('button[data-step=redeliver]').click()]);
       assert.match(await page.textContent('.notice.ok'), /^Queued again as delivery dlv_/);
