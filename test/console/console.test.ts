@@ -255,7 +255,8 @@ describe('customer and provider pages', () => {
     expect(page.html).not.toContain(`data-platform="${theirs.id}"`);
     const hooks = await visit('/console/provider/webhooks', { cookie });
     expect(hooks.status).toBe(200);
-    expect(hooks.html).toContain('not set (PUT /v1/providers/me/webhook)');
+    expect(hooks.html).toContain('<dd class="mono">not set</dd>');
+    expect(hooks.html).toContain('<form method="post" action="/console/provider/webhook" class="controls">');
     expect(hooks.html).not.toContain('whsec_');
   });
 });
