@@ -8,3 +8,4 @@ export * from './reconcile';
 export * from './usage';
 export * from './migration';
 export * from './webhooks';
+export * from './disclosure';

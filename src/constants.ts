@@ -215,3 +215,25 @@ export const SBC_A_REFRESH_MS = 60_000;
 export const SBC_SCHEDULE_MAX_STEPS = 20;
 /** …and each step holds its share at most this long before the next one. */
 export const SBC_SCHEDULE_MAX_PAUSE_S = 24 * 3600;
+
+/**
+ * Cartography resistance (src/disclosure). Every server record released to a customer or provider
+ * is shared by at least this many servers of the data center (k-anonymity)…
+ */
+export const DISCLOSE_K_SERVERS = 5;
+/** …and every rack or row summary by at least this many racks or rows. */
+export const DISCLOSE_K_UNITS = 3;
+/**
+ * Free capacity is released, and judged for released answers, only as a class: the band between
+ * two consecutive bounds below (the last band is open). Requirements on a bound are judged exactly
+ * as on the value; between two bounds, on the class's lower bound.
+ */
+export const FREE_CORES_BANDS = [0, 8, 16, 32, 64, 128, 256, 512, 1024, 2048];
+export const FREE_MEMORY_GIB_BANDS = [0, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288];
+/**
+ * Hysteresis: a server keeps its class until its free capacity is beyond the band by more than
+ * max(minimum, share × band width), so a neighbour's small allocation change rarely moves it.
+ */
+export const FREE_CLASS_MARGIN_SHARE = 0.25;
+export const FREE_CORES_MARGIN_MIN = 4;
+export const FREE_MEMORY_GIB_MARGIN_MIN = 16;

@@ -359,55 +359,53 @@ export interface Schemas {
     }>;
   };
   ReleasedProperties: {
-    cpuArch: string;
-    cpuVendor: string;
-    cpuModel: string;
-    cores: number;
-    memoryGib: number;
-    storageKind: string;
-    storageGib: number;
-    gpus: number;
-    hypervisor: string;
-    traits: Array<string>;
-    certifications: Array<string>;
+    cpuArch: string | null;
+    cpuVendor: string | null;
+    cpuModel: string | null;
+    cores: number | null;
+    memoryGib: number | null;
+    storageKind: string | null;
+    storageGib: number | null;
+    gpus: number | null;
+    hypervisor: string | null;
+    traits: Array<string> | null;
+    certifications: Array<string> | null;
     free: {
-      cores: number;
-      memoryGib: number;
+      cores: Schemas["CapacityClass"];
+      memoryGib: Schemas["CapacityClass"];
     };
   };
+  CapacityClass: {
+    min: number;
+    max: number | null;
+  } | null;
   PropertiesSummary: {
-    cpuArch: Array<string>;
-    cpuVendor: Array<string>;
-    cpuModel: Array<string>;
-    storageKind: Array<string>;
-    hypervisor: Array<string>;
+    cpuArch: Array<string> | null;
+    cpuVendor: Array<string> | null;
+    cpuModel: Array<string> | null;
+    storageKind: Array<string> | null;
+    hypervisor: Array<string> | null;
     cores: {
       min: number;
       max: number;
-    };
+    } | null;
     memoryGib: {
       min: number;
       max: number;
-    };
+    } | null;
     storageGib: {
       min: number;
       max: number;
-    };
+    } | null;
     gpus: {
       min: number;
       max: number;
-    };
-    traits: Array<string>;
-    certifications: Array<string>;
+    } | null;
+    traits: Array<string> | null;
+    certifications: Array<string> | null;
     free: {
-      cores: {
-        min: number;
-        max: number;
-      };
-      memoryGib: {
-        min: number;
-        max: number;
-      };
+      cores: Schemas["CapacityClass"];
+      memoryGib: Schemas["CapacityClass"];
     };
   };
   CompatibilityCheck: {

@@ -125,7 +125,7 @@ export function evaluateCompiled(compiled: Compiled, server: EvaluableServer): E
   const failed = compiled.failedClauses(server);
   return {
     approved: failed.length === 0,
-    reasons: failed.map((i) => describeFailure(compiled.clauses[i]!, server)),
+    reasons: failed.map((i) => describeFailure(compiled.clauses[i]!, server.properties)),
     score: compiled.score(server),
     failed,
   };

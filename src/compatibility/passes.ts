@@ -16,7 +16,7 @@ import { rackSizes, serverFactsInRacks } from '../inventory/facts';
 import { bumpStatement, CATALOG } from './generations';
 import { recordRevocations } from './outbox';
 import type { RecomputeMessage } from './queue';
-import { flipped, recomputeFacts, verdictOf } from './recompute';
+import { classedFacts, flipped, recomputeFacts, verdictOf } from './recompute';
 import { ensureSlots, jsonChunks, readSlot, writeSlot, type EvalPlatform } from './store';
 import { writeUnitSlot, type UnitSlot } from './units';
 import { aggregateServers, emptySlot, mergeAggregates, slotKey, type SlotAggregate, type UnitAggregates, type Verdict } from './verdicts';
@@ -120,7 +120,8 @@ export async function runPage(db: Db, platform: EvalPlatform, platformsAll: Eval
     .where(and(eq(compatPassPages.platformId, p.platform.id), eq(compatPassPages.revision, msg.revision), eq(compatPassPages.page, msg.page)))
     .get();
   if (!page || page.doneAt !== null) return;
-  const facts = page.fromRack ? await serverFactsInRacks(db, page.fromRack, page.until) : [];
+  // Verdicts on the free-capacity classes the table holds (src/disclosure/classes.ts).
+  const facts = page.fromRack ? await classedFacts(db, await serverFactsInRacks(db, page.fromRack, page.until)) : [];
   const old = await readSlot(db, p.slot, facts.map((f) => f.id));
   const known = facts.filter((f) => old.has(f.id));
   const entries = known.map((f): [string, Verdict] => [f.id, verdictOf(p, f)]);

@@ -2,10 +2,15 @@
  * Reason texts: what a person reads to understand a denial and act on it. They name properties,
  * traits and values, never a server, rack, serial, address or other permanent identifier; a
  * property that itself identifies something (the private network) never shows the server's value.
+ * Released reasons show only the values src/disclosure releases (`ShownProperties`), and never a
+ * free-capacity value: capacity reasons name the requirement alone.
  */
 import type { Clause, EvaluableServer } from './evaluate';
 
 type Property = keyof EvaluableServer['properties'];
+
+/** The values a reason may show: an absent property is withheld, null means not set. */
+export type ShownProperties = { [P in Property]?: EvaluableServer['properties'][P] | null };
 
 const LABELS: Record<Property, string> = {
   cpuArch: 'CPU architecture',
@@ -37,10 +42,11 @@ function list(property: Property, values: (string | number)[]): string {
 
 type RuleClause = Extract<Clause, { kind: 'property' }>['rule'];
 
-function ruleFailure(rule: RuleClause, server: EvaluableServer): string {
+function ruleFailure(rule: RuleClause, values: ShownProperties): string {
   const p = rule.property;
   const label = LABELS[p];
-  const actual = server.properties[p];
+  const actual = values[p];
+  if (actual === undefined) return ruleGeneric(rule, 'full');
   if (actual === null) return rule.op === 'exists' ? `${label} is not set` : `${label} is not set, ${ruleGeneric(rule, 'required')}`;
   const shown = REDACTED.has(p) ? null : fmt(p, actual);
   switch (rule.op) {
@@ -79,18 +85,9 @@ function ruleGeneric(rule: RuleClause, style: 'required' | 'full'): string {
   }
 }
 
-/** Why this server fails this clause, with the server's own (non-identifying) value. */
-export function describeFailure(clause: Clause, server: EvaluableServer): string {
-  switch (clause.kind) {
-    case 'property':
-      return ruleFailure(clause.rule, server);
-    case 'freeCores':
-      return `free cores ${server.free.cores} < required ${clause.min}`;
-    case 'freeMemory':
-      return `free memory ${server.free.memoryGib} GiB < required ${clause.min} GiB`;
-    default:
-      return describeClause(clause);
-  }
+/** Why a server fails this clause, with the server's own value where it may be shown. */
+export function describeFailure(clause: Clause, shown: ShownProperties): string {
+  return clause.kind === 'property' ? ruleFailure(clause.rule, shown) : describeClause(clause);
 }
 
 /** The clause's failure in words that hold for every server failing it (for counts over many). */
@@ -107,8 +104,8 @@ export function describeClause(clause: Clause): string {
     case 'property':
       return ruleGeneric(clause.rule, 'full');
     case 'freeCores':
-      return `free cores < required ${clause.min}`;
+      return `free cores below the required ${clause.min}`;
     case 'freeMemory':
-      return `free memory < required ${clause.min} GiB`;
+      return `free memory below the required ${clause.min} GiB`;
   }
 }

@@ -12,11 +12,13 @@ import { COMPAT_CRON_PLATFORMS, COMPAT_CRON_SERVERS, COMPAT_CRON_UNITS, COMPAT_P
 import { getDb, runAll, type Db } from '../db';
 import { rackSizes, serverFacts, serverFactsInRacks, serversNewerThan, sitesOfServers, type ServerFacts } from '../inventory/facts';
 import type { Job } from '../reconcile/jobs';
+import { freeClass, type Free } from '../disclosure/classes';
+import { refreshReleased } from '../disclosure/store';
 import { recordRevocations, type Flip } from './outbox';
 import { bumpSql, bumpStatement, CATALOG, siteKey } from './generations';
 import { cutPages, passProgress, sender, startPass, type Send } from './passes';
 import type { RecomputeMessage } from './queue';
-import { markSlotComputed, platformsForEvaluation, platformsWithSlots, readServerRows, writeServerRows, type EvalPlatform, type ServerRow } from './store';
+import { markSlotComputed, platformsForEvaluation, platformsWithSlots, readFreeClasses, readServerRows, writeServerRows, type EvalPlatform, type ServerRow } from './store';
 import { refreshRacks, refreshRows, refreshSites, refreshUnits, staleUnits } from './units';
 import { isApproved, type Verdict, type Verdicts } from './verdicts';
 
@@ -34,11 +36,26 @@ export function flipped(p: EvalPlatform, serverId: string, before: Verdict | und
   return isApproved(before) && !isApproved(after) ? [{ serverId, platform: p, failed: after }] : [];
 }
 
+/**
+ * The facts the table is built from: free capacity replaced by its class (src/disclosure), moved
+ * from the class the row holds only past the hysteresis margin. Everything released is computed
+ * from the table, so nothing released follows a neighbour's exact allocation.
+ */
+export function classed(facts: ServerFacts[], previous: Map<string, Free>): ServerFacts[] {
+  return facts.map((f) => ({ ...f, free: freeClass(f.free, previous.get(f.id)) }));
+}
+
+/** `classed`, with the classes the table holds for these servers. */
+export async function classedFacts(db: Db, exact: ServerFacts[]): Promise<ServerFacts[]> {
+  return classed(exact, await readFreeClasses(db, exact.map((f) => f.id)));
+}
+
 /** Every slot of these servers, then their racks, rows and sites, then revocations. */
-export async function recomputeFacts(db: Db, facts: ServerFacts[], platforms: EvalPlatform[]): Promise<RecomputeResult> {
-  if (!facts.length) return { servers: 0, revoked: 0 };
+export async function recomputeFacts(db: Db, exact: ServerFacts[], platforms: EvalPlatform[]): Promise<RecomputeResult> {
+  if (!exact.length) return { servers: 0, revoked: 0 };
   const now = Date.now();
-  const old = await readServerRows(db, facts.map((f) => f.id));
+  const old = await readServerRows(db, exact.map((f) => f.id));
+  const facts = classed(exact, new Map([...old].map(([id, o]) => [id, { cores: o.freeCores, memoryGib: o.freeMemoryGib }])));
   const rows: ServerRow[] = facts.map((f) => {
     const verdicts: Verdicts = {};
     for (const p of platforms) verdicts[p.key] = verdictOf(p, f);
@@ -62,6 +79,8 @@ export async function recomputeForServers(db: Db, ids: string[]): Promise<Recomp
     total.servers += r.servers;
     total.revoked += r.revoked;
   }
+  // Classes or properties changed: the released records are recomputed with them.
+  if (total.servers) await refreshReleased(db);
   return total;
 }
 
@@ -92,7 +111,9 @@ export async function startRebuild(db: Db, send: Send): Promise<{ servers: numbe
 
 /** One page of a rebuild: every slot of the servers in racks `fromRack` ≤ rack < `until`. */
 export async function rebuildRacks(db: Db, fromRack: string, until: string | null): Promise<RecomputeResult> {
-  return recomputeFacts(db, await serverFactsInRacks(db, fromRack, until), await platformsWithSlots(db));
+  const result = await recomputeFacts(db, await serverFactsInRacks(db, fromRack, until), await platformsWithSlots(db));
+  await refreshReleased(db);
+  return result;
 }
 
 /**
@@ -119,6 +140,7 @@ export const compatibilityJob: Job = {
     const rows = new Set([...(await refreshRacks(db, units.racks)), ...units.rows]);
     const sites = new Set([...(await refreshRows(db, [...rows])), ...units.sites]);
     await refreshSites(db, [...sites]);
+    await refreshReleased(db);
     return { platforms: Math.min(lagging.length, COMPAT_CRON_PLATFORMS), servers: stale.length, racks: units.racks.length, rows: rows.size, sites: sites.size };
   },
 };

@@ -93,7 +93,7 @@ compatibilityRouter.openapi(
     const verified = await requireHardwareIds(c.env, db, body.hardwareIds, caller, { requestId: c.get('requestId'), field: 'json.hardwareIds' });
     try {
       const units = verified.map((v) => ({ index: v.index, scope: v.scope, unitId: v.unitId }));
-      const results = await checkUnits(db, units, target, body.include.includes('properties'));
+      const results = await checkUnits(db, units, target, { properties: body.include.includes('properties'), basis: 'released' });
       recordUsage(c.env, c.executionCtx, caller.id, 'compatibility-checks', results.length);
       return c.json({ platformId: target.platform?.id ?? null, results }, 200);
     } catch (err) {

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { Requirements, ServiceProfile } from '../catalog/schema';
-import { HWID_MAX_PER_REQUEST, HWID_MAX_TOKEN_CHARS } from '../constants';
+import { DISCLOSE_K_SERVERS, DISCLOSE_K_UNITS, HWID_MAX_PER_REQUEST, HWID_MAX_TOKEN_CHARS } from '../constants';
 import { HardwareIdSchema } from '../hardware/schema';
 import { SCOPES } from './mip';
 
@@ -85,40 +85,48 @@ export const CompatibilityBody = z
   .openapi('CompatibilityCheck');
 
 const Range = z.object({ min: z.number(), max: z.number() });
+const Band = z
+  .object({ min: z.number().int(), max: z.number().int().nullable().openapi({ description: 'Exclusive; null: no upper bound' }) })
+  .nullable()
+  .openapi('CapacityClass', { description: 'A free-capacity class (bands in src/constants.ts), never the exact value; null: withheld' });
+const Withheld = 'Null when withheld: the record is generalised until at least K servers of the data center share it';
+const FreeClasses = z.object({ cores: Band, memoryGib: Band });
 
 const ReleasedProperties = z
   .object({
-    cpuArch: z.string(),
-    cpuVendor: z.string(),
-    cpuModel: z.string(),
-    cores: z.number().int(),
-    memoryGib: z.number().int(),
-    storageKind: z.string(),
-    storageGib: z.number().int(),
-    gpus: z.number().int(),
-    hypervisor: z.string(),
-    traits: z.array(z.string()),
-    certifications: z.array(z.string()),
-    free: z.object({ cores: z.number().int(), memoryGib: z.number().int() }),
+    cpuArch: z.string().nullable(),
+    cpuVendor: z.string().nullable(),
+    cpuModel: z.string().nullable(),
+    cores: z.number().int().nullable(),
+    memoryGib: z.number().int().nullable(),
+    storageKind: z.string().nullable(),
+    storageGib: z.number().int().nullable(),
+    gpus: z.number().int().nullable(),
+    hypervisor: z.string().nullable(),
+    traits: z.array(z.string()).nullable(),
+    certifications: z.array(z.string()).nullable(),
+    free: FreeClasses,
   })
-  .openapi('ReleasedProperties');
+  .openapi('ReleasedProperties', { description: `The server's released record, shared by at least ${DISCLOSE_K_SERVERS} servers of the data center. ${Withheld}.` });
 
 const PropertiesSummary = z
   .object({
-    cpuArch: z.array(z.string()),
-    cpuVendor: z.array(z.string()),
-    cpuModel: z.array(z.string()),
-    storageKind: z.array(z.string()),
-    hypervisor: z.array(z.string()),
-    cores: Range,
-    memoryGib: Range,
-    storageGib: Range,
-    gpus: Range,
-    traits: z.array(z.string()).openapi({ description: 'Present on every server of the unit' }),
-    certifications: z.array(z.string()).openapi({ description: 'Held by every server of the unit' }),
-    free: z.object({ cores: Range, memoryGib: Range }),
+    cpuArch: z.array(z.string()).nullable(),
+    cpuVendor: z.array(z.string()).nullable(),
+    cpuModel: z.array(z.string()).nullable(),
+    storageKind: z.array(z.string()).nullable(),
+    hypervisor: z.array(z.string()).nullable(),
+    cores: Range.nullable(),
+    memoryGib: Range.nullable(),
+    storageGib: Range.nullable(),
+    gpus: Range.nullable(),
+    traits: z.array(z.string()).nullable().openapi({ description: 'Present on every server of the unit' }),
+    certifications: z.array(z.string()).nullable().openapi({ description: 'Held by every server of the unit' }),
+    free: FreeClasses.openapi({ description: 'The span of the servers’ free-capacity classes' }),
   })
-  .openapi('PropertiesSummary');
+  .openapi('PropertiesSummary', {
+    description: `A summary of the released records of the unit's servers; a rack's or row's is shared by at least ${DISCLOSE_K_UNITS} racks or rows. Null when withheld.`,
+  });
 
 export const CompatibilityResult = z
   .object({

@@ -137,6 +137,17 @@ export async function readServerRows(db: Db, ids: string[]): Promise<Map<string,
   return new Map(found.map((r) => [r.serverId, { ...r, verdicts: JSON.parse(r.verdicts) as Verdicts }]));
 }
 
+/** The free-capacity class each listed server's row was computed with (src/disclosure/classes.ts). */
+export async function readFreeClasses(db: Db, ids: string[]): Promise<Map<string, { cores: number; memoryGib: number }>> {
+  if (!ids.length) return new Map();
+  const found = await db
+    .select({ serverId: compatServers.serverId, cores: compatServers.freeCores, memoryGib: compatServers.freeMemoryGib })
+    .from(compatServers)
+    .where(sql`${compatServers.serverId} in ${jsonIds(ids)}`)
+    .all();
+  return new Map(found.map(({ serverId, ...free }) => [serverId, free]));
+}
+
 export interface FootprintServer {
   rackId: string;
   rowId: string;

@@ -169,3 +169,38 @@ export async function sitesOfServers(db: Db, ids: string[]): Promise<string[]> {
 export function changedSince(serverId: SQLiteColumn, basis: SQLiteColumn): SQL<number> {
   return sql<number>`exists (select 1 from ${servers} where ${servers.id} = ${serverId} and ${servers.updatedAt} > ${basis})`;
 }
+
+/** Servers of one rack sharing their properties and a derived free-capacity class. */
+export interface RackCrowd {
+  rackId: string;
+  rowId: string;
+  siteId: string;
+  properties: ServerProperties;
+  free: { cores: number; memoryGib: number };
+  servers: number;
+}
+
+/**
+ * Every rack's servers grouped by properties and by the free-capacity class a derived table holds
+ * for them (servers it has no row for are left out): one aggregate query over the inventory, whose
+ * size is racks × distinct records per rack, not servers.
+ */
+export async function rackCrowds(db: Db, derived: { table: SQLiteTable; serverId: SQLiteColumn; cores: SQLiteColumn; memoryGib: SQLiteColumn }): Promise<RackCrowd[]> {
+  const { id: _id, coresAllocated: _c, memoryAllocatedGib: _m, updatedAt: _u, ...grouped } = columns;
+  const found = await db
+    .select({ ...grouped, freeCores: sql<number>`${derived.cores}`, freeMemoryGib: sql<number>`${derived.memoryGib}`, servers: sql<number>`count(*)`.mapWith(Number) })
+    .from(servers)
+    .innerJoin(racks, eq(servers.rackId, racks.id))
+    .innerJoin(rows, eq(racks.rowId, rows.id))
+    .innerJoin(derived.table, eq(derived.serverId, servers.id))
+    .groupBy(...Object.values(grouped), derived.cores, derived.memoryGib)
+    .all();
+  return found.map((r) => ({
+    rackId: r.rackId,
+    rowId: r.rowId,
+    siteId: r.siteId,
+    properties: propertiesOf(r),
+    free: { cores: r.freeCores, memoryGib: r.freeMemoryGib },
+    servers: r.servers,
+  }));
+}

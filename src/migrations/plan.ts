@@ -49,7 +49,7 @@ export async function planTargets(db: Db, platform: PlatformT, scope: Scope, pla
     db,
     placements.map((p, index) => ({ index, scope: 'server' as const, unitId: p.serverId })),
     { platform, requirements: platform.requirements },
-    false,
+    { properties: false, basis: 'exact' },
   );
   const targets: (Target | null)[] = placements.map((p, i) => (checks[i]?.approved ? { dataServerId: p.serverId, serverId: p.serverId, storageAddress: p.storageAddress } : null));
   if (scope !== 'server' && targets.includes(null)) await placeNearby(db, platform, scope, placements, targets);

@@ -107,9 +107,9 @@ describe('property operators', () => {
 });
 
 describe('free capacity', () => {
-  it('denies too few free cores or too little free memory, with both numbers', () => {
+  it('denies too few free cores or too little free memory, naming the requirement, never the free value', () => {
     const r = evaluate(req({ minFree: { cores: 16, memoryGib: 256 } }), host({}, { cores: 4, memoryGib: 32 }));
-    expect(r.reasons).toEqual(['free cores 4 < required 16', 'free memory 32 GiB < required 256 GiB']);
+    expect(r.reasons).toEqual(['free cores below the required 16', 'free memory below the required 256 GiB']);
   });
 
   it('approves exactly at the limit', () => {
@@ -176,8 +176,8 @@ describe('reasons', () => {
       'memory 64 GiB < required 128 GiB',
       'cores 64 > allowed 32',
       'private network is not set',
-      'free cores 32 < required 64',
-      'free memory 128 GiB < required 512 GiB',
+      'free cores below the required 64',
+      'free memory below the required 512 GiB',
     ]);
     expect(r.failed).toEqual([...Array(12).keys()]);
   });
@@ -195,8 +195,8 @@ describe('reasons', () => {
       'memory < required 128 GiB',
       'cores > allowed 32',
       'private network is not set',
-      'free cores < required 64',
-      'free memory < required 512 GiB',
+      'free cores below the required 64',
+      'free memory below the required 512 GiB',
     ]);
     expect(clauseText(clauses, 99)).toBe('a requirement that has since changed');
   });

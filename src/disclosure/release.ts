@@ -1,0 +1,41 @@
+/**
+ * The edge where facts about servers become answers: requests call these with exact facts and get
+ * what may leave. Verdicts on requester-controlled thresholds are judged on the free-capacity class
+ * the materialised table holds (so probing yields the class at most); properties and the values in
+ * reasons come from the k-anonymous released record (./records.ts, looked up, never computed here).
+ */
+import { readFreeClasses } from '../compatibility/store';
+import type { ShownProperties } from '../compatibility/reasons';
+import type { Db } from '../db';
+import type { ServerFacts } from '../inventory/facts';
+import { freeClass } from './classes';
+import { fullRecord, RECORD_ATTRIBUTES, signatureOf, type ServerRecord } from './records';
+import { releasedServerRecords } from './store';
+
+export interface Released {
+  /** The facts with free capacity replaced by its class: what released verdicts are judged on. */
+  judged: ServerFacts;
+  /** What may be shown about the server. */
+  record: ServerRecord;
+}
+
+/** Judged facts of servers (by id); pages of a unit only need these. */
+export async function judgedFacts(db: Db, facts: ServerFacts[]): Promise<ServerFacts[]> {
+  const classes = await readFreeClasses(db, facts.map((f) => f.id));
+  return facts.map((f) => ({ ...f, free: classes.get(f.id) ?? freeClass(f.free) }));
+}
+
+/** Judged facts and released records of servers, by id. */
+export async function releaseServers(db: Db, facts: ServerFacts[]): Promise<Map<string, Released>> {
+  const judged = await judgedFacts(db, facts);
+  const signatures = judged.map((j) => signatureOf(fullRecord(j.properties, j.free)));
+  const records = await releasedServerRecords(db, signatures);
+  return new Map(judged.map((j, i) => [j.id, { judged: j, record: records.get(signatures[i]!)! }]));
+}
+
+/** The values a reason about this server may show: those of its released record. */
+export function shownProperties(r: Released): ShownProperties {
+  const shown: ShownProperties = { privateNetworkId: r.judged.properties.privateNetworkId };
+  for (const a of RECORD_ATTRIBUTES) if (r.record[a] !== null) Object.assign(shown, { [a]: r.record[a] });
+  return shown;
+}
