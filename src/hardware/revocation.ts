@@ -38,6 +38,24 @@ export async function revokeAllOwnedBy(db: Db, principalId: string): Promise<num
   return counted[0]?.n ?? 0;
 }
 
+/**
+ * A provider stopped being the customer's current provider: every hardware ID it holds for that
+ * customer (minted by it, or naming it in the audience) is revoked. A statement, so that it runs in
+ * the same batch as the change that ends the relationship.
+ */
+export function revokeHeldByFormerProvider(db: Db, customerId: string, providerId: string, now: number) {
+  return db
+    .update(hardwareIdGrants)
+    .set({ revokedAt: now })
+    .where(
+      and(
+        eq(hardwareIdGrants.customerId, customerId),
+        isNull(hardwareIdGrants.revokedAt),
+        or(eq(hardwareIdGrants.requesterId, providerId), sql`exists (select 1 from json_each(${hardwareIdGrants.audience}) where json_each.value = ${providerId})`),
+      ),
+    );
+}
+
 /** Cron: deletes aliases, then grants, that expired (beyond the clock skew), a bounded batch per run. */
 export const purgeExpiredHardwareIds: Job = {
   name: 'hardware-ids.purge',

@@ -6,9 +6,11 @@
  * 1. cryptography (jose): algorithm pinned to EdDSA, key chosen by `kid` among the configured
  *    keys, `typ` = hwid+jwt, `iss` = this service, the caller in `aud`, `exp`/`iat` within a
  *    bounded clock skew, `sub`/`jti`/`scope` present;
- * 2. server state (D1): the alias is known, neither it nor its grant is revoked or expired, and
- *    (when consuming) one use is counted by a single conditional UPDATE, so concurrent
- *    presentations can never exceed `maxUses`.
+ * 2. server state (D1): the alias is known, neither it nor its grant is revoked or expired, the
+ *    relationship it was minted under still holds (the unit still holds some of the customer's
+ *    data; a provider that minted it is still the customer's current provider), and (when
+ *    consuming) one use is counted by a single conditional UPDATE, so concurrent presentations can
+ *    never exceed `maxUses`.
  *
  * Precise refusal reasons are logged here and returned for logs and tests; responses must only
  * ever carry the generic problem (`problems.hardwareIdRefused`).
@@ -39,6 +41,7 @@ export type RefusalReason =
   | 'unknown'
   | 'revoked'
   | 'used-up'
+  | 'ended'
   | 'not-owner';
 
 /** A hardware ID that passed every check. `unitId` is a permanent identifier: never send it out. */
@@ -132,6 +135,18 @@ async function checkSignedClaims(env: Env, ring: KeyRing, token: unknown, index:
   }
 }
 
+/**
+ * True while the grant `g`'s relationship holds for alias `a`: the unit still holds some of the
+ * customer's data, and the requester is the customer or the provider of its current platform.
+ */
+function relationshipHolds(g: string, a: string) {
+  return sql.raw(`(exists (select 1 from placements p join servers s on s.id = p.server_id join racks k on k.id = s.rack_id join rows r on r.id = k.row_id
+      where p.customer_id = ${g}.customer_id
+        and (case ${g}.scope when 'server' then p.server_id when 'rack' then s.rack_id when 'row' then k.row_id else r.site_id end) = ${a}.unit_id)
+    and (${g}.requester_id = ${g}.customer_id or exists (select 1 from placements p join platforms pl on pl.id = p.platform_id
+      where p.customer_id = ${g}.customer_id and pl.provider_id = ${g}.requester_id)))`);
+}
+
 interface AliasState {
   alias: string;
   unitId: string;
@@ -144,6 +159,8 @@ interface AliasState {
   maxUses: number;
   expiresAt: number;
   grantRevokedAt: number | null;
+  /** 1 while the relationship the ID was minted under holds. */
+  live: number;
 }
 
 function stateQueries(db: Db, aliases: string[]) {
@@ -164,6 +181,7 @@ function stateQueries(db: Db, aliases: string[]) {
           expiresAt: hardwareIdGrants.expiresAt,
           // Aliased: inside db.batch, D1 returns rows as objects, so two `revoked_at` columns would collide.
           grantRevokedAt: sql<number | null>`${hardwareIdGrants.revokedAt}`.as('grant_revoked_at'),
+          live: sql<number>`${relationshipHolds('hardware_id_grants', 'hardware_aliases')}`.as('live'),
         })
         .from(hardwareAliases)
         .innerJoin(hardwareIdGrants, eq(hardwareIdGrants.id, hardwareAliases.grantId))
@@ -182,7 +200,7 @@ function consumeOne(db: Db, alias: string, scope: Scope, callerId: string, now: 
       and(
         eq(hardwareAliases.alias, alias),
         isNull(hardwareAliases.revokedAt),
-        sql`uses < (SELECT g.max_uses FROM hardware_id_grants g WHERE g.id = hardware_aliases.grant_id AND g.revoked_at IS NULL AND g.expires_at > ${now} AND g.scope = ${scope} AND EXISTS (SELECT 1 FROM json_each(g.audience) WHERE json_each.value = ${callerId}))`,
+        sql`uses < (SELECT g.max_uses FROM hardware_id_grants g WHERE g.id = hardware_aliases.grant_id AND g.revoked_at IS NULL AND g.expires_at > ${now} AND g.scope = ${scope} AND EXISTS (SELECT 1 FROM json_each(g.audience) WHERE json_each.value = ${callerId}) AND ${relationshipHolds('g', 'hardware_aliases')})`,
       ),
     )
     .returning({ alias: hardwareAliases.alias });
@@ -193,6 +211,7 @@ function presentRefusal(state: AliasState | undefined, scope: Scope, callerId: s
   if (!state) return 'unknown';
   if (state.aliasRevokedAt !== null || state.grantRevokedAt !== null) return 'revoked';
   if (state.expiresAt <= now) return 'expired';
+  if (!state.live) return 'ended';
   if (state.scope !== scope) return 'claims';
   if (!(JSON.parse(state.audience) as string[]).includes(callerId)) return 'aud';
   if (state.uses >= state.maxUses) return 'used-up';

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { placements, platforms, principals, servers } from '../../schema';
+import { revokeHeldByFormerProvider } from '../hardware/revocation';
 import { MAX_PLACEMENTS_PER_REQUEST } from '../constants';
 import { bumpStatement, customerKey } from '../compatibility/generations';
 import { chunkForInsert, existingIds, jsonIds, runAll, type Db } from '../db';
@@ -90,6 +91,8 @@ export async function putPlacements(db: Db, body: Body): Promise<{ upserted: num
   }
   if (errors.length) throw problems.unprocessable('Placements would split a customer across platforms.', errors);
 
+  const affected = [...new Set([...body.placements, ...body.remove].map((p) => p.customerId))];
+  const providersBefore = new Map(await Promise.all(affected.map(async (id) => [id, await currentProviderId(db, id)] as const)));
   const now = Date.now();
   const stmts = [
     ...body.remove.map((p) => db.delete(placements).where(and(eq(placements.customerId, p.customerId), eq(placements.serverId, p.serverId)))),
@@ -111,6 +114,12 @@ export async function putPlacements(db: Db, body: Body): Promise<{ upserted: num
   ];
   const changed = [...new Set([...body.placements, ...body.remove].map((p) => customerKey(p.customerId)))];
   if (changed.length) await runAll(db, [bumpStatement(changed), ...stmts]);
+  // A provider that is no longer the customer's current provider loses every ID it holds for it.
+  const ended = [];
+  for (const [customerId, before] of providersBefore) {
+    if (before && before !== (await currentProviderId(db, customerId))) ended.push(revokeHeldByFormerProvider(db, customerId, before, now));
+  }
+  await runAll(db, ended);
   return { upserted: body.placements.length, removed: body.remove.length };
 }
 
@@ -135,6 +144,18 @@ export async function listPlacements(db: Db, filter: { customerId?: string | und
 export async function currentPlatformId(db: Db, customerId: string): Promise<string | null> {
   const row = await db.select({ platformId: placements.platformId }).from(placements).where(eq(placements.customerId, customerId)).limit(1).get();
   return row?.platformId ?? null;
+}
+
+/** The provider of the platform a customer's placements are on (its current provider), or null. */
+export async function currentProviderId(db: Db, customerId: string): Promise<string | null> {
+  const row = await db
+    .select({ providerId: platforms.providerId })
+    .from(placements)
+    .innerJoin(platforms, eq(platforms.id, placements.platformId))
+    .where(eq(placements.customerId, customerId))
+    .limit(1)
+    .get();
+  return row?.providerId ?? null;
 }
 
 export interface PlacementFacts {
@@ -176,9 +197,13 @@ export function customerServerIds(db: Db, customerId: string) {
 /**
  * The cutover of a migration: every placement the customer has on `fromPlatformId` moves to
  * `toPlatformId` in one statement (all or nothing), which also makes the target platform's
- * provider the customer's current provider. Running it again changes nothing.
+ * provider the customer's current provider; in the same batch the former provider loses every
+ * hardware ID it holds for the customer. Running it again changes nothing.
  */
 export async function switchCustomerPlatform(db: Db, customerId: string, fromPlatformId: string, toPlatformId: string, now: number): Promise<number> {
+  const owners = await db.select({ id: platforms.id, providerId: platforms.providerId }).from(platforms).where(inArray(platforms.id, [fromPlatformId, toPlatformId])).all();
+  const from = owners.find((o) => o.id === fromPlatformId)?.providerId;
+  const to = owners.find((o) => o.id === toPlatformId)?.providerId;
   const [, moved] = await runAll(db, [
     bumpStatement([customerKey(customerId)]),
     db
@@ -186,6 +211,7 @@ export async function switchCustomerPlatform(db: Db, customerId: string, fromPla
       .set({ platformId: toPlatformId, updatedAt: now })
       .where(and(eq(placements.customerId, customerId), eq(placements.platformId, fromPlatformId)))
       .returning({ serverId: placements.serverId }),
+    ...(from && from !== to ? [revokeHeldByFormerProvider(db, customerId, from, now)] : []),
   ]);
   return moved!.results.length;
 }
