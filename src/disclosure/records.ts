@@ -7,7 +7,7 @@
  * A server's full record is its non-identifying properties plus its free-capacity class. Records
  * shared by fewer than K servers are generalised step by step, dropping the capacity classes first,
  * then the properties from the most specific to the least, until every released record is shared by
- * at least K servers; what is left over at the end joins the smallest crowds in the all-dropped record.
+ * at least K servers (joining, where needed, the smallest crowds that look the same at that step).
  */
 import type { ServerFacts } from '../inventory/facts';
 import { freeBands, type Band, type Free } from './classes';
@@ -61,43 +61,55 @@ export interface Crowd<R> {
 }
 
 /**
- * Global recoding: each key's released record, generalised by `levels` (the last one releasing the
- * same record for everything) until every released record is shared by at least `k` members.
+ * Global recoding: each key's released record, generalised by `levels` (each coarser than the one
+ * before; the last releases the same record for everything) until every released record is shared
+ * by at least `k` members. A crowd still too rare at a level joins the crowds released earlier that
+ * look the same at that level, smallest first, which are coarsened with it: levels only ever drop
+ * more, so a crowd released together moves together and keeps its k.
  */
 export function anonymise<R>(crowds: Crowd<R>[], levels: Level<R>[], k: number): Map<string, { record: R; members: number }> {
-  const out = new Map<string, { record: R; members: number }>();
-  const released = new Map<string, { record: R; keys: string[]; members: number }>();
-  let remaining = crowds;
+  const groups = new Map<string, { record: R; keys: string[]; members: number }>();
+  const groupOf = new Map<string, string>();
   for (const [i, level] of levels.entries()) {
-    const buckets = new Map<string, { record: R; items: Crowd<R>[]; members: number }>();
-    for (const c of remaining) {
+    const buckets = new Map<string, { record: R; items: Crowd<R>[] }>();
+    for (const c of crowds) {
       const record = level(c.record);
       const text = JSON.stringify(record);
-      const b = buckets.get(text) ?? { record, items: [], members: 0 };
+      const b = buckets.get(text) ?? { record, items: [] };
       b.items.push(c);
-      b.members += c.members;
       buckets.set(text, b);
     }
-    const last = i === levels.length - 1;
-    remaining = [];
     for (const [text, b] of buckets) {
-      if (b.members >= k || last) released.set(text, { record: b.record, keys: b.items.map((c) => c.key), members: b.members });
-      else remaining.push(...b.items);
+      const fresh = b.items.filter((c) => !groupOf.has(c.key));
+      if (!fresh.length) continue;
+      let members = fresh.reduce((n, c) => n + c.members, 0);
+      const pulled: string[] = [];
+      if (members < k) {
+        const earlier = [...new Set(b.items.flatMap((c) => groupOf.get(c.key) ?? []))].filter((g) => g !== text).sort((x, y) => groups.get(x)!.members - groups.get(y)!.members);
+        for (const g of earlier) {
+          if (members >= k) break;
+          pulled.push(g);
+          members += groups.get(g)!.members;
+        }
+        if (members < k && i < levels.length - 1) continue;
+      }
+      const into = groups.get(text) ?? { record: b.record, keys: [], members: 0 };
+      for (const g of pulled) {
+        const old = groups.get(g)!;
+        into.keys.push(...old.keys);
+        into.members += old.members;
+        groups.delete(g);
+      }
+      for (const c of fresh) {
+        into.keys.push(c.key);
+        into.members += c.members;
+      }
+      for (const key of into.keys) groupOf.set(key, text);
+      groups.set(text, into);
     }
   }
-  // The last level's single record may still be too rare: the smallest other crowds join it.
-  const bottom = [...released].find(([, r]) => r.members < k);
-  if (bottom) {
-    const [text, r] = bottom;
-    const others = [...released].filter(([t]) => t !== text).sort((a, b) => a[1].members - b[1].members);
-    for (const [otherText, other] of others) {
-      if (r.members >= k) break;
-      r.keys.push(...other.keys);
-      r.members += other.members;
-      released.delete(otherText);
-    }
-  }
-  for (const r of released.values()) for (const key of r.keys) out.set(key, { record: r.record, members: r.members });
+  const out = new Map<string, { record: R; members: number }>();
+  for (const g of groups.values()) for (const key of g.keys) out.set(key, { record: g.record, members: g.members });
   return out;
 }
 

@@ -1,0 +1,90 @@
+/** The pure parts of the policy: capacity classes with hysteresis, and k-anonymous recoding. */
+import { describe, expect, it } from 'vitest';
+import { freeBands, freeClass } from '../../src/disclosure/classes';
+import { anonymiseServers, anonymiseUnits, fullRecord, signatureOf, summarise } from '../../src/disclosure/records';
+import type { ServerFacts } from '../../src/inventory/facts';
+
+const props = (over: Partial<ServerFacts['properties']> = {}): ServerFacts['properties'] => ({
+  cpuArch: 'x86_64',
+  cpuVendor: 'AMD',
+  cpuModel: 'EPYC 9354',
+  cores: 64,
+  memoryGib: 256,
+  storageKind: 'nvme',
+  storageGib: 3840,
+  gpus: 0,
+  hypervisor: 'kvm',
+  traits: ['sev'],
+  certifications: [],
+  privateNetworkId: 'pn-secret',
+  ...over,
+});
+
+describe('capacity classes', () => {
+  it('release a band, never the value', () => {
+    expect(freeBands(freeClass({ cores: 37, memoryGib: 100 }))).toEqual({ cores: { min: 32, max: 64 }, memoryGib: { min: 64, max: 128 } });
+    expect(freeBands(freeClass({ cores: 5000, memoryGib: 0 }))).toEqual({ cores: { min: 2048, max: null }, memoryGib: { min: 0, max: 16 } });
+  });
+
+  it('do not move when a neighbour takes or frees 1 to 4 cores, from any value classified afresh', () => {
+    for (let cores = 0; cores <= 300; cores++) {
+      const cls = freeClass({ cores, memoryGib: 64 });
+      for (const d of [-4, -3, -2, -1, 1, 2, 3, 4]) expect(freeClass({ cores: Math.max(0, cores + d), memoryGib: 64 }, cls)).toEqual(cls);
+    }
+  });
+
+  it('move once the value is beyond the band by more than its margin', () => {
+    const cls = freeClass({ cores: 10, memoryGib: 64 });
+    expect(freeClass({ cores: 4, memoryGib: 64 }, cls).cores).toBe(8);
+    expect(freeClass({ cores: 3, memoryGib: 64 }, cls).cores).toBe(0);
+    expect(freeClass({ cores: 19, memoryGib: 64 }, cls).cores).toBe(8);
+    expect(freeClass({ cores: 20, memoryGib: 64 }, cls).cores).toBe(16);
+  });
+});
+
+describe('k-anonymous server records', () => {
+  const crowd = (p: ServerFacts['properties'], cores: number, members: number) => {
+    const record = fullRecord(p, freeClass({ cores, memoryGib: 100 }));
+    return { key: signatureOf(record), record, members };
+  };
+
+  it('keep full records shared by K servers, and never the private network', () => {
+    const a = crowd(props(), 20, 5);
+    const out = anonymiseServers([a], 5);
+    expect(out.get(a.key)!.record).toEqual(a.record);
+    expect(JSON.stringify(out.get(a.key))).not.toContain('pn-secret');
+  });
+
+  it('drop capacity classes, then the most specific properties, until every record is shared by K', () => {
+    const common = crowd(props(), 20, 4);
+    const roomier = crowd(props(), 40, 2);
+    const bigger = crowd(props({ memoryGib: 512 }), 20, 1);
+    const out = anonymiseServers([common, roomier, bigger], 5);
+    const released = [common, roomier, bigger].map((c) => out.get(c.key)!);
+    // Capacity dropped brings common + roomier to 6; bigger needs memory dropped too, which joins all 7.
+    for (const r of released) expect(r.members).toBeGreaterThanOrEqual(5);
+    expect(released[0]!.record.free).toEqual({ cores: null, memoryGib: null });
+    expect(released[2]!.record).toMatchObject({ memoryGib: null, storageGib: null, cpuModel: 'EPYC 9354', free: { cores: null, memoryGib: null } });
+  });
+
+  it('put what is left at the end with the smallest crowds, so nothing is released to fewer than K', () => {
+    const arm = crowd(props({ cpuArch: 'arm64', cpuVendor: 'Ampere' }), 20, 1);
+    const x86 = crowd(props(), 20, 9);
+    const out = anonymiseServers([arm, x86], 5);
+    expect(out.get(arm.key)!.members).toBe(10);
+    expect(out.get(arm.key)!.record).toEqual(out.get(x86.key)!.record);
+  });
+
+  it('summarise units from released records and generalise them until 3 units share each summary', () => {
+    const r = fullRecord(props(), freeClass({ cores: 20, memoryGib: 100 }));
+    const wide = fullRecord(props(), freeClass({ cores: 70, memoryGib: 100 }));
+    const summaries = new Map([
+      ['k1', summarise([r, r])],
+      ['k2', summarise([r, r])],
+      ['k3', summarise([r, wide])],
+    ]);
+    const out = anonymiseUnits(summaries, 3);
+    expect(new Set([...out.values()].map((v) => JSON.stringify(v.record))).size).toBe(1);
+    expect(out.get('k1')!.record).toMatchObject({ cpuModel: ['EPYC 9354'], traits: ['sev'], free: { cores: null, memoryGib: null } });
+  });
+});
