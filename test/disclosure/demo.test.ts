@@ -100,7 +100,7 @@ describe('the demo data center under the disclosure policy', () => {
     const reasons: string[] = [];
     for (const c of demo.customers) {
       const provider = demo.providers.find((p) => p.platforms.some((x) => x.id === c.platformId))!;
-      for (const scope of SCOPES) {
+      for (const scope of ['server', 'rack'] as const) {
         const hw = await ids(c.key, scope, [c.id, provider.id]);
         for (const p of demo.providers.flatMap((x) => x.platforms)) {
           reasons.push(...(await call('POST', '/v1/compatibility', { key: c.key, body: { hardwareIds: hw, platformId: p.id } })).body.results.flatMap((x: { reasons: { reason: string }[] }) => x.reasons.map((y) => y.reason)));
