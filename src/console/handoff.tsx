@@ -215,11 +215,13 @@ const Properties: FC<{ value: Record<string, unknown> }> = ({ value }) => (
   </div>
 );
 
+/** Released values as sent: null is withheld (src/disclosure), a class without `max` has no upper bound. */
 function flat(v: unknown): string {
+  if (v === null) return 'withheld';
   if (Array.isArray(v)) return v.map(flat).join(', ') || '—';
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    if ('min' in o && 'max' in o) return o.min === o.max ? String(o.min) : `${String(o.min)}–${String(o.max)}`;
+    if ('min' in o && 'max' in o) return o.max === null ? `≥ ${String(o.min)}` : o.min === o.max ? String(o.min) : `${String(o.min)}–${String(o.max)}`;
     return Object.entries(o)
       .map(([k, x]) => `${k} ${flat(x)}`)
       .join(', ');
