@@ -135,6 +135,7 @@ describe('malformed-input corpus over every write route', () => {
       base(JSON.stringify({ ...(r.body as object), unexpected: 1 }));
       base(JSON.stringify(r.body), { 'content-type': 'text/plain' });
     }
+    console.info(`malformed-input corpus: ${cases.length} requests over ${routes.length} write routes`);
     expect(cases.length).toBeGreaterThanOrEqual(1000);
     expect(new Set(cases.map((c) => c.route)).size).toBe(routes.length);
 
