@@ -24,24 +24,25 @@ export interface TextOptions {
   multiline?: boolean;
 }
 
-function codePoint(found: string): string {
-  return `U+${found.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+/** The first refused character of `value` as `U+XXXX`, or null when there is none. */
+export function forbiddenCharacter(value: string, multiline = false): string | null {
+  const found = (multiline ? MULTI_LINE : SINGLE_LINE).exec(value);
+  return found ? `U+${found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}` : null;
 }
 
 /** A trimmed string that refuses control, bidi-control and unpaired surrogate characters. */
 export function text({ max, min = 1, multiline = false }: TextOptions) {
-  const forbidden = multiline ? MULTI_LINE : SINGLE_LINE;
   const base = multiline ? z.string().overwrite((s) => s.replace(/\r\n/g, '\n')) : z.string();
   return base
     .trim()
     .min(min)
     .max(max)
     .superRefine((value, ctx) => {
-      const found = forbidden.exec(value);
+      const found = forbiddenCharacter(value, multiline);
       if (found)
         ctx.addIssue({
           code: 'custom',
-          message: `must not contain ${codePoint(found[0])}: control characters${multiline ? ' (other than tab and newline)' : ''}, bidi controls and unpaired surrogates are refused`,
+          message: `must not contain ${found}: control characters${multiline ? ' (other than tab and newline)' : ''}, bidi controls and unpaired surrogates are refused`,
         });
     });
 }

@@ -16,6 +16,7 @@
 import { z } from '@hono/zod-openapi';
 import ipaddr from 'ipaddr.js';
 import { URL_MAX_CHARS } from '../constants';
+import { forbiddenCharacter } from './text';
 
 export type UrlVerdict = { ok: true; url: URL } | { ok: false; reason: string };
 
@@ -34,8 +35,13 @@ const INTERNAL_NAME_SUFFIXES = ['localhost', 'local', 'internal', 'localdomain',
 const REFUSED_HOST = 'the host is a private, loopback, link-local, metadata or otherwise internal address';
 const NEEDS_HTTPS = 'the URL must use https';
 
-/** Parses `raw` as an absolute http(s) URL; null when it is not one. */
+/**
+ * Parses `raw` as an absolute http(s) URL; null when it is not one. Control, bidi and unpaired
+ * surrogate characters make it malformed: the parser would silently percent-encode or replace them,
+ * storing a URL other than the one given.
+ */
 function parseHttpUrl(raw: string): URL | null {
+  if (forbiddenCharacter(raw)) return null;
   let url: URL;
   try {
     url = new URL(raw);
