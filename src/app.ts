@@ -27,6 +27,8 @@ app.use('*', requestId(), limitBody);
 app.use('/v1/*', authenticate, requireJson);
 
 app.get('/healthz', (c) => c.json({ status: 'ok' }));
+// A person opening the service's address lands in the console (which asks for a key); the API lives under /v1.
+app.get('/', (c) => c.redirect('/console', 302));
 
 app.route('/', accountRouter);
 app.route('/', usageRouter);

@@ -41,6 +41,14 @@ export interface Schemas {
     organisation: string;
     serviceLevel?: "basic" | "standard" | "premium" | "enterprise";
   };
+  Principal: {
+    id: string;
+    kind: "operator" | "customer" | "provider" | "agent";
+    name: string;
+    organisation: string;
+    serviceLevel: "basic" | "standard" | "premium" | "enterprise";
+    createdAt: number;
+  };
   Account: {
     id: string;
     kind: "operator" | "customer" | "provider" | "agent";
@@ -475,13 +483,13 @@ export interface Schemas {
     }>;
   };
   VerifyHardwareIds: {
-    ids: Array<string>;
+    hardwareIds: Array<string>;
   };
   RevokedHardwareIds: {
     revoked: number;
   };
   RevokeHardwareIds: {
-    ids: Array<string>;
+    hardwareIds: Array<string>;
   } | {
     all: true;
   };
@@ -768,12 +776,38 @@ export interface Operations {
     body: Schemas["RegisterCustomer"];
     response: Schemas["Registered"];
   };
+  /** GET /v1/customers: List the registered customers (operator) */
+  getCustomers: {
+    path: Record<string, never>;
+    query: {
+      limit?: number;
+      cursor?: string;
+    };
+    body: never;
+    response: {
+      items: Array<Schemas["Principal"]>;
+      nextCursor: string | null;
+    };
+  };
   /** POST /v1/providers: Register a platform provider (operator) */
   postProviders: {
     path: Record<string, never>;
     query: Record<string, never>;
     body: Schemas["RegisterProvider"];
     response: Schemas["RegisteredProvider"];
+  };
+  /** GET /v1/providers: List the registered platform providers (operator) */
+  getProviders: {
+    path: Record<string, never>;
+    query: {
+      limit?: number;
+      cursor?: string;
+    };
+    body: never;
+    response: {
+      items: Array<Schemas["Principal"]>;
+      nextCursor: string | null;
+    };
   };
   /** GET /v1/account: Your principal, organisation and service level */
   getAccount: {
