@@ -15,10 +15,12 @@ import { hardwareRouter } from './hardware/routes';
 import { inventoryRouter } from './inventory/routes';
 import { usageRouter } from './usage/routes';
 import { allowedMethods, limitBody, renderError, requireJson } from './http/middleware';
+import { API_INTRODUCTION, API_TAGS } from './http/introduction';
 import { withOperationIds } from './http/operation-ids';
 import { problems } from './http/problem';
 import { migrationsRouter } from './migrations/routes';
 import { sbcRouter } from './sbc/routes';
+import { registerWebhooks } from './webhooks/events';
 import { webhooksRouter } from './webhooks/routes';
 
 export const app = new OpenAPIHono<AppEnv>();
@@ -51,16 +53,18 @@ app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
   description: 'An InPlace API key (`inp_…`)',
 });
 
+registerWebhooks(app.openAPIRegistry);
+
 const OPENAPI_CONFIG = {
   openapi: '3.1.0',
   info: {
     title: 'InPlace API',
     version: '1.0.0',
-    description:
-      'Control plane for migration in place: tenants change platform provider while their software and data stay on the hardware they occupy.',
+    description: API_INTRODUCTION,
     license: { name: 'Proprietary', url: 'https://inplace.invalid/license' },
   },
   servers: [{ url: '/', description: 'This service' }],
+  tags: API_TAGS,
 };
 
 let openApiDocument: unknown;

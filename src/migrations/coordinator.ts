@@ -23,6 +23,7 @@ import { getDb } from '../db';
 import type { Env } from '../env';
 import { switchCustomerPlatform } from '../inventory/placements';
 import { deliverDue, type DispatchResult } from '../webhooks/dispatcher';
+import type { WebhookEventData, WebhookEventType } from '../webhooks/events';
 import { emitEvent, eventsOf, findDelivery, nextDeliveryAt, OUTBOX_SCHEMA, redeliver, type EventRecord } from '../webhooks/outbox';
 import {
   activeMigration,
@@ -63,7 +64,7 @@ export interface RunReport extends DispatchResult {
 /** An event recorded elsewhere (a D1 outbox) for this customer's providers. */
 export interface RelayedEvent {
   id: string;
-  type: string;
+  type: WebhookEventType;
   /** The provider the event concerns first; the active migration's providers are added. */
   providerId: string;
   data: Record<string, unknown>;
@@ -218,7 +219,8 @@ export class CustomerCoordinator extends DurableObject<Env> {
           migrationId: active?.id ?? null,
           transitionSeq: null,
           recipients: [e.providerId, ...(active ? [active.source_provider_id, active.target_provider_id] : [])],
-          data: e.data,
+          // Checked against the event type's schema by emitEvent.
+          data: { ...e.data, migrationId: active?.id ?? null } as WebhookEventData<WebhookEventType>,
           now,
         });
       }
