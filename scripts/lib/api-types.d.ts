@@ -361,6 +361,9 @@ export interface Schemas {
     upstreamUrl?: string;
     autoAccept?: boolean;
   };
+  CatalogEntry: Schemas["Platform"] & {
+    providerName: string;
+  };
   MipList: {
     customerId: string;
     scope: "server" | "rack" | "row" | "site";
@@ -979,7 +982,7 @@ export interface Operations {
     };
     body: never;
     response: {
-      items: Array<Schemas["Platform"]>;
+      items: Array<Schemas["CatalogEntry"]>;
       nextCursor: string | null;
     };
   };
@@ -999,7 +1002,7 @@ export interface Operations {
     };
     query: Record<string, never>;
     body: never;
-    response: Schemas["Platform"];
+    response: Schemas["CatalogEntry"];
   };
   /** GET /v1/customers/{customerId}/mip-list: Platforms the customer can move to without its data leaving the scope (the customer or its current provider) */
   getCustomersByCustomerIdMipList: {
