@@ -16,6 +16,7 @@ import { inventoryRouter } from './inventory/routes';
 import { usageRouter } from './usage/routes';
 import { allowedMethods, limitBody, renderError, requireJson } from './http/middleware';
 import { API_INTRODUCTION, API_TAGS } from './http/introduction';
+import { withOperationDocs } from './http/operation-docs';
 import { withOperationIds } from './http/operation-ids';
 import { problems } from './http/problem';
 import { migrationsRouter } from './migrations/routes';
@@ -68,7 +69,7 @@ const OPENAPI_CONFIG = {
 };
 
 let openApiDocument: unknown;
-app.get('/openapi.json', (c) => c.json((openApiDocument ??= withOperationIds(app.getOpenAPI31Document(OPENAPI_CONFIG)))));
+app.get('/openapi.json', (c) => c.json((openApiDocument ??= withOperationDocs(withOperationIds(app.getOpenAPI31Document(OPENAPI_CONFIG))))));
 
 const allowed = allowedMethods(app);
 
