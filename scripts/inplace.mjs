@@ -158,9 +158,10 @@ const COMMANDS = {
   async usage(api) {
     const report = await api.call('getAccountUsage', { query: { from: opts.from, to: opts.to } });
     const periods = opts.daily ? report.daily : report.monthly;
+    const name = await directory(api);
     print(report, () =>
       [
-        `${report.principalId}: ${report.from} to ${report.to}`,
+        `${name(report.principalId)}: ${report.from} to ${report.to}`,
         table(
           [opts.daily ? 'day' : 'month', 'operation', 'quantity', `amount (${report.currency})`],
           periods.flatMap((p) => [...p.lines.map((l) => [p.period, l.operation, l.quantity, l.amount]), [p.period, 'total', '', p.total]]),
@@ -197,9 +198,10 @@ const COMMANDS = {
   async mip(api) {
     const id = await customerId(api);
     const list = await api.call('getCustomersByCustomerIdMipList', { path: { customerId: id }, query: { scope: scopeOf(opts.scope) } });
+    const name = await directory(api);
     print(list, () =>
       [
-        `${list.customerId}: ${list.placements} placements; ${list.available.length} platforms available without the data leaving its ${list.scope}`,
+        `${name(list.customerId)}: ${list.placements} placements; ${list.available.length} platforms available without the data leaving its ${list.scope}`,
         table(
           ['platform', 'available', 'narrowest scope', 'covered srv/rack/row/site', 'est. per month', 'why not'],
           [...list.available, ...list.unavailable].map((e) => [
