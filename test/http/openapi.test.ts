@@ -1,7 +1,7 @@
-import { Validator, type Schema } from '@cfworker/json-schema';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OPERATION_DOCS } from '../../src/http/operation-docs';
 import { call } from '../http';
+import { validatorFor, type Schema, type WithComponents } from '../openapi';
 
 interface Media {
   schema: Schema;
@@ -14,21 +14,12 @@ interface Operation {
   requestBody?: { content: Record<string, Media> };
   responses: Record<string, { content?: Record<string, Media> }>;
 }
-interface Doc {
+interface Doc extends WithComponents {
   info: { description?: string };
   tags: { name: string; description?: string }[];
   paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, Schema> };
 }
 
-/** The schema with every `#/components/schemas/…` reference replaced by what it names. */
-function inline(node: unknown, doc: Doc): unknown {
-  if (Array.isArray(node)) return node.map((n) => inline(n, doc));
-  if (!node || typeof node !== 'object') return node;
-  const ref = (node as { $ref?: string }).$ref;
-  if (ref) return inline(doc.components.schemas[ref.replace('#/components/schemas/', '')], doc);
-  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, inline(v, doc)]));
-}
 
 function operations(doc: Doc) {
   return Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, op })));
@@ -72,7 +63,7 @@ describe('GET /openapi.json as a newcomer reads it', () => {
     const wrong: string[] = [];
     for (const { key, op } of operations(doc)) {
       for (const { where, example, schema } of examples(op)) {
-        const result = new Validator(inline(schema, doc) as Schema, '2020-12').validate(example);
+        const result = validatorFor(schema, doc).validate(example);
         if (!result.valid) wrong.push(`${key} ${where}: ${result.errors.map((e) => `${e.instanceLocation} ${e.error}`).join('; ')}`);
       }
     }

@@ -1,4 +1,3 @@
-import { Validator, type Schema } from '@cfworker/json-schema';
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { Webhook } from 'standardwebhooks';
@@ -10,6 +9,7 @@ import { WEBHOOK_EVENT_TYPES } from '../../src/webhooks/events';
 import { relayOutboxEvents } from '../../src/webhooks/jobs';
 import { server } from '../factories';
 import { call, OPERATOR } from '../http';
+import { validatorFor, type Schema, type WithComponents } from '../openapi';
 import { coordinator, deployAll, hookUp, mintIds, progress, start, steer, world, type World } from '../migrations/world';
 
 type Hook = Awaited<ReturnType<typeof hookUp>>;
@@ -18,19 +18,10 @@ interface Delivery {
   body: { type: string; timestamp: string; sequence: number; data: { migrationId?: string | null } };
 }
 
-interface OpenApiDoc {
+interface OpenApiDoc extends WithComponents {
   webhooks: Record<string, { post: { requestBody: { content: { 'application/json': { schema: Schema } } } } }>;
-  components: { schemas: Record<string, Schema> };
 }
 
-/** The schema with every `#/components/schemas/…` reference replaced by what it names. */
-function inline(node: unknown, doc: OpenApiDoc): unknown {
-  if (Array.isArray(node)) return node.map((n) => inline(n, doc));
-  if (!node || typeof node !== 'object') return node;
-  const ref = (node as { $ref?: string }).$ref;
-  if (ref) return inline(doc.components.schemas[ref.replace('#/components/schemas/', '')], doc);
-  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, inline(v, doc)]));
-}
 
 /** Every message a receiver got, signature checked with the reference implementation. */
 async function deliveries(hook: Hook): Promise<Delivery[]> {
@@ -130,19 +121,19 @@ describe('OpenAPI webhooks', () => {
     for (const { body } of received) {
       const documented = doc.webhooks[body.type];
       expect(documented, body.type).toBeDefined();
-      const result = new Validator(inline(documented!.post.requestBody.content['application/json'].schema, doc) as Schema, '2020-12').validate(body);
+      const result = validatorFor(documented!.post.requestBody.content['application/json'].schema, doc).validate(body);
       expect(result.errors, `${body.type}: ${JSON.stringify(body)}`).toEqual([]);
       seen.add(body.type);
     }
     expect([...seen].sort()).toEqual([...WEBHOOK_EVENT_TYPES].sort());
     // The schemas are strict enough to refuse a payload that lost a field.
     const progressed = received.find((d) => d.body.type === 'migration.progress')!.body;
-    const schema = inline(doc.webhooks['migration.progress']!.post.requestBody.content['application/json'].schema, doc) as Schema;
+    const validator = validatorFor(doc.webhooks['migration.progress']!.post.requestBody.content['application/json'].schema, doc);
     const { sequence: _sequence, ...unnumbered } = progressed;
     const { migrationId: _migrationId, ...anonymous } = progressed.data;
-    expect(new Validator(schema, '2020-12').validate(progressed).valid).toBe(true);
-    expect(new Validator(schema, '2020-12').validate(unnumbered).valid).toBe(false);
-    expect(new Validator(schema, '2020-12').validate({ ...progressed, data: anonymous }).valid).toBe(false);
+    expect(validator.validate(progressed).valid).toBe(true);
+    expect(validator.validate(unnumbered).valid).toBe(false);
+    expect(validator.validate({ ...progressed, data: anonymous }).valid).toBe(false);
   });
 });
 
