@@ -283,7 +283,7 @@ export const OPERATION_DOCS: Record<string, OperationDoc> = {
   'GET /.well-known/jwks.json': { response: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'xCVQ6KaJWyFL7KtWX7hyir6aIeB6sy8mVRY-p7FP5ME', kid: 'hwid-2026-12-01-0ad80017', alg: 'EdDSA', use: 'sig' }] } },
   'POST /v1/agent/report': {
     request: { identity: { serial: identity.serial, mac: identity.mac, dom0Ip: identity.dom0Ip }, properties: { memoryGib: 512, traits: ['sev-snp', 'avx512'] } },
-    response: { identity: { matches: true, mismatched: [] }, properties: { applied: true, changed: ['memoryGib'] } },
+    response: { identity: { matches: true, mismatched: [] }, properties: { applied: true, changed: ['memoryGib'], overAllocated: [] } },
   },
   'GET /v1/agent/flags': {
     description: 'Identities agents observed that differ from the inventory (serial, MAC, addresses): each is a flag for the operator and was never written.',
