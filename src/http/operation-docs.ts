@@ -312,7 +312,6 @@ export const OPERATION_DOCS: Record<string, OperationDoc> = {
     response: { migrationId: MIG, addresses: ['iscsi://100.64.0.25:3260/iqn.2026-01.inplace:vol1'], credential: { token: HWID, type: 'Bearer', expiresAt: T + 900_000 } },
   },
   'GET /v1/agent/tasks': {
-    description: 'Leases the pending deployment tasks of the agent’s own server while its migration deploys; report each before its lease expires, quoting its attempt.',
     response: {
       items: [
         {
@@ -324,6 +323,9 @@ export const OPERATION_DOCS: Record<string, OperationDoc> = {
         },
       ],
     },
+  },
+  'GET /v1/migrations/{id}/tasks': {
+    response: page({ id: 'tsk_Yq3vN0cR8mZt1pLw', kind: 'deploy_platform_modules', hardwareId: HWID, platformId: PLT_B, modules: [{ name: 'atlas-control', version: '7.1.0' }], state: 'succeeded', attempts: 1, updatedAt: T }),
   },
   'POST /v1/agent/tasks/{id}/result': {
     description: 'The outcome of the attempt the agent holds. A failure is retried up to a bound; when every task of the migration succeeded, it starts migrating.',
