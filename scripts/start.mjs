@@ -57,7 +57,8 @@ startDemoUpstreams(PLATFORMS.map((p) => p.name), upstreamPort);
 const artifactServer = await startArtifactServer({ port: artifactPort });
 const artifacts = await publishModules(artifactServer, '.inplace/artifacts', demoModules());
 console.log(`Starting InPlace on ${baseUrl} (wrangler dev, local D1 and Durable Objects)…`);
-const service = await startLocalService({ port, quietStart: true });
+// The agents' polling is logged in their own files, not among the requests.
+const service = await startLocalService({ port, quietStart: true, unlogged: /^\[wrangler:info\] (GET|POST) \/v1\/agent\/(report|tasks)\S* 200 / });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => service.kill(signal));
 service.exited.then((code) => process.exit(code ?? 0));
 try {

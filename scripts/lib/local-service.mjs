@@ -63,7 +63,7 @@ const OFFLINE_CF =
  * Copies wrangler dev's output to ours, line by line, minus its noise: each attempt to fetch
  * Request.cf offline prints a warning and a DNS error's stack (the first is replaced by one
  * explanation); the cron notice (the banner says how to trigger it); and, until `state.requests`,
- * the request log (the seeding's calls).
+ * the request log (the seeding's calls), then the requests `state.unlogged` matches.
  */
 function relayOutput(stream, out, state) {
   let skipping = null;
@@ -74,7 +74,7 @@ function relayOutput(stream, out, state) {
       state.explained = true;
     } else if (line.includes('Scheduled Workers are not automatically triggered')) {
       skipping = /^(\s|$)/;
-    } else if (!(skipping?.test(line) || (!state.requests && /^\[wrangler:info\] [A-Z]+ \/\S* \d{3} /.test(line)))) {
+    } else if (!(skipping?.test(line) || (/^\[wrangler:info\] [A-Z]+ \/\S* \d{3} /.test(line) && (!state.requests || state.unlogged?.test(line))))) {
       skipping = null;
       out.write(`${line}\n`);
     }
@@ -135,7 +135,7 @@ export async function startWorkerd({ port, persistTo, envFile }) {
  * Applies the D1 migrations, starts `wrangler dev` and waits until /healthz answers.
  * `persistTo` and `envFile` default to wrangler's own (.wrangler/state, .dev.vars).
  */
-export async function startLocalService({ port = 8787, persistTo, envFile, logLevel = 'info', stdio = 'inherit', quietStart = false } = {}) {
+export async function startLocalService({ port = 8787, persistTo, envFile, logLevel = 'info', stdio = 'inherit', quietStart = false, unlogged } = {}) {
   const persist = persistTo ? ['--persist-to', persistTo] : [];
   const env = envFile ? ['--env-file', envFile] : [];
   applyMigrations(persist, stdio === 'inherit');
@@ -145,7 +145,7 @@ export async function startLocalService({ port = 8787, persistTo, envFile, logLe
     // Its own process group, so stopping it also stops workerd underneath npx and wrangler.
     { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
-  const state = { explained: false, requests: !quietStart };
+  const state = { explained: false, requests: !quietStart, unlogged };
   if (stdio === 'inherit') {
     relayOutput(child.stdout, process.stdout, state);
     relayOutput(child.stderr, process.stderr, state);
