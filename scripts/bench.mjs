@@ -4,13 +4,16 @@
 // .wrangler/bench-<size>), then runs every scenario with autocannon and prints p50/p99 latency and
 // throughput.
 // Options: --servers 10000,100000  --duration 5 (s per scenario)  --connections 8  --only name,name
+//          --port 8900 (or INPLACE_BENCH_PORT)  --upstream-port 8910 (or INPLACE_BENCH_UPSTREAM_PORT);
+//          the defaults stay clear of `npm start` (8787, 8790+) and the simulator (8831, 8840+).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { client } from './lib/api.mjs';
 import { PLATFORMS } from './lib/demo-data.mjs';
-import { spawnDemoUpstreams } from './lib/demo-upstreams.mjs';
+import { spawnDemoUpstreams, upstreamPorts } from './lib/demo-upstreams.mjs';
 import { ensureDevVars, startWorkerd } from './lib/local-service.mjs';
+import { portOption, requireFreePorts } from './lib/ports.mjs';
 import { seedBench } from './lib/seed-bench.mjs';
 import { SCENARIOS } from './bench/scenarios.mjs';
 
@@ -20,9 +23,16 @@ const { values: opts } = parseArgs({
     duration: { type: 'string', default: '5' },
     connections: { type: 'string', default: '8' },
     only: { type: 'string' },
-    port: { type: 'string', default: '8900' },
+    port: { type: 'string' },
+    'upstream-port': { type: 'string' },
   },
 });
+const port = portOption(opts.port, 'INPLACE_BENCH_PORT', 8900);
+const upstreamPort = portOption(opts['upstream-port'], 'INPLACE_BENCH_UPSTREAM_PORT', 8910);
+await requireFreePorts([
+  { port, what: 'the benchmarked Worker', change: 'pass `--port N` (or INPLACE_BENCH_PORT=N)' },
+  ...upstreamPorts(PLATFORMS.length, upstreamPort, 'pass `--upstream-port N` (or INPLACE_BENCH_UPSTREAM_PORT=N)'),
+]);
 const only = opts.only ? new Set(opts.only.split(',')) : null;
 
 /** The q-quantile of sorted values, by nearest rank. */
@@ -66,7 +76,7 @@ function target(size, name, measure, baseline, unit, limit) {
   targets.push({ servers: size, name, measure: `${ms(measure)} ${unit}`, baseline: `${ms(baseline)} ${unit}`, ratio: `${ratio.toFixed(2)}×`, target: limit.max !== undefined ? `≤ ${limit.max}×` : `≥ ${limit.min}×`, met });
 }
 // The platforms' local upstreams (the SBC proxies to them), in a process of their own.
-const upstreams = await spawnDemoUpstreams(PLATFORMS.map((p) => p.name));
+const upstreams = await spawnDemoUpstreams(PLATFORMS.map((p) => p.name), upstreamPort);
 process.on('exit', () => upstreams.close());
 function report(size, scenario, m, baseline) {
   const row = { servers: size, scenario, p50: m.p50, p99: m.p99, rps: Math.round(m.rps), vsBaseline: baseline ? `${(m.p50 / Math.max(baseline.p50, 0.01)).toFixed(1)}× p50` : '' };
@@ -79,13 +89,18 @@ for (const size of opts.servers.split(',').map(Number)) {
   mkdirSync(dir, { recursive: true });
   const vars = ensureDevVars(`${dir}/dev.vars`);
   console.log(`\n▶ ${size} servers (state in ${dir})`);
-  const service = await startWorkerd({ port: Number(opts.port), persistTo: `${dir}/state`, envFile: `${dir}/dev.vars` });
+  const seededFile = `${dir}/seeded.json`;
+  let seeded = existsSync(seededFile) ? JSON.parse(readFileSync(seededFile, 'utf8')) : null;
+  // The platforms' upstream URLs are part of the seeded state (state seeded before ports were configurable used 8790).
+  if (seeded && (seeded.upstreamPort ?? 8790) !== upstreamPort) {
+    console.error(`${dir} was seeded with the platforms' upstreams on port ${seeded.upstreamPort ?? 8790}: run with --upstream-port ${seeded.upstreamPort ?? 8790}, or delete ${dir} to seed it again.`);
+    process.exit(2);
+  }
+  const service = await startWorkerd({ port, persistTo: `${dir}/state`, envFile: `${dir}/dev.vars` });
   try {
     const operator = client(service.baseUrl, vars.OPERATOR_KEY);
-    const seededFile = `${dir}/seeded.json`;
-    let seeded = existsSync(seededFile) ? JSON.parse(readFileSync(seededFile, 'utf8')) : null;
     if (!seeded) {
-      seeded = await seedBench(operator, { servers: size, log: (l) => console.log(`  seed ${l}`) });
+      seeded = await seedBench(operator, { servers: size, upstreamPort, log: (l) => console.log(`  seed ${l}`) });
       writeFileSync(seededFile, JSON.stringify(seeded));
     }
     const ctx = {

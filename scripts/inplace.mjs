@@ -20,8 +20,8 @@ Commands
   hardware-ids [--scope S]        masked IDs of the hardware holding your data (S: server|rack|row|site|all)
       [--customer ID] [--audience ID,ID] [--ttl SECONDS] [--max-uses N]
   mip [--scope S] [--customer ID] the migration-in-place list: where you can move without moving your data
-  compat --platform ID [--scope S] [--customer ID] [--ids ID,ID]
-                                  does a platform fit your hardware? (masked IDs minted at S unless --ids)
+  compat --platform ID [--scope S] [--customer ID] [--hardware-ids ID,ID]
+                                  does a platform fit your hardware? (masked IDs minted at S unless given)
   migrate --platform ID [--scope S] [--customer ID]
                                   start a migration in place (a fresh Idempotency-Key per run)
   status [MIGRATION]              your migrations, or one migration's state, progress and history
@@ -59,7 +59,7 @@ const { values: opts, positionals } = parseArgs({
     to: { type: 'string' },
     daily: { type: 'boolean', default: false },
     platform: { type: 'string' },
-    ids: { type: 'string' },
+    'hardware-ids': { type: 'string' },
   },
 });
 
@@ -119,6 +119,35 @@ async function customerId(api) {
   return me.id;
 }
 
+/**
+ * Names for the ids a table would show: platforms and their providers from the catalog, the caller,
+ * and for the operator every customer and provider. An id nobody named stays as it is.
+ * @param {ReturnType<typeof typedClient>} api
+ */
+async function directory(api) {
+  /** @type {Map<string, string>} */
+  const names = new Map();
+  /** @type {string | undefined} */
+  let cursor;
+  do {
+    const page = await api.call('getPlatforms', { query: { limit: 500, cursor } });
+    for (const p of page.items) names.set(p.id, p.name).set(p.providerId, p.providerName);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  const me = await api.call('getAccount');
+  names.set(me.id, me.name);
+  for (const operation of me.kind === 'operator' ? /** @type {const} */ (['getCustomers', 'getProviders']) : []) {
+    do {
+      const page = await api.call(operation, { query: { limit: 500, cursor } });
+      for (const p of page.items) names.set(p.id, p.name);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+  }
+  return (/** @type {string} */ id) => names.get(id) ?? id;
+}
+
+/** @typedef {Awaited<ReturnType<typeof directory>>} NameOf */
+
 /** @type {Record<string, (api: ReturnType<typeof typedClient>) => Promise<void>>} */
 const COMMANDS = {
   async account(api) {
@@ -129,9 +158,10 @@ const COMMANDS = {
   async usage(api) {
     const report = await api.call('getAccountUsage', { query: { from: opts.from, to: opts.to } });
     const periods = opts.daily ? report.daily : report.monthly;
+    const name = await directory(api);
     print(report, () =>
       [
-        `${report.principalId}: ${report.from} to ${report.to}`,
+        `${name(report.principalId)}: ${report.from} to ${report.to}`,
         table(
           [opts.daily ? 'day' : 'month', 'operation', 'quantity', `amount (${report.currency})`],
           periods.flatMap((p) => [...p.lines.map((l) => [p.period, l.operation, l.quantity, l.amount]), [p.period, 'total', '', p.total]]),
@@ -146,7 +176,7 @@ const COMMANDS = {
     print(items, () =>
       table(
         ['id', 'name', 'provider', 'support', 'multi-site', 'per core·month'],
-        items.map((p) => [p.id, p.name, p.providerId, p.serviceProfile.supportLevel, p.serviceProfile.multiSite ? 'yes' : 'no', `${p.serviceProfile.pricing.perCoreMonth} ${p.serviceProfile.pricing.currency}`]),
+        items.map((p) => [p.id, p.name, p.providerName, p.serviceProfile.supportLevel, p.serviceProfile.multiSite ? 'yes' : 'no', `${p.serviceProfile.pricing.perCoreMonth} ${p.serviceProfile.pricing.currency}`]),
       ),
     );
   },
@@ -168,9 +198,10 @@ const COMMANDS = {
   async mip(api) {
     const id = await customerId(api);
     const list = await api.call('getCustomersByCustomerIdMipList', { path: { customerId: id }, query: { scope: scopeOf(opts.scope) } });
+    const name = await directory(api);
     print(list, () =>
       [
-        `${list.customerId}: ${list.placements} placements; ${list.available.length} platforms available without the data leaving its ${list.scope}`,
+        `${name(list.customerId)}: ${list.placements} placements; ${list.available.length} platforms available without the data leaving its ${list.scope}`,
         table(
           ['platform', 'available', 'narrowest scope', 'covered srv/rack/row/site', 'est. per month', 'why not'],
           [...list.available, ...list.unavailable].map((e) => [
@@ -195,15 +226,15 @@ function required(/** @type {string | undefined} */ value, /** @type {string} */
 
 const STEPS = /** @type {const} */ (['accept', 'approve', 'pause', 'resume', 'rollback', 'cancel']);
 
-/** @param {Schemas['Migration']} m */
-function migrationSummary(m) {
+/** @param {Schemas['Migration']} m @param {NameOf} name */
+function migrationSummary(m, name) {
   return [
     table(
-      ['migration', 'state', 'from → to', 'data migrated', 'deployed', 'scope'],
-      [[m.id, m.state, `${m.source.platformId} → ${m.target.platformId}`, `${m.progress.percent}%`, `${m.deployment.succeeded}/${m.deployment.tasks}`, m.scope]],
+      ['migration', 'customer', 'state', 'from → to', 'data migrated', 'deployed', 'scope'],
+      [[m.id, name(m.customerId), m.state, `${name(m.source.platformId)} → ${name(m.target.platformId)}`, `${m.progress.percent}%`, `${m.deployment.succeeded}/${m.deployment.tasks}`, m.scope]],
     ),
     '',
-    table(['when (UTC)', 'transition', 'by', 'reason'], m.history.map((h) => [time(h.at), `${h.from ?? '—'} → ${h.to}`, h.by.kind, h.reason])),
+    table(['when (UTC)', 'transition', 'by', 'reason'], m.history.map((h) => [time(h.at), `${h.from ?? '—'} → ${h.to}`, `${h.by.kind === 'system' ? 'system' : name(h.by.id)} (${h.by.kind})`, h.reason])),
   ].join('\n');
 }
 
@@ -211,8 +242,8 @@ Object.assign(COMMANDS, {
   /** @param {ReturnType<typeof typedClient>} api */
   async compat(api) {
     const platformId = required(opts.platform, '--platform');
-    const hardwareIds = opts.ids
-      ? opts.ids.split(',').map((id) => id.trim())
+    const hardwareIds = opts['hardware-ids']
+      ? opts['hardware-ids'].split(',').map((id) => id.trim())
       : (await api.call('postHardwareIds', { body: { scope: scopeOf(opts.scope, 'server'), ...(opts.customer ? { customerId: opts.customer } : {}) } })).items.map((h) => h.id);
     const result = await api.call('postCompatibility', { body: { hardwareIds, platformId } });
     print(result, () =>
@@ -227,19 +258,26 @@ Object.assign(COMMANDS, {
   async migrate(api) {
     const body = { customerId: await customerId(api), targetPlatformId: required(opts.platform, '--platform'), scope: scopeOf(opts.scope, 'server') };
     const m = await api.call('postMigrations', { body, headers: { 'idempotency-key': crypto.randomUUID() } });
-    print(m, () => migrationSummary(m));
+    const name = await directory(api);
+    print(m, () => migrationSummary(m, name));
   },
 
   /** @param {ReturnType<typeof typedClient>} api */
   async status(api) {
     const [, id] = positionals;
+    const name = await directory(api);
     if (id) {
       const m = await api.call('getMigrationsById', { path: { id } });
-      print(m, () => migrationSummary(m));
+      print(m, () => migrationSummary(m, name));
       return;
     }
     const { items } = await api.call('getMigrations', { query: { limit: 100 } });
-    print(items, () => table(['migration', 'customer', 'state', 'from → to', 'data migrated', 'started (UTC)'], items.map((m) => [m.id, m.customerId, m.state, `${m.source.platformId} → ${m.target.platformId}`, `${m.progress.percent}%`, time(m.createdAt)])));
+    print(items, () =>
+      table(
+        ['migration', 'customer', 'state', 'from → to', 'data migrated', 'started (UTC)'],
+        items.map((m) => [m.id, name(m.customerId), m.state, `${name(m.source.platformId)} → ${name(m.target.platformId)}`, `${m.progress.percent}%`, time(m.createdAt)]),
+      ),
+    );
   },
 
   /** @param {ReturnType<typeof typedClient>} api */
@@ -256,13 +294,15 @@ Object.assign(COMMANDS, {
       cancel: 'postMigrationsByIdCancel',
     })[step];
     const m = await api.call(operation, { path: { id } });
-    print(m, () => migrationSummary(m));
+    const name = await directory(api);
+    print(m, () => migrationSummary(m, name));
   },
 
   /** @param {ReturnType<typeof typedClient>} api */
   async traffic(api) {
     const t = await api.call('getCustomersByCustomerIdTraffic', { path: { customerId: await customerId(api) } });
-    print(t, () => trafficSummary(t));
+    const name = await directory(api);
+    print(t, () => trafficSummary(t, name));
   },
 
   /** @param {ReturnType<typeof typedClient>} api */
@@ -282,7 +322,8 @@ Object.assign(COMMANDS, {
           { path },
         )
       : await api.call('putCustomersByCustomerIdTrafficSchedule', { path, body: { steps } });
-    print(t, () => trafficSummary(t));
+    const name = await directory(api);
+    print(t, () => trafficSummary(t, name));
   },
 });
 
@@ -295,8 +336,8 @@ function stepsOf(text) {
   }
 }
 
-/** @param {Schemas['Traffic']} t */
-function trafficSummary(t) {
+/** @param {Schemas['Traffic']} t @param {NameOf} name */
+function trafficSummary(t, name) {
   /** @type {[string, Schemas['Traffic']['a'], number][]} */
   const sides = [
     ['A', t.a, 10_000 - t.weightB],
@@ -308,10 +349,10 @@ function trafficSummary(t) {
     ? `schedule ${s.steps.map((x) => `${x.weight}%`).join(' → ')}: step ${s.currentStep + 1} of ${s.steps.length}, ${s.status.replace(/_/g, ' ')}${s.nextStepAt ? `, next at ${time(s.nextStepAt)} UTC` : `, ${s.pauseLeftSeconds} s of its pause left`}`
     : 'following the data migrated';
   return [
-    `${t.customerId}: ${t.percentB}% of sessions to B${t.migrationId ? ` (migration ${t.migrationId}; ${mode})` : ''}`,
+    `${name(t.customerId)}: ${t.percentB}% of sessions to B${t.migrationId ? ` (migration ${t.migrationId}; ${mode})` : ''}`,
     table(
       ['side', 'platform', 'share', 'requests (window)', 'error rate (window)', 'requests (total)', 'error rate (total)'],
-      sides.filter(([, u]) => u).map(([side, u, share]) => [side, u?.platformId, `${share / 100}%`, t.window[u?.platformId ?? '']?.requests ?? 0, rate(t.window[u?.platformId ?? '']), t.totals[u?.platformId ?? '']?.requests ?? 0, rate(t.totals[u?.platformId ?? ''])]),
+      sides.filter(([, u]) => u).map(([side, u, share]) => [side, name(u?.platformId ?? ''), `${share / 100}%`, t.window[u?.platformId ?? '']?.requests ?? 0, rate(t.window[u?.platformId ?? '']), t.totals[u?.platformId ?? '']?.requests ?? 0, rate(t.totals[u?.platformId ?? ''])]),
     ),
   ].join('\n');
 }

@@ -9,7 +9,9 @@
 //   npm run demo:migrate -- --schedule 1:3,5:3,25:3,50:3,100:3   # canary steps instead of following the data
 //
 // Options: --customer NAME, --target PLATFORM-NAME, --segments N, --hook-port N (0: any free port),
-// --own-service (start and seed a private service on --port), --restart-midway (with --own-service),
+// --own-service (start and seed a private service on --port, default 8831 or INPLACE_SIM_PORT, with
+// its platforms' upstreams from --upstream-port, default 8840 or INPLACE_SIM_UPSTREAM_PORT: clear of
+// `npm start`'s 8787 and 8790+), --restart-midway (with --own-service),
 // --schedule STEPS (percent:pauseSeconds,…: the customer sets a traffic schedule once B is deployed;
 // the SBC's share then follows the steps, capped by the data migrated, and the cutover waits for them).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -22,8 +24,9 @@ import { factsOf, startAgents } from './lib/agents.mjs';
 import { client, until } from './lib/api.mjs';
 import { publishModules, startArtifactServer } from './lib/artifacts.mjs';
 import { generateInventory, PLATFORMS } from './lib/demo-data.mjs';
-import { startDemoUpstreams } from './lib/demo-upstreams.mjs';
+import { startDemoUpstreams, upstreamPorts } from './lib/demo-upstreams.mjs';
 import { ensureDevVars, startLocalService } from './lib/local-service.mjs';
+import { portOption, requireFreePorts } from './lib/ports.mjs';
 import { parseSteps } from './lib/schedule-steps.mjs';
 import { demoModules, seed } from './lib/seed.mjs';
 
@@ -35,7 +38,8 @@ const { values: opts } = parseArgs({
     'hook-port': { type: 'string', default: '0' },
     'own-service': { type: 'boolean', default: false },
     'restart-midway': { type: 'boolean', default: false },
-    port: { type: 'string', default: '8831' },
+    port: { type: 'string' },
+    'upstream-port': { type: 'string' },
     schedule: { type: 'string' },
   },
 });
@@ -58,19 +62,25 @@ let demo;
 let serviceOptions;
 let simDir = null;
 if (opts['own-service']) {
+  const port = portOption(opts.port, 'INPLACE_SIM_PORT', 8831);
+  const upstreamPort = portOption(opts['upstream-port'], 'INPLACE_SIM_UPSTREAM_PORT', 8840);
+  await requireFreePorts([
+    { port, what: 'the simulator’s private service', change: 'pass `--port N` (or INPLACE_SIM_PORT=N)' },
+    ...upstreamPorts(PLATFORMS.length, upstreamPort, 'pass `--upstream-port N` (or INPLACE_SIM_UPSTREAM_PORT=N)'),
+  ]);
   const dir = mkdtempSync(join(tmpdir(), 'inplace-sim-'));
   simDir = dir;
-  serviceOptions = { port: Number(opts.port), persistTo: join(dir, 'state'), envFile: join(dir, '.dev.vars'), stdio: 'ignore', logLevel: 'warn' };
+  serviceOptions = { port, persistTo: join(dir, 'state'), envFile: join(dir, '.dev.vars'), stdio: 'ignore', logLevel: 'warn' };
   const vars = ensureDevVars(serviceOptions.envFile);
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  line('service', `starting a private service on port ${opts.port}…`);
+  line('service', `starting a private service on port ${port} (platform upstreams on ${upstreamPort}+)…`);
   // The platforms' local upstreams, for the end users' calls through the SBC (npm start runs its own).
-  const upstreams = startDemoUpstreams(PLATFORMS.map((p) => p.name));
+  const upstreams = startDemoUpstreams(PLATFORMS.map((p) => p.name), upstreamPort);
   process.on('exit', () => upstreams.forEach((u) => u.close()));
   service = await startLocalService(serviceOptions);
   const artifactServer = await startArtifactServer({ unref: true });
   const artifacts = await publishModules(artifactServer, join(dir, 'artifacts'), demoModules());
-  const seeded = await seed(client(service.baseUrl, vars.OPERATOR_KEY), { artifacts });
+  const seeded = await seed(client(service.baseUrl, vars.OPERATOR_KEY), { artifacts, upstreamPort });
   demo = { baseUrl: service.baseUrl, operatorKey: vars.OPERATOR_KEY, ...seeded };
   line('service', `up at ${service.baseUrl}, demo data center seeded`);
 } else {
@@ -98,7 +108,7 @@ const receiver = http.createServer((req, res) => {
       const id = req.headers['webhook-id'];
       const repeat = ep.events.some((e) => e.id === id);
       ep.events.push({ id, type: event.type, data: event.data });
-      line(`hook:${ep.role}`, `${event.type}${event.data?.state ? ` (state ${event.data.state})` : ''} signature ✓${repeat ? ' (repeat of a delivered id)' : ''}`);
+      line(`hook:${ep.role}`, `#${event.sequence} ${event.type}${event.data?.state ? ` (state ${event.data.state})` : ''} signature ✓${repeat ? ' (repeat of a delivered id)' : ''}`);
       res.writeHead(204).end();
     } catch (err) {
       line(`hook:${ep.role}`, `REFUSED: ${err.message}`);

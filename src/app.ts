@@ -16,11 +16,14 @@ import { inventoryRouter } from './inventory/routes';
 import { usageRouter } from './usage/routes';
 import { readSession } from './http/d1-session';
 import { allowedMethods, limitBody, renderError, requireJson } from './http/middleware';
+import { API_INTRODUCTION, API_TAGS } from './http/introduction';
+import { withOperationDocs } from './http/operation-docs';
 import { withOperationIds } from './http/operation-ids';
 import { problems } from './http/problem';
 import { migrationsRouter } from './migrations/routes';
 import { analysisRouter } from './sbc/analysis-routes';
 import { sbcRouter } from './sbc/routes';
+import { registerWebhooks } from './webhooks/events';
 import { webhooksRouter } from './webhooks/routes';
 
 export const app = new OpenAPIHono<AppEnv>();
@@ -29,6 +32,8 @@ app.use('*', requestId(), limitBody);
 app.use('/v1/*', readSession, authenticate, requireJson);
 
 app.get('/healthz', (c) => c.json({ status: 'ok' }));
+// A person opening the service's address lands in the console (which asks for a key); the API lives under /v1.
+app.get('/', (c) => c.redirect('/console', 302));
 
 app.route('/', accountRouter);
 app.route('/', usageRouter);
@@ -52,20 +57,22 @@ app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
   description: 'An InPlace API key (`inp_…`)',
 });
 
+registerWebhooks(app.openAPIRegistry);
+
 const OPENAPI_CONFIG = {
   openapi: '3.1.0',
   info: {
     title: 'InPlace API',
     version: '1.0.0',
-    description:
-      'Control plane for migration in place: tenants change platform provider while their software and data stay on the hardware they occupy.',
+    description: API_INTRODUCTION,
     license: { name: 'Proprietary', url: 'https://inplace.invalid/license' },
   },
   servers: [{ url: '/', description: 'This service' }],
+  tags: API_TAGS,
 };
 
 let openApiDocument: unknown;
-app.get('/openapi.json', (c) => c.json((openApiDocument ??= withOperationIds(app.getOpenAPI31Document(OPENAPI_CONFIG)))));
+app.get('/openapi.json', (c) => c.json((openApiDocument ??= withOperationDocs(withOperationIds(app.getOpenAPI31Document(OPENAPI_CONFIG))))));
 
 const allowed = allowedMethods(app);
 

@@ -65,7 +65,7 @@ SCENARIOS.push({
     const headers = { authorization: `Bearer ${ctx.seeded.customer.key}`, 'content-type': 'application/json' };
     const mint = (scope) => ({ method: 'POST', path: '/v1/hardware-ids', headers, body: JSON.stringify({ scope, maxUses: 1000, ttlSeconds: 3600 }) });
     const pool = (await customer.post('/v1/hardware-ids', { scope: 'server', maxUses: 1000, ttlSeconds: 3600 })).items.map((i) => i.id);
-    const lists = Array.from({ length: 10 }, (_, i) => JSON.stringify({ ids: pool.slice(i * 100, i * 100 + 100) }));
+    const lists = Array.from({ length: 10 }, (_, i) => JSON.stringify({ hardwareIds: pool.slice(i * 100, i * 100 + 100) }));
     let next = 0;
     const verify = () => ({ method: 'POST', path: '/v1/hardware-ids/verify', headers, body: lists[next++ % lists.length] });
     const one = { connections: 1 };
@@ -186,7 +186,7 @@ SCENARIOS.push(
       const lists = Array.from({ length: 10 }, (_, i) => pool.slice(i * 100, i * 100 + 100));
       const headers = { authorization: `Bearer ${provider.key}`, 'content-type': 'application/json' };
       let next = 0;
-      const verify = () => ({ method: 'POST', path: '/v1/hardware-ids/verify', headers, body: JSON.stringify({ ids: lists[next++ % lists.length] }) });
+      const verify = () => ({ method: 'POST', path: '/v1/hardware-ids/verify', headers, body: JSON.stringify({ hardwareIds: lists[next++ % lists.length] }) });
       const check = () => ({ method: 'POST', path: '/v1/compatibility', headers, body: JSON.stringify({ hardwareIds: lists[next++ % lists.length], platformId }) });
       return [
         ['POST /v1/hardware-ids/verify, 100 IDs (baseline)', await ctx.measure(verify)],

@@ -3,7 +3,9 @@
 /** @type {{ [K in keyof import('./api-types.js').Operations]: [method: string, path: string] }} operationId → method and path template */
 export const OPERATIONS = {
   postCustomers: ["post", "/v1/customers"],
+  getCustomers: ["get", "/v1/customers"],
   postProviders: ["post", "/v1/providers"],
+  getProviders: ["get", "/v1/providers"],
   getAccount: ["get", "/v1/account"],
   getAccountUsage: ["get", "/v1/account/usage"],
   postApiKeys: ["post", "/v1/api-keys"],

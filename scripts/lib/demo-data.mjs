@@ -1,7 +1,7 @@
 // A generated, realistic data center for the demo and the benchmarks: deterministic for a seed,
 // from ~200 servers (the demo) to 100,000 (benchmarks). Pure data; scripts/lib/seed.mjs sends it
 // through the API.
-import { upstreamUrl } from './demo-upstreams.mjs';
+import { UPSTREAM_BASE_PORT, upstreamUrl } from './demo-upstreams.mjs';
 
 /** Small, fast, seedable PRNG (mulberry32). */
 export function rng(seed) {
@@ -153,9 +153,8 @@ export const PROVIDERS = [
   },
 ];
 
-/** Every platform, in catalog order; its index picks its local demo upstream. */
+/** Every platform, in catalog order; its index picks its local demo upstream (see upstreamUrl). */
 export const PLATFORMS = PROVIDERS.flatMap((p) => p.platforms);
-PLATFORMS.forEach((platform, i) => (platform.upstreamUrl = upstreamUrl(i)));
 
 /** Customers and where their data sits: `platform` is the one they run on today. */
 export const CUSTOMERS = [
@@ -193,7 +192,7 @@ export function planPlacements(inventory, customers = CUSTOMERS) {
  * A benchmark catalog: `count` platforms over ten providers, with requirements of every kind and
  * thresholds spread so that each platform approves a different part of the fleet.
  */
-export function benchCatalog(count = 50, seed = 7) {
+export function benchCatalog(count = 50, { seed = 7, upstreamPort = UPSTREAM_BASE_PORT } = {}) {
   const rand = rng(seed);
   const pick = (list) => list[Math.floor(rand() * list.length)];
   const templates = [
@@ -215,7 +214,7 @@ export function benchCatalog(count = 50, seed = 7) {
         serviceProfile: { supportLevel: pick(['community', 'business', 'enterprise']), multiSite: rand() < 0.5, consulting: rand() < 0.3, focus: [pick(['cost', 'low-latency', 'compliance'])], pricing: { currency: 'EUR', monthlyBase: Math.floor(rand() * 3000), perCoreMonth: 2 + Math.floor(rand() * 20) } },
         requirements: i === 0 ? {} : templates[i % templates.length](),
         modules: [MODULE(`bench-runtime-${i}`, '1.0.0')],
-        upstreamUrl: upstreamUrl(i % 6),
+        upstreamUrl: upstreamUrl(i % 6, upstreamPort),
         autoAccept: true,
       },
     });

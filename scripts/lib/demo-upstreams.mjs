@@ -4,13 +4,19 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
+/** The first upstream's port for `npm start` (the others follow); the simulator and the benchmark use their own. */
 export const UPSTREAM_BASE_PORT = 8790;
 
-export function upstreamUrl(index) {
-  return `http://127.0.0.1:${UPSTREAM_BASE_PORT + index}`;
+export function upstreamUrl(index, basePort = UPSTREAM_BASE_PORT) {
+  return `http://127.0.0.1:${basePort + index}`;
 }
 
-export function startDemoUpstreams(names) {
+/** The ports `count` upstreams take from `basePort`, for requireFreePorts. */
+export function upstreamPorts(count, basePort, change) {
+  return Array.from({ length: count }, (_, i) => ({ port: basePort + i, what: `the local upstream of demo platform ${i + 1}`, change }));
+}
+
+export function startDemoUpstreams(names, basePort = UPSTREAM_BASE_PORT) {
   return names.map((name, i) => {
     const server = createServer((req, res) => {
       let size = 0;
@@ -20,7 +26,7 @@ export function startDemoUpstreams(names) {
         res.end(JSON.stringify({ platform: name, method: req.method, path: req.url, receivedBytes: size }));
       });
     });
-    server.listen(UPSTREAM_BASE_PORT + i, '127.0.0.1');
+    server.listen(basePort + i, '127.0.0.1');
     return server;
   });
 }
@@ -29,8 +35,8 @@ export function startDemoUpstreams(names) {
  * The same upstreams in a process of their own (for the benchmarks, so the load generator and the
  * upstreams do not share one event loop). Resolves once every one listens; `close()` stops them.
  */
-export function spawnDemoUpstreams(names) {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), ...names], { stdio: ['ignore', 'pipe', 'inherit'] });
+export function spawnDemoUpstreams(names, basePort) {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), String(basePort), ...names], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`upstreams exited (code ${code})`)));
     child.stdout.once('data', () => resolve({ close: () => child.kill() }));
@@ -38,7 +44,8 @@ export function spawnDemoUpstreams(names) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const servers = startDemoUpstreams(process.argv.slice(2));
+  const [basePort, ...names] = process.argv.slice(2);
+  const servers = startDemoUpstreams(names, Number(basePort));
   await Promise.all(servers.map((s) => new Promise((r) => (s.listening ? r() : s.once('listening', r)))));
   process.stdout.write('listening\n');
 }

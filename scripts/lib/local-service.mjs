@@ -38,12 +38,47 @@ export function ensureDevVars(file = '.dev.vars') {
   return vars;
 }
 
+/** One line for what `wrangler d1 migrations apply` did (it prints its table again after each migration). */
+export function migrationSummary(output) {
+  if (/No migrations to apply/.test(output)) return 'D1: the local database is up to date';
+  const planned = output.slice(0, output.indexOf('About to apply'));
+  const names = [...planned.matchAll(/│ (\d{4}_[\w-]+)\.sql/g)].map((m) => m[1]);
+  return `D1: applied ${names.length} migration(s) to the local database (${names.join(', ')})`;
+}
+
 function applyMigrations(persist, show) {
   process.env.WRANGLER_SEND_METRICS = 'false';
-  const migrate = spawnSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'inplace', '--local', ...persist], {
-    stdio: ['ignore', show ? 'inherit' : 'ignore', 'inherit'],
+  const migrate = spawnSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'inplace', '--local', ...persist], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  if (migrate.status !== 0) {
+    process.stderr.write(`${migrate.stdout}${migrate.stderr}`);
+    throw new Error(`D1 migrations failed (exit ${migrate.status})`);
+  }
+  if (show) console.log(migrationSummary(migrate.stdout));
+}
+
+const OFFLINE_CF =
+  'note: wrangler could not download the Request.cf metadata (no route to workers.cloudflare.com, e.g. offline); it uses a placeholder, which InPlace does not read. Harmless.';
+
+/**
+ * Copies wrangler dev's output to ours, line by line, minus its noise: each attempt to fetch
+ * Request.cf offline prints a warning and a DNS error's stack (the first is replaced by one
+ * explanation); the cron notice (the banner says how to trigger it); and, until `state.requests`,
+ * the request log (the seeding's calls), then the requests `state.unlogged` matches.
+ */
+function relayOutput(stream, out, state) {
+  let skipping = null;
+  createInterface({ input: stream }).on('line', (line) => {
+    if (line.includes('Unable to fetch the `Request.cf` object')) {
+      skipping = /^(Error: getaddrinfo |\s+at )/;
+      if (!state.explained) out.write(`${OFFLINE_CF}\n`);
+      state.explained = true;
+    } else if (line.includes('Scheduled Workers are not automatically triggered')) {
+      skipping = /^(\s|$)/;
+    } else if (!(skipping?.test(line) || (/^\[wrangler:info\] [A-Z]+ \/\S* \d{3} /.test(line) && (!state.requests || state.unlogged?.test(line))))) {
+      skipping = null;
+      out.write(`${line}\n`);
+    }
   });
-  if (migrate.status !== 0) throw new Error(`D1 migrations failed (exit ${migrate.status})`);
 }
 
 /** Miniflare serving the bundle in `outdir` with wrangler.toml's bindings (state in memory without `persistRoot`). */
@@ -136,7 +171,7 @@ export async function startWorkerd({ port, persistTo, envFile }) {
  * Applies the D1 migrations, starts `wrangler dev` and waits until /healthz answers.
  * `persistTo` and `envFile` default to wrangler's own (.wrangler/state, .dev.vars).
  */
-export async function startLocalService({ port = 8787, persistTo, envFile, logLevel = 'info', stdio = 'inherit' } = {}) {
+export async function startLocalService({ port = 8787, persistTo, envFile, logLevel = 'info', stdio = 'inherit', quietStart = false, unlogged } = {}) {
   const persist = persistTo ? ['--persist-to', persistTo] : [];
   const env = envFile ? ['--env-file', envFile] : [];
   applyMigrations(persist, stdio === 'inherit');
@@ -144,8 +179,16 @@ export async function startLocalService({ port = 8787, persistTo, envFile, logLe
     'npx',
     ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--show-interactive-dev-session=false', '--log-level', logLevel, ...persist, ...env],
     // Its own process group, so stopping it also stops workerd underneath npx and wrangler.
-    { stdio: ['ignore', stdio, stdio], detached: true },
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
+  const state = { explained: false, requests: !quietStart, unlogged };
+  if (stdio === 'inherit') {
+    relayOutput(child.stdout, process.stdout, state);
+    relayOutput(child.stderr, process.stderr, state);
+  } else if (stdio === 'ignore') {
+    child.stdout.resume();
+    child.stderr.resume();
+  }
   const killGroup = (signal) => {
     try {
       process.kill(-child.pid, signal);
@@ -167,6 +210,8 @@ export async function startLocalService({ port = 8787, persistTo, envFile, logLe
     child,
     exited,
     kill: (signal = 'SIGTERM') => killGroup(signal),
+    /** From now on, print wrangler's request log (held back with `quietStart`). */
+    showRequests: () => (state.requests = true),
     async stop() {
       this.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);

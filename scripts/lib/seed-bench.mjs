@@ -7,7 +7,7 @@ import { publishModules, startArtifactServer } from './artifacts.mjs';
 import { benchCatalog, generateInventory } from './demo-data.mjs';
 import { putInventoryInChunks, waitForCompatibility } from './seed.mjs';
 
-export async function seedBench(api, { servers, platforms = 50, customerServers = 1000, log = () => {} }) {
+export async function seedBench(api, { servers, platforms = 50, customerServers = 1000, upstreamPort, log = () => {} }) {
   // The catalog first: creating a platform evaluates the whole inventory against it, while an
   // inventory upsert evaluates only the servers it writes, so this order evaluates each server once.
   const providers = [];
@@ -16,7 +16,7 @@ export async function seedBench(api, { servers, platforms = 50, customerServers 
     providers.push({ id: reg.id, key: reg.apiKey.key });
   }
   // Real artifacts, served on loopback for as long as the benchmark runs (nothing deploys them there).
-  const catalog = benchCatalog(platforms);
+  const catalog = benchCatalog(platforms, { upstreamPort });
   const server = await startArtifactServer({ unref: true });
   const artifacts = await publishModules(server, mkdtempSync(join(tmpdir(), 'inplace-bench-artifacts-')), catalog.flatMap((p) => p.body.modules));
   const platformIds = [];
@@ -49,6 +49,7 @@ export async function seedBench(api, { servers, platforms = 50, customerServers 
   }
   log(`customer: ${placed.length} servers over ${new Set(placed.map((s) => s.rackId)).size} racks`);
   return {
+    upstreamPort,
     customer: { id: customer.id, key: customer.apiKey.key },
     providers,
     platformIds,

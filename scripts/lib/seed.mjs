@@ -1,6 +1,7 @@
 // Seeds a running InPlace service through its own API: inventory, providers and their platforms,
 // customers and their placements. Returns the credentials (shown once by the API).
-import { CUSTOMERS, generateInventory, planPlacements, PROVIDERS } from './demo-data.mjs';
+import { CUSTOMERS, generateInventory, planPlacements, PLATFORMS, PROVIDERS } from './demo-data.mjs';
+import { UPSTREAM_BASE_PORT, upstreamUrl } from './demo-upstreams.mjs';
 
 const SERVERS_PER_REQUEST = 2000;
 /** PUT /v1/inventory takes at most 2,000 units of each kind (MAX_INVENTORY_UNITS). */
@@ -19,9 +20,10 @@ export const demoModules = () => PROVIDERS.flatMap((p) => p.platforms.flatMap((x
 
 /**
  * `artifacts`: name@version → the module as published (artifactUrl, sha256), from
- * publishModules(…, demoModules()) in scripts/lib/artifacts.mjs.
+ * publishModules(…, demoModules()) in scripts/lib/artifacts.mjs. `upstreamPort`: where the
+ * platforms' local upstreams listen (platform i on upstreamPort + i).
  */
-export async function seed(api, { servers = 200, seed: seedValue = 42, artifacts, log = () => {} }) {
+export async function seed(api, { servers = 200, seed: seedValue = 42, artifacts, upstreamPort = UPSTREAM_BASE_PORT, log = () => {} }) {
   const inventory = generateInventory({ servers, seed: seedValue });
   await putInventoryInChunks(api, inventory);
   log(`inventory: ${inventory.sites.length} sites, ${inventory.rows.length} rows, ${inventory.racks.length} racks, ${inventory.servers.length} servers`);
@@ -34,7 +36,7 @@ export async function seed(api, { servers = 200, seed: seedValue = 42, artifacts
     const platforms = [];
     for (const body of p.platforms) {
       const modules = body.modules.map((m) => artifacts.get(`${m.name}@${m.version}`));
-      const platform = await mine.post('/v1/platforms', { ...body, modules });
+      const platform = await mine.post('/v1/platforms', { ...body, modules, upstreamUrl: upstreamUrl(PLATFORMS.indexOf(body), upstreamPort) });
       platformIds.set(platform.name, platform.id);
       platforms.push({ id: platform.id, name: platform.name });
     }
@@ -63,7 +65,7 @@ export async function seed(api, { servers = 200, seed: seedValue = 42, artifacts
   const agentServers = plan.flatMap(({ servers: placed }) => placed.map((s) => s.id));
   // Compatibility is computed on the queue: hand over a data center whose answers are all fresh.
   await waitForCompatibility(api);
-  return { providers, customers, agentServers, inventory: { sites: inventory.sites.length, racks: inventory.racks.length, servers: inventory.servers.length } };
+  return { upstreamPort, providers, customers, agentServers, inventory: { sites: inventory.sites.length, racks: inventory.racks.length, servers: inventory.servers.length } };
 }
 
 /**

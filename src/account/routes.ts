@@ -1,13 +1,13 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import { providerSettings } from '../../schema';
 import { allow } from '../auth/middleware';
 import type { PrincipalKind } from '../auth/principal';
-import { getPrincipal, keyInsert, principalInsert } from '../auth/store';
+import { getPrincipal, keyInsert, listPrincipals, principalInsert } from '../auth/store';
 import { getDb } from '../db';
-import { AUTHED, bearerSecurity, createRouter, jsonBody, jsonResponse, problemResponses } from '../http/openapi';
+import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
 import { generateWebhookSecret, seal } from '../webhooks/secrets';
-import { AccountSchema, RegisterCustomerBody, RegisteredProviderSchema, RegisteredSchema, RegisterProviderBody } from './schema';
+import { AccountSchema, PrincipalSchema, RegisterCustomerBody, RegisteredProviderSchema, RegisteredSchema, RegisterProviderBody } from './schema';
 
 export const accountRouter = createRouter();
 
@@ -62,6 +62,36 @@ accountRouter.openapi(
     return c.json({ id: p.id, kind, ...body, apiKey: key.issued, webhookSecret }, 201);
   },
 );
+
+const LISTED = [
+  { kind: 'customer', path: '/v1/customers', plural: 'customers' },
+  { kind: 'provider', path: '/v1/providers', plural: 'platform providers' },
+] as const;
+
+for (const { kind, path, plural } of LISTED) {
+  accountRouter.openapi(
+    createRoute({
+      method: 'get',
+      path,
+      tags: ['Principals'],
+      summary: `List the registered ${plural} (operator)`,
+      description: `A page of ${plural} ordered by id, never their keys or secrets. Pass \`nextCursor\` back as \`cursor\` for the next page; it is null on the last one.`,
+      security: bearerSecurity,
+      middleware: [allow('operator')],
+      request: { query: PageQuery },
+      responses: {
+        200: jsonResponse(z.object({ items: z.array(PrincipalSchema), nextCursor: z.string().nullable() }), `A page of ${plural}`),
+        ...problemResponses(...AUTHED),
+      },
+    }),
+    async (c) => {
+      const { limit, cursor } = c.req.valid('query');
+      const rows = await listPrincipals(getDb(c.env.DB), kind, limit, decodeCursor(cursor));
+      const page = pageOf(rows, limit, (p) => p.id);
+      return c.json({ items: page.items.map(({ id, kind, name, organisation, serviceLevel, createdAt }) => ({ id, kind, name, organisation, serviceLevel, createdAt })), nextCursor: page.nextCursor }, 200);
+    },
+  );
+}
 
 accountRouter.openapi(
   createRoute({

@@ -25,6 +25,10 @@ export const AccountSchema = z
   })
   .openapi('Account');
 
+export const PrincipalSchema = AccountSchema.pick({ id: true, kind: true, name: true, organisation: true, serviceLevel: true, createdAt: true }).openapi('Principal', {
+  example: { id: 'cus_5mQ2vX9bR4sT0aHc', kind: 'customer', name: 'Acme Retail', organisation: 'Acme Retail GmbH', serviceLevel: 'standard', createdAt: 1764547200000 },
+});
+
 export const RegisteredSchema = AccountSchema.pick({ id: true, kind: true, name: true, organisation: true, serviceLevel: true })
   .extend({ apiKey: IssuedKeySchema })
   .openapi('Registered');

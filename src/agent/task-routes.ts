@@ -22,7 +22,7 @@ agentTasksRouter.openapi(
   createRoute({
     method: 'get',
     path: '/v1/agent/tasks',
-    tags: ['Agent'],
+    tags: ['Agents'],
     summary: 'Agent: take your server’s tasks, each leased to you for one attempt. Operator: one server’s tasks (`serverId`), of every customer',
     description:
       'An agent gets deployment tasks while their migration deploys and removal tasks whenever they are due; asking leases them. The operator’s listing leases nothing: it pages through the task index of `serverId`, oldest change first.',
@@ -61,7 +61,7 @@ agentTasksRouter.openapi(
   createRoute({
     method: 'post',
     path: '/v1/agent/tasks/{id}/result',
-    tags: ['Agent'],
+    tags: ['Agents'],
     summary: 'Report the outcome of the attempt you hold (agent); failures are retried a bounded number of times',
     security: bearerSecurity,
     middleware: [allow('agent')],

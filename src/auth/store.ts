@@ -77,19 +77,24 @@ export async function getPrincipal(db: Db, id: string) {
   return (await db.select().from(principals).where(eq(principals.id, id)).get()) ?? null;
 }
 
-/** The kind of each listed principal that exists (unknown ids are absent from the map). */
-export async function principalKinds(db: Db, ids: string[]): Promise<Map<string, PrincipalKind>> {
-  const kinds = new Map<string, PrincipalKind>();
+/** The kind and name of each listed principal that exists (unknown ids are absent from the map). */
+export async function principalsById(db: Db, ids: string[]): Promise<Map<string, { kind: PrincipalKind; name: string }>> {
+  const found = new Map<string, { kind: PrincipalKind; name: string }>();
   const unique = [...new Set(ids)];
   for (let i = 0; i < unique.length; i += D1_MAX_PARAMS) {
-    const found = await db
-      .select({ id: principals.id, kind: principals.kind })
+    const rows = await db
+      .select({ id: principals.id, kind: principals.kind, name: principals.name })
       .from(principals)
       .where(inArray(principals.id, unique.slice(i, i + D1_MAX_PARAMS)))
       .all();
-    for (const p of found) kinds.set(p.id, p.kind);
+    for (const p of rows) found.set(p.id, { kind: p.kind, name: p.name });
   }
-  return kinds;
+  return found;
+}
+
+/** The kind of each listed principal that exists (unknown ids are absent from the map). */
+export async function principalKinds(db: Db, ids: string[]): Promise<Map<string, PrincipalKind>> {
+  return new Map([...(await principalsById(db, ids))].map(([id, p]) => [id, p.kind]));
 }
 
 export async function listKeys(db: Db, principalId: string) {

@@ -1,16 +1,23 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { allow } from '../auth/middleware';
+import { principalsById } from '../auth/store';
 import { sender, startPass } from '../compatibility/passes';
 import { platformRevised } from '../compatibility/recompute';
-import { getDb } from '../db';
+import { getDb, type Db } from '../db';
 import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
-import { CreatePlatformBody, PatchPlatformBody, PlatformSchema } from './schema';
+import { CatalogEntrySchema, CreatePlatformBody, PatchPlatformBody, PlatformSchema, type PlatformT } from './schema';
 import { createPlatform, getPlatform, listPlatforms, patchPlatform } from './store';
 
 export const catalogRouter = createRouter();
 
 const PlatformParams = z.object({ id: z.string().max(100) });
+
+/** The platforms with their providers' names (one query for the page). */
+async function asCatalogEntries(db: Db, found: PlatformT[]) {
+  const providers = await principalsById(db, found.map((p) => p.providerId));
+  return found.map((p) => ({ ...p, providerName: providers.get(p.providerId)?.name ?? p.providerId }));
+}
 
 catalogRouter.openapi(
   createRoute({
@@ -60,14 +67,15 @@ catalogRouter.openapi(
     security: bearerSecurity,
     request: { query: PageQuery.extend({ providerId: z.string().max(100).optional() }) },
     responses: {
-      200: jsonResponse(z.object({ items: z.array(PlatformSchema), nextCursor: z.string().nullable() }), 'A page of platforms'),
+      200: jsonResponse(z.object({ items: z.array(CatalogEntrySchema), nextCursor: z.string().nullable() }), 'A page of platforms'),
       ...problemResponses(...AUTHED),
     },
   }),
   async (c) => {
     const { limit, cursor, providerId } = c.req.valid('query');
-    const found = await listPlatforms(getDb(c.env.DB), { providerId }, limit, decodeCursor(cursor));
-    return c.json(pageOf(found, limit, (p) => p.id), 200);
+    const db = getDb(c.env.DB);
+    const page = pageOf(await listPlatforms(db, { providerId }, limit, decodeCursor(cursor)), limit, (p) => p.id);
+    return c.json({ items: await asCatalogEntries(db, page.items), nextCursor: page.nextCursor }, 200);
   },
 );
 
@@ -79,11 +87,13 @@ catalogRouter.openapi(
     summary: 'One platform',
     security: bearerSecurity,
     request: { params: PlatformParams },
-    responses: { 200: jsonResponse(PlatformSchema, 'The platform'), ...problemResponses(...AUTHED, 404) },
+    responses: { 200: jsonResponse(CatalogEntrySchema, 'The platform'), ...problemResponses(...AUTHED, 404) },
   }),
   async (c) => {
-    const platform = await getPlatform(getDb(c.env.DB), c.req.valid('param').id);
+    const db = getDb(c.env.DB);
+    const platform = await getPlatform(db, c.req.valid('param').id);
     if (!platform) throw problems.notFound('platform');
-    return c.json(platform, 200);
+    const [entry] = await asCatalogEntries(db, [platform]);
+    return c.json(entry!, 200);
   },
 );

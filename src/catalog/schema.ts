@@ -131,3 +131,6 @@ export const PlatformSchema = z
   .openapi('Platform');
 
 export type PlatformT = z.infer<typeof PlatformSchema>;
+
+/** A platform as the catalog lists it: with the name of the provider that publishes it. */
+export const CatalogEntrySchema = PlatformSchema.extend({ providerName: z.string().openapi({ example: 'Atlas Enterprise' }) }).openapi('CatalogEntry');

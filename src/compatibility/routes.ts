@@ -90,7 +90,7 @@ compatibilityRouter.openapi(
     const caller = c.get('principal');
     const body = c.req.valid('json');
     const target = await targetOf(db, caller, body);
-    const verified = await requireHardwareIds(c.env, db, body.hardwareIds, caller, { requestId: c.get('requestId'), field: 'json.hardwareIds' });
+    const verified = await requireHardwareIds(c.env, db, body.hardwareIds, caller, { requestId: c.get('requestId') });
     try {
       const units = verified.map((v) => ({ index: v.index, scope: v.scope, unitId: v.unitId }));
       const results = await checkUnits(db, units, target, { properties: body.include.includes('properties'), basis: 'released' });

@@ -230,7 +230,7 @@ customerPages.get('/customer/migrate', async (c) => {
           <dt>Cost of the migration</dt>
           <dd>
             <strong data-field="price">{`${money(price)} ${USAGE_CURRENCY}`}</strong>
-            {` per migration, from the price table (operation “migrations”).`}
+            {` per migration, from the price table (operation “migrations”), billed once the first data has moved; cancelled before that, it costs nothing.`}
           </dd>
           <dt>New platform</dt>
           <dd>{`about ${Math.round(entry.estimatedMonthlyPrice.amount).toLocaleString('en')} ${entry.estimatedMonthlyPrice.currency} per month for your placements, billed by its provider`}</dd>

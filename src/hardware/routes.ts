@@ -73,7 +73,7 @@ hardwareRouter.openapi(
     responses: { 200: jsonResponse(VerifyResult, 'Every ID is valid'), ...problemResponses(...AUTHED) },
   }),
   async (c) => {
-    const verified = await requireHardwareIds(c.env, getDb(c.env.DB), c.req.valid('json').ids, c.get('principal'), { requestId: c.get('requestId') });
+    const verified = await requireHardwareIds(c.env, getDb(c.env.DB), c.req.valid('json').hardwareIds, c.get('principal'), { requestId: c.get('requestId') });
     return c.json({ items: verified.map((v) => ({ scope: v.scope, expiresAt: v.expiresAt, usesLeft: v.usesLeft })) }, 200);
   },
 );
@@ -94,7 +94,7 @@ hardwareRouter.openapi(
     const body = c.req.valid('json');
     const db = getDb(c.env.DB);
     if ('all' in body) return c.json({ revoked: await revokeAllOwnedBy(db, me.id) }, 200);
-    const owned = await requireHardwareIds(c.env, db, body.ids, me, { as: 'owner', requestId: c.get('requestId') });
+    const owned = await requireHardwareIds(c.env, db, body.hardwareIds, me, { as: 'owner', requestId: c.get('requestId') });
     return c.json({ revoked: await revokeAliases(db, owned.map((o) => o.alias)) }, 200);
   },
 );

@@ -50,7 +50,7 @@ export const MintResult = z
 
 const Tokens = z.array(z.string().min(1).max(HWID_MAX_TOKEN_CHARS)).min(1).max(HWID_MAX_PER_REQUEST);
 
-export const VerifyBody = z.strictObject({ ids: Tokens }).openapi('VerifyHardwareIds');
+export const VerifyBody = z.strictObject({ hardwareIds: Tokens }).openapi('VerifyHardwareIds');
 
 export const VerifyResult = z
   .object({
@@ -65,7 +65,7 @@ export const VerifyResult = z
   .openapi('VerifiedHardwareIds');
 
 export const RevokeBody = z
-  .union([z.strictObject({ ids: Tokens }), z.strictObject({ all: z.literal(true) })])
+  .union([z.strictObject({ hardwareIds: Tokens }), z.strictObject({ all: z.literal(true) })])
   .openapi('RevokeHardwareIds', { description: 'Either the IDs to revoke, or `all: true` for every live ID you own' });
 
 export const RevokeResult = z.object({ revoked: z.number().int().openapi({ description: 'IDs that were live and are now revoked' }) }).openapi('RevokedHardwareIds');

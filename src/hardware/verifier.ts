@@ -304,19 +304,18 @@ export async function releaseUses(db: Db, aliases: string[]): Promise<void> {
 
 /**
  * All or nothing: the verified IDs when every token passes, else a generic 403 problem naming the
- * refused positions (`<field>.<index>`), after giving back the uses this call counted.
+ * refused positions (`json.hardwareIds.<index>`), after giving back the uses this call counted.
  */
 export async function requireHardwareIds(
   env: Env,
   db: Db,
   tokens: readonly unknown[],
   caller: Pick<Principal, 'id'>,
-  opts: VerifyOptions & { field?: string } = {},
+  opts: VerifyOptions = {},
 ): Promise<VerifiedHardwareId[]> {
   const checks = await verifyHardwareIds(env, db, tokens, caller, opts);
   const verified = checks.filter((c): c is VerifiedHardwareId => c.ok);
   if (verified.length === checks.length) return verified;
   if (opts.as !== 'owner' && opts.consume !== false) await releaseUses(db, verified.map((v) => v.alias));
-  const field = opts.field ?? 'ids';
-  throw problems.hardwareIdRefused(checks.filter((c) => !c.ok).map((c) => ({ field: `${field}.${c.index}`, message: 'not accepted' })));
+  throw problems.hardwareIdRefused(checks.filter((c) => !c.ok).map((c) => ({ field: `json.hardwareIds.${c.index}`, message: 'not accepted' })));
 }

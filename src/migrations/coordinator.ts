@@ -23,6 +23,7 @@ import { getDb } from '../db';
 import type { Env } from '../env';
 import { switchCustomerPlatform } from '../inventory/placements';
 import { deliverDue, type DispatchResult } from '../webhooks/dispatcher';
+import type { WebhookEventData, WebhookEventType } from '../webhooks/events';
 import { emitEvent, eventsOf, findDelivery, nextDeliveryAt, OUTBOX_SCHEMA, redeliver, type EventRecord } from '../webhooks/outbox';
 import {
   activeMigration,
@@ -64,7 +65,7 @@ export interface RunReport extends DispatchResult {
 /** An event recorded elsewhere (a D1 outbox) for this customer's providers. */
 export interface RelayedEvent {
   id: string;
-  type: string;
+  type: WebhookEventType;
   /** The provider the event concerns first; the active migration's providers are added. */
   providerId: string;
   data: Record<string, unknown>;
@@ -136,8 +137,13 @@ export class CustomerCoordinator extends DurableObject<Env> {
     return this.#respond(outcome);
   }
 
-  /** The target provider's report of segments migrated; reaching the total starts the cutover (unless a traffic schedule holds it). */
-  async progress(migrationId: string, actor: Actor, segmentsDone: number, segmentsTotal: number): Promise<Outcome<MigrationSnapshot>> {
+  /**
+   * The target provider's report of segments migrated; reaching the total starts the cutover (unless
+   * a traffic schedule holds it). `dataStarted`: this report is the first with data moved, when the
+   * migration becomes billable (exactly once, as progress never goes back).
+   */
+  async progress(migrationId: string, actor: Actor, segmentsDone: number, segmentsTotal: number): Promise<Outcome<MigrationSnapshot & { dataStarted: boolean }>> {
+    let dataStarted = false;
     const outcome = this.#tx((now): Outcome<string> => {
       const m = findMigration(this.#sql, migrationId);
       if (!m) return refusal(404, 'migration');
@@ -148,10 +154,12 @@ export class CustomerCoordinator extends DurableObject<Env> {
       if (segmentsDone < m.segments_done) return refusal(409, `Progress never goes back: ${m.segments_done} segments are already reported done.`);
       if (segmentsDone === m.segments_done && m.segments_total !== null) return { ok: true, value: m.id };
       const updated = recordProgress(this.#sql, m, segmentsDone, segmentsTotal, now);
+      dataStarted = m.segments_done === 0 && segmentsDone > 0;
       if (this.#cutoverDue(updated)) transition(this.#sql, updated, 'cutting_over', actor, now);
       return { ok: true, value: m.id };
     });
-    return this.#respond(outcome);
+    const answer = await this.#respond(outcome);
+    return answer.ok ? { ok: true, value: { ...answer.value, dataStarted } } : answer;
   }
 
   async get(migrationId: string): Promise<Outcome<MigrationSnapshot>> {
@@ -221,7 +229,8 @@ export class CustomerCoordinator extends DurableObject<Env> {
           migrationId: active?.id ?? null,
           transitionSeq: null,
           recipients: [e.providerId, ...(active ? [active.source_provider_id, active.target_provider_id] : [])],
-          data: e.data,
+          // Checked against the event type's schema by emitEvent.
+          data: { ...e.data, migrationId: active?.id ?? null } as WebhookEventData<WebhookEventType>,
           now,
         });
       }

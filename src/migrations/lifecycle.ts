@@ -8,6 +8,7 @@
  *   deploying → failed (a deployment task ran out of attempts)
  */
 import type { Scope } from '../inventory/units';
+import type { WebhookEventType } from '../webhooks/events';
 
 export const MIGRATION_STATES = [
   'requested',
@@ -96,7 +97,7 @@ export function decide(m: Parties, action: SteeringAction | 'progress', actor: A
 }
 
 /** The webhook events a transition emits, in order. */
-export function transitionEvents(from: MigrationState | null, to: MigrationState, consent: 'accepted' | 'approved' | null): string[] {
+export function transitionEvents(from: MigrationState | null, to: MigrationState, consent: 'accepted' | 'approved' | null): WebhookEventType[] {
   if (from === null) return ['migration.requested'];
   if (from === 'paused' && to !== 'rolling_back' && to !== 'cancelled') return ['migration.resumed'];
   switch (to) {

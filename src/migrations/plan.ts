@@ -39,7 +39,7 @@ export async function assertCovered(db: Db, placements: PlacementToMove[], ids: 
   const uncovered = facts.filter((f) => !(['server', 'rack', 'row', 'site'] as const).some((s) => named.has(`${s}\n${unitOf(f, s)}`)));
   if (uncovered.length)
     throw problems.unprocessable('The hardware IDs must cover all of the customer’s data: a customer runs on one platform at a time.', [
-      { field: 'hardwareIds', message: `${uncovered.length} of the customer’s servers are not covered` },
+      { field: 'json.hardwareIds', message: `${uncovered.length} of the customer’s servers are not covered` },
     ]);
 }
 

@@ -106,7 +106,6 @@ migrationsRouter.openapi(
     try {
       const view = await present(db, await startMigration(c.env, db, me, body, claim.requestKey, c.get('requestId')));
       await completeKey(db, me.id, key, 201, JSON.stringify(view));
-      recordUsage(c.env, c.executionCtx, me.id, 'migrations');
       return c.json(view, 201);
     } catch (err) {
       // Refusals are part of the key's outcome and replay; server errors do not, so a retry runs again.
@@ -192,7 +191,8 @@ migrationsRouter.openapi(
     path: '/v1/migrations/{id}/progress',
     tags: TAGS,
     summary: 'Report segments migrated (target provider); reaching the total cuts over to the target platform',
-    description: 'Progress never goes back and the total never changes. Re-sending the last report changes nothing.',
+    description:
+      'Progress never goes back and the total never changes. Re-sending the last report changes nothing. The first report with segments done is when data starts moving: the migration is billed then, once, to whoever started it (a migration cancelled before costs nothing).',
     security: bearerSecurity,
     middleware: [allow('provider')],
     request: { params: IdParams, body: jsonBody(ProgressBody) },
@@ -202,7 +202,9 @@ migrationsRouter.openapi(
     const me = c.get('principal');
     const { segmentsDone, segmentsTotal } = c.req.valid('json');
     const m = await forParty(c.env, me, c.req.valid('param').id);
-    const after = unwrap(await coordinatorFor(c.env, m.customerId).progress(m.id, { id: me.id, kind: me.kind }, segmentsDone, segmentsTotal));
+    const { dataStarted, ...after } = unwrap(await coordinatorFor(c.env, m.customerId).progress(m.id, { id: me.id, kind: me.kind }, segmentsDone, segmentsTotal));
+    // A migration is billed, to whoever started it, once data moves: one cancelled before that costs nothing.
+    if (dataStarted) recordUsage(c.env, c.executionCtx, after.initiatorId, 'migrations');
     forgetSplit(m.customerId);
     return c.json(await present(getDb(c.env.DB), after), 200);
   },

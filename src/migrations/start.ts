@@ -31,12 +31,12 @@ export async function startMigration(env: Env, db: Db, caller: Principal, body: 
   if (!target) throw unknownRef('targetPlatformId', 'platform');
   if (caller.kind === 'provider' && target.providerId !== caller.id) throw problems.forbidden('A provider starts migrations to its own platforms only.');
   if (caller.kind === 'provider' && !body.hardwareIds)
-    throw problems.unprocessable('A provider names the customer’s hardware with hardware IDs the customer minted for it.', [{ field: 'hardwareIds', message: 'required' }]);
+    throw problems.unprocessable('A provider names the customer’s hardware with hardware IDs the customer minted for it.', [{ field: 'json.hardwareIds', message: 'required' }]);
 
-  const verified = body.hardwareIds ? await requireHardwareIds(env, db, body.hardwareIds, caller, { requestId, field: 'hardwareIds' }) : [];
+  const verified = body.hardwareIds ? await requireHardwareIds(env, db, body.hardwareIds, caller, { requestId }) : [];
   try {
     if (verified.some((v) => v.customerId !== body.customerId))
-      throw problems.hardwareIdRefused(verified.flatMap((v) => (v.customerId === body.customerId ? [] : [{ field: `hardwareIds.${v.index}`, message: 'not accepted' }])));
+      throw problems.hardwareIdRefused(verified.flatMap((v) => (v.customerId === body.customerId ? [] : [{ field: `json.hardwareIds.${v.index}`, message: 'not accepted' }])));
     return await record(env, db, caller, body, target, verified, requestKey);
   } catch (err) {
     await releaseUses(db, verified.map((v) => v.alias));

@@ -4,6 +4,7 @@ import { RECONCILE_COORDINATORS_PER_RUN, RECONCILE_RELAY_PER_RUN, WEBHOOK_OVERDU
 import { getDb } from '../db';
 import { coordinatorFor } from '../migrations/coordinator-client';
 import type { Job } from '../reconcile/jobs';
+import { isWebhookEventType } from './events';
 import { customersWithOverdueDeliveries } from './log';
 
 /** Runs the coordinators whose deliveries are overdue, in case their alarm was lost. */
@@ -29,7 +30,7 @@ export const relayOutboxEvents: Job = {
     for (const [customerId, list] of [...byCustomer].slice(0, RECONCILE_COORDINATORS_PER_RUN)) {
       relayed += await coordinatorFor(env, customerId).relay(
         customerId,
-        list.map((e) => ({ id: e.id, type: e.type, providerId: e.providerId, data: e.payload as Record<string, unknown> })),
+        list.flatMap((e) => (isWebhookEventType(e.type) ? [{ id: e.id, type: e.type, providerId: e.providerId, data: e.payload as Record<string, unknown> }] : [])),
       );
       await markOutboxDelivered(db, list.map((e) => e.id), now);
     }

@@ -9,6 +9,7 @@ import { newId } from '../auth/keys';
 import { WEBHOOK_MAX_ATTEMPTS, WEBHOOK_TIMEOUT_MS } from '../constants';
 import { all, first, MIRROR_COLUMNS, run } from '../migrations/sql';
 import { retryDelay, type AttemptOutcome } from './attempt';
+import { WEBHOOK_EVENTS, type WebhookEventData, type WebhookEventType } from './events';
 
 /** An attempt in flight holds its delivery this long; after that (a crash) the delivery is due again. */
 const LEASE_MS = WEBHOOK_TIMEOUT_MS + 30_000;
@@ -36,28 +37,36 @@ export const OUTBOX_SCHEMA = [
     ${MIRROR_COLUMNS}
   )`,
   'CREATE INDEX IF NOT EXISTS webhook_delivery_due ON webhook_delivery (state, next_attempt_at)',
+  // Numbers each migration's events (`sequence`) by counting the ones before.
+  'CREATE INDEX IF NOT EXISTS webhook_event_migration ON webhook_event (migration_id)',
 ];
 
 export type DeliveryState = 'pending' | 'succeeded' | 'failed';
 
-export interface EmitInput {
+export interface EmitInput<T extends WebhookEventType = WebhookEventType> {
   /** The message id; given when the event comes from elsewhere with its own id (emitting it again is a no-op). */
   id?: string;
-  type: string;
+  type: T;
   customerId: string;
   migrationId: string | null;
   transitionSeq: number | null;
   /** Provider ids; duplicates are sent once. */
   recipients: string[];
-  data: Record<string, unknown>;
+  data: WebhookEventData<T>;
   now: number;
 }
 
-/** Records an event and queues one delivery per recipient, due now. Returns the event (message) id. */
-export function emitEvent(sql: SqlStorage, e: EmitInput): string {
+/**
+ * Records an event and queues one delivery per recipient, due now. Returns the event (message) id.
+ * The payload is parsed with the event type's schema (events.ts), the one the OpenAPI document
+ * publishes: a payload that does not match it throws, failing the change that emitted it.
+ */
+export function emitEvent<T extends WebhookEventType>(sql: SqlStorage, e: EmitInput<T>): string {
   const id = e.id ?? newId('msg');
   if (e.id && first(sql, 'SELECT 1 AS x FROM webhook_event WHERE id = ?', e.id)) return id;
-  const body = JSON.stringify({ type: e.type, timestamp: new Date(e.now).toISOString(), data: e.data });
+  const before = first<{ n: number }>(sql, 'SELECT COUNT(*) AS n FROM webhook_event WHERE migration_id IS ?', e.migrationId)?.n ?? 0;
+  const data = WEBHOOK_EVENTS[e.type].data.parse(e.data);
+  const body = JSON.stringify({ type: e.type, timestamp: new Date(e.now).toISOString(), sequence: before + 1, data });
   run(
     sql,
     'INSERT INTO webhook_event (id, type, customer_id, migration_id, transition_seq, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { providerUrl } from '../http/url-policy';
+import { WEBHOOK_EVENT_TYPES } from './events';
 
 export const SetEndpointBody = z
   .strictObject({
@@ -33,7 +34,7 @@ export const DeliverySchema = z
     customerId: z.string(),
     migrationId: z.string().nullable(),
     eventId: z.string().openapi({ description: 'The `webhook-id` header: the same on every attempt and redelivery; dedupe on it' }),
-    eventType: z.string().openapi({ example: 'migration.completed' }),
+    eventType: z.string().openapi({ description: 'One of the event types documented under the OpenAPI document’s `webhooks`', example: 'migration.completed' }),
     state: z.enum(['pending', 'succeeded', 'failed']),
     attempts: z.number().int(),
     lastStatus: z.number().int().nullable().openapi({ description: 'HTTP status of the last attempt (null: no answer)' }),
@@ -45,9 +46,12 @@ export const DeliverySchema = z
   .openapi('WebhookDelivery');
 
 export const DeliveryListQuery = z.object({
-  state: z.enum(['pending', 'succeeded', 'failed']).optional(),
-  eventType: z.string().max(100).optional(),
-  migrationId: z.string().max(100).optional(),
+  state: z
+    .enum(['pending', 'succeeded', 'failed'])
+    .optional()
+    .openapi({ description: 'Only deliveries in this state: `pending` (will be tried, or tried again), `succeeded` (a 2xx answer), `failed` (gave up)' }),
+  eventType: z.enum(WEBHOOK_EVENT_TYPES).optional().openapi({ description: 'Only deliveries of this event type' }),
+  migrationId: z.string().max(100).optional().openapi({ description: 'Only deliveries about this migration' }),
 });
 
 export const RedeliverySchema = z

@@ -113,4 +113,13 @@ describe('GET /v1/platforms', () => {
     expect(ids.sort()).toEqual(mine.map((x) => x.id).sort());
     expectProblem(await call('GET', '/v1/platforms'), 401, 'unauthorized');
   });
+
+  it('names the provider that publishes each platform', async () => {
+    const p = await registerProvider('Catalog Naming Cloud');
+    const plat = await createPlatform(p.key);
+    const c = await registerCustomer();
+    const listed = await call('GET', `/v1/platforms?providerId=${p.id}`, { key: c.key });
+    expect(listed.body.items).toEqual([expect.objectContaining({ id: plat.id, providerId: p.id, providerName: 'Catalog Naming Cloud' })]);
+    expect((await call('GET', `/v1/platforms/${plat.id}`, { key: c.key })).body).toMatchObject({ id: plat.id, providerName: 'Catalog Naming Cloud' });
+  });
 });

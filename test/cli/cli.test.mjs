@@ -76,7 +76,7 @@ describe('inplace CLI', () => {
     assert.match(table.stdout, /hardware-ids\s+4\s+0\.008000/);
   });
 
-  it('checks compatibility, starts a migration, shows its status and steers it; each billed', async () => {
+  it('checks compatibility, starts a migration, shows it by name and steers it; cancelled before data moved, it is not billed', async () => {
     const as = ['--as', 'customer:4'];
     const { available } = await json('mip', ...as, '--scope', 'server');
     const target = available[0];
@@ -87,8 +87,12 @@ describe('inplace CLI', () => {
     assert.match(started.id, /^mig_/);
     assert.equal(started.target.platformId, target.platformId);
     const status = await cli('status', started.id, ...as);
-    assert.match(status.stdout, new RegExp(`${started.id}\\s+${started.state}`));
+    // Names, not ids: the customer, platforms A → B, and who made each transition.
+    const customer = service.demo.customers[3];
+    assert.match(status.stdout, new RegExp(`${started.id}\\s+${customer.name}\\s+${started.state}\\s+${customer.platform.name} → ${target.name}`));
     assert.match(status.stdout, /when \(UTC\)\s+transition\s+by/);
+    assert.match(status.stdout, new RegExp(`requested\\s+${customer.name} \\(customer\\)`));
+    assert.ok(!status.stdout.includes(target.platformId));
     const listed = await json('status', ...as);
     assert.deepEqual(listed.map((m) => m.id), [started.id]);
     const traffic = await json('traffic', ...as);
@@ -96,6 +100,8 @@ describe('inplace CLI', () => {
     assert.equal(traffic.a.platformId, service.demo.customers[3].platform.id);
     const split = await cli('traffic', ...as);
     assert.match(split.stdout, /side\s+platform\s+share/);
+    assert.match(split.stdout, new RegExp(`^${customer.name}: 0% of sessions to B`));
+    assert.match(split.stdout, new RegExp(`A\\s+${customer.platform.name}\\s+100%`));
     const early = await cli('schedule', '1:60,5:60,100', ...as);
     assert.equal(early.code, 1);
     assert.match(early.stderr, /^error: 409 Conflict: Platform B does not serve yet: the migration is (awaiting consent|deploying)\./);
@@ -104,7 +110,8 @@ describe('inplace CLI', () => {
     assert.equal(cancelled.state, 'cancelled');
     const usage = await json('usage', ...as);
     const lines = Object.fromEntries(usage.monthly.flatMap((m) => m.lines.map((l) => [l.operation, l.quantity])));
-    assert.deepEqual(lines, { 'compatibility-checks': check.results.length, 'hardware-ids': 1, migrations: 1 });
+    // Cancelled before any data moved: the migration is not billed.
+    assert.deepEqual(lines, { 'compatibility-checks': check.results.length, 'hardware-ids': 1 });
     assert.equal((await cli('step', started.id, 'explode', ...as)).code, 2);
   });
 

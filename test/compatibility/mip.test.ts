@@ -172,8 +172,8 @@ describe('GET /v1/customers/{customerId}/mip-list?include=hardwareIds', () => {
     });
     for (const u of [...inventory.servers, ...inventory.racks, ...inventory.rows]) expect(JSON.stringify(ids)).not.toContain(u.id);
     const rackIds = ids.rack!.map((i) => i.id);
-    expect((await call('POST', '/v1/hardware-ids/verify', { key: customer.key, body: { ids: rackIds } })).status).toBe(200);
-    expectProblem(await call('POST', '/v1/hardware-ids/verify', { key: otherProvider.key, body: { ids: rackIds } }), 403, 'hardware-id-refused');
+    expect((await call('POST', '/v1/hardware-ids/verify', { key: customer.key, body: { hardwareIds: rackIds } })).status).toBe(200);
+    expectProblem(await call('POST', '/v1/hardware-ids/verify', { key: otherProvider.key, body: { hardwareIds: rackIds } }), 403, 'hardware-id-refused');
   });
 
   it('mints nothing unless asked', async () => {

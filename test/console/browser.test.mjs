@@ -432,7 +432,9 @@ describe('console in chromium', () => {
 
   it('the API docs render Swagger UI from the Worker’s own files, listing every operation', async () => {
     const doc = await (await fetch(`${service.baseUrl}/openapi.json`)).json();
-    const operations = Object.values(doc.paths).reduce((n, item) => n + Object.keys(item).filter((k) => k !== 'parameters').length, 0);
+    // Operations, then the webhook events (OpenAPI 3.1 `webhooks`), each an .opblock of its own.
+    const operations = [...Object.values(doc.paths), ...Object.values(doc.webhooks)].reduce((n, item) => n + Object.keys(item).filter((k) => k !== 'parameters').length, 0);
+    assert.ok(Object.keys(doc.webhooks).length > 10);
     await flow('docs', async (page) => {
       const external = [];
       page.on('request', (req) => !req.url().startsWith(service.baseUrl) && !req.url().startsWith('data:') && external.push(req.url()));

@@ -64,8 +64,8 @@ export async function count(table: 'hardware_aliases' | 'hardware_id_grants'): P
   return (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<number>('n')) ?? 0;
 }
 
-export async function verify(caller: Principal, ids: string[]) {
-  return call('POST', '/v1/hardware-ids/verify', { key: caller.key, body: { ids } });
+export async function verify(caller: Principal, hardwareIds: string[]) {
+  return call('POST', '/v1/hardware-ids/verify', { key: caller.key, body: { hardwareIds } });
 }
 
 /** A refusal body minus what differs per request, to compare refusals with each other. */

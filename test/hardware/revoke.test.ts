@@ -14,25 +14,25 @@ const revoke = (key: string, body: unknown) => call('POST', '/v1/hardware-ids/re
 describe('POST /v1/hardware-ids/revoke', () => {
   it('revokes the given IDs only, once', async () => {
     const [a, b] = await mint(w.alice, { scope: 'row' });
-    expect((await revoke(w.alice.key, { ids: [a] })).body).toEqual({ revoked: 1 });
-    expect((await revoke(w.alice.key, { ids: [a] })).body).toEqual({ revoked: 0 });
+    expect((await revoke(w.alice.key, { hardwareIds: [a] })).body).toEqual({ revoked: 1 });
+    expect((await revoke(w.alice.key, { hardwareIds: [a] })).body).toEqual({ revoked: 0 });
     expectProblem(await verify(w.alice, [a!]), 403, 'hardware-id-refused');
     expect((await verify(w.alice, [b!])).status).toBe(200);
   });
 
   it('lets a customer revoke IDs its provider minted about its data, and the provider revoke its own', async () => {
     const byProvider = await mintOne(w.provider, { customerId: w.alice.id });
-    expect((await revoke(w.alice.key, { ids: [byProvider] })).body).toEqual({ revoked: 1 });
+    expect((await revoke(w.alice.key, { hardwareIds: [byProvider] })).body).toEqual({ revoked: 1 });
     const again = await mintOne(w.provider, { customerId: w.alice.id });
-    expect((await revoke(w.provider.key, { ids: [again] })).body).toEqual({ revoked: 1 });
+    expect((await revoke(w.provider.key, { hardwareIds: [again] })).body).toEqual({ revoked: 1 });
   });
 
   it('refuses to revoke IDs the caller does not own, and revokes none of the list', async () => {
     const alices = await mintOne(w.alice, { audience: [w.bob.id] });
     const bobs = await mintOne(w.bob);
-    const r = await revoke(w.bob.key, { ids: [bobs, alices] });
+    const r = await revoke(w.bob.key, { hardwareIds: [bobs, alices] });
     expectProblem(r, 403, 'hardware-id-refused');
-    expect(r.body.errors).toEqual([{ field: 'ids.1', message: 'not accepted' }]);
+    expect(r.body.errors).toEqual([{ field: 'json.hardwareIds.1', message: 'not accepted' }]);
     expect((await verify(w.bob, [alices])).status).toBe(200);
     expect((await verify(w.bob, [bobs])).status).toBe(200);
   });

@@ -86,7 +86,7 @@ describe('POST /v1/hardware-ids/verify', () => {
         expect(await reasonFor(token, w.alice.id)).toBe(reason);
         const r = await verify(w.alice, [token]);
         expectProblem(r, 403, 'hardware-id-refused');
-        expect(r.body.errors).toEqual([{ field: 'ids.0', message: 'not accepted' }]);
+        expect(r.body.errors).toEqual([{ field: 'json.hardwareIds.0', message: 'not accepted' }]);
         shapes.push(refusalShape(r.body));
       });
     }
@@ -101,7 +101,7 @@ describe('POST /v1/hardware-ids/verify', () => {
 
     it('revoked', async () => {
       const token = await mintOne(w.alice);
-      expect((await call('POST', '/v1/hardware-ids/revoke', { key: w.alice.key, body: { ids: [token] } })).body).toEqual({ revoked: 1 });
+      expect((await call('POST', '/v1/hardware-ids/revoke', { key: w.alice.key, body: { hardwareIds: [token] } })).body).toEqual({ revoked: 1 });
       expect(await reasonFor(token, w.alice.id)).toBe('revoked');
       const r = await verify(w.alice, [token]);
       expectProblem(r, 403, 'hardware-id-refused');
@@ -129,8 +129,8 @@ describe('POST /v1/hardware-ids/verify', () => {
     const r = await verify(w.alice, [good, 'not.a.jwt', good]);
     expectProblem(r, 403, 'hardware-id-refused');
     expect(r.body.errors).toEqual([
-      { field: 'ids.1', message: 'not accepted' },
-      { field: 'ids.2', message: 'not accepted' },
+      { field: 'json.hardwareIds.1', message: 'not accepted' },
+      { field: 'json.hardwareIds.2', message: 'not accepted' },
     ]);
     expect((await verify(w.alice, [good])).body.items[0].usesLeft).toBe(0);
   });
@@ -156,8 +156,8 @@ describe('POST /v1/hardware-ids/verify', () => {
 
   it('refuses callers that cannot present IDs, and empty or oversized lists', async () => {
     const token = await mintOne(w.alice);
-    expectProblem(await call('POST', '/v1/hardware-ids/verify', { key: w.alice.key, body: { ids: [] } }), 400, 'validation');
-    expectProblem(await call('POST', '/v1/hardware-ids/verify', { key: w.alice.key, body: { ids: Array(101).fill(token) } }), 400, 'validation');
-    expectProblem(await call('POST', '/v1/hardware-ids/verify', { body: { ids: [token] } }), 401, 'unauthorized');
+    expectProblem(await call('POST', '/v1/hardware-ids/verify', { key: w.alice.key, body: { hardwareIds: [] } }), 400, 'validation');
+    expectProblem(await call('POST', '/v1/hardware-ids/verify', { key: w.alice.key, body: { hardwareIds: Array(101).fill(token) } }), 400, 'validation');
+    expectProblem(await call('POST', '/v1/hardware-ids/verify', { body: { hardwareIds: [token] } }), 401, 'unauthorized');
   });
 });

@@ -1,3 +1,4 @@
+import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { app } from '../../src/app';
 import { call, expectProblem, OPERATOR } from '../http';
@@ -13,6 +14,14 @@ describe('GET /healthz', () => {
   it('echoes a caller-supplied request id', async () => {
     const r = await call('GET', '/healthz', { headers: { 'x-request-id': 'trace-abc-123' } });
     expect(r.headers.get('x-request-id')).toBe('trace-abc-123');
+  });
+});
+
+describe('GET /', () => {
+  it('leads a person to the console', async () => {
+    const r = await exports.default.fetch(new Request('http://inplace.test/', { redirect: 'manual' }));
+    expect(r.status).toBe(302);
+    expect(r.headers.get('location')).toBe('/console');
   });
 });
 
@@ -81,7 +90,7 @@ describe('GET /openapi.json', () => {
     for (const [path, item] of Object.entries(r.body.paths as Record<string, Record<string, unknown>>)) {
       for (const method of Object.keys(item)) documented.add(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`);
     }
-    const undocumented = new Set(['GET /healthz', 'GET /openapi.json', 'GET /docs', 'GET /docs/swagger-init.js']);
+    const undocumented = new Set(['GET /', 'GET /healthz', 'GET /openapi.json', 'GET /docs', 'GET /docs/swagger-init.js']);
     const served = app.routes
       .filter((route) => route.method !== 'ALL')
       .map((route) => `${route.method} ${route.path}`)

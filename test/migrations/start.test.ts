@@ -16,7 +16,7 @@ describe('hardware IDs at start', () => {
     const body = { customerId: w.customer.id, targetPlatformId: w.platformB.id };
     const r = await start(w, { key: w.providerB.key, body });
     expectProblem(r, 422, 'unprocessable');
-    expect(r.body.errors).toEqual([{ field: 'hardwareIds', message: 'required' }]);
+    expect(r.body.errors).toEqual([{ field: 'json.hardwareIds', message: 'required' }]);
     const notForB = await mintIds(w, { audience: [w.providerA.id] });
     expectProblem(await start(w, { key: w.providerB.key, body: { ...body, hardwareIds: notForB } }), 403, 'hardware-id-refused');
     expect((await call('GET', '/v1/migrations', { key: w.customer.key })).body.items).toEqual([]);
@@ -30,7 +30,7 @@ describe('hardware IDs at start', () => {
     const [one] = await mintIds(w, { audience: [w.providerB.id] });
     const partial = await start(w, { key: w.providerB.key, body: { customerId: w.customer.id, targetPlatformId: w.platformB.id, hardwareIds: [one] } });
     expectProblem(partial, 422, 'unprocessable');
-    expect(partial.body.errors).toEqual([{ field: 'hardwareIds', message: '1 of the customer’s servers are not covered' }]);
+    expect(partial.body.errors).toEqual([{ field: 'json.hardwareIds', message: '1 of the customer’s servers are not covered' }]);
   });
 
   it('gives the use back when the start is refused', async () => {
@@ -41,7 +41,7 @@ describe('hardware IDs at start', () => {
     const body = { customerId: w.customer.id, targetPlatformId: w.platformB.id, hardwareIds: ids };
     expectProblem(await start(w, { key: w.providerB.key, body }), 409, 'conflict');
     // Single-use: had the refused start kept its use, this would be refused as used up.
-    const verify = await call('POST', '/v1/hardware-ids/verify', { key: w.providerB.key, body: { ids } });
+    const verify = await call('POST', '/v1/hardware-ids/verify', { key: w.providerB.key, body: { hardwareIds: ids } });
     expect(verify.status).toBe(200);
     expect(verify.body.items[0].usesLeft).toBe(0);
   });

@@ -80,12 +80,13 @@ export interface ReceivedEvent {
   id: string;
   type: string;
   timestamp: string;
+  sequence: number;
   data: Record<string, unknown>;
 }
 
-/** Events a receiver got, each verified with the reference implementation, oldest first. */
+/** Events a receiver got, each verified with the reference implementation, oldest first (events of one change by sequence). */
 export async function verifiedEvents(hook: Awaited<ReturnType<typeof hookUp>>): Promise<ReceivedEvent[]> {
   const wh = new Webhook(hook.secret);
   const events = (await hook.box.requests()).map((r) => ({ id: r.headers['webhook-id']!, ...(wh.verify(r.body, r.headers) as Omit<ReceivedEvent, 'id'>) }));
-  return events.sort((a, b) => a.timestamp.localeCompare(b.timestamp));
+  return events.sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.sequence - b.sequence);
 }
