@@ -99,6 +99,22 @@ const delivery = {
   createdAt: T,
   updatedAt: T + 260,
 };
+const analysis = {
+  migrationId: MIG,
+  settings: { threshold: 0.05, windowSeconds: 60, minCalls: 50, minClients: 20, action: 'rollback' },
+  defaults: true,
+  setBy: null,
+  setAt: null,
+  verdict: {
+    kind: 'healthy',
+    reason: 'B fails no more often than A over the last 60 s',
+    b: { calls: 71, failures: 0, failureRate: 0, clients: 64, failingClients: 0, failingSessions: 0 },
+    a: { calls: 212, failures: 1, failureRate: 0.0047, clients: 180, failingClients: 1 },
+    baseline: 'A',
+    excess: -0.0047,
+    z: -0.73,
+  },
+};
 const steer = (what: string, result: unknown) => ({ description: `${what} Answers the migration after the transition; a step the current state does not allow is a 409, one the caller may not take a 403.`, response: result });
 
 const sbc: OperationDoc = { parameters: { customerId: CUS, path: 'shop/cart' } };
@@ -252,9 +268,13 @@ export const OPERATION_DOCS: Record<string, OperationDoc> = {
     },
   },
   'POST /v1/compatibility/rebuild': {
-    description: 'One bounded step of a full rebuild of the materialised compatibility table; call again with the returned `nextCursor` until it is null (`node scripts/rebuild-compat.mjs` does).',
+    description: 'Queues a full rebuild of the materialised compatibility table, in pages of servers on the recompute queue, and answers at once (202); answers read `fresh: false` until it has caught up.',
     request: {},
-    response: { servers: 500, revoked: 0, nextCursor: 'eyJzZXJ2ZXIiOiJmcmExLXJvdzAwMi1yYWNrMDQtc3J2MDUifQ' },
+    response: { servers: 200, pages: 1 },
+  },
+  'GET /v1/compatibility/status': {
+    description: 'Whether every answer is fresh, how many servers wait for recomputation, and per platform the revision to compute, the one computed and the current pass’s pages.',
+    response: { fresh: false, serversBehind: 0, platforms: [{ platformId: PLT_B, revision: 2, computedRevision: 1, passRevision: 2, passStartedAt: T, pages: { total: 4, done: 1 }, fresh: false }] },
   },
   'PUT /v1/providers/me/webhook': {
     request: { url: 'https://hooks.atlas.example/inplace' },
@@ -307,6 +327,8 @@ export const OPERATION_DOCS: Record<string, OperationDoc> = {
     ...deploying,
     state: 'cancelled',
   }),
+  'GET /v1/migrations/{id}/analysis': { response: analysis },
+  'PUT /v1/migrations/{id}/analysis': { request: { threshold: 0.05, windowSeconds: 60, minCalls: 50, minClients: 20, action: 'pause' }, response: { ...analysis, settings: { ...analysis.settings, action: 'pause' }, defaults: false, setBy: { id: CUS, kind: 'customer' }, setAt: T } },
   'POST /v1/migrations/{id}/progress': { request: { segmentsDone: 3, segmentsTotal: 8 }, response: migrating },
   'GET /v1/migrations/{id}/storage': {
     response: { migrationId: MIG, addresses: ['iscsi://100.64.0.25:3260/iqn.2026-01.inplace:vol1'], credential: { token: HWID, type: 'Bearer', expiresAt: T + 900_000 } },
