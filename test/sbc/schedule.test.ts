@@ -278,7 +278,8 @@ describe('traffic schedule: explicit steps of B’s share', { timeout: 120_000 }
     await progress(id, w.providerB.key, 9, 10);
     expect(await traffic(w)).toMatchObject({ weightB: 9000, schedule: { status: 'running' } });
     await setUpstreamStatus(w.names.b, 503);
-    for (let i = 0; i < 80; i++) await endUser(w.customer.id, `auto-${i}`);
+    // Many end users (distinct clients): one client alone could never roll a migration back.
+    for (let i = 0; i < 80; i++) await endUser(w.customer.id, `auto-${i}`, { client: `198.51.100.${i + 1}` });
     let state = '';
     for (let i = 0; i < 20 && state !== 'rolled_back'; i++) {
       await traffic(w);
