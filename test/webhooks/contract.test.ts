@@ -7,7 +7,7 @@ import { flagStalledMigrations } from '../../src/migrations/jobs';
 import { MIGRATION_STATES, transitionEvents } from '../../src/migrations/lifecycle';
 import { WEBHOOK_EVENT_TYPES } from '../../src/webhooks/events';
 import { relayOutboxEvents } from '../../src/webhooks/jobs';
-import { server } from '../factories';
+import { server, settled } from '../factories';
 import { call, OPERATOR } from '../http';
 import { validatorFor, type Schema, type WithComponents } from '../openapi';
 import { coordinator, deployAll, hookUp, mintIds, progress, start, steer, world, type World } from '../migrations/world';
@@ -75,10 +75,13 @@ async function rolledBack() {
 async function revokedThenCancelled() {
   const { w, hookA, hookB } = await hooked();
   await call('PATCH', `/v1/platforms/${w.platformB.id}`, { key: w.providerB.key, body: { requirements: { requiredTraits: ['sev'] } } });
+  await settled();
   const id = (await start(w)).body.id as string;
   const listed = await call('GET', `/v1/inventory/servers?rack=${w.serverIds[0]!.replace(/-v\d+$/, '')}`, { key: OPERATOR });
   const s = listed.body.items.find((x: { id: string }) => x.id === w.serverIds[0]);
   await call('PUT', '/v1/inventory', { key: OPERATOR, body: { servers: [{ ...server(s.id, s.rackId, { ...s.properties, traits: [] }), identity: s.identity }] } });
+  // Compatibility is recomputed on the queue: the revocation exists once it has caught up.
+  await settled();
   await relayOutboxEvents.run(env, Date.now());
   expect((await steer(id, 'cancel', w.customer.key)).body.state).toBe('cancelled');
   await flush(w);
