@@ -191,7 +191,7 @@ operatorViews.get('/operator/migrations/:id', async (c) => {
             </thead>
             <tbody>
               {tasks.map((t) => (
-                <tr data-task={t.id} data-state={t.state}>
+                <tr data-task={t.id} data-kind={t.kind === 'remove_platform_modules' ? 'remove' : 'deploy'} data-state={t.state}>
                   <td class="mono">{t.serverId}</td>
                   <td class="mono">{`${t.kind === 'remove_platform_modules' ? 'remove' : 'deploy'} ${t.id}`}</td>
                   <td>
