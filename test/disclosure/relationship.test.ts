@@ -44,7 +44,7 @@ describe('relationships end, access ends', () => {
 
     for (const id of [...minted, ...handed]) {
       expectProblem(await call('POST', '/v1/compatibility', { key: w.providerA.key, body: { hardwareIds: [id], platformId: w.platformA.id } }), 403, 'hardware-id-refused');
-      expectProblem(await call('POST', '/v1/hardware-ids/verify', { key: w.providerA.key, body: { ids: [id] } }), 403, 'hardware-id-refused');
+      expectProblem(await call('POST', '/v1/hardware-ids/verify', { key: w.providerA.key, body: { hardwareIds: [id] } }), 403, 'hardware-id-refused');
     }
     // The new current provider's IDs keep working; the former one may not mint any more.
     expect(await statuses(w.providerB, forB, w.platformB.id)).toEqual(forB.map(() => 200));
