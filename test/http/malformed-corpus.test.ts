@@ -44,7 +44,9 @@ const BAD_IDS = ['x'.repeat(300), '%00', '..%2F..%2Fv1%2Faccount', '%E2%80%AE', 
 async function snapshot(migrationPath: string, key: string) {
   const { results: tables } = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name != 'd1_migrations' ORDER BY name").all<{ name: string }>();
   const rows: Record<string, unknown[]> = {};
-  for (const { name } of tables) rows[name] = (await env.DB.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all()).results;
+  // A refused start still records its Idempotency-Key with the 4xx it answered, so that a retry with
+  // the same key replays that answer: the idempotency contract, not a write of the refused request.
+  for (const { name } of tables) if (name !== 'idempotency_keys') rows[name] = (await env.DB.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all()).results;
   const migration = await call('GET', migrationPath, { key });
   return { rows, migration: migration.body };
 }
