@@ -47,7 +47,11 @@ export async function seedDemo(): Promise<Demo> {
     const reg = await ok('POST', '/v1/providers', OPERATOR, { name: p.name, organisation: p.organisation, serviceLevel: p.serviceLevel }, 201);
     const platforms = [];
     for (const body of p.platforms) {
-      const platform = await ok('POST', '/v1/platforms', reg.apiKey.key, body, 201);
+      // The demo's artifacts and upstreams are built and served by scripts/start.mjs; here any loopback
+      // URL and digest do (nothing is deployed: only compatibility answers are compared).
+      const local = body as { modules: { name: string }[] };
+      const published = { ...body, upstreamUrl: 'http://127.0.0.1:9/', modules: local.modules.map((m) => ({ ...m, artifactUrl: `http://127.0.0.1:9/${m.name}.tar.gz`, sha256: '0'.repeat(64) })) };
+      const platform = await ok('POST', '/v1/platforms', reg.apiKey.key, published, 201);
       platformIds.set(platform.name, platform.id);
       platforms.push({ id: platform.id as string, name: platform.name as string });
     }

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { relayOutboxEvents } from '../../src/webhooks/jobs';
 import { call, OPERATOR } from '../http';
-import { server } from '../factories';
+import { server, settled } from '../factories';
 import { coordinator, hookUp, start, steer, verifiedEvents, world } from '../migrations/world';
 
 async function target(customerId: string) {
@@ -29,6 +29,8 @@ describe('compatibility.revoked reaches the providers', () => {
     const s = servers.body.items.find((x: { id: string }) => x.id === w.serverIds[0]);
     const changed = server(s.id, s.rackId, { ...s.properties, traits: [] });
     await call('PUT', '/v1/inventory', { key: OPERATOR, body: { servers: [{ ...changed, identity: s.identity }] } });
+    // Compatibility is recomputed on the queue: the revocation exists once it has caught up.
+    await settled();
 
     expect(await relayOutboxEvents.run(env, Date.now())).toEqual({ relayed: 1 });
     expect(await relayOutboxEvents.run(env, Date.now())).toEqual({ relayed: 0 });
