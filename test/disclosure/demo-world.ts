@@ -43,14 +43,13 @@ export async function seedDemo(): Promise<Demo> {
   await ok('PUT', '/v1/inventory', OPERATOR, inventory);
   const providers: Demo['providers'] = [];
   const platformIds = new Map<string, string>();
-  for (const p of PROVIDERS as { name: string; organisation: string; serviceLevel: string; platforms: { name: string }[] }[]) {
+  for (const p of PROVIDERS as { name: string; organisation: string; serviceLevel: string; platforms: { name: string; modules: { name: string }[] }[] }[]) {
     const reg = await ok('POST', '/v1/providers', OPERATOR, { name: p.name, organisation: p.organisation, serviceLevel: p.serviceLevel }, 201);
     const platforms = [];
     for (const body of p.platforms) {
       // The demo's artifacts and upstreams are built and served by scripts/start.mjs; here any loopback
       // URL and digest do (nothing is deployed: only compatibility answers are compared).
-      const local = body as { modules: { name: string }[] };
-      const published = { ...body, upstreamUrl: 'http://127.0.0.1:9/', modules: local.modules.map((m) => ({ ...m, artifactUrl: `http://127.0.0.1:9/${m.name}.tar.gz`, sha256: '0'.repeat(64) })) };
+      const published = { ...body, upstreamUrl: 'http://127.0.0.1:9/', modules: body.modules.map((m) => ({ ...m, artifactUrl: `http://127.0.0.1:9/${m.name}.tar.gz`, sha256: '0'.repeat(64) })) };
       const platform = await ok('POST', '/v1/platforms', reg.apiKey.key, published, 201);
       platformIds.set(platform.name, platform.id);
       platforms.push({ id: platform.id as string, name: platform.name as string });
