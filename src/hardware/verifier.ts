@@ -140,11 +140,16 @@ async function checkSignedClaims(env: Env, ring: KeyRing, token: unknown, index:
  * customer's data, and the requester is the customer or the provider of its current platform.
  */
 function relationshipHolds(g: string, a: string) {
-  return sql.raw(`(exists (select 1 from placements p join servers s on s.id = p.server_id join racks k on k.id = s.rack_id join rows r on r.id = k.row_id
-      where p.customer_id = ${g}.customer_id
-        and (case ${g}.scope when 'server' then p.server_id when 'rack' then s.rack_id when 'row' then k.row_id else r.site_id end) = ${a}.unit_id)
-    and (${g}.requester_id = ${g}.customer_id or exists (select 1 from placements p join platforms pl on pl.id = p.platform_id
-      where p.customer_id = ${g}.customer_id and pl.provider_id = ${g}.requester_id)))`);
+  // One indexed probe per scope, walking down from the unit to a placement of the customer (a single
+  // CASE over the customer's placements scanned all of them, joined up to the site, for every ID).
+  const placed = `p.customer_id = ${g}.customer_id and p.server_id = s.id`;
+  return sql.raw(`((case ${g}.scope
+      when 'server' then exists (select 1 from placements p where p.customer_id = ${g}.customer_id and p.server_id = ${a}.unit_id)
+      when 'rack' then exists (select 1 from servers s join placements p on ${placed} where s.rack_id = ${a}.unit_id)
+      when 'row' then exists (select 1 from racks k join servers s on s.rack_id = k.id join placements p on ${placed} where k.row_id = ${a}.unit_id)
+      else exists (select 1 from rows r join racks k on k.row_id = r.id join servers s on s.rack_id = k.id join placements p on ${placed} where r.site_id = ${a}.unit_id) end)
+    and (${g}.requester_id = ${g}.customer_id or exists (select 1 from platforms pl join placements p on p.platform_id = pl.id
+      where pl.provider_id = ${g}.requester_id and p.customer_id = ${g}.customer_id)))`);
 }
 
 interface AliasState {
@@ -191,19 +196,33 @@ function stateQueries(db: Db, aliases: string[]) {
   return queries;
 }
 
-/** One use, counted atomically: the row changes only while the ID is still valid for the caller. */
-function consumeOne(db: Db, alias: string, scope: Scope, callerId: string, now: number) {
-  return db
-    .update(hardwareAliases)
-    .set({ uses: sql`${hardwareAliases.uses} + 1` })
-    .where(
-      and(
-        eq(hardwareAliases.alias, alias),
-        isNull(hardwareAliases.revokedAt),
-        sql`uses < (SELECT g.max_uses FROM hardware_id_grants g WHERE g.id = hardware_aliases.grant_id AND g.revoked_at IS NULL AND g.expires_at > ${now} AND g.scope = ${scope} AND EXISTS (SELECT 1 FROM json_each(g.audience) WHERE json_each.value = ${callerId}) AND ${relationshipHolds('g', 'hardware_aliases')})`,
-      ),
-    )
-    .returning({ alias: hardwareAliases.alias });
+/**
+ * One use of each alias, counted atomically: a row changes only while its ID is still valid for the
+ * caller at the scope its signed claims name. One statement per claimed scope and chunk (the three
+ * other bound values leave D1_MAX_PARAMS - 3 for the aliases), not one per ID.
+ */
+function consumeQueries(db: Db, candidates: { alias: string; scope: Scope }[], callerId: string, now: number) {
+  const queries = [];
+  const chunk = D1_MAX_PARAMS - 3;
+  for (const scope of SCOPES) {
+    const aliases = candidates.filter((c) => c.scope === scope).map((c) => c.alias);
+    for (let i = 0; i < aliases.length; i += chunk) {
+      queries.push(
+        db
+          .update(hardwareAliases)
+          .set({ uses: sql`${hardwareAliases.uses} + 1` })
+          .where(
+            and(
+              inArray(hardwareAliases.alias, aliases.slice(i, i + chunk)),
+              isNull(hardwareAliases.revokedAt),
+              sql`uses < (SELECT g.max_uses FROM hardware_id_grants g WHERE g.id = hardware_aliases.grant_id AND g.revoked_at IS NULL AND g.expires_at > ${now} AND g.scope = ${scope} AND EXISTS (SELECT 1 FROM json_each(g.audience) WHERE json_each.value = ${callerId}) AND ${relationshipHolds('g', 'hardware_aliases')})`,
+            ),
+          )
+          .returning({ alias: hardwareAliases.alias }),
+      );
+    }
+  }
+  return queries;
 }
 
 /** Why a stored ID is not acceptable to a presenting caller right now, or null if it is. */
@@ -250,7 +269,7 @@ export async function verifyHardwareIds(
   if (candidates.length) {
     const now = Date.now();
     const aliases = candidates.map((c) => c.alias);
-    const updates = consume ? candidates.map((c) => consumeOne(db, c.alias, c.scope, caller.id, now)) : [];
+    const updates = consume ? consumeQueries(db, candidates, caller.id, now) : [];
     const [first, ...rest] = [...updates, ...stateQueries(db, aliases)] as BatchItem<'sqlite'>[];
     const outputs = (await db.batch([first!, ...rest])) as unknown[];
     const counted = new Set((outputs.slice(0, updates.length) as { alias: string }[][]).flat().map((r) => r.alias));
