@@ -238,7 +238,8 @@ SCENARIOS.push(
 
 /**
  * The bundle (gzip size of every module `wrangler deploy` would upload) and the cold start (workerd
- * started with the bundle until its first /healthz answer) beside a bare Worker's, median of three.
+ * started with the bundle until its first /healthz answer) beside a bare Worker's with the same
+ * bindings and one without, median of three.
  */
 SCENARIOS.push({
   name: 'startup',
@@ -247,13 +248,16 @@ SCENARIOS.push({
     const gzip = files.reduce((n, f) => n + gzipSync(readFileSync(join(ctx.bundleDir, String(f)))).length, 0) / 1024;
     ctx.target('bundle gzip vs 350 KiB', gzip, 350, 'KiB', { max: 1 });
     const port = 8990;
-    const ours = [];
-    const bare = [];
+    // Locally, workerd also starts the emulation of every binding (D1, Durable Objects, Queues,
+    // assets) before any Worker code runs; on Cloudflare those are services, not startup work. The
+    // target compares against a Worker that only answers "ok" with the same bindings, so the ratio
+    // is what our code costs; the bindingless Worker is printed beside it.
+    const runs = { bare: [], bindings: [], bundle: [] };
     for (let i = 0; i < 3; i++) {
-      bare.push(await coldStart({ port, bare: true }));
-      ours.push(await coldStart({ outdir: ctx.bundleDir, envFile: ctx.envFile, port }));
+      for (const kind of Object.keys(runs)) runs[kind].push(await coldStart({ kind, outdir: ctx.bundleDir, envFile: ctx.envFile, port }));
     }
-    ctx.target('cold start to first /healthz vs a bare Worker', median(ours), median(bare), 'ms', { max: 2 });
+    const [bare, bindings, ours] = [runs.bare, runs.bindings, runs.bundle];
+    ctx.target('cold start to first /healthz vs a bare Worker with the same bindings', median(ours), median(bindings), 'ms', { max: 2 });
     // What Swagger UI's static assets cost every other request: the same bundle without them, then with.
     const one = { connections: 1 };
     const served = {};
@@ -269,7 +273,8 @@ SCENARIOS.push({
     return [
       ['GET /healthz, bundle without static assets, 1 connection', served.false],
       [`GET /healthz, bundle with Swagger UI as static assets, 1 connection: +${(served.true.p50 - served.false.p50).toFixed(2)} ms p50`, served.true],
-      [`cold start, bare Worker (baseline; rounds ${bare.map(Math.round).join(', ')} ms)`, { p50: Math.round(median(bare)), p99: Math.round(Math.max(...bare)), rps: 0 }],
+      [`cold start, bare Worker without bindings (rounds ${bare.map(Math.round).join(', ')} ms)`, { p50: Math.round(median(bare)), p99: Math.round(Math.max(...bare)), rps: 0 }],
+      [`cold start, bare Worker with the same bindings (baseline; rounds ${bindings.map(Math.round).join(', ')} ms)`, { p50: Math.round(median(bindings)), p99: Math.round(Math.max(...bindings)), rps: 0 }],
       [`cold start, InPlace (rounds ${ours.map(Math.round).join(', ')} ms; bundle ${gzip.toFixed(0)} KiB gzip)`, { p50: Math.round(median(ours)), p99: Math.round(Math.max(...ours)), rps: 0 }],
     ];
   },

@@ -81,8 +81,13 @@ function relayOutput(stream, out, state) {
   });
 }
 
-/** Miniflare serving the bundle in `outdir` with wrangler.toml's bindings (state in memory without `persistRoot`). */
-async function newMiniflare({ outdir, envFile, port, persistRoot, assets = true }) {
+/**
+ * Miniflare serving the bundle in `outdir` (or the module source `script`) with wrangler.toml's
+ * bindings (state in memory without `persistRoot`). The bundle is handed over as one ES module, as
+ * `wrangler deploy` uploads it: given a path instead, Miniflare parses it in Node to find its imports
+ * (seconds for this bundle), which no deployed Worker pays.
+ */
+async function newMiniflare({ outdir, script, envFile, port, persistRoot, assets = true }) {
   // Loaded here only: both are large, and `npm start` and the tests do not need them.
   const [{ Miniflare }, { unstable_getMiniflareWorkerOptions }] = await Promise.all([import('miniflare'), import('wrangler')]);
   const { workerOptions } = unstable_getMiniflareWorkerOptions('wrangler.toml');
@@ -91,8 +96,7 @@ async function newMiniflare({ outdir, envFile, port, persistRoot, assets = true 
   return new Miniflare({
     ...workerOptions,
     name: 'inplace',
-    modules: true,
-    scriptPath: join(outdir, 'index.js'),
+    modules: [{ type: 'ESModule', path: join(outdir ?? '.', 'index.js'), contents: script ?? readFileSync(join(outdir, 'index.js'), 'utf8') }],
     bindings: { ...workerOptions.bindings, ...ensureDevVars(envFile) },
     host: '127.0.0.1',
     port,
@@ -117,17 +121,24 @@ async function newMiniflare({ outdir, envFile, port, persistRoot, assets = true 
   });
 }
 
+/** A Worker that only answers "ok", exporting the classes and handlers wrangler.toml's bindings name. */
+const BARE_WITH_BINDINGS = `import { DurableObject } from 'cloudflare:workers';
+export class CustomerCoordinator extends DurableObject {}
+export default { fetch() { return new Response('ok'); }, queue() {}, scheduled() {} };`;
+
 /**
- * Cold start, in ms: from starting workerd with the bundle in `outdir` (or, with `bare`, a Worker
- * that only answers "ok") to its first answer on /healthz.
+ * Cold start, in ms: from starting workerd to its first answer on /healthz, for `kind`:
+ * 'bundle' (the bundle in `outdir` with wrangler.toml's bindings), 'bindings' (a Worker that only
+ * answers "ok", with the same bindings: what the local emulation of D1, Durable Objects, Queues and
+ * assets costs before any of our code runs) or 'bare' (that Worker without bindings).
  */
-export async function coldStart({ outdir, envFile, port, bare = false }) {
+export async function coldStart({ kind, outdir, envFile, port }) {
   const t0 = performance.now();
   let mf;
-  if (bare) {
+  if (kind === 'bare') {
     const { Miniflare } = await import('miniflare');
     mf = new Miniflare({ modules: true, script: 'export default { fetch() { return new Response("ok"); } };', host: '127.0.0.1', port });
-  } else mf = await newMiniflare({ outdir, envFile, port });
+  } else mf = await newMiniflare({ outdir: kind === 'bundle' ? outdir : undefined, script: kind === 'bundle' ? undefined : BARE_WITH_BINDINGS, envFile, port });
   try {
     const url = await mf.ready;
     for (;;) {
