@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { unstable_startWorker } from 'wrangler';
+import { copyDocsAssets } from './docs-assets.mjs';
 
 process.env.WRANGLER_SEND_METRICS ??= 'false';
 // A Worker that fails to build can leave unstable_startWorker waiting forever: fail instead.
@@ -10,6 +11,7 @@ setTimeout(() => {
   console.error('openapi: the Worker did not answer GET /openapi.json within 120 s');
   process.exit(1);
 }, 120_000).unref();
+copyDocsAssets();
 const worker = await unstable_startWorker({ config: 'wrangler.toml', dev: { server: { port: 0 }, inspector: false, logLevel: 'error' } });
 let doc;
 try {

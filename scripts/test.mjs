@@ -3,6 +3,7 @@
 // line: "tests: N passed, N failed".
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { copyDocsAssets } from './docs-assets.mjs';
 
 process.env.WRANGLER_SEND_METRICS = 'false';
 const extra = process.argv.slice(2);
@@ -17,6 +18,8 @@ function step(name, cmd, args) {
   }
 }
 
+// Swagger UI's files, which wrangler.toml's [assets] names, before anything builds the Worker.
+copyDocsAssets();
 step('type check', 'npm', ['run', '--silent', 'typecheck']);
 step('OpenAPI lint', 'node', ['scripts/openapi-lint.mjs']);
 step('CLI API types match the OpenAPI document', 'node', ['scripts/gen-api-types.mjs', '--check']);
@@ -46,7 +49,7 @@ rmSync(tap, { force: true });
 console.log('\n▶ end to end (wrangler dev + chromium, CLI, agent program)');
 const e2e = spawnSync(
   'node',
-  ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, 'test/console/browser.test.mjs', 'test/cli/cli.test.mjs', 'test/agent-program/modules.test.mjs', 'test/agent-program/agent.test.mjs', 'test/agent-program/agent.e2e.test.mjs'],
+  ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, 'test/http/docs-assets.test.mjs', 'test/console/browser.test.mjs', 'test/cli/cli.test.mjs', 'test/agent-program/modules.test.mjs', 'test/agent-program/agent.test.mjs', 'test/agent-program/agent.e2e.test.mjs'],
   { stdio: 'inherit', env: process.env },
 );
 const summary = existsSync(tap) ? readFileSync(tap, 'utf8') : '';

@@ -32,6 +32,8 @@ export const D1_MAX_PARAMS = 100;
  * in another isolate keeps working; the isolate that revokes forgets it at once.
  */
 export const AUTH_CACHE_TTL_MS = 10_000;
+/** How long a customer's coordinator holds a start the Worker is preparing, refusing others (409). */
+export const START_RESERVATION_MS = 30_000;
 export const AUTH_CACHE_MAX_ENTRIES = 10_000;
 
 /** Webhooks. A rotated-out secret keeps signing (beside the new one) for this long. */

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { copyDocsAssets } from '../docs-assets.mjs';
 import { waitForHealthy } from './api.mjs';
 
 /**
@@ -168,6 +169,7 @@ export async function serveBundle({ outdir, envFile, port, assets }) {
  */
 export async function startWorkerd({ port, persistTo, envFile }) {
   applyMigrations(['--persist-to', persistTo], false);
+  copyDocsAssets();
   const outdir = join(persistTo, '..', 'bundle');
   const build = spawnSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', outdir], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (build.status !== 0) throw new Error(`bundling the Worker failed (exit ${build.status})`);
@@ -186,6 +188,7 @@ export async function startLocalService({ port = 8787, persistTo, envFile, logLe
   const persist = persistTo ? ['--persist-to', persistTo] : [];
   const env = envFile ? ['--env-file', envFile] : [];
   applyMigrations(persist, stdio === 'inherit');
+  copyDocsAssets();
   const child = spawn(
     'npx',
     ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--show-interactive-dev-session=false', '--log-level', logLevel, ...persist, ...env],

@@ -18,7 +18,7 @@ import {
 import type { LeasedTask, ModuleRef, RemovalReason, TaskCounts, TaskReport, TaskRow, TaskState } from '../agent/tasks';
 import { getPlatform } from '../catalog/store';
 import { setMigrationTarget } from '../compatibility/outbox';
-import { COORDINATOR_RETRY_MS } from '../constants';
+import { COORDINATOR_RETRY_MS, START_RESERVATION_MS } from '../constants';
 import { getDb } from '../db';
 import type { Env } from '../env';
 import { switchCustomerPlatform } from '../inventory/placements';
@@ -52,6 +52,8 @@ import { first, migrate, run } from './sql';
 import { observe, timelineOf, TIMELINE_SCHEMA, type TimelinePoint, type WindowCalls } from './timeline';
 
 const META_SCHEMA = ['CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)'];
+
+const ACTIVE_REFUSAL = 'The customer already has an active migration; finish, cancel or roll it back first.';
 
 export interface StartInput extends NewMigration {
   autoAccept: boolean;
@@ -105,12 +107,38 @@ export class CustomerCoordinator extends DurableObject<Env> {
     return this.ctx.storage.transactionSync(() => fn(now));
   }
 
+  /** The start the Worker is preparing (its Idempotency-Key's request key), in memory only. */
+  #pendingStart: { requestKey: string; until: number } | null = null;
+
+  /**
+   * Asked before the Worker reads what a start needs: while a migration is active or another start is
+   * being prepared, a start is refused here at once, so concurrent starts for one customer cost one
+   * call each instead of a start's reads. Memory only (an evicted object forgets it after at most
+   * START_RESERVATION_MS anyway): `start` still refuses a second active migration in its transaction.
+   */
+  async reserveStart(requestKey: string): Promise<Outcome<null>> {
+    const now = Date.now();
+    const pending = this.#pendingStart;
+    if (findByRequestKey(this.#sql, requestKey)) return { ok: true, value: null };
+    if (activeMigration(this.#sql)) return refusal(409, ACTIVE_REFUSAL);
+    if (pending && pending.requestKey !== requestKey && pending.until > now)
+      return refusal(409, 'Another start of a migration for this customer is being prepared; retry in a few seconds.');
+    this.#pendingStart = { requestKey, until: now + START_RESERVATION_MS };
+    return { ok: true, value: null };
+  }
+
+  /** Ends the reservation of a start the Worker refused after reserving it. */
+  async releaseStart(requestKey: string): Promise<void> {
+    if (this.#pendingStart?.requestKey === requestKey) this.#pendingStart = null;
+  }
+
   async start(input: StartInput): Promise<Outcome<MigrationSnapshot>> {
+    if (this.#pendingStart?.requestKey === input.requestKey) this.#pendingStart = null;
     const outcome = this.#tx((now): Outcome<string> => {
       if (!this.#claim(input.customerId)) return refusal(404, 'customer');
       const replay = findByRequestKey(this.#sql, input.requestKey);
       if (replay) return { ok: true, value: replay.id };
-      if (activeMigration(this.#sql)) return refusal(409, 'The customer already has an active migration; finish, cancel or roll it back first.');
+      if (activeMigration(this.#sql)) return refusal(409, ACTIVE_REFUSAL);
       const m = insertMigration(this.#sql, input, now);
       if (input.initiator.kind === 'customer' && input.autoAccept) this.#enterDeploying(m, SYSTEM, now, 'accepted', 'the target platform accepts migrations automatically');
       else transition(this.#sql, m, 'awaiting_consent', input.initiator, now);

@@ -34,12 +34,18 @@ export async function startMigration(env: Env, db: Db, caller: Principal, body: 
     throw problems.unprocessable('A provider names the customer’s hardware with hardware IDs the customer minted for it.', [{ field: 'json.hardwareIds', message: 'required' }]);
 
   const verified = body.hardwareIds ? await requireHardwareIds(env, db, body.hardwareIds, caller, { requestId }) : [];
+  const coordinator = coordinatorFor(env, body.customerId);
+  let reserved = false;
   try {
     if (verified.some((v) => v.customerId !== body.customerId))
       throw problems.hardwareIdRefused(verified.flatMap((v) => (v.customerId === body.customerId ? [] : [{ field: `json.hardwareIds.${v.index}`, message: 'not accepted' }])));
+    // The caller acts for this customer from here on: hold the start before reading what it needs.
+    unwrap(await coordinator.reserveStart(requestKey));
+    reserved = true;
     return await record(env, db, caller, body, target, verified, requestKey);
   } catch (err) {
     await releaseUses(db, verified.map((v) => v.alias));
+    if (reserved) await coordinator.releaseStart(requestKey);
     throw err;
   }
 }
