@@ -3,6 +3,7 @@ import { Hono, type Context } from 'hono';
 import type { z } from '@hono/zod-openapi';
 import type { PlatformT } from '../catalog/schema';
 import { PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX } from '../constants';
+import { WEBHOOK_EVENT_TYPES } from '../webhooks/events';
 import type { DeliverySchema, EndpointSchema, RedeliverySchema, RotatedEndpointSchema } from '../webhooks/schema';
 import { ApiCallError, problemText } from './api';
 import { PlatformTable } from './catalog';
@@ -80,7 +81,7 @@ async function webhooksPage(c: Context<ConsoleEnv>, rotated: { secret: string } 
   const api = c.get('api');
   const filter: DeliveryFilter = {
     state: (DELIVERY_STATES as readonly string[]).includes(c.req.query('state') ?? '') ? (c.req.query('state') ?? '') : '',
-    eventType: c.req.query('eventType')?.slice(0, 100) ?? '',
+    eventType: (WEBHOOK_EVENT_TYPES as readonly string[]).includes(c.req.query('eventType') ?? '') ? (c.req.query('eventType') ?? '') : '',
     cursor: c.req.query('cursor') ?? '',
   };
   const query = new URLSearchParams({ limit: String(PAGE_LIMIT_DEFAULT) });
@@ -143,7 +144,14 @@ async function webhooksPage(c: Context<ConsoleEnv>, rotated: { secret: string } 
             </div>
             <div>
               <label for="eventType">Event type</label>
-              <input type="text" id="eventType" name="eventType" value={filter.eventType} placeholder="any, e.g. migration.completed" />
+              <select name="eventType" id="eventType">
+                <option value="">any</option>
+                {WEBHOOK_EVENT_TYPES.map((t) => (
+                  <option value={t} selected={t === filter.eventType}>
+                    {t}
+                  </option>
+                ))}
+              </select>
             </div>
             <button type="submit" class="secondary">
               Filter

@@ -347,11 +347,13 @@ describe('console in chromium', () => {
       await Promise.all([page.waitForNavigation(), page.click('nav a[href="/console/provider/webhooks"]')]);
       const rows = page.locator('table[data-table=deliveries] tr[data-delivery]');
       assert.ok((await rows.count()) >= 3, 'migration events were delivered');
-      // The delivery log filtered by event type and by state.
-      await page.fill('#eventType', 'migration.completed');
+      // The delivery log filtered by event type (a list of every type the dispatcher sends) and by state.
+      const types = await page.locator('#eventType option').evaluateAll((os) => os.map((o) => o.value));
+      assert.ok(types.includes('') && types.includes('migration.completed') && types.includes('compatibility.revoked'), types.join());
+      await page.selectOption('#eventType', 'migration.completed');
       await Promise.all([page.waitForNavigation(), page.click('form[action="/console/provider/webhooks"] button')]);
       assert.deepEqual(await rows.evaluateAll((trs) => [...new Set(trs.map((tr) => tr.getAttribute('data-event-type')))]), ['migration.completed']);
-      await page.fill('#eventType', '');
+      await page.selectOption('#eventType', '');
       await page.selectOption('#state', 'failed');
       await Promise.all([page.waitForNavigation(), page.click('form[action="/console/provider/webhooks"] button')]);
       assert.equal(await rows.count(), 0);
