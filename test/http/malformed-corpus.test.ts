@@ -8,8 +8,8 @@
  */
 import { runDurableObjectAlarm } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
-import { dataCenter, platformBody } from '../factories';
+import { describe, expect, it, vi } from 'vitest';
+import { dataCenter, platformBody, settled } from '../factories';
 import { call } from '../http';
 import { coordinator, world } from '../migrations/world';
 import { OPERATOR } from '../http';
@@ -142,8 +142,17 @@ describe('malformed-input corpus over every write route', () => {
     expect(cases.length).toBeGreaterThanOrEqual(1000);
     expect(new Set(cases.map((c) => c.route)).size).toBe(routes.length);
 
-    // The start's webhooks are due at once: let the coordinator's alarm deliver them before the snapshot.
-    await runDurableObjectAlarm(coordinator(w.customer.id));
+    // The start's webhooks are due at once and the recompute queue may still run: let both finish
+    // before the snapshot (the alarm may already be running by itself, so wait for its outcome).
+    await settled();
+    await vi.waitUntil(
+      async () => {
+        await runDurableObjectAlarm(coordinator(w.customer.id));
+        const pending = await env.DB.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE customer_id = ? AND state = 'pending'").bind(w.customer.id).first<number>('n');
+        return pending === 0;
+      },
+      { timeout: 30_000, interval: 100 },
+    );
     const migrationPath = `/v1/migrations/${migrationId}`;
     const before = await snapshot(migrationPath, w.customer.key);
     const wrong: string[] = [];
