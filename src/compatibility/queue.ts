@@ -4,6 +4,7 @@
  * is retried by the queue, and what it still misses the cron repairs (./recompute.ts).
  */
 import { getDb } from '../db';
+import { refreshPending } from '../disclosure/store';
 import type { Env } from '../env';
 import type { Scope } from '../inventory/units';
 import { storeAnswer } from './answers';
@@ -21,7 +22,12 @@ export type RecomputeMessage =
   /** One page of a full rebuild: every slot of the servers in racks `fromRack` ≤ rack < `until`. */
   | { kind: 'racks'; fromRack: string; until: string | null }
   /** Store the MIP answer a reader had to compute, so the next reader gets it as stored. */
-  | { kind: 'answer'; customerId: string; scope: Scope };
+  | { kind: 'answer'; customerId: string; scope: Scope }
+  /** Refresh the released records of the sites recomputed pages marked (a no-op once done). */
+  | { kind: 'released' };
+
+/** Messages that recompute server rows, and so mark their sites' released records pending. */
+const MARKING: ReadonlySet<RecomputeMessage['kind']> = new Set(['servers', 'racks', 'page']);
 
 async function handle(env: Env, msg: RecomputeMessage): Promise<void> {
   const db = getDb(env.DB);
@@ -42,10 +48,18 @@ async function handle(env: Env, msg: RecomputeMessage): Promise<void> {
       return;
     case 'answer':
       return storeAnswer(db, msg.customerId, msg.scope);
+    case 'released':
+      await refreshPending(db);
+      return;
   }
 }
 
-/** The Worker's `queue` handler: each message acknowledged on its own, retried alone if it fails. */
+/**
+ * The Worker's `queue` handler: each message acknowledged on its own, retried alone if it fails. A
+ * batch that recomputed rows ends with one `released` message, queued behind the pages still
+ * waiting, so a whole upsert or pass refreshes each site's released records about once (the cron
+ * refreshes what a lost message left pending).
+ */
 export async function consumeRecompute(batch: MessageBatch<RecomputeMessage>, env: Env): Promise<void> {
   for (const message of batch.messages) {
     try {
@@ -56,4 +70,5 @@ export async function consumeRecompute(batch: MessageBatch<RecomputeMessage>, en
       message.retry();
     }
   }
+  if (batch.messages.some((m) => MARKING.has(m.body.kind))) await sender(env.RECOMPUTE)([{ kind: 'released' }]);
 }

@@ -13,7 +13,7 @@ import { getDb, runAll, type Db } from '../db';
 import { rackSizes, serverFacts, serverFactsInRacks, serversNewerThan, sitesOfServers, type ServerFacts } from '../inventory/facts';
 import type { Job } from '../reconcile/jobs';
 import { freeClass, type Free } from '../disclosure/classes';
-import { refreshReleased } from '../disclosure/store';
+import { markReleasedPending, refreshPending } from '../disclosure/store';
 import { recordRevocations, type Flip } from './outbox';
 import { bumpSql, bumpStatement, CATALOG, siteKey } from './generations';
 import { cutPages, passProgress, sender, startPass, type Send } from './passes';
@@ -62,6 +62,8 @@ export async function recomputeFacts(db: Db, exact: ServerFacts[], platforms: Ev
     return { serverId: f.id, rackId: f.rackId, rowId: f.rowId, siteId: f.siteId, freeCores: f.free.cores, freeMemoryGib: f.free.memoryGib, verdicts, basis: f.updatedAt };
   });
   await writeServerRows(db, rows, now);
+  // The released records of their sites are refreshed once, after every page that marks them.
+  await markReleasedPending(db, facts.map((f) => ({ siteId: f.siteId, properties: f.properties, before: old.has(f.id) ? { cores: old.get(f.id)!.freeCores, memoryGib: old.get(f.id)!.freeMemoryGib } : undefined, after: f.free })), now);
   const racks = new Set(rows.map((r) => r.rackId));
   for (const o of old.values()) racks.add(o.rackId);
   await refreshUnits(db, [...racks]);
@@ -79,8 +81,6 @@ export async function recomputeForServers(db: Db, ids: string[]): Promise<Recomp
     total.servers += r.servers;
     total.revoked += r.revoked;
   }
-  // Classes or properties changed: the released records are recomputed with them.
-  if (total.servers) await refreshReleased(db);
   return total;
 }
 
@@ -111,9 +111,7 @@ export async function startRebuild(db: Db, send: Send): Promise<{ servers: numbe
 
 /** One page of a rebuild: every slot of the servers in racks `fromRack` ≤ rack < `until`. */
 export async function rebuildRacks(db: Db, fromRack: string, until: string | null): Promise<RecomputeResult> {
-  const result = await recomputeFacts(db, await serverFactsInRacks(db, fromRack, until), await platformsWithSlots(db));
-  await refreshReleased(db);
-  return result;
+  return recomputeFacts(db, await serverFactsInRacks(db, fromRack, until), await platformsWithSlots(db));
 }
 
 /**
@@ -140,7 +138,7 @@ export const compatibilityJob: Job = {
     const rows = new Set([...(await refreshRacks(db, units.racks)), ...units.rows]);
     const sites = new Set([...(await refreshRows(db, [...rows])), ...units.sites]);
     await refreshSites(db, [...sites]);
-    await refreshReleased(db);
+    await refreshPending(db);
     return { platforms: Math.min(lagging.length, COMPAT_CRON_PLATFORMS), servers: stale.length, racks: units.racks.length, rows: rows.size, sites: sites.size };
   },
 };

@@ -9,8 +9,8 @@ import type { ShownProperties } from '../compatibility/reasons';
 import type { Db } from '../db';
 import type { ServerFacts } from '../inventory/facts';
 import { freeClass } from './classes';
-import { fullRecord, RECORD_ATTRIBUTES, signatureOf, type ServerRecord } from './records';
-import { releasedServerRecords } from './store';
+import { RECORD_ATTRIBUTES, type ServerRecord } from './records';
+import { recordKey, releasedServerRecords } from './store';
 
 export interface Released {
   /** The facts with free capacity replaced by its class: what released verdicts are judged on. */
@@ -28,9 +28,9 @@ export async function judgedFacts(db: Db, facts: ServerFacts[]): Promise<ServerF
 /** Judged facts and released records of servers, by id. */
 export async function releaseServers(db: Db, facts: ServerFacts[]): Promise<Map<string, Released>> {
   const judged = await judgedFacts(db, facts);
-  const signatures = judged.map((j) => signatureOf(fullRecord(j.properties, j.free)));
-  const records = await releasedServerRecords(db, signatures);
-  return new Map(judged.map((j, i) => [j.id, { judged: j, record: records.get(signatures[i]!)! }]));
+  const keys = judged.map((j) => recordKey(j.siteId, j.properties, j.free));
+  const records = await releasedServerRecords(db, keys);
+  return new Map(judged.map((j, i) => [j.id, { judged: j, record: records.get(keys[i]!)! }]));
 }
 
 /** The values a reason about this server may show: those of its released record. */

@@ -1,15 +1,20 @@
 /**
- * The released records, recomputed over the whole inventory after the materialised compatibility
- * table changes (`refreshReleased`), and looked up by requests: by a server's record signature, or
- * by a unit's id. A server the refresh has not seen yet is released with every attribute dropped.
+ * The released records, recomputed per data center (k-anonymity holds among the servers of one
+ * site) and looked up by requests: by a server's site and record signature, or by a unit's id.
+ * Recomputing the materialised table only marks its sites pending (`markReleasedPending`, cheap,
+ * once per page); `refreshPending` then recomputes each pending site once, however many pages of a
+ * pass or an upsert marked it, from a queue message sent after them and from the cron. Until then a
+ * server whose class moved releases nothing: the record it left is withdrawn at once, so the crowd
+ * it leaves never holds a record with fewer than K members, and the one it joins is not found.
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { compatServers, disclosureReleased } from '../../schema';
 import { DISCLOSE_K_SERVERS, DISCLOSE_K_UNITS } from '../constants';
 import { jsonIds, runAll, type Db } from '../db';
 import { jsonChunks } from '../compatibility/store';
-import { rackCrowds } from '../inventory/facts';
+import { rackCrowds, type RackCrowd } from '../inventory/facts';
 import type { Scope } from '../inventory/units';
+import type { Free } from './classes';
 import { anonymiseServers, anonymiseUnits, fullRecord, signatureOf, summarise, NOTHING_RELEASED, type Crowd, type ServerRecord, type UnitSummary } from './records';
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -18,39 +23,55 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
-/** Recomputes every released record and summary: a few aggregate rows per rack, then in memory. */
-export async function refreshReleased(db: Db): Promise<{ servers: number; records: number }> {
-  const now = Date.now();
-  const crowds = await rackCrowds(db, { table: compatServers, serverId: compatServers.serverId, cores: compatServers.freeCores, memoryGib: compatServers.freeMemoryGib });
-  const bySignature = new Map<string, Crowd<ServerRecord>>();
-  const perRack: { crowd: (typeof crowds)[number]; signature: string }[] = [];
+/** The key of a released server record: its data center and its full record's signature. */
+export function recordKey(siteId: string, properties: RackCrowd['properties'], cls: Free): string {
+  return `${siteId}\n${signatureOf(fullRecord(properties, cls))}`;
+}
+
+/** Released rows of one data center, from its racks' crowds. */
+function releasedRows(siteId: string, crowds: RackCrowd[]): [string, string, unknown, number][] {
+  const byKey = new Map<string, Crowd<ServerRecord>>();
+  const perRack: { crowd: RackCrowd; key: string }[] = [];
   for (const c of crowds) {
-    const record = fullRecord(c.properties, c.free);
-    const signature = signatureOf(record);
-    const crowd = bySignature.get(signature) ?? { key: signature, record, members: 0 };
+    const key = recordKey(siteId, c.properties, c.free);
+    const crowd = byKey.get(key) ?? { key, record: fullRecord(c.properties, c.free), members: 0 };
     crowd.members += c.servers;
-    bySignature.set(signature, crowd);
-    perRack.push({ crowd: c, signature });
+    byKey.set(key, crowd);
+    perRack.push({ crowd: c, key });
   }
-  const servers = anonymiseServers([...bySignature.values()], DISCLOSE_K_SERVERS);
-  const members: Record<'rack' | 'row' | 'site', Map<string, ServerRecord[]>> = { rack: new Map(), row: new Map(), site: new Map() };
-  for (const { crowd, signature } of perRack) {
-    const released = servers.get(signature)!.record;
+  const servers = anonymiseServers([...byKey.values()], DISCLOSE_K_SERVERS);
+  const members: Record<'rack' | 'row', Map<string, ServerRecord[]>> = { rack: new Map(), row: new Map() };
+  const all: ServerRecord[] = [];
+  for (const { crowd, key } of perRack) {
+    const released = servers.get(key)!.record;
     for (let i = 0; i < crowd.servers; i++) {
       push(members.rack, crowd.rackId, released);
       push(members.row, crowd.rowId, released);
-      push(members.site, crowd.siteId, released);
+      all.push(released);
     }
   }
-  const units = (scope: 'rack' | 'row' | 'site') => {
-    const summaries = new Map([...members[scope]].map(([id, list]) => [id, summarise(list)]));
-    // Sites are few and wide: their summaries are released as they are.
-    return scope === 'site' ? new Map([...summaries].map(([id, record]) => [id, { record, members: 1 }])) : anonymiseUnits(summaries, DISCLOSE_K_UNITS);
-  };
   const rows: [string, string, unknown, number][] = [...servers].map(([key, r]) => ['server', key, r.record, r.members]);
-  for (const scope of ['rack', 'row', 'site'] as const) for (const [key, r] of units(scope)) rows.push([scope, key, r.record, r.members]);
+  for (const scope of ['rack', 'row'] as const) {
+    const summaries = new Map([...members[scope]].map(([id, list]) => [id, summarise(list)]));
+    for (const [key, r] of anonymiseUnits(summaries, DISCLOSE_K_UNITS)) rows.push([scope, key, r.record, r.members]);
+  }
+  // The site itself: a summary of its servers' k-anonymous records (co-residency in a data center is not hidden).
+  rows.push(['site', siteId, summarise(all), 1]);
+  return rows;
+}
+
+/** Recomputes every released record and summary of these data centers (one aggregate read). */
+export async function refreshReleasedSites(db: Db, siteIds: string[]): Promise<{ servers: number; records: number }> {
+  if (!siteIds.length) return { servers: 0, records: 0 };
+  const now = Date.now();
+  const wanted = new Set(siteIds);
+  const crowds = (await rackCrowds(db, { table: compatServers, serverId: compatServers.serverId, cores: compatServers.freeCores, memoryGib: compatServers.freeMemoryGib })).filter((c) => wanted.has(c.siteId));
+  const bySite = new Map<string, RackCrowd[]>();
+  for (const c of crowds) push(bySite, c.siteId, c);
+  const rows = [...bySite].flatMap(([siteId, list]) => releasedRows(siteId, list));
   await runAll(db, [
-    { sql: 'delete from disclosure_released', params: [] },
+    // A site's server records go with it (their keys start with the site); its units are overwritten.
+    ...siteIds.map((siteId) => ({ sql: "delete from disclosure_released where kind = 'server' and substr(key, 1, ?2) = ?1", params: [`${siteId}\n`, siteId.length + 1] })),
     ...jsonChunks(rows).map((payload) => ({
       sql: `insert into disclosure_released (kind, key, record, members, computed_at)
         select value ->> 0, value ->> 1, value -> 2, value ->> 3, ?2 from json_each(?1) where true
@@ -58,12 +79,52 @@ export async function refreshReleased(db: Db): Promise<{ servers: number; record
       params: [payload, now],
     })),
   ]);
-  return { servers: crowds.reduce((n, c) => n + c.servers, 0), records: servers.size };
+  return { servers: crowds.reduce((n, c) => n + c.servers, 0), records: rows.filter((r) => r[0] === 'server').length };
 }
 
-/** The released record for each full-record signature asked for. */
-export async function releasedServerRecords(db: Db, signatures: string[]): Promise<Map<string, ServerRecord>> {
-  const unique = [...new Set(signatures)];
+/** A server whose row was just recomputed: its site, its properties, and the class before and after. */
+export interface Recomputed {
+  siteId: string;
+  properties: RackCrowd['properties'];
+  before: Free | undefined;
+  after: Free;
+}
+
+/**
+ * Marks the sites of recomputed servers pending, and withdraws the record each server whose class
+ * moved has left (the rest of that crowd releases nothing until the refresh).
+ */
+export async function markReleasedPending(db: Db, recomputed: Recomputed[], now = Date.now()): Promise<void> {
+  if (!recomputed.length) return;
+  const moved = recomputed.filter((r) => r.before && (r.before.cores !== r.after.cores || r.before.memoryGib !== r.after.memoryGib));
+  const left = [...new Set(moved.map((r) => recordKey(r.siteId, r.properties, r.before!)))];
+  const sites = [...new Set(recomputed.map((r) => r.siteId))];
+  await runAll(db, [
+    ...(left.length ? [{ sql: "delete from disclosure_released where kind = 'server' and key in (select value from json_each(?1))", params: [JSON.stringify(left)] }] : []),
+    {
+      sql: `insert into disclosure_released (kind, key, record, members, computed_at)
+        select 'pending', value, '{}', 1, ?2 from json_each(?1) where true
+        on conflict (kind, key) do update set members = members + 1, computed_at = excluded.computed_at`,
+      params: [JSON.stringify(sites), now],
+    },
+  ]);
+}
+
+/** Refreshes every pending site once; a site marked again meanwhile stays pending. */
+export async function refreshPending(db: Db): Promise<{ sites: number }> {
+  const pending = await db.select({ key: disclosureReleased.key, marks: disclosureReleased.members }).from(disclosureReleased).where(eq(disclosureReleased.kind, 'pending')).all();
+  if (!pending.length) return { sites: 0 };
+  await refreshReleasedSites(db, pending.map((p) => p.key));
+  await runAll(
+    db,
+    pending.map((p) => ({ sql: "delete from disclosure_released where kind = 'pending' and key = ?1 and members = ?2", params: [p.key, p.marks] })),
+  );
+  return { sites: pending.length };
+}
+
+/** The released record for each record key (`recordKey`) asked for. */
+export async function releasedServerRecords(db: Db, keys: string[]): Promise<Map<string, ServerRecord>> {
+  const unique = [...new Set(keys)];
   const found = unique.length
     ? await db
         .select({ key: disclosureReleased.key, record: disclosureReleased.record })

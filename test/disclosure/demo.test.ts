@@ -14,6 +14,8 @@ import before from '../fixtures/demo-answers-before.json';
 import { seedDemo, type Demo } from './demo-world';
 
 const SCOPES = ['server', 'rack', 'row', 'site'] as const;
+/** The floor the issue sets (the constants may only be stricter). */
+const AT_LEAST = { servers: Math.max(DISCLOSE_K_SERVERS, 5), units: Math.max(DISCLOSE_K_UNITS, 3) };
 let demo: Demo;
 
 beforeAll(async () => {
@@ -51,13 +53,13 @@ describe('the demo data center under the disclosure policy', () => {
     const servers = rows.results.filter((r) => r.kind === 'server');
     // Every server of the data center has a crowd, and the crowds of one released record add up.
     expect(servers.reduce((n, r) => n + r.members, 0)).toBeGreaterThanOrEqual(demo.inventory.servers.length);
-    for (const r of servers) expect(r.members).toBeGreaterThanOrEqual(DISCLOSE_K_SERVERS);
+    for (const r of servers) expect(r.members).toBeGreaterThanOrEqual(AT_LEAST.servers);
     for (const kind of ['rack', 'row'] as const) {
       const units = rows.results.filter((r) => r.kind === kind);
       expect(units).toHaveLength(kind === 'rack' ? demo.inventory.racks.length : demo.inventory.rows.length);
       const counts = new Map<string, number>();
       for (const u of units) counts.set(u.record, (counts.get(u.record) ?? 0) + 1);
-      for (const u of units) expect(counts.get(u.record)).toBeGreaterThanOrEqual(DISCLOSE_K_UNITS);
+      for (const u of units) expect(counts.get(u.record)).toBeGreaterThanOrEqual(AT_LEAST.units);
     }
     // What customers are told about their own servers is one of those records, and not a trivial one.
     const c = demo.customers[0]!;
