@@ -166,17 +166,17 @@ function within(address, prefix) {
 
 /** The filters the stand-in honours, per endpoint (NetBox's filter names). */
 const ENDPOINTS = {
-  'dcim/sites': { list: (s) => s.sites, filters: { slug: (o, v) => v.includes(o.slug) } },
-  'dcim/locations': { list: (s) => s.locations, filters: { site: (o, v) => v.includes(o.site.slug) } },
-  'dcim/racks': { list: (s) => s.racks, filters: { site: (o, v) => v.includes(o.site.slug) } },
-  'dcim/devices': { list: (s) => s.devices, filters: { site: (o, v) => v.includes(o.site.slug), role: (o, v) => v.includes(o.role.slug) } },
-  'dcim/interfaces': { list: (s) => s.interfaces, filters: { device_id: (o, v) => v.includes(String(o.device.id)), mgmt_only: (o, v) => v.includes(String(o.mgmt_only)) } },
+  'dcim/sites': { list: (s) => s.sites, filters: { slug: (o, v) => v.has(o.slug) } },
+  'dcim/locations': { list: (s) => s.locations, filters: { site: (o, v) => v.has(o.site.slug) } },
+  'dcim/racks': { list: (s) => s.racks, filters: { site: (o, v) => v.has(o.site.slug) } },
+  'dcim/devices': { list: (s) => s.devices, filters: { site: (o, v) => v.has(o.site.slug), role: (o, v) => v.has(o.role.slug) } },
+  'dcim/interfaces': { list: (s) => s.interfaces, filters: { device_id: (o, v) => v.has(String(o.device.id)), mgmt_only: (o, v) => v.has(String(o.mgmt_only)) } },
   'ipam/ip-addresses': {
     list: (s) => s.ipAddresses,
     filters: {
-      parent: (o, v) => v.some((p) => within(o.address, p)),
-      assigned_object_type: (o, v) => v.includes(o.assigned_object_type),
-      device_id: (o, v) => v.includes(String(o.assigned_object?.device.id)),
+      parent: (o, v) => [...v].some((p) => within(o.address, p)),
+      assigned_object_type: (o, v) => v.has(o.assigned_object_type),
+      device_id: (o, v) => v.has(String(o.assigned_object?.device.id)),
     },
   },
 };
@@ -210,8 +210,8 @@ export async function startNetBox(world, { token, forbidden = [], maxPageSize = 
     }
     let items = endpoint.list(world.store);
     for (const [name, test] of Object.entries(endpoint.filters)) {
-      const values = url.searchParams.getAll(name);
-      if (values.length) items = items.filter((o) => test(o, values));
+      const values = new Set(url.searchParams.getAll(name));
+      if (values.size) items = items.filter((o) => test(o, values));
     }
     const asked = Number(url.searchParams.get('limit') ?? 50);
     const limit = asked === 0 ? maxPageSize : Math.min(asked, maxPageSize);
@@ -284,7 +284,7 @@ export function generatedNetBox(devices) {
             name: `dc${s}-r${r}-s${u}`, site, rack, serial: `SRV${String(n).padStart(7, '0')}`, status: n % 50 === 0 ? 'planned' : 'active',
             customFields: serverFields(n),
             interfaces: [{ name: 'bmc', mac: mac(n, '0A:00:00'), mgmtOnly: true }, { name: 'eno1', mac: mac(n, '02:42:AC') }, { name: 'eno2', mac: mac(n, '02:43:AC') }],
-            ip: n % 200 === 0 ? null : `172.${16 + Math.floor(n / 65000)}.${Math.floor(n / 250) % 256}.${(n % 250) + 1}/16`,
+            ip: n % 200 === 100 ? null : `172.${16 + Math.floor(n / 65000)}.${Math.floor(n / 250) % 256}.${(n % 250) + 1}/16`,
           });
       }
     }
