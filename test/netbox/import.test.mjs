@@ -229,6 +229,43 @@ describe('import from NetBox', () => {
     assert.equal((await inventory()).servers.get('fra1-srv-02').properties.memoryGib, 1024);
   });
 
+  it('a MAC moving between two servers in one run: the server InPlace refuses is named, and the next run converges', async () => {
+    const setMac = (device, mac) => {
+      const eno1 = world.store.interfaces.find((i) => i.device.name === device && i.name === 'eno1');
+      eno1.mac_address = mac;
+      eno1.primary_mac_address.mac_address = mac;
+      eno1.mac_addresses[0].mac_address = mac;
+    };
+    // fra1-srv-01 takes the MAC fra1-srv-02 has now; fra1-srv-02 gets a new one in the same run.
+    setMac('fra1-srv-01', '0C:42:A1:00:00:12');
+    setMac('fra1-srv-02', '0C:42:A1:00:00:98');
+    const first = await report();
+    assert.deepEqual(first.changes.servers.changed, [{ id: 'fra1-srv-02', fields: ['identity.mac'] }]);
+    assert.deepEqual(first.skipped.filter((x) => x.reason === 'conflict' && x.device === 'fra1-srv-01').map((x) => x.detail), ['Another server already has this mac; nothing was changed.']);
+    const second = await report();
+    assert.deepEqual(second.changes.servers.changed, [{ id: 'fra1-srv-01', fields: ['identity.mac'] }]);
+    const { servers } = await inventory();
+    assert.deepEqual([servers.get('fra1-srv-01').identity.mac, servers.get('fra1-srv-02').identity.mac], ['0c:42:a1:00:00:12', '0c:42:a1:00:00:98']);
+  });
+
+  it('a server InPlace refuses for what only it checks (a bidi control in its CPU model) is skipped, the rest written', async () => {
+    const fra = world.store.sites.find((x) => x.slug === 'fra1');
+    const r01 = world.store.racks.find((x) => x.name === 'R01');
+    world.device({ name: 'fra1-srv-12', site: fra, rack: r01, serial: 'SRV-31', customFields: serverFields(31, { cpu_model: 'EPYC\u202e4539' }), interfaces: [{ name: 'eno1', mac: '0C:42:A1:00:00:31' }], ip: '192.0.2.31/24' });
+    world.device({ name: 'fra1-srv-13', site: fra, rack: r01, serial: 'SRV-32', customFields: serverFields(32), interfaces: [{ name: 'eno1', mac: '0C:42:A1:00:00:32' }], ip: '192.0.2.32/24' });
+    try {
+      const r = await report();
+      assert.deepEqual(r.changes.servers.created, ['fra1-srv-13']);
+      const refused = r.skipped.filter((x) => x.reason === 'refused by InPlace');
+      assert.deepEqual(refused.map((x) => x.device), ['fra1-srv-12']);
+      assert.match(refused[0].detail, /^properties\.cpuModel: must not contain U\+202E/);
+      const { servers } = await inventory();
+      assert.ok(servers.has('fra1-srv-13') && !servers.has('fra1-srv-12'));
+    } finally {
+      world.store.devices.splice(-2, 2);
+    }
+  });
+
   it('--site imports one site; a mapping can take the internal IP from NetBox IPAM', async () => {
     const mapping = join(dir, 'mapping.json');
     writeFileSync(mapping, JSON.stringify({ internalIpPrefix: '10.64.0.0/16' }));
