@@ -170,8 +170,12 @@ describe('import from NetBox', () => {
     assert.match(text.stdout, /servers\s+3\s+0\s+0\s+12/);
   });
 
-  it('imports the running servers with ids from slugs and names, the data MAC and the bare Dom0 IP', async () => {
-    const r = await report();
+  it('imports the running servers with ids from slugs and names, the data MAC and the bare Dom0 IP, showing progress', async () => {
+    const run = await importNetBox(['--json']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /^NetBox devices read: 15\/15$/m);
+    assert.match(run.stderr, /^InPlace servers written: 3\/3$/m);
+    const r = JSON.parse(run.stdout);
     assert.deepEqual(r.written, { sites: 2, rows: 3, racks: 3, servers: 3 });
     assert.deepEqual(r.changes.servers.created.sort(), ['ams1-srv-01', 'fra1-srv-01', 'fra1-srv-02']);
     assertSkips(r);
@@ -275,6 +279,11 @@ describe('import from NetBox', () => {
     assert.deepEqual(r.notInNetBox, []);
     assert.equal((await inventory()).servers.get('ams1-srv-01').identity.internalIp, '10.64.7.21');
     assert.ok(netbox.requests.some((q) => q.path === '/api/ipam/ip-addresses/' && q.query.includes('parent=10.64.0.0%2F16')));
+    // Rows as the top level of nested locations: R01 (in Row A1, under Hall A) would stand in Hall A.
+    writeFileSync(mapping, JSON.stringify({ rows: { depth: 0 } }));
+    const top = await report('--site', 'fra1', '--mapping', mapping, '--dry-run');
+    assert.deepEqual(top.changes.racks, { created: ['fra1.hall-a.R01'], changed: [] });
+    assert.deepEqual(top.changes.servers.changed.map((c) => [c.id, c.fields]), [['fra1-srv-01', ['rackId']]]);
   });
 
   it('refuses a mapping with mistakes, naming each one, before reading anything', async () => {
