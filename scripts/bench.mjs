@@ -6,6 +6,7 @@
 // Options: --servers 10000,100000  --duration 5 (s per scenario)  --connections 8  --only name,name
 //          --port 8900 (or INPLACE_BENCH_PORT)  --upstream-port 8910 (or INPLACE_BENCH_UPSTREAM_PORT);
 //          the defaults stay clear of `npm start` (8787, 8790+) and the simulator (8831, 8840+).
+//          --netbox N runs only the NetBox import benchmark (N generated NetBox devices; scripts/bench/netbox.mjs).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -15,6 +16,7 @@ import { spawnDemoUpstreams, upstreamPorts } from './lib/demo-upstreams.mjs';
 import { ensureDevVars, startWorkerd } from './lib/local-service.mjs';
 import { portOption, requireFreePorts } from './lib/ports.mjs';
 import { seedBench } from './lib/seed-bench.mjs';
+import { benchNetBox } from './bench/netbox.mjs';
 import { SCENARIOS } from './bench/scenarios.mjs';
 
 const { values: opts } = parseArgs({
@@ -25,9 +27,19 @@ const { values: opts } = parseArgs({
     only: { type: 'string' },
     port: { type: 'string' },
     'upstream-port': { type: 'string' },
+    netbox: { type: 'string' },
   },
 });
 const port = portOption(opts.port, 'INPLACE_BENCH_PORT', 8900);
+if (opts.netbox !== undefined) {
+  const devices = Number(opts.netbox);
+  if (!Number.isInteger(devices) || devices < 1) {
+    console.error(`--netbox takes a number of devices (got ${opts.netbox})`);
+    process.exit(2);
+  }
+  await requireFreePorts([{ port, what: 'the benchmarked Worker', change: 'pass `--port N` (or INPLACE_BENCH_PORT=N)' }]);
+  process.exit((await benchNetBox({ devices, port })) ? 0 : 1);
+}
 const upstreamPort = portOption(opts['upstream-port'], 'INPLACE_BENCH_UPSTREAM_PORT', 8910);
 await requireFreePorts([
   { port, what: 'the benchmarked Worker', change: 'pass `--port N` (or INPLACE_BENCH_PORT=N)' },

@@ -3,9 +3,9 @@
 // The InPlace CLI: `npm run cli -- <command> [options]`. Human tables by default, `--json` for
 // scripts. Base URL and key come from --url/--key, then INPLACE_URL/INPLACE_KEY, then the demo file
 // written by `npm start` (.inplace/demo.json; pick a principal with --as customer|provider|operator[:N]).
-import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ApiError } from './lib/api.mjs';
+import { connection, table, UsageError } from './lib/cli.mjs';
 import { parseSteps } from './lib/schedule-steps.mjs';
 import { typedClient } from './lib/typed-api.mjs';
 
@@ -39,8 +39,6 @@ Options
   --json           machine-readable output
   -h, --help       this help`;
 
-class UsageError extends Error {}
-
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
   options: {
@@ -62,30 +60,6 @@ const { values: opts, positionals } = parseArgs({
     'hardware-ids': { type: 'string' },
   },
 });
-
-/** @returns {{ baseUrl: string, key: string | undefined }} */
-function connection() {
-  const demo = existsSync(opts.demo) ? JSON.parse(readFileSync(opts.demo, 'utf8')) : null;
-  const [who = 'customer', n = '1'] = String(opts.as).split(':');
-  const index = Number(n) - 1;
-  /** @type {Record<string, () => string | undefined>} */
-  const fromDemo = {
-    operator: () => demo?.operatorKey,
-    customer: () => demo?.customers?.[index]?.key,
-    provider: () => demo?.providers?.[index]?.key,
-  };
-  if (!fromDemo[who]) throw new UsageError(`--as must be customer, provider or operator (got ${who})`);
-  const key = opts.key || process.env.INPLACE_KEY || fromDemo[who]();
-  if (!key) throw new UsageError(`no API key: pass --key, set INPLACE_KEY, or run \`npm start\` to write ${opts.demo}`);
-  return { baseUrl: opts.url || process.env.INPLACE_URL || demo?.baseUrl || 'http://127.0.0.1:8787', key };
-}
-
-/** Renders rows as an aligned text table. @param {string[]} headers @param {unknown[][]} rows */
-function table(headers, rows) {
-  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '—' : String(c))))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  return cells.map((r, j) => r.map((c, i) => (i === r.length - 1 ? c : (c ?? '').padEnd(widths[i] ?? 0))).join('  ') + (j === 0 ? `\n${widths.map((w) => '─'.repeat(w)).join('  ')}` : '')).join('\n');
-}
 
 /** @param {unknown} data @param {() => string} human */
 function print(data, human) {
@@ -365,7 +339,7 @@ async function main() {
   }
   const run = COMMANDS[command];
   if (!run) throw new UsageError(`unknown command: ${command}`);
-  const { baseUrl, key } = connection();
+  const { baseUrl, key } = connection({ url: opts.url, key: opts.key, demo: opts.demo, as: opts.as });
   await run(typedClient(baseUrl, key));
   return 0;
 }

@@ -46,10 +46,10 @@ if (existsSync(report)) {
 // Their counts join the closing line.
 const tap = 'dist/e2e.tap';
 rmSync(tap, { force: true });
-console.log('\n▶ end to end (wrangler dev + chromium, CLI, agent program)');
+console.log('\n▶ end to end (wrangler dev + chromium, CLI, NetBox import, agent program)');
 const e2e = spawnSync(
   'node',
-  ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, 'test/http/docs-assets.test.mjs', 'test/console/browser.test.mjs', 'test/cli/cli.test.mjs', 'test/agent-program/modules.test.mjs', 'test/agent-program/agent.test.mjs', 'test/agent-program/agent.e2e.test.mjs'],
+  ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, 'test/http/docs-assets.test.mjs', 'test/console/browser.test.mjs', 'test/cli/cli.test.mjs', 'test/netbox/import.test.mjs', 'test/agent-program/modules.test.mjs', 'test/agent-program/agent.test.mjs', 'test/agent-program/agent.e2e.test.mjs'],
   { stdio: 'inherit', env: process.env },
 );
 const summary = existsSync(tap) ? readFileSync(tap, 'utf8') : '';

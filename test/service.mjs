@@ -34,7 +34,8 @@ export async function freePort() {
   return listenable(0);
 }
 
-export async function startService({ servers = 200 } = {}) {
+/** `seeded: false` leaves the service empty (no demo data center, catalog or customers). */
+export async function startService({ servers = 200, seeded = true } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'inplace-e2e-'));
   const envFile = join(dir, 'service.env');
   writeFileSync(envFile, "ENVIRONMENT='test'\n", { mode: 0o600 });
@@ -45,8 +46,7 @@ export async function startService({ servers = 200 } = {}) {
   for (const stream of [service.child.stdout, service.child.stderr]) stream.on('data', (chunk) => logs.push(String(chunk)));
   const artifactServer = await startArtifactServer();
   try {
-    const artifacts = await publishModules(artifactServer, join(dir, 'artifacts'), demoModules());
-    const demo = await seed(client(service.baseUrl, operatorKey), { servers, artifacts });
+    const demo = seeded ? await seed(client(service.baseUrl, operatorKey), { servers, artifacts: await publishModules(artifactServer, join(dir, 'artifacts'), demoModules()) }) : null;
     return {
       baseUrl: service.baseUrl,
       operatorKey,

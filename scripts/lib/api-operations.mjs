@@ -13,6 +13,7 @@ export const OPERATIONS = {
   deleteApiKeysById: ["delete", "/v1/api-keys/{id}"],
   putInventory: ["put", "/v1/inventory"],
   getInventoryServers: ["get", "/v1/inventory/servers"],
+  getInventoryUnits: ["get", "/v1/inventory/units"],
   putPlacements: ["put", "/v1/placements"],
   getPlacements: ["get", "/v1/placements"],
   postPlatforms: ["post", "/v1/platforms"],

@@ -996,6 +996,20 @@ export interface Operations {
       nextCursor: string | null;
     };
   };
+  /** GET /v1/inventory/units: List sites, rows or racks in the shape PUT /v1/inventory takes (operator) */
+  getInventoryUnits: {
+    path: Record<string, never>;
+    query: {
+      limit?: number;
+      cursor?: string;
+      kind: "site" | "row" | "rack";
+    };
+    body: never;
+    response: {
+      items: Array<Schemas["SiteInput"] | Schemas["RowInput"] | Schemas["RackInput"]>;
+      nextCursor: string | null;
+    };
+  };
   /** PUT /v1/placements: Record which customer’s data sits on which server, under which platform (operator) */
   putPlacements: {
     path: Record<string, never>;

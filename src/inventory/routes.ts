@@ -4,8 +4,9 @@ import { serversChanged } from '../compatibility/recompute';
 import { getDb } from '../db';
 import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
 import { listPlacements, PlacementSchema, PlacementsBody, putPlacements } from './placements';
-import { InventoryBody, InventoryResult, ServerListQuery, ServerSchema, UnitId } from './schema';
+import { InventoryBody, InventoryResult, RackInput, RowInput, ServerListQuery, ServerSchema, SiteInput, UnitId } from './schema';
 import { listServers, upsertInventory } from './store';
+import { listUnits, UNIT_KINDS } from './unit-list';
 
 export const inventoryRouter = createRouter();
 
@@ -49,6 +50,27 @@ inventoryRouter.openapi(
     const { limit, cursor, ...filter } = c.req.valid('query');
     const found = await listServers(getDb(c.env.DB), filter, limit, decodeCursor(cursor));
     return c.json(pageOf(found, limit, (s) => s.id), 200);
+  },
+);
+
+inventoryRouter.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/inventory/units',
+    tags: ['Inventory'],
+    summary: 'List sites, rows or racks in the shape PUT /v1/inventory takes (operator)',
+    security: bearerSecurity,
+    middleware: [allow('operator')],
+    request: { query: PageQuery.extend({ kind: z.enum(UNIT_KINDS).openapi({ description: 'Which units to list' }) }) },
+    responses: {
+      200: jsonResponse(z.object({ items: z.array(z.union([SiteInput, RowInput, RackInput])), nextCursor: z.string().nullable() }), 'A page of units of one kind, in id order'),
+      ...problemResponses(...AUTHED),
+    },
+  }),
+  async (c) => {
+    const { limit, cursor, kind } = c.req.valid('query');
+    const found = await listUnits(getDb(c.env.DB), kind, limit, decodeCursor(cursor));
+    return c.json(pageOf(found, limit, (u) => u.id), 200);
   },
 );
 

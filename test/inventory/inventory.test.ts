@@ -124,3 +124,30 @@ describe('GET /v1/inventory/servers', () => {
     expectProblem(await call('GET', '/v1/inventory/servers?limit=100000', { key: OPERATOR }), 400, 'validation');
   });
 });
+
+describe('GET /v1/inventory/units', () => {
+  it('lists each kind of unit in the shape PUT takes, paged with a cursor', async () => {
+    const dc = dataCenter('unitlist', 2, 3, 1);
+    await putInventory(dc);
+    const sites = await call('GET', '/v1/inventory/units?kind=site&limit=500', { key: OPERATOR });
+    expect(sites.status).toBe(200);
+    expect(sites.body.items).toContainEqual({ id: 'unitlist', name: 'Site unitlist', region: 'eu-central' });
+    const rows = await call('GET', '/v1/inventory/units?kind=row&limit=500', { key: OPERATOR });
+    expect(rows.body.items.filter((r: { id: string }) => r.id.startsWith('unitlist-'))).toEqual(dc.rows);
+    const seen: unknown[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await call('GET', `/v1/inventory/units?kind=rack&limit=2${cursor ? `&cursor=${cursor}` : ''}`, { key: OPERATOR });
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.items);
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen.filter((r) => (r as { id: string }).id.startsWith('unitlist-'))).toEqual([...dc.racks!].sort((a, b) => a.id.localeCompare(b.id)));
+  });
+
+  it('is the operator’s alone, and needs a known kind', async () => {
+    const customer = await registerCustomer();
+    expectProblem(await call('GET', '/v1/inventory/units?kind=site', { key: customer.key }), 403, 'forbidden');
+    expectProblem(await call('GET', '/v1/inventory/units?kind=server', { key: OPERATOR }), 400, 'validation');
+  });
+});
