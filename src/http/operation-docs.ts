@@ -183,6 +183,12 @@ export const OPERATION_DOCS: Record<string, OperationDoc> = {
     },
     response: { sites: { received: 1, changed: 1 }, rows: { received: 1, changed: 1 }, racks: { received: 1, changed: 1 }, servers: { received: 1, changed: 1 } },
   },
+  'GET /v1/inventory/units': {
+    description:
+      'The sites, rows or racks already recorded (one kind per call), each exactly as `PUT /v1/inventory` takes it, in id order: an importer compares them with its source to report what an upsert would change.',
+    parameters: { kind: 'rack' },
+    response: page({ id: 'fra1-row001-rack01', rowId: 'fra1-row001', name: 'Rack 1' }),
+  },
   'GET /v1/inventory/servers': {
     description: 'Servers with their permanent identity (serial, MAC, addresses), properties and capacity, by id; filter by site, row or rack. The operator’s view only: nothing here ever leaves in a hardware ID.',
     response: page(
