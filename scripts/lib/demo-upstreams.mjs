@@ -26,6 +26,10 @@ export function startDemoUpstreams(names, basePort = UPSTREAM_BASE_PORT) {
         res.end(JSON.stringify({ platform: name, method: req.method, path: req.url, receivedBytes: size }));
       });
     });
+    // Idle connections kept longer than the proxy in front keeps them: otherwise the server may close
+    // one (Node's default is 5 s) just as the SBC sends the next request on it, which the SBC must
+    // then answer 502 (seen 3 times in 8,700 requests under npm run load:routes).
+    server.keepAliveTimeout = 65_000;
     server.listen(basePort + i, '127.0.0.1');
     return server;
   });
