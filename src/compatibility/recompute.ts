@@ -13,7 +13,7 @@ import { getDb, runAll, type Db } from '../db';
 import { rackSizes, serverFacts, serverFactsInRacks, serversNewerThan, sitesOfServers, type ServerFacts } from '../inventory/facts';
 import type { Job } from '../reconcile/jobs';
 import { freeClass, type Free } from '../disclosure/classes';
-import { markReleasedPending, refreshPending } from '../disclosure/store';
+import { markReleasedPending, markSitesPending, refreshPending } from '../disclosure/store';
 import { recordRevocations, type Flip } from './outbox';
 import { bumpSql, bumpStatement, CATALOG, siteKey } from './generations';
 import { cutPages, passProgress, sender, startPass, type Send } from './passes';
@@ -54,6 +54,7 @@ export async function classedFacts(db: Db, exact: ServerFacts[]): Promise<Server
 export async function recomputeFacts(db: Db, exact: ServerFacts[], platforms: EvalPlatform[]): Promise<RecomputeResult> {
   if (!exact.length) return { servers: 0, revoked: 0 };
   const now = Date.now();
+  await markSitesPending(db, exact.map((f) => f.siteId), now);
   const old = await readServerRows(db, exact.map((f) => f.id));
   const facts = classed(exact, new Map([...old].map(([id, o]) => [id, { cores: o.freeCores, memoryGib: o.freeMemoryGib }])));
   const rows: ServerRow[] = facts.map((f) => {

@@ -90,9 +90,22 @@ export interface Recomputed {
   after: Free;
 }
 
+const MARK_SQL = `insert into disclosure_released (kind, key, record, members, computed_at)
+  select 'pending', value, '{}', 1, ?2 from json_each(?1) where true
+  on conflict (kind, key) do update set members = members + 1, computed_at = excluded.computed_at`;
+
 /**
- * Marks the sites of recomputed servers pending, and withdraws the record each server whose class
- * moved has left (the rest of that crowd releases nothing until the refresh).
+ * Marks sites pending before their rows are recomputed, so that nobody waiting for the queue to
+ * settle reads their released records between the rows and the mark `markReleasedPending` adds.
+ */
+export async function markSitesPending(db: Db, siteIds: string[], now = Date.now()): Promise<void> {
+  if (siteIds.length) await runAll(db, [{ sql: MARK_SQL, params: [JSON.stringify([...new Set(siteIds)]), now] }]);
+}
+
+/**
+ * After their rows were written: marks the sites of recomputed servers pending (again, so that a
+ * refresh that read the rows before this write keeps them pending), and withdraws the record each
+ * server whose class moved has left (the rest of that crowd releases nothing until the refresh).
  */
 export async function markReleasedPending(db: Db, recomputed: Recomputed[], now = Date.now()): Promise<void> {
   if (!recomputed.length) return;
@@ -101,12 +114,7 @@ export async function markReleasedPending(db: Db, recomputed: Recomputed[], now 
   const sites = [...new Set(recomputed.map((r) => r.siteId))];
   await runAll(db, [
     ...(left.length ? [{ sql: "delete from disclosure_released where kind = 'server' and key in (select value from json_each(?1))", params: [JSON.stringify(left)] }] : []),
-    {
-      sql: `insert into disclosure_released (kind, key, record, members, computed_at)
-        select 'pending', value, '{}', 1, ?2 from json_each(?1) where true
-        on conflict (kind, key) do update set members = members + 1, computed_at = excluded.computed_at`,
-      params: [JSON.stringify(sites), now],
-    },
+    { sql: MARK_SQL, params: [JSON.stringify(sites), now] },
   ]);
 }
 

@@ -104,16 +104,21 @@ async function binarySearch(scope: Scope): Promise<number[][]> {
 async function observe(): Promise<Observations> {
   const out: Observations = new Map(accounts.map((a) => [a, {}]));
   const record = (a: Account, channel: string, value: unknown) => (out.get(a)![channel] = JSON.stringify(value));
-  await each([...SCOPES], async (scope) => {
-    const shown = await compat(scope, { platformId: probes[0], include: ['properties'] });
-    accounts.forEach((a, i) => record(a, `compatibility ${scope}: properties, verdict, reasons`, withoutIndex(shown[i]!)));
-    const verdicts = await Promise.all(probes.map((platformId) => compat(scope, { platformId })));
+  const answers = await each([...SCOPES], async (scope) => {
+    const [shown, ...verdicts] = await Promise.all([{ platformId: probes[0], include: ['properties'] }, ...probes.map((platformId) => ({ platformId }))].map((body) => compat(scope, body)));
     // Binary search where the questions are asked; wider units get probes inside the class's spread.
     const probed = SEARCHED.has(scope) ? [] : await Promise.all(SPREAD.map((minFree) => compat(scope, { requirements: { minFree } })));
     const adHoc = SEARCHED.has(scope) ? await binarySearch(scope) : accounts.map((_, i) => probed.map((r) => r[i]!.approved));
-    accounts.forEach((a, i) => record(a, `compatibility ${scope}: ${probes.length} probe platforms (minFree)`, verdicts.map((v) => withoutIndex(v[i]!))));
-    accounts.forEach((a, i) => record(a, `compatibility ${scope}: ad-hoc minFree ${SEARCHED.has(scope) ? 'binary search' : 'probes'}`, adHoc[i]));
+    return { scope, shown: shown!, verdicts, adHoc };
   });
+  // Recorded in a fixed order, so the table reads the same on every run.
+  for (const { scope, shown, verdicts, adHoc } of answers) {
+    accounts.forEach((a, i) => {
+      record(a, `compatibility ${scope}: properties, verdict, reasons`, withoutIndex(shown[i]!));
+      record(a, `compatibility ${scope}: ${probes.length} probe platforms (minFree)`, verdicts.map((v) => withoutIndex(v[i]!)));
+      record(a, `compatibility ${scope}: ad-hoc minFree ${SEARCHED.has(scope) ? 'binary search' : 'probes'}`, adHoc[i]);
+    });
+  }
   await each(accounts, async (a) => {
     const sizes: number[] = [];
     for (const scope of SCOPES) {
