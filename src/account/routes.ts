@@ -6,7 +6,8 @@ import { getPrincipal, keyInsert, listPrincipals, principalInsert } from '../aut
 import { getDb } from '../db';
 import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
-import { generateWebhookSecret, seal } from '../webhooks/secrets';
+import { generateWebhookSecret } from '../webhooks/secrets';
+import { seal } from '../lib/sealing';
 import { AccountSchema, PrincipalSchema, RegisterCustomerBody, RegisteredProviderSchema, RegisteredSchema, RegisterProviderBody } from './schema';
 
 export const accountRouter = createRouter();

@@ -1,6 +1,6 @@
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import { agentFlags } from '../../schema';
-import { newId } from '../auth/keys';
+import { newId } from '../lib/ids';
 import type { Db } from '../db';
 import type { FlagField } from './report-schema';
 

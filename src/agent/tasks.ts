@@ -5,9 +5,9 @@
  * Two kinds: deploying the target platform's modules (leased while its migration deploys), and
  * removing a platform's modules once a migration ends (leased whenever the agent asks).
  */
-import { newId } from '../auth/keys';
+import { newId } from '../lib/ids';
 import { TASK_LEASE_MS, TASK_MAX_ATTEMPTS } from '../constants';
-import { all, changed, first, MIRROR_COLUMNS, run } from '../migrations/sql';
+import { all, changed, first, MIRROR_COLUMNS, run } from '../lib/do-sql';
 
 export const TASKS_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS agent_task (

@@ -2,7 +2,9 @@ import { and, eq, gt, inArray, isNull } from 'drizzle-orm';
 import { D1_MAX_PARAMS } from '../constants';
 import { apiKeys, principals } from '../../schema';
 import type { Db } from '../db';
-import { generateApiKey, keyHint, newId, sha256Hex } from './keys';
+import { generateApiKey, keyHint } from './keys';
+import { newId } from '../lib/ids';
+import { sha256Hex } from '../lib/digest';
 import type { Principal, PrincipalKind, ServiceLevel } from './principal';
 
 const ID_PREFIX: Record<PrincipalKind, string> = { operator: 'opr', customer: 'cus', provider: 'prv', agent: 'agt' };

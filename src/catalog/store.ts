@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, type SQL } from 'drizzle-orm';
 import { platforms } from '../../schema';
-import { newId } from '../auth/keys';
+import { newId } from '../lib/ids';
 import { isUniqueViolation, type Db } from '../db';
 import { problems, type FieldError } from '../http/problem';
 import { checkProviderUrl } from '../http/url-policy';

@@ -6,7 +6,7 @@
  */
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { compatTargets, outboxEvents } from '../../schema';
-import { newId } from '../auth/keys';
+import { newId } from '../lib/ids';
 import { COMPAT_TOP_REASONS } from '../constants';
 import { chunkForInsert, jsonIds, type Db } from '../db';
 import { placementsOnServers } from '../inventory/placements';

@@ -11,7 +11,7 @@ import type { PlatformT } from '../catalog/schema';
 import { COMPAT_CRON_PLATFORMS, COMPAT_CRON_SERVERS, COMPAT_CRON_UNITS, COMPAT_PAGE_SERVERS, COMPAT_PASS_REPAIR_MS, COMPAT_QUEUE_SERVERS } from '../constants';
 import { getDb, runAll, type Db } from '../db';
 import { rackSizes, serverFacts, serverFactsInRacks, serversNewerThan, sitesOfServers, type ServerFacts } from '../inventory/facts';
-import type { Job } from '../reconcile/jobs';
+import type { Job } from '../lib/jobs';
 import { freeClass, type Free } from '../disclosure/classes';
 import { markReleasedPending, refreshPending } from '../disclosure/store';
 import { recordRevocations, type Flip } from './outbox';

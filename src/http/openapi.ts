@@ -6,6 +6,7 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ZodError } from 'zod';
 import { PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX } from '../constants';
 import type { AppEnv } from '../env';
+import { base64url, fromBase64url } from '../lib/encoding';
 import { problems, type FieldError } from './problem';
 
 export function fieldErrors(error: ZodError, prefix?: string): FieldError[] {
@@ -89,13 +90,13 @@ export const PageQuery = z.object({
 });
 
 export function encodeCursor(value: string): string {
-  return btoa(value).replace(/=+$/, '');
+  return base64url(value);
 }
 
 export function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
   try {
-    return atob(cursor);
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(fromBase64url(cursor));
   } catch {
     throw problems.validation([{ field: 'query.cursor', message: 'Not a cursor this API issued' }]);
   }

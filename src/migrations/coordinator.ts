@@ -47,8 +47,8 @@ import { SCHEDULE_SCHEMA, type ScheduleStep } from '../sbc/schedule';
 import { readTraffic, TRAFFIC_SCHEMA, type OutcomeBatch, type TrafficView } from '../sbc/traffic-state';
 import { decide, isActive, SYSTEM, type Actor, type SteeringAction } from './lifecycle';
 import { flushReadModel, forgetReadModel } from './mirror';
-import { refusal, type Outcome, type Refusal } from './outcome';
-import { first, migrate, run } from './sql';
+import { refusal, type Outcome, type Refusal } from '../http/outcome';
+import { first, migrate, run } from '../lib/do-sql';
 import { observe, timelineOf, TIMELINE_SCHEMA, type TimelinePoint, type WindowCalls } from './timeline';
 
 const META_SCHEMA = ['CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)'];

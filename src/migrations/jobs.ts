@@ -1,8 +1,8 @@
 /** Cron jobs of the migration capability; each is bounded per run and safe to run twice. */
 import { MIGRATION_STALL_AFTER_MS, RECONCILE_COORDINATORS_PER_RUN, RECONCILE_PURGE_PER_RUN, REPAIR_WINDOW_MS } from '../constants';
 import { getDb } from '../db';
-import type { Job } from '../reconcile/jobs';
-import { coordinatorFor } from './coordinator-client';
+import type { Job } from '../lib/jobs';
+import { coordinatorFor } from '../lib/coordinator';
 import { purgeExpiredKeys } from './idempotency';
 import { customersToRepair, quietMigrations } from './read-model';
 

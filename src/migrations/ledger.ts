@@ -4,11 +4,11 @@
  * A partial unique index makes "at most one active migration" a storage invariant, not a hope.
  */
 import type { ModuleRef } from '../agent/tasks';
-import { newId } from '../auth/keys';
+import { newId } from '../lib/ids';
 import { emitEvent } from '../webhooks/outbox';
 import type { Target } from './plan';
 import { transitionEvents, type Actor, type ActorKind, type MigrationScope, type MigrationState } from './lifecycle';
-import { all, first, MIRROR_COLUMNS, run, type SqlValue } from './sql';
+import { all, first, MIRROR_COLUMNS, run, type SqlValue } from '../lib/do-sql';
 
 const TERMINAL_SQL = "('completed','rolled_back','cancelled','failed')";
 

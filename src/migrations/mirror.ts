@@ -13,7 +13,7 @@ import { deliveryUpsert } from '../webhooks/log';
 import { unmirroredDeliveries } from '../webhooks/outbox';
 import { snapshotOf, type MigrationRow } from './ledger';
 import { migrationUpsert } from './read-model';
-import { forgetMirror, markMirrored, unmirrored } from './sql';
+import { forgetMirror, markMirrored, unmirrored } from '../lib/do-sql';
 
 const MAX_ROUNDS = 5;
 

@@ -12,11 +12,11 @@ import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonRespo
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ApiError, problems, type FieldError } from '../http/problem';
 import { forgetSplit } from '../sbc/split-cache';
-import { coordinatorFor } from './coordinator-client';
+import { coordinatorFor } from '../lib/coordinator';
 import { claimKey, completeKey, releaseKey, requestHash } from './idempotency';
 import type { MigrationSnapshot } from './ledger';
 import { STEERING_ACTIONS, type SteeringAction } from './lifecycle';
-import { unwrap } from './outcome';
+import { unwrap } from '../http/outcome';
 import { getMigrationRow, isParty, listMigrationRows } from './read-model';
 import { IdempotencyHeaders, MigrationListQuery, MigrationSchema, ProgressBody, StartMigrationBody, StorageAccessSchema, TimelineSchema, type MigrationView } from './schema';
 import { storageCredential } from './storage';

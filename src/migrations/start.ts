@@ -15,9 +15,9 @@ import type { Env } from '../env';
 import { releaseUses, requireHardwareIds, type VerifiedHardwareId } from '../hardware/verifier';
 import { problems } from '../http/problem';
 import { currentPlatformId, listPlacements } from '../inventory/placements';
-import { coordinatorFor } from './coordinator-client';
+import { coordinatorFor } from '../lib/coordinator';
 import { newMigrationId, type MigrationSnapshot } from './ledger';
-import { unwrap } from './outcome';
+import { unwrap } from '../http/outcome';
 import { assertCovered, planTargets } from './plan';
 import type { StartMigrationBody } from './schema';
 

@@ -9,7 +9,7 @@
  */
 import { SBC_WEIGHT_SCALE, TIMELINE_MAX_POINTS, TIMELINE_SAMPLE_MS } from '../constants';
 import { TERMINAL_STATES, type MigrationState } from './lifecycle';
-import { all, first, run } from './sql';
+import { all, first, run } from '../lib/do-sql';
 
 export const TIMELINE_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS migration_timeline (

@@ -7,21 +7,10 @@ import { getDb } from '../db';
 import type { Env } from '../env';
 import { purgeExpiredHardwareIds } from '../hardware/revocation';
 import { usageFlushJob } from '../usage/jobs';
+import type { Job, JobResult } from '../lib/jobs';
 import { recordRuns } from './status';
 import { flagStalledMigrations, purgeIdempotencyKeys, repairReadModels } from '../migrations/jobs';
 import { redriveWebhooks, relayOutboxEvents } from '../webhooks/jobs';
-
-export interface JobResult {
-  job: string;
-  ok: boolean;
-  /** What the job did, for the log (counts only, never identifiers or secrets). */
-  detail: Record<string, number>;
-}
-
-export interface Job {
-  name: string;
-  run(env: Env, now: number): Promise<Record<string, number>>;
-}
 
 export const JOBS: Job[] = [compatibilityJob, purgeExpiredHardwareIds, usageFlushJob, relayOutboxEvents, redriveWebhooks, flagStalledMigrations, repairReadModels, purgeIdempotencyKeys];
 

@@ -24,7 +24,7 @@ import {
   SBC_CLIENT_MAX_OUTCOMES,
 } from '../constants';
 import type { Actor } from '../migrations/lifecycle';
-import { first, run } from '../migrations/sql';
+import { first, run } from '../lib/do-sql';
 import type { Side } from './assign';
 
 export type AnalysisAction = 'rollback' | 'pause';

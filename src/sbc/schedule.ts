@@ -12,7 +12,7 @@
  * Plain functions over the coordinator's SQLite storage; see src/migrations/STORAGE.md.
  */
 import type { Actor } from '../migrations/lifecycle';
-import { first, run } from '../migrations/sql';
+import { first, run } from '../lib/do-sql';
 import type { FieldError } from '../http/problem';
 
 export interface ScheduleStep {

@@ -5,7 +5,7 @@
  */
 import { SBC_SPLIT_MAX_STALE_MS, SBC_SPLIT_TTL_MS } from '../constants';
 import type { Env } from '../env';
-import { coordinatorFor } from '../migrations/coordinator-client';
+import { coordinatorFor } from '../lib/coordinator';
 import type { TrafficView } from './traffic-state';
 
 interface Entry {

@@ -3,7 +3,8 @@ import { and, eq, sql } from 'drizzle-orm';
 import { providerSettings } from '../../schema';
 import { WEBHOOK_ROTATION_OVERLAP_MS } from '../constants';
 import type { Db } from '../db';
-import { generateWebhookSecret, seal, unseal } from './secrets';
+import { generateWebhookSecret } from './secrets';
+import { seal, unseal } from '../lib/sealing';
 
 export interface EndpointView {
   url: string | null;

@@ -5,9 +5,9 @@
  * when the change that caused it does. The schedule is the `next_attempt_at` column; the alarm
  * delivers what is due (see dispatcher.ts).
  */
-import { newId } from '../auth/keys';
+import { newId } from '../lib/ids';
 import { WEBHOOK_MAX_ATTEMPTS, WEBHOOK_TIMEOUT_MS } from '../constants';
-import { all, first, MIRROR_COLUMNS, run } from '../migrations/sql';
+import { all, first, MIRROR_COLUMNS, run } from '../lib/do-sql';
 import { retryDelay, type AttemptOutcome } from './attempt';
 import { WEBHOOK_EVENTS, type WebhookEventData, type WebhookEventType } from './events';
 

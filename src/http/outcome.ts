@@ -2,7 +2,7 @@
  * What coordinator RPC methods return instead of throwing (an exception thrown across RPC loses its
  * type, and trips the test runner): a value, or a refusal the Worker renders as problem+json.
  */
-import { ApiError, problems, type FieldError } from '../http/problem';
+import { ApiError, problems, type FieldError } from './problem';
 
 export type Refusal = { ok: false; status: 403 | 404 | 409 | 422; detail: string; errors?: FieldError[] };
 export type Outcome<T> = { ok: true; value: T } | Refusal;
