@@ -9,6 +9,27 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const MAX_LINES = 300;
+
+// Work in progress (issue 17), each entry to be removed by the change that fixes it: an entry
+// whose edge or file is gone, or a listed file that grew, fails the check too, so the lists only
+// shrink. Edges listed here are left out of the cycle search.
+export const PENDING_EDGES = new Map([
+  ['catalog → compatibility', 'publishing or revising a platform starts its recompute (catalog/routes.ts)'],
+  ['inventory → compatibility', 'an inventory change enqueues its servers’ recompute (inventory/routes.ts)'],
+  ['inventory → hardware', 'a placement change revokes the IDs a former provider holds (inventory/placements.ts)'],
+  ['disclosure → compatibility', 'released capacity classes are read from compatibility’s table (src/disclosure, issue 12’s folder)'],
+  ['sbc → migrations', 'the coordinator lives in migrations until it is split into desks'],
+  ['webhooks → migrations', 'the coordinator lives in migrations until it is split into desks'],
+]);
+export const PENDING_SIZES = new Map([
+  ['migrations/coordinator.ts', 613],
+  ['http/operation-docs.ts', 393],
+  ['console/handoff.tsx', 366],
+  ['console/migration-view.tsx', 322],
+  ['hardware/verifier.ts', 321],
+  ['migrations/ledger.ts', 316],
+  ['migrations/routes.ts', 301],
+]);
 const SOURCE = /\.(ts|tsx|mts|js|mjs)$/;
 // `import … from '…'`, `export … from '…'`, `import '…'` and `import('…')`, over several lines.
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'"]+)['"]/g;
@@ -103,25 +124,37 @@ export function longFiles(srcDir, max = MAX_LINES) {
 }
 
 /** Every problem in one src tree, as lines to print; empty when the structure is sound. */
-export function problems(srcDir) {
+export function problems(srcDir, pendingEdges = new Map(), pendingSizes = new Map()) {
   const { graph, entryImports } = importGraph(srcDir);
   const out = entryImports.map((where) => `imports an entry point of the Worker: ${where}`);
+  for (const edge of pendingEdges.keys()) {
+    const [from, to] = edge.split(' → ');
+    if (!graph.get(from)?.delete(to)) out.push(`pending edge ${edge} is gone: remove it from PENDING_EDGES`);
+  }
   for (const component of cycles(graph)) {
     out.push(`import cycle between ${component.join(', ')}:`);
     for (const from of component) {
       for (const [to, where] of graph.get(from) ?? []) if (component.includes(to)) out.push(`  ${from} → ${to} (${where})`);
     }
   }
-  for (const { file, lines } of longFiles(srcDir)) out.push(`${file}: ${lines} lines (more than ${MAX_LINES})`);
+  const long = longFiles(srcDir);
+  for (const { file, lines } of long) {
+    const allowed = pendingSizes.get(file);
+    if (allowed === undefined || lines > allowed) out.push(`${file}: ${lines} lines (more than ${allowed ?? MAX_LINES})`);
+  }
+  for (const file of pendingSizes.keys()) {
+    if (!long.some((f) => f.file === file)) out.push(`${file} is within ${MAX_LINES} lines now: remove it from PENDING_SIZES`);
+  }
   return out;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const srcDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src');
-  const found = problems(srcDir);
+  const found = problems(srcDir, PENDING_EDGES, PENDING_SIZES);
   if (found.length > 0) {
     console.error(found.join('\n'));
     process.exit(1);
   }
-  console.log(`structure: no import cycle between src folders, no src file over ${MAX_LINES} lines`);
+  const pending = PENDING_EDGES.size + PENDING_SIZES.size;
+  console.log(`structure: no import cycle between src folders, no src file over ${MAX_LINES} lines${pending ? ` (${PENDING_EDGES.size} edges and ${PENDING_SIZES.size} files still pending)` : ''}`);
 }

@@ -5,7 +5,7 @@ import { accountRouter } from './account/routes';
 import { agentReportRouter } from './agent/report-routes';
 import { agentTasksRouter } from './agent/task-routes';
 import { authenticate } from './auth/middleware';
-import { apiKeysRouter } from './auth/routes';
+import { apiKeysRouter } from './account/api-keys';
 import { catalogRouter } from './catalog/routes';
 import { compatibilityRouter } from './compatibility/routes';
 import { consoleRouter } from './console/routes';

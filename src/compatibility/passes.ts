@@ -13,7 +13,7 @@ import type { PlatformT } from '../catalog/schema';
 import { COMPAT_PAGE_SERVERS, QUEUE_SEND_MAX_BYTES, QUEUE_SEND_MAX_MESSAGES } from '../constants';
 import { runAll, type Db } from '../db';
 import { rackSizes, serverFactsInRacks } from '../inventory/facts';
-import { bumpStatement, CATALOG } from './generations';
+import { bumpStatement, CATALOG } from '../lib/generations';
 import { recordRevocations } from './outbox';
 import type { RecomputeMessage } from './queue';
 import { classedFacts, flipped, recomputeFacts, verdictOf } from './recompute';

@@ -15,7 +15,7 @@ import type { Job } from '../lib/jobs';
 import { freeClass, type Free } from '../disclosure/classes';
 import { markReleasedPending, refreshPending } from '../disclosure/store';
 import { recordRevocations, type Flip } from './outbox';
-import { bumpSql, bumpStatement, CATALOG, siteKey } from './generations';
+import { bumpSql, bumpStatement, CATALOG, siteKey } from '../lib/generations';
 import { cutPages, passProgress, sender, startPass, type Send } from './passes';
 import type { RecomputeMessage } from './queue';
 import { markSlotComputed, platformsForEvaluation, platformsWithSlots, readFreeClasses, readServerRows, writeServerRows, type EvalPlatform, type ServerRow } from './store';

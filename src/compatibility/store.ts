@@ -12,7 +12,7 @@ import { COMPAT_MAX_JSON_PARAM } from '../constants';
 import { chunkForInsert, jsonIds, runAll, type Db } from '../db';
 import { changedSince } from '../inventory/facts';
 import { compile, type Compiled } from './evaluate';
-import { bumpStatement, CATALOG, siteKey } from './generations';
+import { bumpStatement, CATALOG, siteKey } from '../lib/generations';
 import type { UnitScope } from './units';
 import { slotKey, type Point, type Verdict, type Verdicts } from './verdicts';
 

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { actsForCustomer } from '../auth/acts-for';
+import { actsForCustomer } from '../catalog/acts-for';
 import { allow } from '../auth/middleware';
 import type { Principal } from '../auth/principal';
 import { principalKinds } from '../auth/store';

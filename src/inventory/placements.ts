@@ -3,7 +3,7 @@ import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { placements, platforms, principals, servers } from '../../schema';
 import { revokeHeldByFormerProvider } from '../hardware/revocation';
 import { MAX_PLACEMENTS_PER_REQUEST } from '../constants';
-import { bumpStatement, customerKey } from '../compatibility/generations';
+import { bumpStatement, customerKey } from '../lib/generations';
 import { chunkForInsert, existingIds, jsonIds, runAll, type Db } from '../db';
 import { problems, type FieldError } from '../http/problem';
 import { UnitId } from './schema';

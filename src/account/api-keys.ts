@@ -6,10 +6,10 @@ import { getDb } from '../db';
 import { AUTHED, bearerSecurity, createRouter, jsonBody, jsonResponse, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
 import { serverExists } from '../inventory/store';
-import { forgetKeyHash } from './middleware';
-import { ROOT_OPERATOR_KEY_ID } from './principal';
-import { IssuedKeySchema, KeySchema, MintKeyBody } from './schema';
-import { countLiveKeys, keyInsert, listKeys, principalInsert, revokeKey } from './store';
+import { forgetKeyHash } from '../auth/middleware';
+import { ROOT_OPERATOR_KEY_ID } from '../auth/principal';
+import { IssuedKeySchema, KeySchema, MintKeyBody } from '../auth/schema';
+import { countLiveKeys, keyInsert, listKeys, principalInsert, revokeKey } from '../auth/store';
 
 export const apiKeysRouter = createRouter();
 
