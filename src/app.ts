@@ -21,7 +21,7 @@ import { withOperationDocs } from './http/operation-docs';
 import { withOperationIds } from './http/operation-ids';
 import { problems } from './http/problem';
 import { migrationsRouter } from './migrations/routes';
-import { analysisRouter } from './sbc/analysis-routes';
+import { analysisRouter } from './migrations/analysis-routes';
 import { sbcRouter } from './sbc/routes';
 import { registerWebhooks } from './webhooks/events';
 import { webhooksRouter } from './webhooks/routes';

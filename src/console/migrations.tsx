@@ -2,7 +2,7 @@
 import { Hono, type Context } from 'hono';
 import type { z } from '@hono/zod-openapi';
 import type { PlatformT } from '../catalog/schema';
-import { TERMINAL_STATES } from '../migrations/lifecycle';
+import { TERMINAL_STATES } from '../lib/lifecycle';
 import { PAGE_LIMIT_MAX } from '../constants';
 import { problems } from '../http/problem';
 import { ApiCallError, type Api } from './api';

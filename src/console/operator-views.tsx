@@ -9,7 +9,7 @@ import { PAGE_LIMIT_MAX } from '../constants';
 import { getDb } from '../db';
 import { rackOccupancy, type RackOccupancy } from '../inventory/occupancy';
 import type { ServerSchema } from '../inventory/schema';
-import { MIGRATION_STATES } from '../migrations/lifecycle';
+import { MIGRATION_STATES } from '../lib/lifecycle';
 import { consoleFor, type ConsoleEnv } from './context';
 import { Layout, Notice, percent, Section, when } from './layout';
 import { myMigrations, platformNames, trafficOf } from './migrations';

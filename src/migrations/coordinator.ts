@@ -45,7 +45,8 @@ import { ANALYSIS_SCHEMA, type AnalysisSettings } from '../sbc/analysis';
 import { TrafficDesk, upstreamOf, type AnalysisReport, type TrafficReport } from '../sbc/desk';
 import { SCHEDULE_SCHEMA, type ScheduleStep } from '../sbc/schedule';
 import { readTraffic, TRAFFIC_SCHEMA, type OutcomeBatch, type TrafficView } from '../sbc/traffic-state';
-import { decide, isActive, SYSTEM, type Actor, type SteeringAction } from './lifecycle';
+import { decide } from './lifecycle';
+import { ACTIVE_STATES, SYSTEM, type Actor, type SteeringAction } from '../lib/lifecycle';
 import { flushReadModel, forgetReadModel } from './mirror';
 import { refusal, type Outcome, type Refusal } from '../http/outcome';
 import { first, migrate, run } from '../lib/do-sql';
@@ -352,7 +353,7 @@ export class CustomerCoordinator extends DurableObject<Env> {
     return this.#tx((now) => {
       const m = findMigration(this.#sql, migrationId);
       if (!m) return refusal(404, 'migration');
-      if (!isActive(m.state)) return refusal(409, `The migration is ${m.state.replace('_', ' ')}: its analysis is over.`);
+      if (!ACTIVE_STATES.includes(m.state)) return refusal(409, `The migration is ${m.state.replace('_', ' ')}: its analysis is over.`);
       this.#traffic.setAnalysis(migrationId, settings, actor, now);
       return { ok: true, value: this.#traffic.analysis(migrationId, now) };
     });

@@ -7,7 +7,9 @@ import type { ModuleRef } from '../agent/tasks';
 import { newId } from '../lib/ids';
 import { emitEvent } from '../webhooks/outbox';
 import type { Target } from './plan';
-import { transitionEvents, type Actor, type ActorKind, type MigrationScope, type MigrationState } from './lifecycle';
+import { transitionEvents } from './lifecycle';
+import { type Actor, type ActorKind, type MigrationState } from '../lib/lifecycle';
+import { type Scope } from '../inventory/units';
 import { all, first, MIRROR_COLUMNS, run, type SqlValue } from '../lib/do-sql';
 
 const TERMINAL_SQL = "('completed','rolled_back','cancelled','failed')";
@@ -64,7 +66,7 @@ export interface MigrationRow {
   target_platform_id: string;
   target_provider_id: string;
   target_modules: string;
-  scope: MigrationScope;
+  scope: Scope;
   initiator_id: string;
   initiator_kind: ActorKind;
   state: MigrationState;
@@ -96,7 +98,7 @@ export interface MigrationSnapshot {
   sourceProviderId: string;
   targetPlatformId: string;
   targetProviderId: string;
-  scope: MigrationScope;
+  scope: Scope;
   initiatorId: string;
   initiatorKind: ActorKind;
   state: MigrationState;
@@ -116,7 +118,7 @@ export interface NewMigration {
   customerId: string;
   source: { platformId: string; providerId: string };
   target: { platformId: string; providerId: string; modules: ModuleRef[] };
-  scope: MigrationScope;
+  scope: Scope;
   initiator: Actor;
   targets: Target[];
 }

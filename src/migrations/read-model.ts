@@ -4,7 +4,8 @@ import { migrations } from '../../schema';
 import type { Principal } from '../auth/principal';
 import { olderThan, upsertUnlessNewer, type Db } from '../db';
 import type { MigrationSnapshot, Transition } from './ledger';
-import { ACTIVE_STATES, type ActorKind, type MigrationScope, type MigrationState } from './lifecycle';
+import { ACTIVE_STATES, type ActorKind, type MigrationState } from '../lib/lifecycle';
+import { type Scope } from '../inventory/units';
 
 type Row = typeof migrations.$inferSelect;
 
@@ -19,7 +20,7 @@ export function migrationUpsert(db: Db, s: MigrationSnapshot) {
 export function snapshotFromRow(row: Row): MigrationSnapshot {
   return {
     ...row,
-    scope: row.scope as MigrationScope,
+    scope: row.scope as Scope,
     initiatorKind: row.initiatorKind as ActorKind,
     state: row.state as MigrationState,
     history: JSON.parse(row.history) as Transition[],

@@ -15,7 +15,7 @@ import { forgetSplit } from '../sbc/split-cache';
 import { coordinatorFor } from '../lib/coordinator';
 import { claimKey, completeKey, releaseKey, requestHash } from './idempotency';
 import type { MigrationSnapshot } from './ledger';
-import { STEERING_ACTIONS, type SteeringAction } from './lifecycle';
+import { STEERING_ACTIONS, type SteeringAction } from '../lib/lifecycle';
 import { unwrap } from '../http/outcome';
 import { getMigrationRow, isParty, listMigrationRows } from './read-model';
 import { IdempotencyHeaders, MigrationListQuery, MigrationSchema, ProgressBody, StartMigrationBody, StorageAccessSchema, TimelineSchema, type MigrationView } from './schema';

@@ -8,7 +8,7 @@
  * these, inside its transactions.
  */
 import { SBC_WEIGHT_SCALE, TIMELINE_MAX_POINTS, TIMELINE_SAMPLE_MS } from '../constants';
-import { TERMINAL_STATES, type MigrationState } from './lifecycle';
+import { TERMINAL_STATES, type MigrationState } from '../lib/lifecycle';
 import { all, first, run } from '../lib/do-sql';
 
 export const TIMELINE_SCHEMA = [

@@ -11,7 +11,7 @@
  *   migrated stays `migrating` until then (rollback stays possible throughout).
  * Plain functions over the coordinator's SQLite storage; see src/migrations/STORAGE.md.
  */
-import type { Actor } from '../migrations/lifecycle';
+import type { Actor } from '../lib/lifecycle';
 import { first, run } from '../lib/do-sql';
 import type { FieldError } from '../http/problem';
 

@@ -8,11 +8,11 @@ import { AUTHED, bearerSecurity, createRouter, jsonBody, jsonResponse, problemRe
 import { problems } from '../http/problem';
 import { coordinatorFor } from '../lib/coordinator';
 import { unwrap } from '../http/outcome';
-import { getMigrationRow, isParty } from '../migrations/read-model';
-import type { AnalysisSettings } from './analysis';
-import type { AnalysisReport } from './desk';
-import { flush } from './outcomes';
-import { AnalysisSchema, AnalysisSettingsBody } from './schema';
+import { getMigrationRow, isParty } from './read-model';
+import type { AnalysisSettings } from '../sbc/analysis';
+import type { AnalysisReport } from '../sbc/desk';
+import { flush } from '../sbc/outcomes';
+import { AnalysisSchema, AnalysisSettingsBody } from '../sbc/schema';
 
 export const analysisRouter = createRouter();
 
