@@ -6,12 +6,17 @@ import { agentReportRouter } from './agent/report-routes';
 import { agentTasksRouter } from './agent/task-routes';
 import { authenticate } from './auth/middleware';
 import { apiKeysRouter } from './account/api-keys';
+import type { CatalogReactions } from './catalog/reactions';
 import { catalogRouter } from './catalog/routes';
+import { sender, startPass } from './compatibility/passes';
+import { platformRevised, serversChanged } from './compatibility/recompute';
 import { compatibilityRouter } from './compatibility/routes';
 import { consoleRouter } from './console/routes';
 import { docsRouter } from './docs/routes';
 import type { AppEnv } from './env';
+import { revokeHeldByFormerProvider } from './hardware/revocation';
 import { hardwareRouter } from './hardware/routes';
+import type { InventoryReactions } from './inventory/reactions';
 import { inventoryRouter } from './inventory/routes';
 import { usageRouter } from './usage/routes';
 import { readSession } from './http/d1-session';
@@ -28,7 +33,17 @@ import { webhooksRouter } from './webhooks/routes';
 
 export const app = new OpenAPIHono<AppEnv>();
 
-app.use('*', requestId(), limitBody);
+const reactions: CatalogReactions & InventoryReactions = {
+  platformPublished: (db, env, platform) => startPass(db, sender(env.RECOMPUTE), platform),
+  platformRevised: (db, env, platform, requirementsChanged) => platformRevised(db, sender(env.RECOMPUTE), platform, requirementsChanged),
+  serversChanged: (db, env, ids) => serversChanged(db, env.RECOMPUTE, ids),
+  relationshipEnded: revokeHeldByFormerProvider,
+};
+
+app.use('*', requestId(), limitBody, async (c, next) => {
+  c.set('reactions', reactions);
+  await next();
+});
 app.use('/v1/*', readSession, authenticate, requireJson);
 
 app.get('/healthz', (c) => c.json({ status: 'ok' }));

@@ -2,7 +2,7 @@ import { getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
 import { drizzle, type DrizzleD1Database } from 'drizzle-orm/d1';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import * as schema from '../schema';
-import { D1_MAX_PARAMS } from './constants';
+import { COMPAT_MAX_JSON_PARAM, D1_MAX_PARAMS } from './constants';
 
 export type Db = DrizzleD1Database<typeof schema> & { $client: D1Database };
 
@@ -88,6 +88,25 @@ export function dbErrorMessage(err: unknown): string {
 /** True when a write failed on a UNIQUE constraint naming `what` (e.g. "platforms.provider_id, platforms.name"). */
 export function isUniqueViolation(err: unknown, what: string): boolean {
   return dbErrorMessage(err).includes(`UNIQUE constraint failed: ${what}`);
+}
+
+/** Splits rows into JSON array payloads (one bound parameter each, read with json_each) under COMPAT_MAX_JSON_PARAM. */
+export function jsonChunks(items: unknown[]): string[] {
+  const chunks: string[] = [];
+  let current: string[] = [];
+  let size = 2;
+  for (const item of items) {
+    const text = JSON.stringify(item);
+    if (current.length && size + text.length + 1 > COMPAT_MAX_JSON_PARAM) {
+      chunks.push(`[${current.join(',')}]`);
+      current = [];
+      size = 2;
+    }
+    current.push(text);
+    size += text.length + 1;
+  }
+  if (current.length) chunks.push(`[${current.join(',')}]`);
+  return chunks;
 }
 
 /** `(select value from json_each(?))`: any number of values as one bound parameter, for `IN`. */

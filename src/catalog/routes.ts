@@ -1,8 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { allow } from '../auth/middleware';
 import { principalsById } from '../auth/store';
-import { sender, startPass } from '../compatibility/passes';
-import { platformRevised } from '../compatibility/recompute';
 import { getDb, type Db } from '../db';
 import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
@@ -33,7 +31,7 @@ catalogRouter.openapi(
   async (c) => {
     const db = getDb(c.env.DB);
     const platform = await createPlatform(db, c.get('principal').id, c.req.valid('json'), c.env.ENVIRONMENT);
-    await startPass(db, sender(c.env.RECOMPUTE), platform);
+    await c.get('reactions').platformPublished(db, c.env, platform);
     return c.json(platform, 201);
   },
 );
@@ -53,7 +51,7 @@ catalogRouter.openapi(
     const db = getDb(c.env.DB);
     const patch = c.req.valid('json');
     const platform = await patchPlatform(db, c.get('principal').id, c.req.valid('param').id, patch, c.env.ENVIRONMENT);
-    await platformRevised(db, sender(c.env.RECOMPUTE), platform, patch.requirements !== undefined);
+    await c.get('reactions').platformRevised(db, c.env, platform, patch.requirements !== undefined);
     return c.json(platform, 200);
   },
 );

@@ -1,11 +1,11 @@
 import { z } from '@hono/zod-openapi';
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { placements, platforms, principals, servers } from '../../schema';
-import { revokeHeldByFormerProvider } from '../hardware/revocation';
 import { MAX_PLACEMENTS_PER_REQUEST } from '../constants';
 import { bumpStatement, customerKey } from '../lib/generations';
 import { chunkForInsert, existingIds, jsonIds, runAll, type Db } from '../db';
 import { problems, type FieldError } from '../http/problem';
+import type { RelationshipEnded } from './reactions';
 import { UnitId } from './schema';
 import { text } from '../http/text';
 
@@ -46,7 +46,7 @@ type Body = z.infer<typeof PlacementsBody>;
  * Validates the whole request (references, one platform per customer) before writing anything,
  * then writes it in one batch.
  */
-export async function putPlacements(db: Db, body: Body): Promise<{ upserted: number; removed: number }> {
+export async function putPlacements(db: Db, body: Body, relationshipEnded: RelationshipEnded): Promise<{ upserted: number; removed: number }> {
   const errors: FieldError[] = [];
   const customerIds = [...new Set([...body.placements, ...body.remove].map((p) => p.customerId))];
   const customers = new Set<string>();
@@ -117,7 +117,7 @@ export async function putPlacements(db: Db, body: Body): Promise<{ upserted: num
   // A provider that is no longer the customer's current provider loses every ID it holds for it.
   const ended = [];
   for (const [customerId, before] of providersBefore) {
-    if (before && before !== (await currentProviderId(db, customerId))) ended.push(revokeHeldByFormerProvider(db, customerId, before, now));
+    if (before && before !== (await currentProviderId(db, customerId))) ended.push(relationshipEnded(db, customerId, before, now));
   }
   await runAll(db, ended);
   return { upserted: body.placements.length, removed: body.remove.length };
@@ -200,7 +200,7 @@ export function customerServerIds(db: Db, customerId: string) {
  * provider the customer's current provider; in the same batch the former provider loses every
  * hardware ID it holds for the customer. Running it again changes nothing.
  */
-export async function switchCustomerPlatform(db: Db, customerId: string, fromPlatformId: string, toPlatformId: string, now: number): Promise<number> {
+export async function switchCustomerPlatform(db: Db, customerId: string, fromPlatformId: string, toPlatformId: string, now: number, relationshipEnded: RelationshipEnded): Promise<number> {
   const owners = await db.select({ id: platforms.id, providerId: platforms.providerId }).from(platforms).where(inArray(platforms.id, [fromPlatformId, toPlatformId])).all();
   const from = owners.find((o) => o.id === fromPlatformId)?.providerId;
   const to = owners.find((o) => o.id === toPlatformId)?.providerId;
@@ -211,7 +211,7 @@ export async function switchCustomerPlatform(db: Db, customerId: string, fromPla
       .set({ platformId: toPlatformId, updatedAt: now })
       .where(and(eq(placements.customerId, customerId), eq(placements.platformId, fromPlatformId)))
       .returning({ serverId: placements.serverId }),
-    ...(from && from !== to ? [revokeHeldByFormerProvider(db, customerId, from, now)] : []),
+    ...(from && from !== to ? [relationshipEnded(db, customerId, from, now)] : []),
   ]);
   return moved!.results.length;
 }

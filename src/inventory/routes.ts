@@ -1,6 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { allow } from '../auth/middleware';
-import { serversChanged } from '../compatibility/recompute';
 import { getDb } from '../db';
 import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
 import { listPlacements, PlacementSchema, PlacementsBody, putPlacements } from './placements';
@@ -27,7 +26,7 @@ inventoryRouter.openapi(
   async (c) => {
     const db = getDb(c.env.DB);
     const { changedServerIds, ...result } = await upsertInventory(db, c.req.valid('json'));
-    await serversChanged(db, c.env.RECOMPUTE, changedServerIds);
+    await c.get('reactions').serversChanged(db, c.env, changedServerIds);
     return c.json(result, 200);
   },
 );
@@ -88,7 +87,7 @@ inventoryRouter.openapi(
       ...problemResponses(...AUTHED, 413, 415, 422),
     },
   }),
-  async (c) => c.json(await putPlacements(getDb(c.env.DB), c.req.valid('json')), 200),
+  async (c) => c.json(await putPlacements(getDb(c.env.DB), c.req.valid('json'), c.get('reactions').relationshipEnded), 200),
 );
 
 inventoryRouter.openapi(

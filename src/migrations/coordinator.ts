@@ -21,6 +21,7 @@ import { setMigrationTarget } from '../compatibility/outbox';
 import { COORDINATOR_RETRY_MS, START_RESERVATION_MS } from '../constants';
 import { getDb } from '../db';
 import type { Env } from '../env';
+import { revokeHeldByFormerProvider } from '../hardware/revocation';
 import { switchCustomerPlatform } from '../inventory/placements';
 import { deliverDue, type DispatchResult } from '../webhooks/dispatcher';
 import type { WebhookEventData, WebhookEventType } from '../webhooks/events';
@@ -484,7 +485,7 @@ export class CustomerCoordinator extends DurableObject<Env> {
         let sourceModules: ModuleRef[];
         try {
           const db = getDb(this.env.DB);
-          await switchCustomerPlatform(db, m.customer_id, m.source_platform_id, m.target_platform_id, Date.now());
+          await switchCustomerPlatform(db, m.customer_id, m.source_platform_id, m.target_platform_id, Date.now(), revokeHeldByFormerProvider);
           // Platform A's modules as A publishes them now, less any B installed in the same version.
           const kept = new Set((JSON.parse(m.target_modules) as ModuleRef[]).map((x) => `${x.name}@${x.version}`));
           sourceModules = ((await getPlatform(db, m.source_platform_id))?.modules ?? []).filter((x) => !kept.has(`${x.name}@${x.version}`));
