@@ -139,6 +139,8 @@ export const MAX_MIGRATION_TARGETS = 2000;
 export const MIGRATION_STALL_AFTER_MS = 30 * 60_000;
 /** When writing the D1 read model or the cutover fails, the coordinator's alarm retries after this. */
 export const COORDINATOR_RETRY_MS = 30_000;
+/** Automatic transitions one settle takes at most (deploying → migrating → cutting_over → completed). */
+export const COORDINATOR_ADVANCE_STEPS = 4;
 /** Rows per table a coordinator writes to the read model in one D1 batch. */
 export const MIRROR_BATCH_ROWS = 50;
 /** Idempotency-Key records are kept this long (per caller). */

@@ -21,6 +21,12 @@ export type MigrationState = (typeof MIGRATION_STATES)[number];
 
 export const TERMINAL_STATES: readonly MigrationState[] = ['completed', 'rolled_back', 'cancelled', 'failed'];
 export const ACTIVE_STATES: readonly MigrationState[] = MIGRATION_STATES.filter((s) => !TERMINAL_STATES.includes(s));
+/** The target provider may reach the customer's data (storage addresses and credentials). */
+export const STORAGE_OPEN_STATES: readonly MigrationState[] = ['deploying', 'migrating', 'paused', 'cutting_over'];
+/** A migration quiet in these for too long is reported stalled. */
+export const STALLABLE_STATES: readonly MigrationState[] = ['deploying', 'migrating', 'cutting_over'];
+/** The migration ends (or is ending) without platform B: every session goes back to A. */
+export const WITHOUT_B_STATES: readonly MigrationState[] = ['rolling_back', 'rolled_back', 'cancelled', 'failed'];
 
 export type ActorKind = 'customer' | 'provider' | 'operator' | 'agent' | 'system';
 export interface Actor {

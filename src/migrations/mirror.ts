@@ -11,7 +11,8 @@ import { getDb } from '../db';
 import type { Env } from '../env';
 import { deliveryUpsert } from '../webhooks/log';
 import { unmirroredDeliveries } from '../webhooks/outbox';
-import { snapshotOf, type MigrationRow } from './ledger';
+import type { MigrationRow } from './ledger';
+import { snapshotOf } from './snapshot';
 import { migrationUpsert } from './read-model';
 import { forgetMirror, markMirrored, unmirrored } from '../lib/do-sql';
 

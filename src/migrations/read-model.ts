@@ -3,7 +3,7 @@ import { and, desc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from 'drizz
 import { migrations } from '../../schema';
 import type { Principal } from '../auth/principal';
 import { olderThan, upsertUnlessNewer, type Db } from '../db';
-import type { MigrationSnapshot, Transition } from './ledger';
+import type { MigrationSnapshot, Transition } from './snapshot';
 import { ACTIVE_STATES, type ActorKind, type MigrationState } from '../lib/lifecycle';
 import { type Scope } from '../inventory/units';
 
@@ -69,7 +69,7 @@ export async function listMigrationRows(db: Db, who: Pick<Principal, 'id' | 'kin
  * stalled. Random, not oldest first: migrations quiet by design (a cutover held by a long traffic
  * schedule step) are checked and skipped by their coordinators, and must not crowd out real stalls.
  */
-export async function quietMigrations(db: Db, states: MigrationState[], before: number, limit: number) {
+export async function quietMigrations(db: Db, states: readonly MigrationState[], before: number, limit: number) {
   return db
     .select({ id: migrations.id, customerId: migrations.customerId })
     .from(migrations)

@@ -1,23 +1,20 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { allow } from '../auth/middleware';
-import type { Principal } from '../auth/principal';
-import { taskCountsByState } from '../agent/task-index';
 import { MigrationTaskSchema } from '../agent/task-schema';
 import type { TaskPayload } from '../agent/tasks';
 import { HWID_MAX_USES_DEFAULT, HWID_TTL_DEFAULT_S } from '../constants';
 import { mintHardwareIdsByUnit } from '../hardware/mint';
-import { getDb, type Db } from '../db';
-import type { Env } from '../env';
+import { getDb } from '../db';
 import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ApiError, problems, type FieldError } from '../http/problem';
 import { forgetSplit } from '../sbc/split-cache';
 import { coordinatorFor } from '../lib/coordinator';
 import { claimKey, completeKey, releaseKey, requestHash } from './idempotency';
-import type { MigrationSnapshot } from './ledger';
 import { STEERING_ACTIONS, type SteeringAction } from '../lib/lifecycle';
 import { unwrap } from '../http/outcome';
-import { getMigrationRow, isParty, listMigrationRows } from './read-model';
+import { forParty, present, presentAll } from './present';
+import { listMigrationRows } from './read-model';
 import { IdempotencyHeaders, MigrationListQuery, MigrationSchema, ProgressBody, StartMigrationBody, StorageAccessSchema, TimelineSchema, type MigrationView } from './schema';
 import { storageCredential } from './storage';
 import { startMigration } from './start';
@@ -29,46 +26,6 @@ export const migrationsRouter = createRouter();
 const IdParams = z.object({ id: z.string().max(100) });
 const TAGS = ['Migrations'];
 const REPLAYED = { 'idempotent-replayed': 'true' };
-
-/** Migrations as the API shows them, with their tasks counted in one query for all of them. */
-async function presentAll(db: Db, snapshots: MigrationSnapshot[]): Promise<MigrationView[]> {
-  const counts = await taskCountsByState(db, snapshots.map((s) => s.id));
-  return snapshots.map((s) => view(s, counts.get(s.id)!));
-}
-
-async function present(db: Db, s: MigrationSnapshot): Promise<MigrationView> {
-  return (await presentAll(db, [s]))[0]!;
-}
-
-function view(s: MigrationSnapshot, tasks: Record<string, number>): MigrationView {
-  const total = Object.values(tasks).reduce((a, b) => a + b, 0);
-  return {
-    id: s.id,
-    customerId: s.customerId,
-    state: s.state,
-    scope: s.scope,
-    source: { platformId: s.sourcePlatformId, providerId: s.sourceProviderId },
-    target: { platformId: s.targetPlatformId, providerId: s.targetProviderId },
-    initiatedBy: { id: s.initiatorId, kind: s.initiatorKind },
-    progress: {
-      segmentsDone: s.segmentsDone,
-      segmentsTotal: s.segmentsTotal,
-      percent: s.state === 'completed' ? 100 : s.segmentsTotal ? Math.floor((s.segmentsDone * 1000) / s.segmentsTotal) / 10 : 0,
-    },
-    deployment: { tasks: total, succeeded: tasks.succeeded ?? 0, pending: (tasks.pending ?? 0) + (tasks.leased ?? 0), failed: tasks.failed ?? 0 },
-    history: s.history,
-    createdAt: s.createdAt,
-    updatedAt: s.updatedAt,
-    lastProgressAt: s.lastProgressAt,
-  };
-}
-
-/** The migration if the caller is one of its parties; 404 otherwise (no hint that it exists). */
-async function forParty(env: Env, who: Principal, id: string): Promise<MigrationSnapshot> {
-  const row = await getMigrationRow(getDb(env.DB), id);
-  if (!row || !isParty(row, who)) throw problems.notFound('migration');
-  return row;
-}
 
 migrationsRouter.openapi(
   createRoute({

@@ -16,7 +16,8 @@ import { releaseUses, requireHardwareIds, type VerifiedHardwareId } from '../har
 import { problems } from '../http/problem';
 import { currentPlatformId, listPlacements } from '../inventory/placements';
 import { coordinatorFor } from '../lib/coordinator';
-import { newMigrationId, type MigrationSnapshot } from './ledger';
+import { newMigrationId } from './ledger';
+import type { MigrationSnapshot } from './snapshot';
 import { unwrap } from '../http/outcome';
 import { assertCovered, planTargets } from './plan';
 import type { StartMigrationBody } from './schema';

@@ -192,3 +192,29 @@ export function eventsOf(sql: SqlStorage, migrationId: string): EventRecord[] {
   );
   return rows.map((r) => ({ id: r.id, type: r.type, migrationId: r.migration_id, transitionSeq: r.transition_seq, recipients: r.recipients ? r.recipients.split(',').sort() : [] }));
 }
+
+/** An event recorded elsewhere (a D1 outbox) for a customer's providers. */
+export interface RelayedEvent {
+  id: string;
+  type: WebhookEventType;
+  /** The provider the event concerns first; the active migration's providers are added. */
+  providerId: string;
+  data: Record<string, unknown>;
+}
+
+/** Queues relayed events for their providers and the active migration's; an event already queued is skipped. */
+export function relayEvents(sql: SqlStorage, customerId: string, active: { id: string; source_provider_id: string; target_provider_id: string } | null, events: RelayedEvent[], now: number): void {
+  for (const e of events) {
+    emitEvent(sql, {
+      id: e.id,
+      type: e.type,
+      customerId,
+      migrationId: active?.id ?? null,
+      transitionSeq: null,
+      recipients: [e.providerId, ...(active ? [active.source_provider_id, active.target_provider_id] : [])],
+      // Checked against the event type's schema by emitEvent.
+      data: { ...e.data, migrationId: active?.id ?? null } as WebhookEventData<WebhookEventType>,
+      now,
+    });
+  }
+}
