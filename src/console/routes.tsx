@@ -12,6 +12,7 @@ import { ApiCallError, type ApiFetch } from './api';
 import { requireSession, type ConsoleEnv } from './context';
 import { customerPages } from './customer';
 import { handoffPages } from './handoff';
+import { checkPages } from './provider-check';
 import { migrationPages } from './migrations';
 import { Layout, Notice } from './layout';
 import { operatorPages } from './operator';
@@ -96,6 +97,7 @@ export function consoleRouter(fetcher: ApiFetch) {
   pages.route('/', usagePages);
   pages.route('/', customerPages);
   pages.route('/', handoffPages);
+  pages.route('/', checkPages);
   pages.route('/', migrationPages);
   pages.route('/', providerPages);
   pages.route('/', operatorPages);
