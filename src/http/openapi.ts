@@ -24,8 +24,6 @@ export function createRouter() {
   });
 }
 
-export type Router = ReturnType<typeof createRouter>;
-
 export const ProblemSchema = z
   .object({
     type: z.string().openapi({ example: 'urn:inplace:problem:validation' }),

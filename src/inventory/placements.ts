@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { placements, platforms, principals, servers } from '../../schema';
-import { MAX_PLACEMENTS_PER_REQUEST } from '../constants';
+import { D1_MAX_PARAMS, MAX_PLACEMENTS_PER_REQUEST } from '../constants';
 import { bumpStatement, customerKey } from '../lib/generations';
 import { chunkForInsert, existingIds, jsonIds, runAll, type Db } from '../db';
 import { problems, type FieldError } from '../http/problem';
@@ -50,11 +50,11 @@ export async function putPlacements(db: Db, body: Body, relationshipEnded: Relat
   const errors: FieldError[] = [];
   const customerIds = [...new Set([...body.placements, ...body.remove].map((p) => p.customerId))];
   const customers = new Set<string>();
-  for (let i = 0; i < customerIds.length; i += 100) {
+  for (let i = 0; i < customerIds.length; i += D1_MAX_PARAMS) {
     const rows = await db
       .select({ id: principals.id })
       .from(principals)
-      .where(and(eq(principals.kind, 'customer'), inArray(principals.id, customerIds.slice(i, i + 100))))
+      .where(and(eq(principals.kind, 'customer'), inArray(principals.id, customerIds.slice(i, i + D1_MAX_PARAMS))))
       .all();
     rows.forEach((r) => customers.add(r.id));
   }

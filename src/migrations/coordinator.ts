@@ -2,7 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { findTask, leaseTasks, nextLeaseExpiry, reclaimExpired, reportResult, taskCounts, tasksOf, type LeasedTask, type TaskCounts, type TaskReport, type TaskRow, type TaskState } from '../agent/tasks';
 import { COORDINATOR_ADVANCE_STEPS, COORDINATOR_RETRY_MS } from '../constants';
 import type { Env } from '../env';
-import { refusal, type Outcome, type Refusal } from '../http/outcome';
+import { missing, refusal, type Outcome, type Refusal } from '../http/outcome';
 import { migrateSchema } from '../lib/do-sql';
 import { ACTIVE_STATES, type Actor, type SteeringAction } from '../lib/lifecycle';
 import type { AnalysisSettings } from '../sbc/analysis';
@@ -91,7 +91,7 @@ export class CustomerCoordinator extends DurableObject<Env> {
 
   async get(migrationId: string): Promise<Outcome<MigrationSnapshot>> {
     const m = findMigration(this.#sql, migrationId);
-    return m ? { ok: true, value: snapshotOf(this.#sql, m) } : refusal(404, 'migration');
+    return m ? { ok: true, value: snapshotOf(this.#sql, m) } : missing('migration');
   }
 
   /** The migration's timeline: data migrated, B's share of sessions and failure counts over time. */
@@ -112,7 +112,7 @@ export class CustomerCoordinator extends DurableObject<Env> {
 
   async taskResult(taskId: string, serverId: string, attempt: number, report: TaskReport): Promise<Outcome<{ id: string; state: TaskState; attempts: number }>> {
     const outcome = this.#tx((now) => reportResult(this.#sql, taskId, serverId, attempt, report, now));
-    if (!outcome.ok) return refusal(outcome.status, outcome.status === 404 ? 'task' : outcome.detail);
+    if (!outcome.ok) return outcome.status === 404 ? missing('task') : refusal(outcome.status, outcome.detail);
     await this.#settle();
     const task = findTask(this.#sql, taskId)!;
     return { ok: true, value: { id: task.id, state: task.state, attempts: task.attempts } };
@@ -131,7 +131,7 @@ export class CustomerCoordinator extends DurableObject<Env> {
   async redeliver(deliveryId: string, providerId: string): Promise<Outcome<{ id: string; eventId: string }>> {
     const outcome = this.#tx((now): Outcome<{ id: string; eventId: string }> => {
       const original = findDelivery(this.#sql, deliveryId);
-      if (!original || original.provider_id !== providerId) return refusal(404, 'delivery');
+      if (!original || original.provider_id !== providerId) return missing('delivery');
       const copy = redeliver(this.#sql, deliveryId, now)!;
       return { ok: true, value: { id: copy.id, eventId: copy.event_id } };
     });
@@ -203,7 +203,7 @@ export class CustomerCoordinator extends DurableObject<Env> {
   async setAnalysis(migrationId: string, settings: AnalysisSettings, actor: Actor): Promise<Outcome<AnalysisReport>> {
     return this.#tx((now) => {
       const m = findMigration(this.#sql, migrationId);
-      if (!m) return refusal(404, 'migration');
+      if (!m) return missing('migration');
       if (!ACTIVE_STATES.includes(m.state)) return refusal(409, `The migration is ${m.state.replace('_', ' ')}: its analysis is over.`);
       this.#traffic.setAnalysis(migrationId, settings, actor, now);
       return { ok: true, value: this.#traffic.analysis(migrationId, now) };
@@ -221,7 +221,7 @@ export class CustomerCoordinator extends DurableObject<Env> {
   }
 
   async #changeSchedule(customerId: string, change: (now: number) => Refusal | null): Promise<Outcome<TrafficReport>> {
-    if (!(await this.#traffic.view(customerId))?.a) return refusal(404, 'customer');
+    if (!(await this.#traffic.view(customerId))?.a) return missing('customer');
     const refused = this.#tx(change);
     if (refused) return refused;
     await this.#settle();
@@ -229,7 +229,7 @@ export class CustomerCoordinator extends DurableObject<Env> {
   }
 
   #ofMigration<T>(migrationId: string, read: () => T): Outcome<T> {
-    return findMigration(this.#sql, migrationId) ? { ok: true, value: read() } : refusal(404, 'migration');
+    return findMigration(this.#sql, migrationId) ? { ok: true, value: read() } : missing('migration');
   }
 
   async #respond(outcome: Outcome<string>): Promise<Outcome<MigrationSnapshot>> {

@@ -5,7 +5,7 @@
  */
 import { cancelOpenTasks, cancelRemovalsOf, createRemovals, createTask, DEPLOY_TASK, serversReached, taskCounts, type ModuleRef, type RemovalReason } from '../agent/tasks';
 import { START_RESERVATION_MS } from '../constants';
-import { refusal, type Outcome } from '../http/outcome';
+import { missing, refusal, type Outcome } from '../http/outcome';
 import { STALLABLE_STATES, STORAGE_OPEN_STATES, SYSTEM, type Actor, type SteeringAction } from '../lib/lifecycle';
 import type { TrafficDesk } from '../sbc/desk';
 import { activeMigration, findByRequestKey, findMigration, insertMigration, markStalled, recordProgress, targetsOf, transition, type MigrationRow, type NewMigration } from './ledger';
@@ -52,7 +52,7 @@ export class MigrationDesk {
 
   start(input: StartInput, now: number): Outcome<string> {
     this.releaseStart(input.requestKey);
-    if (!claim(this.sql, input.customerId)) return refusal(404, 'customer');
+    if (!claim(this.sql, input.customerId)) return missing('customer');
     const replay = findByRequestKey(this.sql, input.requestKey);
     if (replay) return { ok: true, value: replay.id };
     if (activeMigration(this.sql)) return refusal(409, ACTIVE_REFUSAL);
@@ -64,7 +64,7 @@ export class MigrationDesk {
 
   steer(migrationId: string, action: SteeringAction, actor: Actor, now: number): Outcome<string> {
     const m = findMigration(this.sql, migrationId);
-    if (!m) return refusal(404, 'migration');
+    if (!m) return missing('migration');
     const decision = decide(parties(m), action, actor);
     if (!decision.ok) return refusal(decision.status, decision.detail);
     if (action === 'accept' || action === 'approve') this.enterDeploying(m, actor, now, action === 'accept' ? 'accepted' : 'approved');
@@ -80,7 +80,7 @@ export class MigrationDesk {
   /** Segments migrated; reaching the total starts the cutover unless a traffic schedule holds it. `dataStarted`: the first report with data moved. */
   progress(migrationId: string, actor: Actor, segmentsDone: number, segmentsTotal: number, now: number): Outcome<{ id: string; dataStarted: boolean }> {
     const m = findMigration(this.sql, migrationId);
-    if (!m) return refusal(404, 'migration');
+    if (!m) return missing('migration');
     const decision = decide(parties(m), 'progress', actor);
     if (!decision.ok) return refusal(decision.status, decision.detail);
     if (m.segments_total !== null && segmentsTotal !== m.segments_total) return refusal(409, `The migration has ${m.segments_total} segments; the total cannot change.`);
@@ -93,7 +93,7 @@ export class MigrationDesk {
 
   storageAddresses(migrationId: string, providerId: string): Outcome<string[]> {
     const m = findMigration(this.sql, migrationId);
-    if (!m || m.target_provider_id !== providerId) return refusal(404, 'migration');
+    if (!m || m.target_provider_id !== providerId) return missing('migration');
     if (!STORAGE_OPEN_STATES.includes(m.state)) return refusal(409, `Storage access is given while the migration deploys or migrates; it is ${m.state.replace('_', ' ')}.`);
     return { ok: true, value: [...new Set(targetsOf(this.sql, m.id).map((t) => t.storage_address))] };
   }

@@ -15,7 +15,6 @@ import type { Env } from '../env';
 import { addUsage, type UsageCount } from './store';
 
 export type BillableOperation = keyof typeof USAGE_PRICES;
-export const BILLABLE_OPERATIONS = Object.keys(USAGE_PRICES) as BillableOperation[];
 
 const pending = new Map<string, number>();
 let oldestAt = 0;

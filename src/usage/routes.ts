@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { getPrincipal } from '../auth/store';
-import { USAGE_MAX_RANGE_DAYS } from '../constants';
+import { DAY_MS, USAGE_MAX_RANGE_DAYS } from '../constants';
 import { getDb } from '../db';
 import { AUTHED, bearerSecurity, createRouter, jsonResponse, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
@@ -10,8 +10,6 @@ import { UsageQuery, UsageReport } from './schema';
 import { usageBetween } from './store';
 
 export const usageRouter = createRouter();
-
-const DAY_MS = 86_400_000;
 
 /** The default report: from the first day of the month two months ago, to today. */
 export function defaultRange(now: number): { from: string; to: string } {
