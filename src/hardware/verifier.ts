@@ -27,6 +27,7 @@ import { problems } from '../http/problem';
 import { SCOPES, type Scope } from '../inventory/units';
 import { consumeQueries, stateQueries, type AliasState } from './alias-state';
 import { HWID_ALG, HWID_TYP, keyRing, type KeyRing } from './keys';
+import { log } from '../lib/log';
 
 export type RefusalReason =
   | 'malformed'
@@ -212,7 +213,7 @@ export async function verifyHardwareIds(
   }
 
   for (const r of results) {
-    if (!r.ok) console.log(JSON.stringify({ level: 'info', event: 'hardware-id.refused', requestId: opts.requestId, index: r.index, reason: r.reason }));
+    if (!r.ok) log('info', 'hardware-id.refused', { requestId: opts.requestId, index: r.index, reason: r.reason });
   }
   return results;
 }
