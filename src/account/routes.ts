@@ -1,13 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { providerSettings } from '../../schema';
 import { allow } from '../auth/middleware';
 import type { PrincipalKind } from '../auth/principal';
 import { getPrincipal, keyInsert, listPrincipals, principalInsert } from '../auth/store';
 import { getDb } from '../db';
 import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
-import { generateWebhookSecret } from '../webhooks/secrets';
-import { seal } from '../lib/sealing';
+import { newProviderSettings } from '../webhooks/endpoints';
 import { AccountSchema, PrincipalSchema, RegisterCustomerBody, RegisteredProviderSchema, RegisteredSchema, RegisterProviderBody } from './schema';
 
 export const accountRouter = createRouter();
@@ -54,11 +52,7 @@ accountRouter.openapi(
     const kind: PrincipalKind = 'provider';
     const p = principalInsert(db, { kind, ...body });
     const key = await keyInsert(db, p.id, kind, 'first key');
-    const webhookSecret = generateWebhookSecret();
-    const settings = db.insert(providerSettings).values({
-      providerId: p.id,
-      webhookSecretEnc: await seal(c.env.SECRETS_KEY, webhookSecret),
-    });
+    const { webhookSecret, stmt: settings } = await newProviderSettings(db, c.env.SECRETS_KEY, p.id);
     await db.batch([p.stmt, key.stmt, settings]);
     return c.json({ id: p.id, kind, ...body, apiKey: key.issued, webhookSecret }, 201);
   },

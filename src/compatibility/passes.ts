@@ -14,7 +14,7 @@ import { COMPAT_PAGE_SERVERS, QUEUE_SEND_MAX_BYTES, QUEUE_SEND_MAX_MESSAGES } fr
 import { jsonChunks, runAll, type Db } from '../db';
 import { rackSizes, serverFactsInRacks } from '../inventory/facts';
 import { bumpStatement, CATALOG } from '../lib/generations';
-import { recordRevocations } from './outbox';
+import { recordRevocations } from './revoked';
 import type { RecomputeMessage } from './queue';
 import { classedFacts, flipped, recomputeFacts, verdictOf } from './recompute';
 import { ensureSlots, readSlot, writeSlot, type EvalPlatform } from './store';

@@ -14,7 +14,7 @@ import { rackSizes, serverFacts, serverFactsInRacks, serversNewerThan, sitesOfSe
 import type { Job } from '../lib/jobs';
 import { freeClass, type Free } from '../disclosure/classes';
 import { markReleasedPending, refreshPending } from '../disclosure/store';
-import { recordRevocations, type Flip } from './outbox';
+import { recordRevocations, type Flip } from './revoked';
 import { bumpSql, bumpStatement, CATALOG, siteKey } from '../lib/generations';
 import { cutPages, passProgress, sender, startPass, type Send } from './passes';
 import type { RecomputeMessage } from './queue';

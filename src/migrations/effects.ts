@@ -4,7 +4,7 @@
  */
 import type { ModuleRef } from '../agent/tasks';
 import { getPlatform } from '../catalog/store';
-import { setMigrationTarget } from '../compatibility/outbox';
+import { setMigrationTarget } from '../compatibility/revoked';
 import { getDb } from '../db';
 import type { Env } from '../env';
 import { revokeHeldByFormerProvider } from '../hardware/revocation';

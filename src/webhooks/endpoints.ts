@@ -6,6 +6,15 @@ import type { Db } from '../db';
 import { generateWebhookSecret } from './secrets';
 import { seal, unseal } from '../lib/sealing';
 
+/**
+ * A new provider's webhook settings: a fresh signing secret, kept sealed. A statement for the batch
+ * that registers the provider; the secret is returned once, to be shown to the provider.
+ */
+export async function newProviderSettings(db: Db, secretsKey: string, providerId: string) {
+  const webhookSecret = generateWebhookSecret();
+  return { webhookSecret, stmt: db.insert(providerSettings).values({ providerId, webhookSecretEnc: await seal(secretsKey, webhookSecret) }) };
+}
+
 export interface EndpointView {
   url: string | null;
   disabledAt: number | null;
