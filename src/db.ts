@@ -126,8 +126,28 @@ export function upsertUnlessNewer<T extends SQLiteTable>(table: T, target: SQLit
   return { target, set, setWhere: sql`${sql.raw(`excluded."${version.name}"`)} >= ${version}` };
 }
 
-/** Keyset condition for newest-first lists: rows before the cursor `createdAt\nid` of the previous page's last row. */
+/**
+ * Keyset pagination: a cursor is the sort key of the previous page's last row, its two parts joined
+ * by a newline (encoded for clients by src/http/openapi.ts). `numeric`: the first part is a number
+ * column (a time), compared as a number.
+ */
+export function cursorOf(first: string | number, second: string): string {
+  return `${first}\n${second}`;
+}
+
+export function cursorParts(cursor: string, numeric = true): [string | number, string] {
+  const [first = numeric ? '0' : '', second = ''] = cursor.split('\n');
+  return [numeric ? Number(first) : first, second];
+}
+
+/** Keyset condition for newest-first lists: rows before the cursor `createdAt\nid`. */
 export function olderThan(createdAt: SQLiteColumn, id: SQLiteColumn, cursor: string): SQL {
-  const [at = '0', last = ''] = cursor.split('\n');
-  return sql`(${createdAt}, ${id}) < (${Number(at)}, ${last})`;
+  const [at, last] = cursorParts(cursor);
+  return sql`(${createdAt}, ${id}) < (${at}, ${last})`;
+}
+
+/** Keyset condition for lists in ascending order of (first, second): rows after the cursor. */
+export function keysetAfter(first: SQLiteColumn, second: SQLiteColumn, cursor: string, numeric = true): SQL {
+  const [a, b] = cursorParts(cursor, numeric);
+  return sql`(${first}, ${second}) > (${a}, ${b})`;
 }

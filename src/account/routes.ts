@@ -1,9 +1,9 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { allow } from '../auth/middleware';
 import type { PrincipalKind } from '../auth/principal';
 import { getPrincipal, keyInsert, listPrincipals, principalInsert } from '../auth/store';
 import { getDb } from '../db';
-import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
+import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, pageSchema, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
 import { newProviderSettings } from '../webhooks/endpoints';
 import { AccountSchema, PrincipalSchema, RegisterCustomerBody, RegisteredProviderSchema, RegisteredSchema, RegisterProviderBody } from './schema';
@@ -75,7 +75,7 @@ for (const { kind, path, plural } of LISTED) {
       middleware: [allow('operator')],
       request: { query: PageQuery },
       responses: {
-        200: jsonResponse(z.object({ items: z.array(PrincipalSchema), nextCursor: z.string().nullable() }), `A page of ${plural}`),
+        200: jsonResponse(pageSchema(PrincipalSchema), `A page of ${plural}`),
         ...problemResponses(...AUTHED),
       },
     }),

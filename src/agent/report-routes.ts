@@ -1,7 +1,7 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { allow } from '../auth/middleware';
-import { getDb } from '../db';
-import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
+import { cursorOf, getDb } from '../db';
+import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, pageSchema, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
 import { UnitId } from '../inventory/schema';
 import { listFlags } from './flags';
@@ -40,13 +40,13 @@ agentReportRouter.openapi(
     middleware: [allow('operator')],
     request: { query: PageQuery.extend({ serverId: UnitId.optional() }) },
     responses: {
-      200: jsonResponse(z.object({ items: z.array(AgentFlagSchema), nextCursor: z.string().nullable() }), 'A page of flags'),
+      200: jsonResponse(pageSchema(AgentFlagSchema), 'A page of flags'),
       ...problemResponses(...AUTHED),
     },
   }),
   async (c) => {
     const { limit, cursor, ...filter } = c.req.valid('query');
     const found = await listFlags(getDb(c.env.DB), filter, limit, decodeCursor(cursor));
-    return c.json(pageOf(found, limit, (f) => `${f.firstSeenAt}\n${f.id}`), 200);
+    return c.json(pageOf(found, limit, (f) => cursorOf(f.firstSeenAt, f.id)), 200);
   },
 );

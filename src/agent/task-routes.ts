@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { allow } from '../auth/middleware';
 import { TASKS_PER_POLL } from '../constants';
-import { getDb } from '../db';
+import { cursorOf, getDb } from '../db';
 import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
 import { coordinatorFor } from '../lib/coordinator';
@@ -44,7 +44,7 @@ agentTasksRouter.openapi(
       const { serverId, limit, cursor } = c.req.valid('query');
       if (!serverId) throw problems.validation([{ field: 'query.serverId', message: 'required for the operator' }]);
       const rows = await tasksOfServer(db, serverId, limit, decodeCursor(cursor));
-      const page = pageOf(rows, limit, (t) => `${t.updatedAt}\n${t.id}`);
+      const page = pageOf(rows, limit, (t) => cursorOf(t.updatedAt, t.id));
       return c.json({ items: page.items.map(({ version: _version, ...t }) => t), nextCursor: page.nextCursor }, 200);
     }
     const serverId = serverOf(me.serverId);

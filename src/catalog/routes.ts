@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { allow } from '../auth/middleware';
 import { principalsById } from '../auth/store';
 import { getDb, type Db } from '../db';
-import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
+import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, pageSchema, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
 import { CatalogEntrySchema, CreatePlatformBody, PatchPlatformBody, PlatformSchema, type PlatformT } from './schema';
 import { createPlatform, getPlatform, listPlatforms, patchPlatform } from './store';
@@ -65,7 +65,7 @@ catalogRouter.openapi(
     security: bearerSecurity,
     request: { query: PageQuery.extend({ providerId: z.string().max(100).optional() }) },
     responses: {
-      200: jsonResponse(z.object({ items: z.array(CatalogEntrySchema), nextCursor: z.string().nullable() }), 'A page of platforms'),
+      200: jsonResponse(pageSchema(CatalogEntrySchema), 'A page of platforms'),
       ...problemResponses(...AUTHED),
     },
   }),

@@ -100,6 +100,11 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
   }
 }
 
+/** A page of `item`s: the one list shape of the API. */
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}
+
 export function pageOf<T>(items: T[], limit: number, keyOf: (item: T) => string) {
   const hasMore = items.length > limit;
   const page = hasMore ? items.slice(0, limit) : items;

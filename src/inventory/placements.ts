@@ -3,7 +3,7 @@ import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { placements, platforms, principals, servers } from '../../schema';
 import { D1_MAX_PARAMS, MAX_PLACEMENTS_PER_REQUEST } from '../constants';
 import { bumpStatement, customerKey } from '../lib/generations';
-import { chunkForInsert, existingIds, jsonIds, runAll, type Db } from '../db';
+import { keysetAfter, chunkForInsert, existingIds, jsonIds, runAll, type Db } from '../db';
 import { problems, type FieldError } from '../http/problem';
 import type { RelationshipEnded } from './reactions';
 import { UnitId } from './schema';
@@ -127,10 +127,7 @@ export async function listPlacements(db: Db, filter: { customerId?: string | und
   const conditions: SQL[] = [];
   if (filter.customerId) conditions.push(eq(placements.customerId, filter.customerId));
   if (filter.serverId) conditions.push(eq(placements.serverId, filter.serverId));
-  if (after) {
-    const [customerId = '', serverId = ''] = after.split('\n');
-    conditions.push(sql`(${placements.customerId}, ${placements.serverId}) > (${customerId}, ${serverId})`);
-  }
+  if (after) conditions.push(keysetAfter(placements.customerId, placements.serverId, after, false));
   return db
     .select()
     .from(placements)

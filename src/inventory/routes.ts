@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { allow } from '../auth/middleware';
-import { getDb } from '../db';
-import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
+import { cursorOf, getDb } from '../db';
+import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, pageSchema, problemResponses } from '../http/openapi';
 import { listPlacements, PlacementSchema, PlacementsBody, putPlacements } from './placements';
 import { InventoryBody, InventoryResult, RackInput, RowInput, ServerListQuery, ServerSchema, SiteInput, UnitId } from './schema';
 import { listServers, upsertInventory } from './store';
@@ -41,7 +41,7 @@ inventoryRouter.openapi(
     middleware: [allow('operator')],
     request: { query: PageQuery.extend(ServerListQuery.shape) },
     responses: {
-      200: jsonResponse(z.object({ items: z.array(ServerSchema), nextCursor: z.string().nullable() }), 'A page of servers'),
+      200: jsonResponse(pageSchema(ServerSchema), 'A page of servers'),
       ...problemResponses(...AUTHED),
     },
   }),
@@ -100,13 +100,13 @@ inventoryRouter.openapi(
     middleware: [allow('operator')],
     request: { query: PageQuery.extend({ customerId: z.string().max(100).optional(), serverId: UnitId.optional() }) },
     responses: {
-      200: jsonResponse(z.object({ items: z.array(PlacementSchema), nextCursor: z.string().nullable() }), 'A page of placements'),
+      200: jsonResponse(pageSchema(PlacementSchema), 'A page of placements'),
       ...problemResponses(...AUTHED),
     },
   }),
   async (c) => {
     const { limit, cursor, ...filter } = c.req.valid('query');
     const found = await listPlacements(getDb(c.env.DB), filter, limit, decodeCursor(cursor));
-    return c.json(pageOf(found, limit, (p) => `${p.customerId}\n${p.serverId}`), 200);
+    return c.json(pageOf(found, limit, (p) => cursorOf(p.customerId, p.serverId)), 200);
   },
 );

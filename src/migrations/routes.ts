@@ -4,8 +4,8 @@ import { MigrationTaskSchema } from '../agent/task-schema';
 import type { TaskPayload } from '../agent/tasks';
 import { HWID_MAX_USES_DEFAULT, HWID_TTL_DEFAULT_S } from '../constants';
 import { mintHardwareIdsByUnit } from '../hardware/mint';
-import { getDb } from '../db';
-import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
+import { cursorOf, getDb } from '../db';
+import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, pageSchema, problemResponses } from '../http/openapi';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ApiError, problems, type FieldError } from '../http/problem';
 import { forgetSplit } from '../sbc/split-cache';
@@ -84,7 +84,7 @@ migrationsRouter.openapi(
     middleware: [allow('customer', 'provider', 'operator')],
     request: { query: PageQuery.extend(MigrationListQuery.shape) },
     responses: {
-      200: jsonResponse(z.object({ items: z.array(MigrationSchema), nextCursor: z.string().nullable() }), 'A page of migrations'),
+      200: jsonResponse(pageSchema(MigrationSchema), 'A page of migrations'),
       ...problemResponses(...AUTHED),
     },
   }),
@@ -92,7 +92,7 @@ migrationsRouter.openapi(
     const { limit, cursor, ...filter } = c.req.valid('query');
     const db = getDb(c.env.DB);
     const rows = await listMigrationRows(db, c.get('principal'), filter, limit, decodeCursor(cursor));
-    const page = pageOf(rows, limit, (m) => `${m.createdAt}\n${m.id}`);
+    const page = pageOf(rows, limit, (m) => cursorOf(m.createdAt, m.id));
     return c.json({ items: await presentAll(db, page.items), nextCursor: page.nextCursor }, 200);
   },
 );
@@ -220,7 +220,7 @@ migrationsRouter.openapi(
     middleware: [allow('customer', 'provider', 'operator')],
     request: { params: IdParams, query: PageQuery },
     responses: {
-      200: jsonResponse(z.object({ items: z.array(MigrationTaskSchema), nextCursor: z.string().nullable() }), 'A page of tasks, oldest first'),
+      200: jsonResponse(pageSchema(MigrationTaskSchema), 'A page of tasks, oldest first'),
       ...problemResponses(...AUTHED, 404),
     },
   }),
@@ -229,7 +229,7 @@ migrationsRouter.openapi(
     const { limit, cursor } = c.req.valid('query');
     const m = await forParty(c.env, me, c.req.valid('param').id);
     const rows = unwrap(await coordinatorFor(c.env, m.customerId).migrationTasks(m.id, limit, decodeCursor(cursor)));
-    const page = pageOf(rows, limit, (t) => `${t.created_at}\n${t.id}`);
+    const page = pageOf(rows, limit, (t) => cursorOf(t.created_at, t.id));
     const operator = me.kind === 'operator';
     const ids = operator
       ? null

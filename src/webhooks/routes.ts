@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { allow } from '../auth/middleware';
-import { getDb } from '../db';
-import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
+import { cursorOf, getDb } from '../db';
+import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, pageSchema, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
 import { coordinatorFor } from '../lib/coordinator';
 import { unwrap } from '../http/outcome';
@@ -62,14 +62,14 @@ webhooksRouter.openapi(
     middleware: [allow('provider')],
     request: { query: PageQuery.extend(DeliveryListQuery.shape) },
     responses: {
-      200: jsonResponse(z.object({ items: z.array(DeliverySchema), nextCursor: z.string().nullable() }), 'A page of deliveries'),
+      200: jsonResponse(pageSchema(DeliverySchema), 'A page of deliveries'),
       ...problemResponses(...AUTHED),
     },
   }),
   async (c) => {
     const { limit, cursor, ...filter } = c.req.valid('query');
     const rows = await listDeliveries(getDb(c.env.DB), c.get('principal').id, filter, limit, decodeCursor(cursor));
-    const page = pageOf(rows, limit, (d) => `${d.createdAt}\n${d.id}`);
+    const page = pageOf(rows, limit, (d) => cursorOf(d.createdAt, d.id));
     return c.json({ items: page.items.map(presentDelivery), nextCursor: page.nextCursor }, 200);
   },
 );
