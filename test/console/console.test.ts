@@ -332,7 +332,8 @@ describe('migration pages', () => {
     expect((await visit(`/console/customer/migrations/${started.body.id}`, { cookie: stranger })).status).toBe(404);
     const poll = await visit(`/console/api/migrations/${started.body.id}`, { cookie: stranger });
     expect(poll.status).toBe(404);
-    expect(JSON.parse(poll.html)).toMatchObject({ status: 404 });
+    expect(poll.headers.get('content-type')).toBe('application/problem+json');
+    expect(JSON.parse(poll.html)).toMatchObject({ type: 'urn:inplace:problem:not-found', status: 404 });
     expect((await visit(`/console/api/migrations/${started.body.id}`)).status).toBe(401);
   });
 
