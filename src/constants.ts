@@ -248,3 +248,7 @@ export const FREE_MEMORY_GIB_BANDS = [0, 16, 32, 64, 128, 256, 512, 1024, 2048, 
 export const FREE_CLASS_MARGIN_SHARE = 0.25;
 export const FREE_CORES_MARGIN_MIN = 4;
 export const FREE_MEMORY_GIB_MARGIN_MIN = 16;
+
+/** Vocabularies of server properties (inventory records them, platform requirements name them). */
+export const CPU_ARCHES = ['x86_64', 'arm64'] as const;
+export const STORAGE_KINDS = ['nvme', 'ssd', 'hdd'] as const;

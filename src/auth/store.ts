@@ -94,6 +94,11 @@ export async function principalsById(db: Db, ids: string[]): Promise<Map<string,
   return found;
 }
 
+/** The listed ids that are customers. */
+export async function customersAmong(db: Db, ids: string[]): Promise<Set<string>> {
+  return new Set([...(await principalsById(db, ids))].filter(([, p]) => p.kind === 'customer').map(([id]) => id));
+}
+
 /** The kind of each listed principal that exists (unknown ids are absent from the map). */
 export async function principalKinds(db: Db, ids: string[]): Promise<Map<string, PrincipalKind>> {
   return new Map([...(await principalsById(db, ids))].map(([id, p]) => [id, p.kind]));

@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { authedRoute } from '../auth/route';
-import { actsForCustomer } from '../catalog/acts-for';
+import { actsForCustomer } from '../inventory/acts-for';
 import type { Principal } from '../auth/principal';
 import { principalKinds } from '../auth/store';
 import { JWKS_MAX_AGE_S } from '../constants';

@@ -1,7 +1,9 @@
 import { z } from '@hono/zod-openapi';
-import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import { placements, platforms, principals, servers } from '../../schema';
-import { D1_MAX_PARAMS, MAX_PLACEMENTS_PER_REQUEST } from '../constants';
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
+import { placements, servers } from '../../schema';
+import { customersAmong } from '../auth/store';
+import { platformProviders } from '../catalog/store';
+import { MAX_PLACEMENTS_PER_REQUEST } from '../constants';
 import { bumpStatement, customerKey } from '../lib/generations';
 import { keysetAfter, chunkForInsert, existingIds, jsonIds, runAll, type Db } from '../db';
 import { problems, type FieldError } from '../http/problem';
@@ -49,17 +51,9 @@ type Body = z.infer<typeof PlacementsBody>;
 export async function putPlacements(db: Db, body: Body, relationshipEnded: RelationshipEnded): Promise<{ upserted: number; removed: number }> {
   const errors: FieldError[] = [];
   const customerIds = [...new Set([...body.placements, ...body.remove].map((p) => p.customerId))];
-  const customers = new Set<string>();
-  for (let i = 0; i < customerIds.length; i += D1_MAX_PARAMS) {
-    const rows = await db
-      .select({ id: principals.id })
-      .from(principals)
-      .where(and(eq(principals.kind, 'customer'), inArray(principals.id, customerIds.slice(i, i + D1_MAX_PARAMS))))
-      .all();
-    rows.forEach((r) => customers.add(r.id));
-  }
+  const customers = await customersAmong(db, customerIds);
   const knownServers = await existingIds(db, servers, servers.id, body.placements.map((p) => p.serverId));
-  const knownPlatforms = await existingIds(db, platforms, platforms.id, body.placements.map((p) => p.platformId));
+  const knownPlatforms = await platformProviders(db, body.placements.map((p) => p.platformId));
   const seen = new Set<string>();
   body.placements.forEach((p, i) => {
     if (!customers.has(p.customerId)) errors.push({ field: `placements.${i}.customerId`, message: 'no such customer' });
@@ -145,14 +139,8 @@ export async function currentPlatformId(db: Db, customerId: string): Promise<str
 
 /** The provider of the platform a customer's placements are on (its current provider), or null. */
 export async function currentProviderId(db: Db, customerId: string): Promise<string | null> {
-  const row = await db
-    .select({ providerId: platforms.providerId })
-    .from(placements)
-    .innerJoin(platforms, eq(platforms.id, placements.platformId))
-    .where(eq(placements.customerId, customerId))
-    .limit(1)
-    .get();
-  return row?.providerId ?? null;
+  const platformId = await currentPlatformId(db, customerId);
+  return platformId ? ((await platformProviders(db, [platformId])).get(platformId) ?? null) : null;
 }
 
 export interface PlacementFacts {
@@ -198,9 +186,9 @@ export function customerServerIds(db: Db, customerId: string) {
  * hardware ID it holds for the customer. Running it again changes nothing.
  */
 export async function switchCustomerPlatform(db: Db, customerId: string, fromPlatformId: string, toPlatformId: string, now: number, relationshipEnded: RelationshipEnded): Promise<number> {
-  const owners = await db.select({ id: platforms.id, providerId: platforms.providerId }).from(platforms).where(inArray(platforms.id, [fromPlatformId, toPlatformId])).all();
-  const from = owners.find((o) => o.id === fromPlatformId)?.providerId;
-  const to = owners.find((o) => o.id === toPlatformId)?.providerId;
+  const owners = await platformProviders(db, [fromPlatformId, toPlatformId]);
+  const from = owners.get(fromPlatformId);
+  const to = owners.get(toPlatformId);
   const [, moved] = await runAll(db, [
     bumpStatement([customerKey(customerId)]),
     db

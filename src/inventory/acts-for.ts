@@ -1,6 +1,6 @@
-import { getPlatform } from './store';
+import { getPlatform } from '../catalog/store';
 import type { Db } from '../db';
-import { currentPlatformId } from '../inventory/placements';
+import { currentPlatformId } from './placements';
 import type { Principal } from '../auth/principal';
 
 /**
