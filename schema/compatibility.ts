@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { platforms } from './catalog';
 import { servers } from './inventory';
@@ -129,26 +128,3 @@ export const compatTargets = sqliteTable('compat_targets', {
     .references(() => platforms.id),
   since: integer('since').notNull(),
 });
-
-/**
- * Events waiting for delivery to a provider (the webhooks capability delivers them and sets
- * `delivered_at`). Payloads carry no permanent hardware identifier.
- */
-export const outboxEvents = sqliteTable(
-  'outbox_events',
-  {
-    id: text('id').primaryKey(),
-    type: text('type').notNull(),
-    customerId: text('customer_id')
-      .notNull()
-      .references(() => principals.id),
-    platformId: text('platform_id').references(() => platforms.id),
-    providerId: text('provider_id')
-      .notNull()
-      .references(() => principals.id),
-    payload: text('payload').notNull(),
-    createdAt: integer('created_at').notNull(),
-    deliveredAt: integer('delivered_at'),
-  },
-  (t) => [index('outbox_events_pending_idx').on(t.createdAt).where(sql`delivered_at is null`)],
-);

@@ -1,4 +1,7 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { platforms } from './catalog';
+import { principals } from './principals';
 
 /**
  * Read model of webhook deliveries (the coordinators hold the real queue and its schedule), for
@@ -24,4 +27,27 @@ export const webhookDeliveries = sqliteTable(
     version: integer('version').notNull(),
   },
   (t) => [index('webhook_deliveries_provider_idx').on(t.providerId, t.createdAt), index('webhook_deliveries_due_idx').on(t.state, t.nextAttemptAt)],
+);
+
+/**
+ * Events for providers recorded in D1 by capabilities without a coordinator transaction
+ * (src/webhooks/provider-events.ts); the webhooks capability relays them and sets `delivered_at`. Payloads carry no permanent hardware identifier.
+ */
+export const outboxEvents = sqliteTable(
+  'outbox_events',
+  {
+    id: text('id').primaryKey(),
+    type: text('type').notNull(),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => principals.id),
+    platformId: text('platform_id').references(() => platforms.id),
+    providerId: text('provider_id')
+      .notNull()
+      .references(() => principals.id),
+    payload: text('payload').notNull(),
+    createdAt: integer('created_at').notNull(),
+    deliveredAt: integer('delivered_at'),
+  },
+  (t) => [index('outbox_events_pending_idx').on(t.createdAt).where(sql`delivered_at is null`)],
 );

@@ -1,4 +1,4 @@
-// The project's test command (`npm test`): type check, OpenAPI lint, deploy dry-run, the vitest
+// The project's test command (`npm test`): type check, structure check, OpenAPI lint, deploy dry-run, the vitest
 // suites on real workerd bindings, then the end-to-end stage (browser, CLI). Ends with one summary
 // line: "tests: N passed, N failed".
 import { spawnSync } from 'node:child_process';
@@ -21,6 +21,7 @@ function step(name, cmd, args) {
 // Swagger UI's files, which wrangler.toml's [assets] names, before anything builds the Worker.
 copyDocsAssets();
 step('type check', 'npm', ['run', '--silent', 'typecheck']);
+step('structure: no import cycle between src folders, no src file over 300 lines', 'node', ['scripts/check-structure.mjs']);
 step('OpenAPI lint', 'node', ['scripts/openapi-lint.mjs']);
 step('CLI API types match the OpenAPI document', 'node', ['scripts/gen-api-types.mjs', '--check']);
 step('wrangler deploy --dry-run', 'npx', ['wrangler', 'deploy', '--dry-run', '--outdir', 'dist']);
@@ -49,7 +50,7 @@ rmSync(tap, { force: true });
 console.log('\n▶ end to end (wrangler dev + chromium, CLI, NetBox import, agent program)');
 const e2e = spawnSync(
   'node',
-  ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, 'test/http/docs-assets.test.mjs', 'test/console/browser.test.mjs', 'test/cli/cli.test.mjs', 'test/netbox/import.test.mjs', 'test/agent-program/modules.test.mjs', 'test/agent-program/agent.test.mjs', 'test/agent-program/agent.e2e.test.mjs'],
+  ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, 'test/http/docs-assets.test.mjs', 'test/console/browser.test.mjs', 'test/cli/cli.test.mjs', 'test/netbox/import.test.mjs', 'test/agent-program/modules.test.mjs', 'test/agent-program/agent.test.mjs', 'test/agent-program/agent.e2e.test.mjs', 'test/structure/check-structure.test.mjs'],
   { stdio: 'inherit', env: process.env },
 );
 const summary = existsSync(tap) ? readFileSync(tap, 'utf8') : '';

@@ -5,13 +5,18 @@ import { accountRouter } from './account/routes';
 import { agentReportRouter } from './agent/report-routes';
 import { agentTasksRouter } from './agent/task-routes';
 import { authenticate } from './auth/middleware';
-import { apiKeysRouter } from './auth/routes';
+import { apiKeysRouter } from './account/api-keys';
+import type { CatalogReactions } from './catalog/reactions';
 import { catalogRouter } from './catalog/routes';
+import { sender, startPass } from './compatibility/passes';
+import { platformRevised, serversChanged } from './compatibility/recompute';
 import { compatibilityRouter } from './compatibility/routes';
 import { consoleRouter } from './console/routes';
 import { docsRouter } from './docs/routes';
 import type { AppEnv } from './env';
+import { revokeHeldByFormerProvider } from './hardware/revocation';
 import { hardwareRouter } from './hardware/routes';
+import type { InventoryReactions } from './inventory/reactions';
 import { inventoryRouter } from './inventory/routes';
 import { usageRouter } from './usage/routes';
 import { readSession } from './http/d1-session';
@@ -21,14 +26,24 @@ import { withOperationDocs } from './http/operation-docs';
 import { withOperationIds } from './http/operation-ids';
 import { problems } from './http/problem';
 import { migrationsRouter } from './migrations/routes';
-import { analysisRouter } from './sbc/analysis-routes';
+import { analysisRouter } from './migrations/analysis-routes';
 import { sbcRouter } from './sbc/routes';
 import { registerWebhooks } from './webhooks/events';
 import { webhooksRouter } from './webhooks/routes';
 
 export const app = new OpenAPIHono<AppEnv>();
 
-app.use('*', requestId(), limitBody);
+const reactions: CatalogReactions & InventoryReactions = {
+  platformPublished: (db, env, platform) => startPass(db, sender(env.RECOMPUTE), platform),
+  platformRevised: (db, env, platform, requirementsChanged) => platformRevised(db, sender(env.RECOMPUTE), platform, requirementsChanged),
+  serversChanged: (db, env, ids) => serversChanged(db, env.RECOMPUTE, ids),
+  relationshipEnded: revokeHeldByFormerProvider,
+};
+
+app.use('*', requestId(), limitBody, async (c, next) => {
+  c.set('reactions', reactions);
+  await next();
+});
 app.use('/v1/*', readSession, authenticate, requireJson);
 
 app.get('/healthz', (c) => c.json({ status: 'ok' }));

@@ -41,6 +41,8 @@ export const WEBHOOK_ROTATION_OVERLAP_MS = 24 * 3600_000;
 
 /** One delivery attempt gives up after this long. */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
+/** An attempt in flight holds its delivery this long; after that (a crash) the delivery is due again. */
+export const WEBHOOK_ATTEMPT_LEASE_MS = WEBHOOK_TIMEOUT_MS + 30_000;
 /** Attempts per delivery before it is marked failed (redeliver starts a new one). */
 export const WEBHOOK_MAX_ATTEMPTS = 8;
 /** Backoff before attempt n+1: min(max, base·2^(n-1)), scaled by a random factor in [0.5, 1). */
@@ -111,6 +113,7 @@ export const USAGE_FLUSH_INTERVAL_MS = 5_000;
 export const USAGE_FLUSH_MAX_KEYS = 500;
 /** Longest range one usage report covers, in days. */
 export const USAGE_MAX_RANGE_DAYS = 366;
+export const DAY_MS = 86_400_000;
 /** A usage report waits at most this long for writes other requests of the isolate have in flight. */
 export const USAGE_SETTLE_MAX_MS = 2_000;
 
@@ -139,8 +142,12 @@ export const MAX_MIGRATION_TARGETS = 2000;
 export const MIGRATION_STALL_AFTER_MS = 30 * 60_000;
 /** When writing the D1 read model or the cutover fails, the coordinator's alarm retries after this. */
 export const COORDINATOR_RETRY_MS = 30_000;
+/** Automatic transitions one settle takes at most (deploying → migrating → cutting_over → completed). */
+export const COORDINATOR_ADVANCE_STEPS = 4;
 /** Rows per table a coordinator writes to the read model in one D1 batch. */
 export const MIRROR_BATCH_ROWS = 50;
+/** Batches one flush of the read models writes at most; what is left waits for the next settle or alarm. */
+export const MIRROR_MAX_ROUNDS = 5;
 /** Idempotency-Key records are kept this long (per caller). */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 /** A request still `processing` after this long is presumed dead; a retry with the same key takes over. */
@@ -162,6 +169,8 @@ export const REPAIR_WINDOW_MS = 24 * 3600_000;
 export const SBC_WEIGHT_SCALE = 10_000;
 /** How long one isolate serves a customer's split before asking its coordinator again. */
 export const SBC_SPLIT_TTL_MS = 1_000;
+/** Customers' splits one isolate caches at most (past it the cache starts again). */
+export const SBC_SPLIT_CACHE_MAX_ENTRIES = 50_000;
 /** Past this age a cached split is not served at all (the call waits for a fresh one). */
 export const SBC_SPLIT_MAX_STALE_MS = 10_000;
 /** Per-isolate outcome counters are flushed to the coordinator at least this often... */
@@ -239,3 +248,7 @@ export const FREE_MEMORY_GIB_BANDS = [0, 16, 32, 64, 128, 256, 512, 1024, 2048, 
 export const FREE_CLASS_MARGIN_SHARE = 0.25;
 export const FREE_CORES_MARGIN_MIN = 4;
 export const FREE_MEMORY_GIB_MARGIN_MIN = 16;
+
+/** Vocabularies of server properties (inventory records them, platform requirements name them). */
+export const CPU_ARCHES = ['x86_64', 'arm64'] as const;
+export const STORAGE_KINDS = ['nvme', 'ssd', 'hdd'] as const;

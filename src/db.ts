@@ -2,7 +2,7 @@ import { getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
 import { drizzle, type DrizzleD1Database } from 'drizzle-orm/d1';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import * as schema from '../schema';
-import { D1_MAX_PARAMS } from './constants';
+import { COMPAT_MAX_JSON_PARAM, D1_MAX_PARAMS } from './constants';
 
 export type Db = DrizzleD1Database<typeof schema> & { $client: D1Database };
 
@@ -90,6 +90,25 @@ export function isUniqueViolation(err: unknown, what: string): boolean {
   return dbErrorMessage(err).includes(`UNIQUE constraint failed: ${what}`);
 }
 
+/** Splits rows into JSON array payloads (one bound parameter each, read with json_each) under COMPAT_MAX_JSON_PARAM. */
+export function jsonChunks(items: unknown[]): string[] {
+  const chunks: string[] = [];
+  let current: string[] = [];
+  let size = 2;
+  for (const item of items) {
+    const text = JSON.stringify(item);
+    if (current.length && size + text.length + 1 > COMPAT_MAX_JSON_PARAM) {
+      chunks.push(`[${current.join(',')}]`);
+      current = [];
+      size = 2;
+    }
+    current.push(text);
+    size += text.length + 1;
+  }
+  if (current.length) chunks.push(`[${current.join(',')}]`);
+  return chunks;
+}
+
 /** `(select value from json_each(?))`: any number of values as one bound parameter, for `IN`. */
 export function jsonIds(ids: string[]): SQL {
   return sql`(select value from json_each(${JSON.stringify(ids)}))`;
@@ -107,8 +126,28 @@ export function upsertUnlessNewer<T extends SQLiteTable>(table: T, target: SQLit
   return { target, set, setWhere: sql`${sql.raw(`excluded."${version.name}"`)} >= ${version}` };
 }
 
-/** Keyset condition for newest-first lists: rows before the cursor `createdAt\nid` of the previous page's last row. */
+/**
+ * Keyset pagination: a cursor is the sort key of the previous page's last row, its two parts joined
+ * by a newline (encoded for clients by src/http/openapi.ts). `numeric`: the first part is a number
+ * column (a time), compared as a number.
+ */
+export function cursorOf(first: string | number, second: string): string {
+  return `${first}\n${second}`;
+}
+
+export function cursorParts(cursor: string, numeric = true): [string | number, string] {
+  const [first = numeric ? '0' : '', second = ''] = cursor.split('\n');
+  return [numeric ? Number(first) : first, second];
+}
+
+/** Keyset condition for newest-first lists: rows before the cursor `createdAt\nid`. */
 export function olderThan(createdAt: SQLiteColumn, id: SQLiteColumn, cursor: string): SQL {
-  const [at = '0', last = ''] = cursor.split('\n');
-  return sql`(${createdAt}, ${id}) < (${Number(at)}, ${last})`;
+  const [at, last] = cursorParts(cursor);
+  return sql`(${createdAt}, ${id}) < (${at}, ${last})`;
+}
+
+/** Keyset condition for lists in ascending order of (first, second): rows after the cursor. */
+export function keysetAfter(first: SQLiteColumn, second: SQLiteColumn, cursor: string, numeric = true): SQL {
+  const [a, b] = cursorParts(cursor, numeric);
+  return sql`(${first}, ${second}) > (${a}, ${b})`;
 }

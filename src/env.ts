@@ -1,5 +1,7 @@
 import type { Principal } from './auth/principal';
+import type { CatalogReactions } from './catalog/reactions';
 import type { RecomputeMessage } from './compatibility/queue';
+import type { InventoryReactions } from './inventory/reactions';
 import type { CustomerCoordinator } from './migrations/coordinator';
 
 /** Bindings declared in wrangler.toml plus the Worker secrets. */
@@ -28,5 +30,7 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     principal: Principal;
+    /** What follows a change in one folder and belongs to another (wired in app.ts). */
+    reactions: CatalogReactions & InventoryReactions;
   };
 }

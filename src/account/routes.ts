@@ -1,26 +1,24 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import { providerSettings } from '../../schema';
-import { allow } from '../auth/middleware';
+import { createRoute } from '@hono/zod-openapi';
+import { authedRoute } from '../auth/route';
 import type { PrincipalKind } from '../auth/principal';
 import { getPrincipal, keyInsert, listPrincipals, principalInsert } from '../auth/store';
 import { getDb } from '../db';
-import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
+import { bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, pageSchema, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
-import { generateWebhookSecret, seal } from '../webhooks/secrets';
+import { newProviderSettings } from '../webhooks/endpoints';
 import { AccountSchema, PrincipalSchema, RegisterCustomerBody, RegisteredProviderSchema, RegisteredSchema, RegisterProviderBody } from './schema';
 
 export const accountRouter = createRouter();
 
 accountRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'post',
     path: '/v1/customers',
     tags: ['Principals'],
     summary: 'Register a customer (operator)',
-    security: bearerSecurity,
-    middleware: [allow('operator')],
+    allow: ['operator'],
     request: { body: jsonBody(RegisterCustomerBody) },
-    responses: { 201: jsonResponse(RegisteredSchema, 'The customer and its first API key (shown once)'), ...problemResponses(...AUTHED) },
+    responses: { 201: jsonResponse(RegisteredSchema, 'The customer and its first API key (shown once)') },
   }),
   async (c) => {
     const body = c.req.valid('json');
@@ -34,18 +32,14 @@ accountRouter.openapi(
 );
 
 accountRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'post',
     path: '/v1/providers',
     tags: ['Principals'],
     summary: 'Register a platform provider (operator)',
-    security: bearerSecurity,
-    middleware: [allow('operator')],
+    allow: ['operator'],
     request: { body: jsonBody(RegisterProviderBody) },
-    responses: {
-      201: jsonResponse(RegisteredProviderSchema, 'The provider, its first API key and webhook secret (shown once)'),
-      ...problemResponses(...AUTHED),
-    },
+    responses: { 201: jsonResponse(RegisteredProviderSchema, 'The provider, its first API key and webhook secret (shown once)') },
   }),
   async (c) => {
     const body = c.req.valid('json');
@@ -53,11 +47,7 @@ accountRouter.openapi(
     const kind: PrincipalKind = 'provider';
     const p = principalInsert(db, { kind, ...body });
     const key = await keyInsert(db, p.id, kind, 'first key');
-    const webhookSecret = generateWebhookSecret();
-    const settings = db.insert(providerSettings).values({
-      providerId: p.id,
-      webhookSecretEnc: await seal(c.env.SECRETS_KEY, webhookSecret),
-    });
+    const { webhookSecret, stmt: settings } = await newProviderSettings(db, c.env.SECRETS_KEY, p.id);
     await db.batch([p.stmt, key.stmt, settings]);
     return c.json({ id: p.id, kind, ...body, apiKey: key.issued, webhookSecret }, 201);
   },
@@ -70,19 +60,15 @@ const LISTED = [
 
 for (const { kind, path, plural } of LISTED) {
   accountRouter.openapi(
-    createRoute({
+    authedRoute({
       method: 'get',
       path,
       tags: ['Principals'],
       summary: `List the registered ${plural} (operator)`,
       description: `A page of ${plural} ordered by id, never their keys or secrets. Pass \`nextCursor\` back as \`cursor\` for the next page; it is null on the last one.`,
-      security: bearerSecurity,
-      middleware: [allow('operator')],
+      allow: ['operator'],
       request: { query: PageQuery },
-      responses: {
-        200: jsonResponse(z.object({ items: z.array(PrincipalSchema), nextCursor: z.string().nullable() }), `A page of ${plural}`),
-        ...problemResponses(...AUTHED),
-      },
+      responses: { 200: jsonResponse(pageSchema(PrincipalSchema), `A page of ${plural}`) },
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid('query');

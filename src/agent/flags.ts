@@ -1,7 +1,7 @@
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import { agentFlags } from '../../schema';
-import { newId } from '../auth/keys';
-import type { Db } from '../db';
+import { newId } from '../lib/ids';
+import { keysetAfter, type Db } from '../db';
 import type { FlagField } from './report-schema';
 
 export interface Mismatch<F extends FlagField = FlagField> {
@@ -27,10 +27,7 @@ export async function flagMismatches(db: Db, serverId: string, mismatches: Misma
 export async function listFlags(db: Db, filter: { serverId?: string | undefined }, limit: number, after?: string) {
   const conditions: SQL[] = [];
   if (filter.serverId) conditions.push(eq(agentFlags.serverId, filter.serverId));
-  if (after) {
-    const [seen = '0', id = ''] = after.split('\n');
-    conditions.push(sql`(${agentFlags.firstSeenAt}, ${agentFlags.id}) > (${Number(seen)}, ${id})`);
-  }
+  if (after) conditions.push(keysetAfter(agentFlags.firstSeenAt, agentFlags.id, after));
   return db
     .select()
     .from(agentFlags)

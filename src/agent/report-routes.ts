@@ -1,7 +1,6 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import { allow } from '../auth/middleware';
-import { getDb } from '../db';
-import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
+import { authedRoute } from '../auth/route';
+import { cursorOf, getDb } from '../db';
+import { createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, pageSchema } from '../http/openapi';
 import { problems } from '../http/problem';
 import { UnitId } from '../inventory/schema';
 import { listFlags } from './flags';
@@ -11,17 +10,17 @@ import { AgentFlagSchema, AgentReportBody, AgentReportResult } from './report-sc
 export const agentReportRouter = createRouter();
 
 agentReportRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'post',
     path: '/v1/agent/report',
     tags: ['Agents'],
     summary: 'Report what the agent observes of its server: identity and properties (agent key)',
     description:
       'Identity that differs from the record is flagged for the operator and never overwrites it (nothing is written then). Otherwise changed properties update the server, and its compatibility is recomputed.',
-    security: bearerSecurity,
-    middleware: [allow('agent')],
+    allow: ['agent'],
     request: { body: jsonBody(AgentReportBody) },
-    responses: { 200: jsonResponse(AgentReportResult, 'What matched, what was flagged, what changed'), ...problemResponses(...AUTHED, 404, 409) },
+    problems: [404, 409],
+    responses: { 200: jsonResponse(AgentReportResult, 'What matched, what was flagged, what changed') },
   }),
   async (c) => {
     const { serverId } = c.get('principal');
@@ -31,22 +30,18 @@ agentReportRouter.openapi(
 );
 
 agentReportRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'get',
     path: '/v1/agent/flags',
     tags: ['Agents'],
     summary: 'Identity mismatches agents reported, for the operator to look into',
-    security: bearerSecurity,
-    middleware: [allow('operator')],
+    allow: ['operator'],
     request: { query: PageQuery.extend({ serverId: UnitId.optional() }) },
-    responses: {
-      200: jsonResponse(z.object({ items: z.array(AgentFlagSchema), nextCursor: z.string().nullable() }), 'A page of flags'),
-      ...problemResponses(...AUTHED),
-    },
+    responses: { 200: jsonResponse(pageSchema(AgentFlagSchema), 'A page of flags') },
   }),
   async (c) => {
     const { limit, cursor, ...filter } = c.req.valid('query');
     const found = await listFlags(getDb(c.env.DB), filter, limit, decodeCursor(cursor));
-    return c.json(pageOf(found, limit, (f) => `${f.firstSeenAt}\n${f.id}`), 200);
+    return c.json(pageOf(found, limit, (f) => cursorOf(f.firstSeenAt, f.id)), 200);
   },
 );

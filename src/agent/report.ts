@@ -6,6 +6,7 @@ import { problems } from '../http/problem';
 import { applyObservedProperties, getServer, type ServerRecord } from '../inventory/store';
 import { flagMismatches, type Mismatch } from './flags';
 import { IDENTITY_FIELDS, type AgentReportBody, type AgentReportResult, type CapacityField, type IdentityField } from './report-schema';
+import { log } from '../lib/log';
 
 /**
  * An agent's report on its own server. The recorded identity is the reference: any difference is
@@ -25,14 +26,14 @@ export async function recordAgentReport(db: Db, queue: Queue<RecomputeMessage>, 
   }
   if (mismatches.length) {
     await flagMismatches(db, serverId, mismatches);
-    console.log(JSON.stringify({ level: 'warn', event: 'agent.identity-mismatch', serverId, fields: mismatches.map((m) => m.field) }));
+    log('warn', 'agent.identity-mismatch', { serverId, fields: mismatches.map((m) => m.field) });
     return { identity: { matches: false, mismatched: mismatches.map((m) => m.field) }, properties: { applied: false, changed: [], overAllocated: [] } };
   }
   const { changed } = await applyObservedProperties(db, server, report.properties);
   const over = overAllocations(server, report.properties);
   if (over.length) {
     await flagMismatches(db, serverId, over);
-    console.log(JSON.stringify({ level: 'warn', event: 'agent.over-allocation', serverId, fields: over.map((m) => m.field) }));
+    log('warn', 'agent.over-allocation', { serverId, fields: over.map((m) => m.field) });
   }
   if (changed.length) await serversChanged(db, queue, [serverId]);
   return { identity: { matches: true, mismatched: [] }, properties: { applied: true, changed, overAllocated: over.map((m) => m.field) } };

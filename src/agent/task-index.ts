@@ -1,7 +1,7 @@
 /** D1 index of agent tasks (the coordinators hold the tasks): which customers have work for a server. */
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { migrationTasks } from '../../schema';
-import { jsonIds, upsertUnlessNewer, type Db } from '../db';
+import { keysetAfter, jsonIds, upsertUnlessNewer, type Db } from '../db';
 import { DEPLOY_TASK, type TaskRow } from './tasks';
 
 export function taskIndexUpsert(db: Db, customerId: string, t: TaskRow) {
@@ -46,10 +46,7 @@ export async function taskCustomer(db: Db, id: string, serverId: string): Promis
 /** A server's tasks of every customer, oldest change first; keyset-paginated after `after` ("updatedAt\nid"). For the operator. */
 export async function tasksOfServer(db: Db, serverId: string, limit: number, after?: string) {
   const conditions = [eq(migrationTasks.serverId, serverId)];
-  if (after) {
-    const [at = '0', id = ''] = after.split('\n');
-    conditions.push(sql`(${migrationTasks.updatedAt}, ${migrationTasks.id}) > (${Number(at)}, ${id})`);
-  }
+  if (after) conditions.push(keysetAfter(migrationTasks.updatedAt, migrationTasks.id, after));
   return db
     .select()
     .from(migrationTasks)

@@ -1,11 +1,11 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import { allow } from '../auth/middleware';
+import { z } from '@hono/zod-openapi';
+import { authedRoute } from '../auth/route';
 import { TASKS_PER_POLL } from '../constants';
-import { getDb } from '../db';
-import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
+import { cursorOf, getDb } from '../db';
+import { createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf } from '../http/openapi';
 import { problems } from '../http/problem';
-import { coordinatorFor } from '../migrations/coordinator-client';
-import { unwrap } from '../migrations/outcome';
+import { coordinatorFor } from '../lib/coordinator';
+import { unwrap } from '../http/outcome';
 import { UnitId } from '../inventory/schema';
 import { customersWithPendingTasks, taskCustomer, tasksOfServer } from './task-index';
 import { AgentTaskSchema, ServerTaskSchema, TaskResultBody, TaskStateSchema } from './task-schema';
@@ -19,22 +19,20 @@ function serverOf(serverId: string | null): string {
 }
 
 agentTasksRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'get',
     path: '/v1/agent/tasks',
     tags: ['Agents'],
     summary: 'Agent: take your server’s tasks, each leased to you for one attempt. Operator: one server’s tasks (`serverId`), of every customer',
     description:
       'An agent gets deployment tasks while their migration deploys and removal tasks whenever they are due; asking leases them. The operator’s listing leases nothing: it pages through the task index of `serverId`, oldest change first.',
-    security: bearerSecurity,
-    middleware: [allow('agent', 'operator')],
+    allow: ['agent', 'operator'],
     request: { query: PageQuery.extend({ serverId: UnitId.optional().openapi({ description: 'Operator: the server whose tasks to list (required)' }) }) },
     responses: {
       200: jsonResponse(
         z.object({ items: z.array(z.union([AgentTaskSchema, ServerTaskSchema])), nextCursor: z.string().nullable().optional() }),
         'Agent: tasks leased to you (possibly none). Operator: a page of the server’s tasks',
       ),
-      ...problemResponses(...AUTHED, 400),
     },
   }),
   async (c) => {
@@ -44,7 +42,7 @@ agentTasksRouter.openapi(
       const { serverId, limit, cursor } = c.req.valid('query');
       if (!serverId) throw problems.validation([{ field: 'query.serverId', message: 'required for the operator' }]);
       const rows = await tasksOfServer(db, serverId, limit, decodeCursor(cursor));
-      const page = pageOf(rows, limit, (t) => `${t.updatedAt}\n${t.id}`);
+      const page = pageOf(rows, limit, (t) => cursorOf(t.updatedAt, t.id));
       return c.json({ items: page.items.map(({ version: _version, ...t }) => t), nextCursor: page.nextCursor }, 200);
     }
     const serverId = serverOf(me.serverId);
@@ -58,15 +56,15 @@ agentTasksRouter.openapi(
 );
 
 agentTasksRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'post',
     path: '/v1/agent/tasks/{id}/result',
     tags: ['Agents'],
     summary: 'Report the outcome of the attempt you hold (agent); failures are retried a bounded number of times',
-    security: bearerSecurity,
-    middleware: [allow('agent')],
+    allow: ['agent'],
     request: { params: z.object({ id: z.string().max(100) }), body: jsonBody(TaskResultBody) },
-    responses: { 200: jsonResponse(TaskStateSchema, 'The task after the report'), ...problemResponses(...AUTHED, 404, 409) },
+    problems: [404, 409],
+    responses: { 200: jsonResponse(TaskStateSchema, 'The task after the report') },
   }),
   async (c) => {
     const serverId = serverOf(c.get('principal').serverId);

@@ -5,9 +5,10 @@
  * Two kinds: deploying the target platform's modules (leased while its migration deploys), and
  * removing a platform's modules once a migration ends (leased whenever the agent asks).
  */
-import { newId } from '../auth/keys';
+import { cursorParts } from '../db';
+import { newId } from '../lib/ids';
 import { TASK_LEASE_MS, TASK_MAX_ATTEMPTS } from '../constants';
-import { all, changed, first, MIRROR_COLUMNS, run } from '../migrations/sql';
+import { all, changed, first, MIRROR_COLUMNS, run } from '../lib/do-sql';
 
 export const TASKS_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS agent_task (
@@ -208,12 +209,12 @@ export function nextLeaseExpiry(sql: SqlStorage): number | null {
 
 /** One migration's tasks, both kinds, oldest first, after `after` ("createdAt\nid"); one more than `limit` when more follow. */
 export function tasksOf(sql: SqlStorage, migrationId: string, limit: number, after?: string): TaskRow[] {
-  const [at = '0', id = ''] = (after ?? '').split('\n');
+  const [at, id] = cursorParts(after ?? '');
   return all<TaskRow>(
     sql,
     'SELECT * FROM agent_task WHERE migration_id = ? AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?',
     migrationId,
-    after ? Number(at) : -1,
+    after ? at : -1,
     id,
     limit + 1,
   );

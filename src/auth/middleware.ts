@@ -3,7 +3,8 @@ import { AUTH_CACHE_MAX_ENTRIES, AUTH_CACHE_TTL_MS } from '../constants';
 import { getDb } from '../db';
 import type { AppEnv } from '../env';
 import { problems } from '../http/problem';
-import { looksLikeApiKey, sha256Hex, timingSafeEqualStrings } from './keys';
+import { looksLikeApiKey } from './keys';
+import { sha256Hex, timingSafeEqualStrings } from '../lib/digest';
 import { ROOT_OPERATOR_ID, ROOT_OPERATOR_KEY_ID, type Principal, type PrincipalKind } from './principal';
 import { findPrincipalByKeyHash } from './store';
 

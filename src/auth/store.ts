@@ -2,7 +2,9 @@ import { and, eq, gt, inArray, isNull } from 'drizzle-orm';
 import { D1_MAX_PARAMS } from '../constants';
 import { apiKeys, principals } from '../../schema';
 import type { Db } from '../db';
-import { generateApiKey, keyHint, newId, sha256Hex } from './keys';
+import { generateApiKey, keyHint } from './keys';
+import { newId } from '../lib/ids';
+import { sha256Hex } from '../lib/digest';
 import type { Principal, PrincipalKind, ServiceLevel } from './principal';
 
 const ID_PREFIX: Record<PrincipalKind, string> = { operator: 'opr', customer: 'cus', provider: 'prv', agent: 'agt' };
@@ -90,6 +92,11 @@ export async function principalsById(db: Db, ids: string[]): Promise<Map<string,
     for (const p of rows) found.set(p.id, { kind: p.kind, name: p.name });
   }
   return found;
+}
+
+/** The listed ids that are customers. */
+export async function customersAmong(db: Db, ids: string[]): Promise<Set<string>> {
+  return new Set([...(await principalsById(db, ids))].filter(([, p]) => p.kind === 'customer').map(([id]) => id));
 }
 
 /** The kind of each listed principal that exists (unknown ids are absent from the map). */

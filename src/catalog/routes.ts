@@ -1,10 +1,8 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import { allow } from '../auth/middleware';
+import { z } from '@hono/zod-openapi';
+import { authedRoute } from '../auth/route';
 import { principalsById } from '../auth/store';
-import { sender, startPass } from '../compatibility/passes';
-import { platformRevised } from '../compatibility/recompute';
 import { getDb, type Db } from '../db';
-import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
+import { createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, pageSchema } from '../http/openapi';
 import { problems } from '../http/problem';
 import { CatalogEntrySchema, CreatePlatformBody, PatchPlatformBody, PlatformSchema, type PlatformT } from './schema';
 import { createPlatform, getPlatform, listPlatforms, patchPlatform } from './store';
@@ -20,56 +18,52 @@ async function asCatalogEntries(db: Db, found: PlatformT[]) {
 }
 
 catalogRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'post',
     path: '/v1/platforms',
     tags: ['Catalog'],
     summary: 'Publish a platform (provider)',
-    security: bearerSecurity,
-    middleware: [allow('provider')],
+    allow: ['provider'],
     request: { body: jsonBody(CreatePlatformBody) },
-    responses: { 201: jsonResponse(PlatformSchema, 'The platform'), ...problemResponses(...AUTHED, 409, 422) },
+    problems: [409, 422],
+    responses: { 201: jsonResponse(PlatformSchema, 'The platform') },
   }),
   async (c) => {
     const db = getDb(c.env.DB);
     const platform = await createPlatform(db, c.get('principal').id, c.req.valid('json'), c.env.ENVIRONMENT);
-    await startPass(db, sender(c.env.RECOMPUTE), platform);
+    await c.get('reactions').platformPublished(db, c.env, platform);
     return c.json(platform, 201);
   },
 );
 
 catalogRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'patch',
     path: '/v1/platforms/{id}',
     tags: ['Catalog'],
     summary: 'Change one of your platforms (provider)',
-    security: bearerSecurity,
-    middleware: [allow('provider')],
+    allow: ['provider'],
     request: { params: PlatformParams, body: jsonBody(PatchPlatformBody) },
-    responses: { 200: jsonResponse(PlatformSchema, 'The platform after the change'), ...problemResponses(...AUTHED, 404, 409, 422) },
+    problems: [404, 409, 422],
+    responses: { 200: jsonResponse(PlatformSchema, 'The platform after the change') },
   }),
   async (c) => {
     const db = getDb(c.env.DB);
     const patch = c.req.valid('json');
     const platform = await patchPlatform(db, c.get('principal').id, c.req.valid('param').id, patch, c.env.ENVIRONMENT);
-    await platformRevised(db, sender(c.env.RECOMPUTE), platform, patch.requirements !== undefined);
+    await c.get('reactions').platformRevised(db, c.env, platform, patch.requirements !== undefined);
     return c.json(platform, 200);
   },
 );
 
 catalogRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'get',
     path: '/v1/platforms',
     tags: ['Catalog'],
     summary: 'The platform catalog (readable by every principal)',
-    security: bearerSecurity,
     request: { query: PageQuery.extend({ providerId: z.string().max(100).optional() }) },
-    responses: {
-      200: jsonResponse(z.object({ items: z.array(CatalogEntrySchema), nextCursor: z.string().nullable() }), 'A page of platforms'),
-      ...problemResponses(...AUTHED),
-    },
+    responses: { 200: jsonResponse(pageSchema(CatalogEntrySchema), 'A page of platforms') },
   }),
   async (c) => {
     const { limit, cursor, providerId } = c.req.valid('query');
@@ -80,14 +74,14 @@ catalogRouter.openapi(
 );
 
 catalogRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'get',
     path: '/v1/platforms/{id}',
     tags: ['Catalog'],
     summary: 'One platform',
-    security: bearerSecurity,
     request: { params: PlatformParams },
-    responses: { 200: jsonResponse(CatalogEntrySchema, 'The platform'), ...problemResponses(...AUTHED, 404) },
+    problems: [404],
+    responses: { 200: jsonResponse(CatalogEntrySchema, 'The platform') },
   }),
   async (c) => {
     const db = getDb(c.env.DB);

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { CPU_ARCHES, STORAGE_KINDS } from '../inventory/schema';
+import { CPU_ARCHES, STORAGE_KINDS } from '../constants';
 import { text } from '../http/text';
 import { providerUrl } from '../http/url-policy';
 

@@ -1,6 +1,7 @@
-import { and, asc, eq, gt, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, type SQL } from 'drizzle-orm';
 import { platforms } from '../../schema';
-import { newId } from '../auth/keys';
+import { newId } from '../lib/ids';
+import { D1_MAX_PARAMS } from '../constants';
 import { isUniqueViolation, type Db } from '../db';
 import { problems, type FieldError } from '../http/problem';
 import { checkProviderUrl } from '../http/url-policy';
@@ -70,6 +71,17 @@ export async function createPlatform(db: Db, providerId: string, body: z.infer<t
     if (isNameTaken(err)) throw problems.conflict('You already have a platform with this name.');
     throw err;
   }
+}
+
+/** The provider of each listed platform that exists (unknown ids are absent from the map). */
+export async function platformProviders(db: Db, ids: string[]): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += D1_MAX_PARAMS) {
+    const rows = await db.select({ id: platforms.id, providerId: platforms.providerId }).from(platforms).where(inArray(platforms.id, unique.slice(i, i + D1_MAX_PARAMS))).all();
+    for (const r of rows) found.set(r.id, r.providerId);
+  }
+  return found;
 }
 
 export async function getPlatform(db: Db, id: string): Promise<PlatformT | null> {

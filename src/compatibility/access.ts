@@ -1,4 +1,4 @@
-import { actsForCustomer } from '../auth/acts-for';
+import { actsForCustomer } from '../inventory/acts-for';
 import type { Principal } from '../auth/principal';
 import type { Db } from '../db';
 import { problems } from '../http/problem';

@@ -10,7 +10,7 @@ import type { Db } from '../db';
 import { sitesOfServers } from '../inventory/facts';
 import { placementsOfCustomer } from '../inventory/placements';
 import type { Scope } from '../inventory/units';
-import { CATALOG, customerKey, siteKey } from './generations';
+import { CATALOG, customerKey, siteKey } from '../lib/generations';
 import { mipList } from './mip';
 
 /** The stored answer's JSON while it is current, else null. */

@@ -11,13 +11,13 @@ import { and, eq, isNull, lt, sql } from 'drizzle-orm';
 import { compatPassPages, compatPlatforms, compatUnits, platforms } from '../../schema';
 import type { PlatformT } from '../catalog/schema';
 import { COMPAT_PAGE_SERVERS, QUEUE_SEND_MAX_BYTES, QUEUE_SEND_MAX_MESSAGES } from '../constants';
-import { runAll, type Db } from '../db';
+import { jsonChunks, runAll, type Db } from '../db';
 import { rackSizes, serverFactsInRacks } from '../inventory/facts';
-import { bumpStatement, CATALOG } from './generations';
-import { recordRevocations } from './outbox';
+import { bumpStatement, CATALOG } from '../lib/generations';
+import { recordRevocations } from './revoked';
 import type { RecomputeMessage } from './queue';
 import { classedFacts, flipped, recomputeFacts, verdictOf } from './recompute';
-import { ensureSlots, jsonChunks, readSlot, writeSlot, type EvalPlatform } from './store';
+import { ensureSlots, readSlot, writeSlot, type EvalPlatform } from './store';
 import { writeUnitSlot, type UnitSlot } from './units';
 import { aggregateServers, emptySlot, mergeAggregates, slotKey, type SlotAggregate, type UnitAggregates, type Verdict } from './verdicts';
 

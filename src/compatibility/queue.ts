@@ -11,6 +11,7 @@ import { storeAnswer } from './answers';
 import { planPass, runPage, sender } from './passes';
 import { rebuildRacks, recomputeForServers } from './recompute';
 import { platformsWithSlots } from './store';
+import { log } from '../lib/log';
 
 export type RecomputeMessage =
   /** Cut a platform's pass into pages and enqueue them (or the ones not done yet). */
@@ -66,7 +67,7 @@ export async function consumeRecompute(batch: MessageBatch<RecomputeMessage>, en
       await handle(env, message.body);
       message.ack();
     } catch (err) {
-      console.error(JSON.stringify({ level: 'error', event: 'recompute.failed', kind: message.body.kind, attempts: message.attempts, message: (err as Error).message }));
+      log('error', 'recompute.failed', { kind: message.body.kind, attempts: message.attempts, message: (err as Error).message });
       message.retry();
     }
   }

@@ -5,12 +5,11 @@
  * Released reasons show only the values src/disclosure releases (`ShownProperties`), and never a
  * free-capacity value: capacity reasons name the requirement alone.
  */
+import type { ShownProperties } from '../inventory/facts';
 import type { Clause, EvaluableServer } from './evaluate';
 
 type Property = keyof EvaluableServer['properties'];
 
-/** The values a reason may show: an absent property is withheld, null means not set. */
-export type ShownProperties = { [P in Property]?: EvaluableServer['properties'][P] | null };
 
 const LABELS: Record<Property, string> = {
   cpuArch: 'CPU architecture',

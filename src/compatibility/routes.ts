@@ -1,5 +1,5 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import { allow } from '../auth/middleware';
+import { z } from '@hono/zod-openapi';
+import { authedRoute } from '../auth/route';
 import { compatServers } from '../../schema';
 import { COMPAT_STATUS_MAX_SERVERS, HWID_MAX_USES_DEFAULT, HWID_TTL_DEFAULT_S } from '../constants';
 import { serversNewerThan } from '../inventory/facts';
@@ -10,7 +10,7 @@ import { mintForCustomer, type MintedHardwareId } from '../hardware/mint';
 import { releaseUses, requireHardwareIds } from '../hardware/verifier';
 import type { Scope } from '../inventory/units';
 import { recordUsage } from '../usage/recorder';
-import { AUTHED, bearerSecurity, createRouter, jsonBody, jsonResponse, problemResponses } from '../http/openapi';
+import { createRouter, jsonBody, jsonResponse } from '../http/openapi';
 import { problems } from '../http/problem';
 import { assertCustomerOrCurrentProvider } from './access';
 import { checkUnits, type CheckTarget } from './check';
@@ -23,15 +23,15 @@ import { CompatibilityBody, CompatibilityResult, CompatibilityStatus, MipListSch
 export const compatibilityRouter = createRouter();
 
 compatibilityRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'get',
     path: '/v1/customers/{customerId}/mip-list',
     tags: ['Compatibility'],
     summary: 'Platforms the customer can move to without its data leaving the scope (the customer or its current provider)',
-    security: bearerSecurity,
-    middleware: [allow('customer', 'provider')],
+    allow: ['customer', 'provider'],
     request: { params: z.object({ customerId: z.string().max(100) }), query: MipQuery },
-    responses: { 200: jsonResponse(MipListSchema, 'The migration-in-place list'), ...problemResponses(...AUTHED, 404) },
+    problems: [404],
+    responses: { 200: jsonResponse(MipListSchema, 'The migration-in-place list') },
   }),
   async (c) => {
     const db = getDb(c.env.DB);
@@ -73,17 +73,17 @@ async function targetOf(db: Db, caller: Principal, body: z.infer<typeof Compatib
 }
 
 compatibilityRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'post',
     path: '/v1/compatibility',
     tags: ['Compatibility'],
     summary: 'Approve or deny the hardware behind hardware IDs for a platform or ad-hoc requirements, with reasons',
     description:
       'Every ID must be valid for the caller (in its audience, not expired, revoked or used up); one use of each is counted. Otherwise 403 names the refused positions and no use is counted.',
-    security: bearerSecurity,
-    middleware: [allow('customer', 'provider')],
+    allow: ['customer', 'provider'],
     request: { body: jsonBody(CompatibilityBody) },
-    responses: { 200: jsonResponse(CompatibilityResult, 'One answer per ID, in order'), ...problemResponses(...AUTHED, 404, 410, 422) },
+    problems: [404, 410, 422],
+    responses: { 200: jsonResponse(CompatibilityResult, 'One answer per ID, in order') },
   }),
   async (c) => {
     const db = getDb(c.env.DB);
@@ -105,28 +105,26 @@ compatibilityRouter.openapi(
 );
 
 compatibilityRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'post',
     path: '/v1/compatibility/rebuild',
     tags: ['Compatibility'],
     summary: 'Rebuild the whole compatibility table, in pages on the recompute queue (operator); follow it at GET /v1/compatibility/status',
-    security: bearerSecurity,
-    middleware: [allow('operator')],
+    allow: ['operator'],
     request: { body: jsonBody(RebuildBody) },
-    responses: { 202: jsonResponse(RebuildResult, 'The rebuild is queued'), ...problemResponses(...AUTHED) },
+    responses: { 202: jsonResponse(RebuildResult, 'The rebuild is queued') },
   }),
   async (c) => c.json(await startRebuild(getDb(c.env.DB), sender(c.env.RECOMPUTE)), 202),
 );
 
 compatibilityRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'get',
     path: '/v1/compatibility/status',
     tags: ['Compatibility'],
     summary: 'Recomputation progress per platform (operator): the revision to compute, the one computed, the pass’s pages done',
-    security: bearerSecurity,
-    middleware: [allow('operator')],
-    responses: { 200: jsonResponse(CompatibilityStatus, 'Every platform’s pass'), ...problemResponses(...AUTHED) },
+    allow: ['operator'],
+    responses: { 200: jsonResponse(CompatibilityStatus, 'Every platform’s pass') },
   }),
   async (c) => {
     const db = getDb(c.env.DB);

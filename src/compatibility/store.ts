@@ -8,11 +8,10 @@ import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { compatPlatforms, compatServers, compatUnits } from '../../schema';
 import { allPlatforms } from '../catalog/store';
 import type { PlatformT } from '../catalog/schema';
-import { COMPAT_MAX_JSON_PARAM } from '../constants';
-import { chunkForInsert, jsonIds, runAll, type Db } from '../db';
+import { chunkForInsert, jsonChunks, jsonIds, runAll, type Db } from '../db';
 import { changedSince } from '../inventory/facts';
 import { compile, type Compiled } from './evaluate';
-import { bumpStatement, CATALOG, siteKey } from './generations';
+import { bumpStatement, CATALOG, siteKey } from '../lib/generations';
 import type { UnitScope } from './units';
 import { slotKey, type Point, type Verdict, type Verdicts } from './verdicts';
 
@@ -62,25 +61,6 @@ export async function markSlotComputed(db: Db, platformId: string, revision: num
 /** The slot of one platform, if it has one yet. */
 export async function slotState(db: Db, platformId: string) {
   return db.select().from(compatPlatforms).where(eq(compatPlatforms.platformId, platformId)).get();
-}
-
-/** Splits rows so that each JSON payload stays under COMPAT_MAX_JSON_PARAM. */
-export function jsonChunks(items: unknown[]): string[] {
-  const chunks: string[] = [];
-  let current: string[] = [];
-  let size = 2;
-  for (const item of items) {
-    const text = JSON.stringify(item);
-    if (current.length && size + text.length + 1 > COMPAT_MAX_JSON_PARAM) {
-      chunks.push(`[${current.join(',')}]`);
-      current = [];
-      size = 2;
-    }
-    current.push(text);
-    size += text.length + 1;
-  }
-  if (current.length) chunks.push(`[${current.join(',')}]`);
-  return chunks;
 }
 
 export interface ServerRow {

@@ -5,9 +5,8 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { compatServers, compatUnits } from '../../schema';
-import { jsonIds, runAll, type Db } from '../db';
-import { bumpStatement, siteKey } from './generations';
-import { jsonChunks } from './store';
+import { jsonChunks, jsonIds, runAll, type Db } from '../db';
+import { bumpStatement, siteKey } from '../lib/generations';
 import { aggregateServers, mergeAggregates, slotKey, type SlotAggregate, type UnitAggregates, type Verdicts } from './verdicts';
 
 export type UnitScope = 'rack' | 'row' | 'site';

@@ -8,6 +8,7 @@ import { PAGE_LIMIT_MAX, USAGE_CURRENCY, USAGE_PRICES } from '../constants';
 import { problems } from '../http/problem';
 import type { HardwareIdSchema } from '../hardware/schema';
 import { SCOPES, type Scope } from '../inventory/units';
+import { ACTIVE_STATES } from '../lib/lifecycle';
 import { consoleFor, type ConsoleEnv } from './context';
 import { CsrfField, Layout, money, Notice, Section, when } from './layout';
 import { myMigrations, platformNames } from './migrations';
@@ -77,7 +78,6 @@ const Coverage: FC<{ entry: MipEntry }> = ({ entry }) => (
   <span class="mono">{SCOPES.map((s) => `${s === 'server' ? 'srv' : s} ${entry.coverage[s]}`).join(' · ')}</span>
 );
 
-const ACTIVE = new Set(['requested', 'awaiting_consent', 'deploying', 'migrating', 'cutting_over', 'paused', 'rolling_back']);
 
 /** Leads to the confirmation page, which says what the migration costs before anything starts. */
 const MoveForm: FC<{ entry: MipEntry; scope: Scope }> = ({ entry, scope }) => (
@@ -145,7 +145,7 @@ async function customerPage(c: Context<ConsoleEnv>, hardware: [Scope, HardwareId
     api.get<{ items: PlatformT[] }>(`/v1/platforms?limit=${PAGE_LIMIT_MAX}`),
     myMigrations(api),
   ]);
-  const active: Migration | undefined = migrations.find((m) => ACTIVE.has(m.state));
+  const active: Migration | undefined = migrations.find((m) => ACTIVE_STATES.includes(m.state));
   const current = platforms.items.find((p) => p.id === mip.currentPlatformId);
   return c.html(
     <Layout title={`${principal.name}: hardware & platforms`} principal={principal} csrf={csrf} path="/console/customer">

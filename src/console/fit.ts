@@ -5,8 +5,7 @@
  */
 import type { PlatformT } from '../catalog/schema';
 import { clausesOf, clauseText } from '../compatibility/evaluate';
-import { slotState } from '../compatibility/store';
-import { readUnits } from '../compatibility/units';
+import { readUnits, slotState } from './queries';
 import { slotKey, topClauses } from '../compatibility/verdicts';
 import type { Db } from '../db';
 

@@ -99,9 +99,6 @@ export const Section: FC<PropsWithChildren<{ title: string; id?: string; aside?:
   </section>
 );
 
-/** A capability this deployment does not serve yet: said plainly instead of faked. */
-export const NotAvailable: FC<{ what: string }> = ({ what }) => <Notice>{`${what} is not available on this service yet.`}</Notice>;
-
 export function when(ms: number | null | undefined): string {
   if (!ms) return '—';
   return new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';

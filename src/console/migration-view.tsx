@@ -3,26 +3,23 @@ import type { FC } from 'hono/jsx';
 import type { z } from '@hono/zod-openapi';
 import type { PrincipalKind } from '../auth/principal';
 import { CONSOLE_POLL_MS } from '../constants';
+import { TERMINAL_STATES } from '../lib/lifecycle';
 import type { MigrationTaskSchema } from '../agent/task-schema';
 import type { MigrationSchema } from '../migrations/schema';
 import type { TrafficSchema } from '../sbc/schema';
 import type { TimelinePointSchema } from '../migrations/schema';
-import { ActionButton, CsrfField, Notice, Section, when } from './layout';
+import { ActionButton, Notice, Section, when } from './layout';
+import { CANARY, ScheduleControl, type ScheduleAction } from './schedule-control';
 
 export type Migration = z.infer<typeof MigrationSchema>;
 export type Traffic = z.infer<typeof TrafficSchema>;
 
-const TERMINAL = new Set(['completed', 'rolled_back', 'cancelled', 'failed']);
 const BADGE: Record<string, string> = { completed: 'ok', rolled_back: 'warn', cancelled: 'warn', failed: 'bad' };
 
 export const StateBadge: FC<{ state: string }> = ({ state }) => <span class={`badge ${BADGE[state] ?? ''}`}>{state.replace(/_/g, ' ')}</span>;
 
 /** Every steering step, in the order the live view draws their buttons. */
 export const STEPS = ['approve', 'accept', 'pause', 'resume', 'rollback', 'cancel'] as const;
-
-/** What the customer can do to the traffic schedule (canary steps of B's share). */
-export const SCHEDULE_ACTIONS = ['set', 'pause', 'resume', 'clear'] as const;
-export type ScheduleAction = (typeof SCHEDULE_ACTIONS)[number];
 
 /** The steps a party may try in the migration's current state (the API has the last word). */
 export function stepsFor(m: Migration, kind: PrincipalKind, me: string): string[] {
@@ -74,78 +71,6 @@ export const MigrationTable: FC<{ items: Migration[]; base: string; platformName
       </tbody>
     </table>
   );
-
-/** A canary schedule to start from: the README's steps. */
-const CANARY = [
-  { weight: 1, pauseSeconds: 300 },
-  { weight: 5, pauseSeconds: 600 },
-  { weight: 25, pauseSeconds: 900 },
-  { weight: 50, pauseSeconds: 900 },
-  { weight: 100, pauseSeconds: 300 },
-];
-/** Rows the schedule form offers (empty ones are ignored). */
-export const SCHEDULE_FORM_ROWS = 8;
-
-const ScheduleButton: FC<{ action: string; csrf: string; name: ScheduleAction; label: string; hidden: boolean }> = ({ action, csrf, name, label, hidden }) => (
-  <form method="post" action={`${action}/${name}`} hidden={hidden}>
-    <CsrfField token={csrf} />
-    <button type="submit" class="secondary" data-schedule={name}>
-      {label}
-    </button>
-  </form>
-);
-
-/**
- * The customer's control of how fast its end users meet platform B: canary steps (B's share and how
- * long it holds), capped by the data migrated; pause, resume, or clear (back to following the data).
- */
-const ScheduleControl: FC<{ action: string; csrf: string; actions: ScheduleAction[]; steps: { weight: number; pauseSeconds: number }[] }> = ({ action, csrf, actions, steps }) => (
-  <Section
-    title="End-user traffic schedule"
-    aside={
-      <div class="controls">
-        <ScheduleButton action={action} csrf={csrf} name="pause" label="Pause schedule" hidden={!actions.includes('pause')} />
-        <ScheduleButton action={action} csrf={csrf} name="resume" label="Resume schedule" hidden={!actions.includes('resume')} />
-        <ScheduleButton action={action} csrf={csrf} name="clear" label="Clear schedule" hidden={!actions.includes('clear')} />
-      </div>
-    }
-  >
-    <p class="muted">
-      Once platform B is deployed you decide how fast end users meet it: each step holds a share of sessions on B for a while before the next one; B never gets more than
-      the data migrated, the share never goes down, and the cutover waits for the last step. Clear the schedule to let B’s share follow the data migrated.
-    </p>
-    <form method="post" action={`${action}/set`} data-schedule-form hidden={!actions.includes('set')}>
-      <CsrfField token={csrf} />
-      <table class="steps">
-        <thead>
-          <tr>
-            <th>Step</th>
-            <th>Sessions on B (%)</th>
-            <th>Hold for (seconds)</th>
-          </tr>
-        </thead>
-        <tbody>
-          {Array.from({ length: SCHEDULE_FORM_ROWS }, (_, i) => (
-            <tr>
-              <td>{String(i + 1)}</td>
-              <td>
-                <input type="number" name="weight" min="0" max="100" value={steps[i] ? String(steps[i].weight) : ''} aria-label={`Step ${i + 1}: percent of sessions on B`} />
-              </td>
-              <td>
-                <input type="number" name="pause" min="0" value={steps[i] ? String(steps[i].pauseSeconds) : ''} aria-label={`Step ${i + 1}: seconds to hold`} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <p>
-        <button type="submit" class="primary" data-schedule="set">
-          Set schedule
-        </button>
-      </p>
-    </form>
-  </Section>
-);
 
 export const LiveMigration: FC<{
   m: Migration;
@@ -236,15 +161,6 @@ export function trafficLine(m: Migration, traffic: Traffic | null): string {
 type TimelinePoint = z.infer<typeof TimelinePointSchema>;
 const rate = (c: { requests: number; failures: number }) => (c.requests > 0 ? c.failures / c.requests : null);
 
-/** What the customer may do to the traffic schedule now (the API has the last word). */
-export function scheduleActionsFor(m: Migration, traffic: Traffic | null, kind: PrincipalKind): ScheduleAction[] {
-  if (kind !== 'customer' || !traffic?.b || traffic.migrationId !== m.id || (m.state !== 'migrating' && m.state !== 'paused')) return [];
-  const s = traffic.schedule;
-  if (!s) return ['set'];
-  if (s.status === 'finished') return ['set', 'clear'];
-  return ['set', s.status === 'paused' ? 'resume' : 'pause', 'clear'];
-}
-
 /**
  * What the live view polls: state, the steps this party may take now (the page shows only their
  * buttons), progress, the history, and the migration's timeline as the coordinator keeps it.
@@ -261,7 +177,7 @@ export function liveData(
   return {
     id: m.id,
     state: m.state,
-    terminal: TERMINAL.has(m.state),
+    terminal: TERMINAL_STATES.includes(m.state),
     steps,
     scheduleActions,
     traffic: trafficLine(m, traffic),

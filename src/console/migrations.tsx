@@ -2,13 +2,14 @@
 import { Hono, type Context } from 'hono';
 import type { z } from '@hono/zod-openapi';
 import type { PlatformT } from '../catalog/schema';
-import { TERMINAL_STATES } from '../migrations/lifecycle';
+import { TERMINAL_STATES } from '../lib/lifecycle';
 import { PAGE_LIMIT_MAX } from '../constants';
 import { problems } from '../http/problem';
 import { ApiCallError, type Api } from './api';
 import { consoleFor, type ConsoleEnv } from './context';
 import { Layout, Section } from './layout';
-import { DeploymentTable, liveData, LiveMigration, MigrationTable, SCHEDULE_ACTIONS, scheduleActionsFor, STEPS, stepsFor, type Migration, type MigrationTask, type Traffic } from './migration-view';
+import { DeploymentTable, liveData, LiveMigration, MigrationTable, STEPS, stepsFor, type Migration, type MigrationTask, type Traffic } from './migration-view';
+import { SCHEDULE_ACTIONS, scheduleActionsFor } from './schedule-control';
 import type { TimelineSchema } from '../migrations/schema';
 
 type Timeline = z.infer<typeof TimelineSchema>;

@@ -2,19 +2,17 @@
 import { Hono } from 'hono';
 import type { FC } from 'hono/jsx';
 import type { z } from '@hono/zod-openapi';
-import { tasksOfMigration } from '../agent/task-index';
-import { listPrincipals } from '../auth/store';
 import type { AgentFlagSchema } from '../agent/report-schema';
 import { PAGE_LIMIT_MAX } from '../constants';
 import { getDb } from '../db';
-import { rackOccupancy, type RackOccupancy } from '../inventory/occupancy';
 import type { ServerSchema } from '../inventory/schema';
-import { MIGRATION_STATES } from '../migrations/lifecycle';
+import { MIGRATION_STATES } from '../lib/lifecycle';
 import { consoleFor, type ConsoleEnv } from './context';
 import { Layout, Notice, percent, Section, when } from './layout';
 import { myMigrations, platformNames, trafficOf } from './migrations';
 import { LiveMigration, MigrationTable, type Migration } from './migration-view';
 import { groupSites } from './operator';
+import { listPrincipals, rackOccupancy, tasksOfMigration, type RackOccupancy } from './queries';
 
 type Server = z.infer<typeof ServerSchema>;
 type Flag = z.infer<typeof AgentFlagSchema>;

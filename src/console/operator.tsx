@@ -1,19 +1,16 @@
 /** The operator's pages: data-center map, customers and providers, reconciliation status. */
 import { Hono } from 'hono';
 import type { FC } from 'hono/jsx';
-import { listPrincipals } from '../auth/store';
 import type { PlatformT } from '../catalog/schema';
 import { PAGE_LIMIT_MAX } from '../constants';
 import { getDb } from '../db';
-import { placementSummary, rackOccupancy, type RackOccupancy } from '../inventory/occupancy';
 import { reconcile } from '../reconcile/jobs';
-import { lastRuns } from '../reconcile/status';
 import { unitPriceMicros } from '../usage/billing';
 import { utcDay } from '../usage/recorder';
-import { usageTotalsBetween } from '../usage/store';
 import { consoleFor, type ConsoleEnv } from './context';
 import { rackFit, type PlatformFit } from './fit';
 import { ActionButton, Layout, money, Notice, percent, Section, when } from './layout';
+import { lastRuns, listPrincipals, placementSummary, rackOccupancy, usageTotalsBetween, type RackOccupancy } from './queries';
 
 export const operatorPages = new Hono<ConsoleEnv>();
 operatorPages.use('/operator', consoleFor('operator'));

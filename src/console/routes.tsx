@@ -7,11 +7,14 @@ import { Hono } from 'hono';
 import { csrf } from 'hono/csrf';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
+import { renderError } from '../http/middleware';
 import { ApiError } from '../http/problem';
+import { log } from '../lib/log';
 import { ApiCallError, type ApiFetch } from './api';
 import { requireSession, type ConsoleEnv } from './context';
 import { customerPages } from './customer';
 import { handoffPages } from './handoff';
+import { checkPages } from './provider-check';
 import { migrationPages } from './migrations';
 import { Layout, Notice } from './layout';
 import { operatorPages } from './operator';
@@ -96,6 +99,7 @@ export function consoleRouter(fetcher: ApiFetch) {
   pages.route('/', usagePages);
   pages.route('/', customerPages);
   pages.route('/', handoffPages);
+  pages.route('/', checkPages);
   pages.route('/', migrationPages);
   pages.route('/', providerPages);
   pages.route('/', operatorPages);
@@ -109,10 +113,11 @@ export function consoleRouter(fetcher: ApiFetch) {
       signOut(c);
       return c.redirect('/console/sign-in', 303);
     }
+    // The console's JSON (the live view's polls) answers errors as the API does: problem+json.
+    if (c.req.path.startsWith('/console/api/')) return renderError(err instanceof ApiCallError ? ApiError.from(err.problem) : err, c);
     const status = err instanceof ApiCallError || err instanceof ApiError || err instanceof HTTPException ? err.status : 500;
-    if (status === 500) console.error(JSON.stringify({ level: 'error', requestId: c.get('requestId'), where: 'console', message: err.message }));
+    if (status === 500) log('error', 'console.failed', { requestId: c.get('requestId'), message: err.message });
     const detail = status === 500 ? 'Something went wrong; quote the request id.' : err instanceof HTTPException ? 'The request was refused.' : err.message;
-    if (c.req.path.startsWith('/console/api/')) return c.json({ status, detail, requestId: c.get('requestId') }, status as 400);
     return c.html(<ErrorPage status={status} title={status === 403 ? 'Not allowed' : 'Something went wrong'} detail={detail} requestId={c.get('requestId')} />, status as 400);
   });
   return router;

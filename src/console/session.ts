@@ -10,12 +10,13 @@
  */
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { randomToken, timingSafeEqualStrings } from '../auth/keys';
+import { randomToken } from '../lib/ids';
+import { timingSafeEqualStrings } from '../lib/digest';
 import { resolveKey } from '../auth/middleware';
 import type { Principal } from '../auth/principal';
 import { CONSOLE_SESSION_TTL_S } from '../constants';
 import type { AppEnv } from '../env';
-import { seal, unseal } from '../webhooks/secrets';
+import { seal, unseal } from '../lib/sealing';
 
 const SECURE_COOKIE = '__Host-inplace_console';
 const LOCAL_COOKIE = 'inplace_console';

@@ -5,9 +5,8 @@
  * reasons come from the k-anonymous released record (./records.ts, looked up, never computed here).
  */
 import { readFreeClasses } from '../compatibility/store';
-import type { ShownProperties } from '../compatibility/reasons';
 import type { Db } from '../db';
-import type { ServerFacts } from '../inventory/facts';
+import type { ServerFacts, ShownProperties } from '../inventory/facts';
 import { freeClass } from './classes';
 import { RECORD_ATTRIBUTES, type ServerRecord } from './records';
 import { recordKey, releasedServerRecords } from './store';

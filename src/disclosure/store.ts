@@ -10,8 +10,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { compatServers, disclosureReleased } from '../../schema';
 import { DISCLOSE_K_SERVERS, DISCLOSE_K_UNITS } from '../constants';
-import { jsonIds, runAll, type Db } from '../db';
-import { jsonChunks } from '../compatibility/store';
+import { jsonChunks, jsonIds, runAll, type Db } from '../db';
 import { rackCrowds, type RackCrowd } from '../inventory/facts';
 import type { Scope } from '../inventory/units';
 import type { Free } from './classes';

@@ -5,7 +5,7 @@
  */
 import { SignJWT } from 'jose';
 import { hardwareAliases, hardwareIdGrants } from '../../schema';
-import { newId, randomToken } from '../auth/keys';
+import { newId, randomToken } from '../lib/ids';
 import { HWID_RANDOM_BYTES } from '../constants';
 import { chunkForInsert, type Db } from '../db';
 import type { Env } from '../env';

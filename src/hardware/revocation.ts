@@ -2,7 +2,7 @@ import { and, eq, gt, inArray, isNull, lt, notExists, or, sql } from 'drizzle-or
 import { hardwareAliases, hardwareIdGrants } from '../../schema';
 import { D1_MAX_PARAMS, HWID_CLOCK_SKEW_S, HWID_PURGE_BATCH } from '../constants';
 import { getDb, type Db } from '../db';
-import type { Job } from '../reconcile/jobs';
+import type { Job } from '../lib/jobs';
 
 /** Revokes hardware IDs by alias (the caller has verified it owns them); returns how many were live. */
 export async function revokeAliases(db: Db, aliases: string[]): Promise<number> {

@@ -1,11 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
-import { actsForCustomer } from '../auth/acts-for';
-import { allow } from '../auth/middleware';
+import { authedRoute } from '../auth/route';
+import { actsForCustomer } from '../inventory/acts-for';
 import type { Principal } from '../auth/principal';
 import { principalKinds } from '../auth/store';
 import { JWKS_MAX_AGE_S } from '../constants';
 import { getDb, type Db } from '../db';
-import { AUTHED, bearerSecurity, createRouter, jsonBody, jsonResponse, problemResponses } from '../http/openapi';
+import { createRouter, jsonBody, jsonResponse } from '../http/openapi';
 import { problems } from '../http/problem';
 import { recordUsage } from '../usage/recorder';
 import { customerServersAt } from '../inventory/units';
@@ -31,17 +31,17 @@ async function audienceOf(db: Db, me: Principal, requested: string[] | undefined
 }
 
 hardwareRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'post',
     path: '/v1/hardware-ids',
     tags: ['Hardware IDs'],
     summary: 'Masked, limited-use IDs of the units (servers, racks, rows or sites) holding a customer’s data',
     description:
       'By the customer for itself, or by its current provider (the provider of the platform its placements are on). Each ID is a fresh signed JWT whose subject is a random alias: IDs of the same unit differ for every request and requester.',
-    security: bearerSecurity,
-    middleware: [allow('customer', 'provider')],
+    allow: ['customer', 'provider'],
     request: { body: jsonBody(MintBody) },
-    responses: { 201: jsonResponse(MintResult, 'The IDs'), ...problemResponses(...AUTHED, 422) },
+    problems: [422],
+    responses: { 201: jsonResponse(MintResult, 'The IDs') },
   }),
   async (c) => {
     const me = c.get('principal');
@@ -60,17 +60,16 @@ hardwareRouter.openapi(
 );
 
 hardwareRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'post',
     path: '/v1/hardware-ids/verify',
     tags: ['Hardware IDs'],
     summary: 'Check hardware IDs you were given (uses one use of each)',
     description:
       'All or nothing: when every ID is valid for you, one use of each is counted and their scope, expiry and remaining uses are returned in order; otherwise a 403 names the refused positions and no use is counted.',
-    security: bearerSecurity,
-    middleware: [allow('customer', 'provider')],
+    allow: ['customer', 'provider'],
     request: { body: jsonBody(VerifyBody) },
-    responses: { 200: jsonResponse(VerifyResult, 'Every ID is valid'), ...problemResponses(...AUTHED) },
+    responses: { 200: jsonResponse(VerifyResult, 'Every ID is valid') },
   }),
   async (c) => {
     const verified = await requireHardwareIds(c.env, getDb(c.env.DB), c.req.valid('json').hardwareIds, c.get('principal'), { requestId: c.get('requestId') });
@@ -79,15 +78,14 @@ hardwareRouter.openapi(
 );
 
 hardwareRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'post',
     path: '/v1/hardware-ids/revoke',
     tags: ['Hardware IDs'],
     summary: 'Revoke hardware IDs you own (about your data, or minted by you): some, or all',
-    security: bearerSecurity,
-    middleware: [allow('customer', 'provider')],
+    allow: ['customer', 'provider'],
     request: { body: jsonBody(RevokeBody) },
-    responses: { 200: jsonResponse(RevokeResult, 'Revoked'), ...problemResponses(...AUTHED) },
+    responses: { 200: jsonResponse(RevokeResult, 'Revoked') },
   }),
   async (c) => {
     const me = c.get('principal');
@@ -100,17 +98,17 @@ hardwareRouter.openapi(
 );
 
 hardwareRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'post',
     path: '/v1/hardware-ids/discover',
     tags: ['Hardware IDs'],
     summary: 'The server-scope hardware ID of the host your VM sees (its Dom0 or internal IP)',
     description:
       'Answers only when that host holds your data. Any other address, whether it exists or not, gets the same 404, so this reveals nothing about hardware that is not yours.',
-    security: bearerSecurity,
-    middleware: [allow('customer')],
+    allow: ['customer'],
     request: { body: jsonBody(DiscoverBody) },
-    responses: { 200: jsonResponse(HardwareIdSchema, 'The host’s ID'), ...problemResponses(...AUTHED, 404, 409, 422) },
+    problems: [404, 409, 422],
+    responses: { 200: jsonResponse(HardwareIdSchema, 'The host’s ID') },
   }),
   async (c) => {
     const me = c.get('principal');

@@ -6,6 +6,7 @@ import { FORM_MAX_BODY_BYTES, MAX_BODY_BYTES } from '../constants';
 import { dbErrorMessage } from '../db';
 import type { AppEnv } from '../env';
 import { ApiError, problemResponse, problems } from './problem';
+import { log } from '../lib/log';
 
 function limitTo(maxSize: number) {
   return bodyLimit({
@@ -51,7 +52,7 @@ export function renderError(err: Error, c: { req: { path: string }; get: (k: 're
   else {
     // Database errors are logged by their cause only: drizzle's own message carries bound values.
     const cause = err.cause instanceof Error ? err.cause : err;
-    console.error(JSON.stringify({ level: 'error', requestId, message: dbErrorMessage(err), stack: cause.stack }));
+    log('error', 'request.failed', { requestId, message: dbErrorMessage(err), stack: cause.stack });
     problem = problems.internal();
   }
   return problemResponse(problem, c.req.path, requestId);

@@ -6,6 +6,7 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ZodError } from 'zod';
 import { PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX } from '../constants';
 import type { AppEnv } from '../env';
+import { base64url, fromBase64url } from '../lib/encoding';
 import { problems, type FieldError } from './problem';
 
 export function fieldErrors(error: ZodError, prefix?: string): FieldError[] {
@@ -22,8 +23,6 @@ export function createRouter() {
     },
   });
 }
-
-export type Router = ReturnType<typeof createRouter>;
 
 export const ProblemSchema = z
   .object({
@@ -89,16 +88,21 @@ export const PageQuery = z.object({
 });
 
 export function encodeCursor(value: string): string {
-  return btoa(value).replace(/=+$/, '');
+  return base64url(value);
 }
 
 export function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
   try {
-    return atob(cursor);
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(fromBase64url(cursor));
   } catch {
     throw problems.validation([{ field: 'query.cursor', message: 'Not a cursor this API issued' }]);
   }
+}
+
+/** A page of `item`s: the one list shape of the API. */
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }
 
 export function pageOf<T>(items: T[], limit: number, keyOf: (item: T) => string) {

@@ -34,6 +34,11 @@ export class ApiError extends Error {
     super(detail ?? title);
   }
 
+  /** A problem the API answered (read back by the console), passed on as it is. */
+  static from(body: ProblemBody): ApiError {
+    return new ApiError(body.status as ContentfulStatusCode, body.type.slice(TYPE_PREFIX.length), body.title, body.detail, body.errors);
+  }
+
   get type(): string {
     return TYPE_PREFIX + this.slug;
   }

@@ -23,6 +23,9 @@ export interface ServerFacts {
   updatedAt: number;
 }
 
+/** The property values an answer may show about a server: an absent property is withheld, null means not set. */
+export type ShownProperties = { [P in keyof ServerProperties]?: ServerProperties[P] | null };
+
 type PropertyColumns = Pick<typeof servers.$inferSelect, keyof ServerProperties>;
 
 /** A server row's property columns as the typed properties document. */

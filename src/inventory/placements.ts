@@ -1,11 +1,13 @@
 import { z } from '@hono/zod-openapi';
-import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import { placements, platforms, principals, servers } from '../../schema';
-import { revokeHeldByFormerProvider } from '../hardware/revocation';
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
+import { placements, servers } from '../../schema';
+import { customersAmong } from '../auth/store';
+import { platformProviders } from '../catalog/store';
 import { MAX_PLACEMENTS_PER_REQUEST } from '../constants';
-import { bumpStatement, customerKey } from '../compatibility/generations';
-import { chunkForInsert, existingIds, jsonIds, runAll, type Db } from '../db';
+import { bumpStatement, customerKey } from '../lib/generations';
+import { keysetAfter, chunkForInsert, existingIds, jsonIds, runAll, type Db } from '../db';
 import { problems, type FieldError } from '../http/problem';
+import type { RelationshipEnded } from './reactions';
 import { UnitId } from './schema';
 import { text } from '../http/text';
 
@@ -46,20 +48,12 @@ type Body = z.infer<typeof PlacementsBody>;
  * Validates the whole request (references, one platform per customer) before writing anything,
  * then writes it in one batch.
  */
-export async function putPlacements(db: Db, body: Body): Promise<{ upserted: number; removed: number }> {
+export async function putPlacements(db: Db, body: Body, relationshipEnded: RelationshipEnded): Promise<{ upserted: number; removed: number }> {
   const errors: FieldError[] = [];
   const customerIds = [...new Set([...body.placements, ...body.remove].map((p) => p.customerId))];
-  const customers = new Set<string>();
-  for (let i = 0; i < customerIds.length; i += 100) {
-    const rows = await db
-      .select({ id: principals.id })
-      .from(principals)
-      .where(and(eq(principals.kind, 'customer'), inArray(principals.id, customerIds.slice(i, i + 100))))
-      .all();
-    rows.forEach((r) => customers.add(r.id));
-  }
+  const customers = await customersAmong(db, customerIds);
   const knownServers = await existingIds(db, servers, servers.id, body.placements.map((p) => p.serverId));
-  const knownPlatforms = await existingIds(db, platforms, platforms.id, body.placements.map((p) => p.platformId));
+  const knownPlatforms = await platformProviders(db, body.placements.map((p) => p.platformId));
   const seen = new Set<string>();
   body.placements.forEach((p, i) => {
     if (!customers.has(p.customerId)) errors.push({ field: `placements.${i}.customerId`, message: 'no such customer' });
@@ -117,7 +111,7 @@ export async function putPlacements(db: Db, body: Body): Promise<{ upserted: num
   // A provider that is no longer the customer's current provider loses every ID it holds for it.
   const ended = [];
   for (const [customerId, before] of providersBefore) {
-    if (before && before !== (await currentProviderId(db, customerId))) ended.push(revokeHeldByFormerProvider(db, customerId, before, now));
+    if (before && before !== (await currentProviderId(db, customerId))) ended.push(relationshipEnded(db, customerId, before, now));
   }
   await runAll(db, ended);
   return { upserted: body.placements.length, removed: body.remove.length };
@@ -127,10 +121,7 @@ export async function listPlacements(db: Db, filter: { customerId?: string | und
   const conditions: SQL[] = [];
   if (filter.customerId) conditions.push(eq(placements.customerId, filter.customerId));
   if (filter.serverId) conditions.push(eq(placements.serverId, filter.serverId));
-  if (after) {
-    const [customerId = '', serverId = ''] = after.split('\n');
-    conditions.push(sql`(${placements.customerId}, ${placements.serverId}) > (${customerId}, ${serverId})`);
-  }
+  if (after) conditions.push(keysetAfter(placements.customerId, placements.serverId, after, false));
   return db
     .select()
     .from(placements)
@@ -148,14 +139,8 @@ export async function currentPlatformId(db: Db, customerId: string): Promise<str
 
 /** The provider of the platform a customer's placements are on (its current provider), or null. */
 export async function currentProviderId(db: Db, customerId: string): Promise<string | null> {
-  const row = await db
-    .select({ providerId: platforms.providerId })
-    .from(placements)
-    .innerJoin(platforms, eq(platforms.id, placements.platformId))
-    .where(eq(placements.customerId, customerId))
-    .limit(1)
-    .get();
-  return row?.providerId ?? null;
+  const platformId = await currentPlatformId(db, customerId);
+  return platformId ? ((await platformProviders(db, [platformId])).get(platformId) ?? null) : null;
 }
 
 export interface PlacementFacts {
@@ -200,10 +185,10 @@ export function customerServerIds(db: Db, customerId: string) {
  * provider the customer's current provider; in the same batch the former provider loses every
  * hardware ID it holds for the customer. Running it again changes nothing.
  */
-export async function switchCustomerPlatform(db: Db, customerId: string, fromPlatformId: string, toPlatformId: string, now: number): Promise<number> {
-  const owners = await db.select({ id: platforms.id, providerId: platforms.providerId }).from(platforms).where(inArray(platforms.id, [fromPlatformId, toPlatformId])).all();
-  const from = owners.find((o) => o.id === fromPlatformId)?.providerId;
-  const to = owners.find((o) => o.id === toPlatformId)?.providerId;
+export async function switchCustomerPlatform(db: Db, customerId: string, fromPlatformId: string, toPlatformId: string, now: number, relationshipEnded: RelationshipEnded): Promise<number> {
+  const owners = await platformProviders(db, [fromPlatformId, toPlatformId]);
+  const from = owners.get(fromPlatformId);
+  const to = owners.get(toPlatformId);
   const [, moved] = await runAll(db, [
     bumpStatement([customerKey(customerId)]),
     db
@@ -211,7 +196,7 @@ export async function switchCustomerPlatform(db: Db, customerId: string, fromPla
       .set({ platformId: toPlatformId, updatedAt: now })
       .where(and(eq(placements.customerId, customerId), eq(placements.platformId, fromPlatformId)))
       .returning({ serverId: placements.serverId }),
-    ...(from && from !== to ? [revokeHeldByFormerProvider(db, customerId, from, now)] : []),
+    ...(from && from !== to ? [relationshipEnded(db, customerId, from, now)] : []),
   ]);
   return moved!.results.length;
 }

@@ -1,8 +1,7 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import { allow } from '../auth/middleware';
-import { serversChanged } from '../compatibility/recompute';
-import { getDb } from '../db';
-import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
+import { z } from '@hono/zod-openapi';
+import { authedRoute } from '../auth/route';
+import { cursorOf, getDb } from '../db';
+import { createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, pageSchema } from '../http/openapi';
 import { listPlacements, PlacementSchema, PlacementsBody, putPlacements } from './placements';
 import { InventoryBody, InventoryResult, RackInput, RowInput, ServerListQuery, ServerSchema, SiteInput, UnitId } from './schema';
 import { listServers, upsertInventory } from './store';
@@ -11,40 +10,33 @@ import { listUnits, UNIT_KINDS } from './unit-list';
 export const inventoryRouter = createRouter();
 
 inventoryRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'put',
     path: '/v1/inventory',
     tags: ['Inventory'],
     summary: 'Bulk upsert of sites, rows, racks and servers (operator; idempotent, all or nothing)',
-    security: bearerSecurity,
-    middleware: [allow('operator')],
+    allow: ['operator'],
     request: { body: jsonBody(InventoryBody) },
-    responses: {
-      200: jsonResponse(InventoryResult, 'What was received and what actually changed'),
-      ...problemResponses(...AUTHED, 409, 413, 415, 422),
-    },
+    problems: [409, 413, 415, 422],
+    responses: { 200: jsonResponse(InventoryResult, 'What was received and what actually changed') },
   }),
   async (c) => {
     const db = getDb(c.env.DB);
     const { changedServerIds, ...result } = await upsertInventory(db, c.req.valid('json'));
-    await serversChanged(db, c.env.RECOMPUTE, changedServerIds);
+    await c.get('reactions').serversChanged(db, c.env, changedServerIds);
     return c.json(result, 200);
   },
 );
 
 inventoryRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'get',
     path: '/v1/inventory/servers',
     tags: ['Inventory'],
     summary: 'List servers with their permanent identity (operator)',
-    security: bearerSecurity,
-    middleware: [allow('operator')],
+    allow: ['operator'],
     request: { query: PageQuery.extend(ServerListQuery.shape) },
-    responses: {
-      200: jsonResponse(z.object({ items: z.array(ServerSchema), nextCursor: z.string().nullable() }), 'A page of servers'),
-      ...problemResponses(...AUTHED),
-    },
+    responses: { 200: jsonResponse(pageSchema(ServerSchema), 'A page of servers') },
   }),
   async (c) => {
     const { limit, cursor, ...filter } = c.req.valid('query');
@@ -54,18 +46,14 @@ inventoryRouter.openapi(
 );
 
 inventoryRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'get',
     path: '/v1/inventory/units',
     tags: ['Inventory'],
     summary: 'List sites, rows or racks in the shape PUT /v1/inventory takes (operator)',
-    security: bearerSecurity,
-    middleware: [allow('operator')],
+    allow: ['operator'],
     request: { query: PageQuery.extend({ kind: z.enum(UNIT_KINDS).openapi({ description: 'Which units to list' }) }) },
-    responses: {
-      200: jsonResponse(z.object({ items: z.array(z.union([SiteInput, RowInput, RackInput])), nextCursor: z.string().nullable() }), 'A page of units of one kind, in id order'),
-      ...problemResponses(...AUTHED),
-    },
+    responses: { 200: jsonResponse(pageSchema(z.union([SiteInput, RowInput, RackInput])), 'A page of units of one kind, in id order') },
   }),
   async (c) => {
     const { limit, cursor, kind } = c.req.valid('query');
@@ -75,39 +63,32 @@ inventoryRouter.openapi(
 );
 
 inventoryRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'put',
     path: '/v1/placements',
     tags: ['Inventory'],
     summary: 'Record which customer’s data sits on which server, under which platform (operator)',
-    security: bearerSecurity,
-    middleware: [allow('operator')],
+    allow: ['operator'],
     request: { body: jsonBody(PlacementsBody) },
-    responses: {
-      200: jsonResponse(z.object({ upserted: z.number().int(), removed: z.number().int() }), 'Applied, all or nothing'),
-      ...problemResponses(...AUTHED, 413, 415, 422),
-    },
+    problems: [413, 415, 422],
+    responses: { 200: jsonResponse(z.object({ upserted: z.number().int(), removed: z.number().int() }), 'Applied, all or nothing') },
   }),
-  async (c) => c.json(await putPlacements(getDb(c.env.DB), c.req.valid('json')), 200),
+  async (c) => c.json(await putPlacements(getDb(c.env.DB), c.req.valid('json'), c.get('reactions').relationshipEnded), 200),
 );
 
 inventoryRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'get',
     path: '/v1/placements',
     tags: ['Inventory'],
     summary: 'List placements (operator)',
-    security: bearerSecurity,
-    middleware: [allow('operator')],
+    allow: ['operator'],
     request: { query: PageQuery.extend({ customerId: z.string().max(100).optional(), serverId: UnitId.optional() }) },
-    responses: {
-      200: jsonResponse(z.object({ items: z.array(PlacementSchema), nextCursor: z.string().nullable() }), 'A page of placements'),
-      ...problemResponses(...AUTHED),
-    },
+    responses: { 200: jsonResponse(pageSchema(PlacementSchema), 'A page of placements') },
   }),
   async (c) => {
     const { limit, cursor, ...filter } = c.req.valid('query');
     const found = await listPlacements(getDb(c.env.DB), filter, limit, decodeCursor(cursor));
-    return c.json(pageOf(found, limit, (p) => `${p.customerId}\n${p.serverId}`), 200);
+    return c.json(pageOf(found, limit, (p) => cursorOf(p.customerId, p.serverId)), 200);
   },
 );

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { MAX_INVENTORY_SERVERS, MAX_INVENTORY_UNITS } from '../constants';
+import { CPU_ARCHES, MAX_INVENTORY_SERVERS, MAX_INVENTORY_UNITS, STORAGE_KINDS } from '../constants';
 import { text } from '../http/text';
 
 /** Operator-chosen names identify units and servers; they are permanent identifiers. */
@@ -36,8 +36,6 @@ export const ServerIdentity = z
   })
   .openapi('ServerIdentity');
 
-export const CPU_ARCHES = ['x86_64', 'arm64'] as const;
-export const STORAGE_KINDS = ['nvme', 'ssd', 'hdd'] as const;
 
 export const ServerProperties = z
   .strictObject({

@@ -5,7 +5,7 @@
  */
 import { and, eq, lte, sql } from 'drizzle-orm';
 import { idempotencyKeys } from '../../schema';
-import { sha256Hex } from '../auth/keys';
+import { sha256Hex } from '../lib/digest';
 import { IDEMPOTENCY_LOCK_MS, IDEMPOTENCY_TTL_MS } from '../constants';
 import type { Db } from '../db';
 

@@ -1,8 +1,9 @@
 /** Cron jobs of the migration capability; each is bounded per run and safe to run twice. */
 import { MIGRATION_STALL_AFTER_MS, RECONCILE_COORDINATORS_PER_RUN, RECONCILE_PURGE_PER_RUN, REPAIR_WINDOW_MS } from '../constants';
+import { STALLABLE_STATES } from '../lib/lifecycle';
 import { getDb } from '../db';
-import type { Job } from '../reconcile/jobs';
-import { coordinatorFor } from './coordinator-client';
+import type { Job } from '../lib/jobs';
+import { coordinatorFor } from '../lib/coordinator';
 import { purgeExpiredKeys } from './idempotency';
 import { customersToRepair, quietMigrations } from './read-model';
 
@@ -11,7 +12,7 @@ export const flagStalledMigrations: Job = {
   name: 'migrations.stalled',
   async run(env, now) {
     const quietBefore = now - MIGRATION_STALL_AFTER_MS;
-    const quiet = await quietMigrations(getDb(env.DB), ['deploying', 'migrating', 'cutting_over'], quietBefore, RECONCILE_COORDINATORS_PER_RUN);
+    const quiet = await quietMigrations(getDb(env.DB), STALLABLE_STATES, quietBefore, RECONCILE_COORDINATORS_PER_RUN);
     let flagged = 0;
     for (const m of quiet) if (await coordinatorFor(env, m.customerId).flagStalled(quietBefore)) flagged++;
     return { checked: quiet.length, flagged };

@@ -4,13 +4,15 @@
  * A partial unique index makes "at most one active migration" a storage invariant, not a hope.
  */
 import type { ModuleRef } from '../agent/tasks';
-import { newId } from '../auth/keys';
+import { newId } from '../lib/ids';
 import { emitEvent } from '../webhooks/outbox';
 import type { Target } from './plan';
-import { transitionEvents, type Actor, type ActorKind, type MigrationScope, type MigrationState } from './lifecycle';
-import { all, first, MIRROR_COLUMNS, run, type SqlValue } from './sql';
+import { transitionEvents } from './lifecycle';
+import { TERMINAL_STATES, type Actor, type ActorKind, type MigrationState } from '../lib/lifecycle';
+import { type Scope } from '../inventory/units';
+import { all, first, MIRROR_COLUMNS, run, type SqlValue } from '../lib/do-sql';
 
-const TERMINAL_SQL = "('completed','rolled_back','cancelled','failed')";
+const TERMINAL_SQL = `(${TERMINAL_STATES.map((s) => `'${s}'`).join(',')})`;
 
 export const LEDGER_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS migration (
@@ -64,7 +66,7 @@ export interface MigrationRow {
   target_platform_id: string;
   target_provider_id: string;
   target_modules: string;
-  scope: MigrationScope;
+  scope: Scope;
   initiator_id: string;
   initiator_kind: ActorKind;
   state: MigrationState;
@@ -79,44 +81,13 @@ export interface MigrationRow {
   mirrored_version: number;
 }
 
-export interface Transition {
-  seq: number;
-  from: MigrationState | null;
-  to: MigrationState;
-  at: number;
-  by: Actor;
-  reason: string | null;
-}
-
-/** Everything the read model and the API show about one migration. */
-export interface MigrationSnapshot {
-  id: string;
-  customerId: string;
-  sourcePlatformId: string;
-  sourceProviderId: string;
-  targetPlatformId: string;
-  targetProviderId: string;
-  scope: MigrationScope;
-  initiatorId: string;
-  initiatorKind: ActorKind;
-  state: MigrationState;
-  segmentsDone: number;
-  segmentsTotal: number | null;
-  history: Transition[];
-  createdAt: number;
-  updatedAt: number;
-  lastProgressAt: number;
-  stalledAt: number | null;
-  version: number;
-}
-
 export interface NewMigration {
   id: string;
   requestKey: string;
   customerId: string;
   source: { platformId: string; providerId: string };
   target: { platformId: string; providerId: string; modules: ModuleRef[] };
-  scope: MigrationScope;
+  scope: Scope;
   initiator: Actor;
   targets: Target[];
 }
@@ -278,37 +249,6 @@ export function markStalled(sql: SqlStorage, m: MigrationRow, now: number): void
     data: { ...eventData(m), quietSince: m.last_progress_at },
     now,
   });
-}
-
-export function historyOf(sql: SqlStorage, migrationId: string): Transition[] {
-  return all<{ seq: number; from_state: MigrationState | null; to_state: MigrationState; actor_id: string; actor_kind: ActorKind; reason: string | null; at: number }>(
-    sql,
-    'SELECT * FROM migration_transition WHERE migration_id = ? ORDER BY seq',
-    migrationId,
-  ).map((t) => ({ seq: t.seq, from: t.from_state, to: t.to_state, at: t.at, by: { id: t.actor_id, kind: t.actor_kind }, reason: t.reason }));
-}
-
-export function snapshotOf(sql: SqlStorage, m: MigrationRow): MigrationSnapshot {
-  return {
-    id: m.id,
-    customerId: m.customer_id,
-    sourcePlatformId: m.source_platform_id,
-    sourceProviderId: m.source_provider_id,
-    targetPlatformId: m.target_platform_id,
-    targetProviderId: m.target_provider_id,
-    scope: m.scope,
-    initiatorId: m.initiator_id,
-    initiatorKind: m.initiator_kind,
-    state: m.state,
-    segmentsDone: m.segments_done,
-    segmentsTotal: m.segments_total,
-    history: historyOf(sql, m.id),
-    createdAt: m.created_at,
-    updatedAt: m.updated_at,
-    lastProgressAt: m.last_progress_at,
-    stalledAt: m.stalled_at,
-    version: m.version,
-  };
 }
 
 export function newMigrationId(): string {

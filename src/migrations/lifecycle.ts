@@ -7,36 +7,8 @@
  *   requested | awaiting_consent | deploying | paused (before migrating) → cancelled
  *   deploying → failed (a deployment task ran out of attempts)
  */
-import type { Scope } from '../inventory/units';
+import { type Actor, type ActorKind, type MigrationState, type SteeringAction } from '../lib/lifecycle';
 import type { WebhookEventType } from '../webhooks/events';
-
-export const MIGRATION_STATES = [
-  'requested',
-  'awaiting_consent',
-  'deploying',
-  'migrating',
-  'cutting_over',
-  'completed',
-  'paused',
-  'rolling_back',
-  'rolled_back',
-  'cancelled',
-  'failed',
-] as const;
-export type MigrationState = (typeof MIGRATION_STATES)[number];
-
-export const TERMINAL_STATES: readonly MigrationState[] = ['completed', 'rolled_back', 'cancelled', 'failed'];
-export const ACTIVE_STATES: readonly MigrationState[] = MIGRATION_STATES.filter((s) => !TERMINAL_STATES.includes(s));
-
-export type MigrationScope = Scope;
-
-export type ActorKind = 'customer' | 'provider' | 'operator' | 'agent' | 'system';
-export interface Actor {
-  id: string;
-  kind: ActorKind;
-}
-
-export const SYSTEM: Actor = { id: 'system', kind: 'system' };
 
 /** What `decide` needs to know about a migration. */
 export interface Parties {
@@ -46,9 +18,6 @@ export interface Parties {
   targetProviderId: string;
   initiatorKind: ActorKind;
 }
-
-export const STEERING_ACTIONS = ['accept', 'approve', 'pause', 'resume', 'rollback', 'cancel'] as const;
-export type SteeringAction = (typeof STEERING_ACTIONS)[number];
 
 export type Decision = { ok: true; to: MigrationState } | { ok: false; status: 403 | 409; detail: string };
 
@@ -108,8 +77,4 @@ export function transitionEvents(from: MigrationState | null, to: MigrationState
     default:
       return [`migration.${to}`];
   }
-}
-
-export function isActive(state: MigrationState): boolean {
-  return !TERMINAL_STATES.includes(state);
 }

@@ -6,23 +6,23 @@
 import type { BatchItem } from 'drizzle-orm/batch';
 import { taskIndexUpsert } from '../agent/task-index';
 import type { TaskRow } from '../agent/tasks';
-import { MIRROR_BATCH_ROWS } from '../constants';
+import { MIRROR_BATCH_ROWS, MIRROR_MAX_ROUNDS } from '../constants';
 import { getDb } from '../db';
 import type { Env } from '../env';
 import { deliveryUpsert } from '../webhooks/log';
 import { unmirroredDeliveries } from '../webhooks/outbox';
-import { snapshotOf, type MigrationRow } from './ledger';
+import type { MigrationRow } from './ledger';
+import { snapshotOf } from './snapshot';
 import { migrationUpsert } from './read-model';
-import { forgetMirror, markMirrored, unmirrored } from './sql';
-
-const MAX_ROUNDS = 5;
+import { forgetMirror, markMirrored, unmirrored } from '../lib/do-sql';
+import { log } from '../lib/log';
 
 /** True when the read models are current (nothing left to write). */
 export async function flushReadModel(storage: DurableObjectStorage, env: Env, customerId: string | null): Promise<boolean> {
   if (!customerId) return true;
   const sql = storage.sql;
   const db = getDb(env.DB);
-  for (let round = 0; round < MAX_ROUNDS; round++) {
+  for (let round = 0; round < MIRROR_MAX_ROUNDS; round++) {
     const ms = unmirrored<MigrationRow>(sql, 'migration', MIRROR_BATCH_ROWS);
     const ts = unmirrored<TaskRow>(sql, 'agent_task', MIRROR_BATCH_ROWS);
     const ds = unmirroredDeliveries(sql, MIRROR_BATCH_ROWS);
@@ -35,7 +35,7 @@ export async function flushReadModel(storage: DurableObjectStorage, env: Env, cu
     try {
       await db.batch([first, ...rest]);
     } catch (err) {
-      console.error(JSON.stringify({ level: 'error', event: 'read-model.flush-failed', message: (err as Error).message }));
+      log('error', 'read-model.flush-failed', { message: (err as Error).message });
       return false;
     }
     storage.transactionSync(() => {

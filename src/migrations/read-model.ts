@@ -3,8 +3,9 @@ import { and, desc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from 'drizz
 import { migrations } from '../../schema';
 import type { Principal } from '../auth/principal';
 import { olderThan, upsertUnlessNewer, type Db } from '../db';
-import type { MigrationSnapshot, Transition } from './ledger';
-import { ACTIVE_STATES, type ActorKind, type MigrationScope, type MigrationState } from './lifecycle';
+import type { MigrationSnapshot, Transition } from './snapshot';
+import { ACTIVE_STATES, type ActorKind, type MigrationState } from '../lib/lifecycle';
+import { type Scope } from '../inventory/units';
 
 type Row = typeof migrations.$inferSelect;
 
@@ -19,7 +20,7 @@ export function migrationUpsert(db: Db, s: MigrationSnapshot) {
 export function snapshotFromRow(row: Row): MigrationSnapshot {
   return {
     ...row,
-    scope: row.scope as MigrationScope,
+    scope: row.scope as Scope,
     initiatorKind: row.initiatorKind as ActorKind,
     state: row.state as MigrationState,
     history: JSON.parse(row.history) as Transition[],
@@ -68,7 +69,7 @@ export async function listMigrationRows(db: Db, who: Pick<Principal, 'id' | 'kin
  * stalled. Random, not oldest first: migrations quiet by design (a cutover held by a long traffic
  * schedule step) are checked and skipped by their coordinators, and must not crowd out real stalls.
  */
-export async function quietMigrations(db: Db, states: MigrationState[], before: number, limit: number) {
+export async function quietMigrations(db: Db, states: readonly MigrationState[], before: number, limit: number) {
   return db
     .select({ id: migrations.id, customerId: migrations.customerId })
     .from(migrations)

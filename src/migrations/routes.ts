@@ -1,23 +1,20 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import { allow } from '../auth/middleware';
-import type { Principal } from '../auth/principal';
-import { taskCountsByState } from '../agent/task-index';
+import { z } from '@hono/zod-openapi';
+import { authedRoute } from '../auth/route';
 import { MigrationTaskSchema } from '../agent/task-schema';
 import type { TaskPayload } from '../agent/tasks';
 import { HWID_MAX_USES_DEFAULT, HWID_TTL_DEFAULT_S } from '../constants';
 import { mintHardwareIdsByUnit } from '../hardware/mint';
-import { getDb, type Db } from '../db';
-import type { Env } from '../env';
-import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
+import { cursorOf, getDb } from '../db';
+import { createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, pageSchema } from '../http/openapi';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ApiError, problems, type FieldError } from '../http/problem';
 import { forgetSplit } from '../sbc/split-cache';
-import { coordinatorFor } from './coordinator-client';
+import { coordinatorFor } from '../lib/coordinator';
 import { claimKey, completeKey, releaseKey, requestHash } from './idempotency';
-import type { MigrationSnapshot } from './ledger';
-import { STEERING_ACTIONS, type SteeringAction } from './lifecycle';
-import { unwrap } from './outcome';
-import { getMigrationRow, isParty, listMigrationRows } from './read-model';
+import { STEERING_ACTIONS, type SteeringAction } from '../lib/lifecycle';
+import { unwrap } from '../http/outcome';
+import { forParty, present, presentAll } from './present';
+import { listMigrationRows } from './read-model';
 import { IdempotencyHeaders, MigrationListQuery, MigrationSchema, ProgressBody, StartMigrationBody, StorageAccessSchema, TimelineSchema, type MigrationView } from './schema';
 import { storageCredential } from './storage';
 import { startMigration } from './start';
@@ -30,61 +27,18 @@ const IdParams = z.object({ id: z.string().max(100) });
 const TAGS = ['Migrations'];
 const REPLAYED = { 'idempotent-replayed': 'true' };
 
-/** Migrations as the API shows them, with their tasks counted in one query for all of them. */
-async function presentAll(db: Db, snapshots: MigrationSnapshot[]): Promise<MigrationView[]> {
-  const counts = await taskCountsByState(db, snapshots.map((s) => s.id));
-  return snapshots.map((s) => view(s, counts.get(s.id)!));
-}
-
-async function present(db: Db, s: MigrationSnapshot): Promise<MigrationView> {
-  return (await presentAll(db, [s]))[0]!;
-}
-
-function view(s: MigrationSnapshot, tasks: Record<string, number>): MigrationView {
-  const total = Object.values(tasks).reduce((a, b) => a + b, 0);
-  return {
-    id: s.id,
-    customerId: s.customerId,
-    state: s.state,
-    scope: s.scope,
-    source: { platformId: s.sourcePlatformId, providerId: s.sourceProviderId },
-    target: { platformId: s.targetPlatformId, providerId: s.targetProviderId },
-    initiatedBy: { id: s.initiatorId, kind: s.initiatorKind },
-    progress: {
-      segmentsDone: s.segmentsDone,
-      segmentsTotal: s.segmentsTotal,
-      percent: s.state === 'completed' ? 100 : s.segmentsTotal ? Math.floor((s.segmentsDone * 1000) / s.segmentsTotal) / 10 : 0,
-    },
-    deployment: { tasks: total, succeeded: tasks.succeeded ?? 0, pending: (tasks.pending ?? 0) + (tasks.leased ?? 0), failed: tasks.failed ?? 0 },
-    history: s.history,
-    createdAt: s.createdAt,
-    updatedAt: s.updatedAt,
-    lastProgressAt: s.lastProgressAt,
-  };
-}
-
-/** The migration if the caller is one of its parties; 404 otherwise (no hint that it exists). */
-async function forParty(env: Env, who: Principal, id: string): Promise<MigrationSnapshot> {
-  const row = await getMigrationRow(getDb(env.DB), id);
-  if (!row || !isParty(row, who)) throw problems.notFound('migration');
-  return row;
-}
-
 migrationsRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'post',
     path: '/v1/migrations',
     tags: TAGS,
     summary: 'Start a migration in place (customer, or the target platform’s provider)',
     description:
       'Requires an `Idempotency-Key` header. A customer-initiated migration waits for the target provider to accept (unless its platform accepts automatically); a provider-initiated one waits for the customer to approve.',
-    security: bearerSecurity,
-    middleware: [allow('customer', 'provider')],
+    allow: ['customer', 'provider'],
     request: { headers: IdempotencyHeaders, body: jsonBody(StartMigrationBody) },
-    responses: {
-      201: jsonResponse(MigrationSchema, 'The migration (a replayed response carries `idempotent-replayed: true`)'),
-      ...problemResponses(...AUTHED, 409, 422),
-    },
+    problems: [409, 422],
+    responses: { 201: jsonResponse(MigrationSchema, 'The migration (a replayed response carries `idempotent-replayed: true`)') },
   }),
   async (c) => {
     const me = c.get('principal');
@@ -118,38 +72,34 @@ migrationsRouter.openapi(
 );
 
 migrationsRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'get',
     path: '/v1/migrations',
     tags: TAGS,
     summary: 'Migrations you are a party to (customer, source or target provider; the operator sees all), newest first',
-    security: bearerSecurity,
-    middleware: [allow('customer', 'provider', 'operator')],
+    allow: ['customer', 'provider', 'operator'],
     request: { query: PageQuery.extend(MigrationListQuery.shape) },
-    responses: {
-      200: jsonResponse(z.object({ items: z.array(MigrationSchema), nextCursor: z.string().nullable() }), 'A page of migrations'),
-      ...problemResponses(...AUTHED),
-    },
+    responses: { 200: jsonResponse(pageSchema(MigrationSchema), 'A page of migrations') },
   }),
   async (c) => {
     const { limit, cursor, ...filter } = c.req.valid('query');
     const db = getDb(c.env.DB);
     const rows = await listMigrationRows(db, c.get('principal'), filter, limit, decodeCursor(cursor));
-    const page = pageOf(rows, limit, (m) => `${m.createdAt}\n${m.id}`);
+    const page = pageOf(rows, limit, (m) => cursorOf(m.createdAt, m.id));
     return c.json({ items: await presentAll(db, page.items), nextCursor: page.nextCursor }, 200);
   },
 );
 
 migrationsRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'get',
     path: '/v1/migrations/{id}',
     tags: TAGS,
     summary: 'One migration: state, history and progress (its parties only)',
-    security: bearerSecurity,
-    middleware: [allow('customer', 'provider', 'operator')],
+    allow: ['customer', 'provider', 'operator'],
     request: { params: IdParams },
-    responses: { 200: jsonResponse(MigrationSchema, 'The migration'), ...problemResponses(...AUTHED, 404) },
+    problems: [404],
+    responses: { 200: jsonResponse(MigrationSchema, 'The migration') },
   }),
   async (c) => c.json(await present(getDb(c.env.DB), await forParty(c.env, c.get('principal'), c.req.valid('param').id)), 200),
 );
@@ -165,15 +115,15 @@ const STEERING: Record<SteeringAction, string> = {
 
 for (const action of STEERING_ACTIONS) {
   migrationsRouter.openapi(
-    createRoute({
+    authedRoute({
       method: 'post',
       path: `/v1/migrations/{id}/${action}`,
       tags: TAGS,
       summary: STEERING[action],
-      security: bearerSecurity,
-      middleware: [allow('customer', 'provider')],
+      allow: ['customer', 'provider'],
       request: { params: IdParams },
-      responses: { 200: jsonResponse(MigrationSchema, 'The migration after the step'), ...problemResponses(...AUTHED, 404, 409) },
+      problems: [404, 409],
+      responses: { 200: jsonResponse(MigrationSchema, 'The migration after the step') },
     }),
     async (c) => {
       const me = c.get('principal');
@@ -186,17 +136,17 @@ for (const action of STEERING_ACTIONS) {
 }
 
 migrationsRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'post',
     path: '/v1/migrations/{id}/progress',
     tags: TAGS,
     summary: 'Report segments migrated (target provider); reaching the total cuts over to the target platform',
     description:
       'Progress never goes back and the total never changes. Re-sending the last report changes nothing. The first report with segments done is when data starts moving: the migration is billed then, once, to whoever started it (a migration cancelled before costs nothing).',
-    security: bearerSecurity,
-    middleware: [allow('provider')],
+    allow: ['provider'],
     request: { params: IdParams, body: jsonBody(ProgressBody) },
-    responses: { 200: jsonResponse(MigrationSchema, 'The migration after the report'), ...problemResponses(...AUTHED, 404, 409) },
+    problems: [404, 409],
+    responses: { 200: jsonResponse(MigrationSchema, 'The migration after the report') },
   }),
   async (c) => {
     const me = c.get('principal');
@@ -211,16 +161,16 @@ migrationsRouter.openapi(
 );
 
 migrationsRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'get',
     path: '/v1/migrations/{id}/storage',
     tags: TAGS,
     summary: 'Where the customer’s data is, with a short-lived credential (target provider, once deploying)',
     description: 'The credential is a JWT signed with the keys of /.well-known/jwks.json (`typ` storage+jwt), audience you, subject the migration.',
-    security: bearerSecurity,
-    middleware: [allow('provider')],
+    allow: ['provider'],
     request: { params: IdParams },
-    responses: { 200: jsonResponse(StorageAccessSchema, 'Addresses and credential'), ...problemResponses(...AUTHED, 404, 409) },
+    problems: [404, 409],
+    responses: { 200: jsonResponse(StorageAccessSchema, 'Addresses and credential') },
   }),
   async (c) => {
     const me = c.get('principal');
@@ -232,17 +182,17 @@ migrationsRouter.openapi(
 );
 
 migrationsRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'get',
     path: '/v1/migrations/{id}/timeline',
     tags: TAGS,
     summary: 'The migration’s timeline: data migrated, platform B’s share of sessions and calls per platform over time (its parties)',
     description:
       'Kept by the customer’s coordinator from the migration’s start to its end, so a chart drawn from it shows the whole migration, finished ones included. At completion B holds 100 % of the sessions.',
-    security: bearerSecurity,
-    middleware: [allow('customer', 'provider', 'operator')],
+    allow: ['customer', 'provider', 'operator'],
     request: { params: IdParams },
-    responses: { 200: jsonResponse(TimelineSchema, 'The timeline'), ...problemResponses(...AUTHED, 404) },
+    problems: [404],
+    responses: { 200: jsonResponse(TimelineSchema, 'The timeline') },
   }),
   async (c) => {
     const m = await forParty(c.env, c.get('principal'), c.req.valid('param').id);
@@ -252,27 +202,24 @@ migrationsRouter.openapi(
 );
 
 migrationsRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'get',
     path: '/v1/migrations/{id}/tasks',
     tags: TAGS,
     summary: 'Deployment per server: the migration’s agent tasks (deploy and remove) and their states (its parties)',
     description:
       'The operator sees server ids and the agents’ last errors. The customer and the providers see each server as a hardware ID (scope server) minted for them by this request, so no permanent identifier leaves.',
-    security: bearerSecurity,
-    middleware: [allow('customer', 'provider', 'operator')],
+    allow: ['customer', 'provider', 'operator'],
     request: { params: IdParams, query: PageQuery },
-    responses: {
-      200: jsonResponse(z.object({ items: z.array(MigrationTaskSchema), nextCursor: z.string().nullable() }), 'A page of tasks, oldest first'),
-      ...problemResponses(...AUTHED, 404),
-    },
+    problems: [404],
+    responses: { 200: jsonResponse(pageSchema(MigrationTaskSchema), 'A page of tasks, oldest first') },
   }),
   async (c) => {
     const me = c.get('principal');
     const { limit, cursor } = c.req.valid('query');
     const m = await forParty(c.env, me, c.req.valid('param').id);
     const rows = unwrap(await coordinatorFor(c.env, m.customerId).migrationTasks(m.id, limit, decodeCursor(cursor)));
-    const page = pageOf(rows, limit, (t) => `${t.created_at}\n${t.id}`);
+    const page = pageOf(rows, limit, (t) => cursorOf(t.created_at, t.id));
     const operator = me.kind === 'operator';
     const ids = operator
       ? null

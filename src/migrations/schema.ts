@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { HWID_MAX_PER_REQUEST, HWID_MAX_TOKEN_CHARS, IDEMPOTENCY_KEY_MAX_CHARS, SBC_WINDOW_MS, TIMELINE_MAX_POINTS } from '../constants';
 import { SCOPES } from '../inventory/units';
-import { MIGRATION_STATES } from './lifecycle';
+import { MIGRATION_STATES } from '../lib/lifecycle';
 
 const Id = z.string().min(1).max(100);
 

@@ -15,9 +15,10 @@ import type { Env } from '../env';
 import { releaseUses, requireHardwareIds, type VerifiedHardwareId } from '../hardware/verifier';
 import { problems } from '../http/problem';
 import { currentPlatformId, listPlacements } from '../inventory/placements';
-import { coordinatorFor } from './coordinator-client';
-import { newMigrationId, type MigrationSnapshot } from './ledger';
-import { unwrap } from './outcome';
+import { coordinatorFor } from '../lib/coordinator';
+import { newMigrationId } from './ledger';
+import type { MigrationSnapshot } from './snapshot';
+import { unwrap } from '../http/outcome';
 import { assertCovered, planTargets } from './plan';
 import type { StartMigrationBody } from './schema';
 

@@ -5,7 +5,7 @@
  * for a hardware ID (whose verifier pins `hwid+jwt`).
  */
 import { SignJWT } from 'jose';
-import { randomToken } from '../auth/keys';
+import { randomToken } from '../lib/ids';
 import { STORAGE_CREDENTIAL_TTL_S } from '../constants';
 import type { Env } from '../env';
 import { HWID_ALG, keyRing } from '../hardware/keys';

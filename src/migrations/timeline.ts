@@ -8,8 +8,8 @@
  * these, inside its transactions.
  */
 import { SBC_WEIGHT_SCALE, TIMELINE_MAX_POINTS, TIMELINE_SAMPLE_MS } from '../constants';
-import { TERMINAL_STATES, type MigrationState } from './lifecycle';
-import { all, first, run } from './sql';
+import { TERMINAL_STATES, WITHOUT_B_STATES, type MigrationState } from '../lib/lifecycle';
+import { all, first, run } from '../lib/do-sql';
 
 export const TIMELINE_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS migration_timeline (
@@ -84,7 +84,6 @@ export interface Observation {
   b: WindowCalls;
 }
 
-const ENDED_WITHOUT_B: MigrationState[] = ['rolling_back', 'rolled_back', 'cancelled', 'failed'];
 
 /**
  * Adds a point when the observation differs from the last one (or the failure counts moved and the
@@ -97,7 +96,7 @@ export function observe(sql: SqlStorage, migrationId: string, o: Observation, no
   const completed = o.state === 'completed';
   const migrated = completed ? SBC_WEIGHT_SCALE : o.segmentsTotal ? Math.min(SBC_WEIGHT_SCALE, Math.floor((o.segmentsDone / o.segmentsTotal) * SBC_WEIGHT_SCALE)) : 0;
   // Once B has served, its share stays drawn: 0 after a rollback, 100 % at completion.
-  const shareB = completed ? SBC_WEIGHT_SCALE : o.weightB ?? (last?.shareB != null && ENDED_WITHOUT_B.includes(o.state) ? 0 : (last?.shareB ?? null));
+  const shareB = completed ? SBC_WEIGHT_SCALE : o.weightB ?? (last?.shareB != null && WITHOUT_B_STATES.includes(o.state) ? 0 : (last?.shareB ?? null));
   const point: TimelinePoint = { at: now, state: o.state, migrated, shareB, a: o.a, b: o.b };
   if (last && last.state === point.state && last.migrated === point.migrated && last.shareB === point.shareB) {
     const callsMoved = ['a', 'b'].some((k) => last[k as 'a'].requests !== point[k as 'a'].requests || last[k as 'a'].failures !== point[k as 'a'].failures);

@@ -7,21 +7,11 @@ import { getDb } from '../db';
 import type { Env } from '../env';
 import { purgeExpiredHardwareIds } from '../hardware/revocation';
 import { usageFlushJob } from '../usage/jobs';
+import type { Job, JobResult } from '../lib/jobs';
 import { recordRuns } from './status';
 import { flagStalledMigrations, purgeIdempotencyKeys, repairReadModels } from '../migrations/jobs';
 import { redriveWebhooks, relayOutboxEvents } from '../webhooks/jobs';
-
-export interface JobResult {
-  job: string;
-  ok: boolean;
-  /** What the job did, for the log (counts only, never identifiers or secrets). */
-  detail: Record<string, number>;
-}
-
-export interface Job {
-  name: string;
-  run(env: Env, now: number): Promise<Record<string, number>>;
-}
+import { log } from '../lib/log';
 
 export const JOBS: Job[] = [compatibilityJob, purgeExpiredHardwareIds, usageFlushJob, relayOutboxEvents, redriveWebhooks, flagStalledMigrations, repairReadModels, purgeIdempotencyKeys];
 
@@ -31,15 +21,15 @@ export async function reconcile(env: Env, now: number, jobs: Job[] = JOBS): Prom
     try {
       results.push({ job: job.name, ok: true, detail: await job.run(env, now) });
     } catch (err) {
-      console.error(JSON.stringify({ level: 'error', job: job.name, message: (err as Error).message }));
+      log('error', 'reconcile.job-failed', { job: job.name, message: (err as Error).message });
       results.push({ job: job.name, ok: false, detail: {} });
     }
   }
-  console.log(JSON.stringify({ level: 'info', event: 'reconcile', at: now, results }));
+  log('info', 'reconcile', { at: now, results });
   try {
     await recordRuns(getDb(env.DB), now, results);
   } catch (err) {
-    console.error(JSON.stringify({ level: 'error', event: 'reconcile.status_not_recorded', message: (err as Error).message }));
+    log('error', 'reconcile.status_not_recorded', { message: (err as Error).message });
   }
   return results;
 }

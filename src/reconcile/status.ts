@@ -1,7 +1,7 @@
 import { asc, sql } from 'drizzle-orm';
 import { reconcileRuns } from '../../schema';
 import type { Db } from '../db';
-import type { JobResult } from './jobs';
+import type { JobResult } from '../lib/jobs';
 
 /** Keeps the latest result of each job (for the operator's console), in one batch. */
 export async function recordRuns(db: Db, ranAt: number, results: JobResult[]): Promise<void> {

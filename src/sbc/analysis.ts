@@ -23,8 +23,8 @@ import {
   SBC_CANARY_MIN_Z,
   SBC_CLIENT_MAX_OUTCOMES,
 } from '../constants';
-import type { Actor } from '../migrations/lifecycle';
-import { first, run } from '../migrations/sql';
+import type { Actor } from '../lib/lifecycle';
+import { first, run } from '../lib/do-sql';
 import type { Side } from './assign';
 
 export type AnalysisAction = 'rollback' | 'pause';

@@ -5,7 +5,7 @@
  * during a ramp, a session that reached B stays on B whichever isolate answers; only a rollback
  * (weight back to 0, new epoch) sends sessions back to A.
  */
-import { base64url } from '../auth/keys';
+import { base64url } from '../lib/encoding';
 import { SBC_IDENTITY_CACHE_MAX, SBC_WEIGHT_SCALE } from '../constants';
 import { derivedHmacKey, hmac } from './keys';
 

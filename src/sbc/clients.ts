@@ -5,7 +5,7 @@
  * sets that header, `x-inplace-client-ip` stands in for it (ignored in production).
  */
 import ipaddr from 'ipaddr.js';
-import { base64url } from '../auth/keys';
+import { base64url } from '../lib/encoding';
 import { SBC_IDENTITY_CACHE_MAX } from '../constants';
 import { SBC_HEADERS } from './headers';
 import { derivedHmacKey, hmac } from './keys';

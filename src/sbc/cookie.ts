@@ -4,8 +4,8 @@
  * an opaque id. The session is encoded because a caller's own `x-session-id` may hold any visible
  * ASCII character, dots included.
  */
-import { base64url as jose64 } from 'jose';
-import { base64url, randomToken } from '../auth/keys';
+import { base64url, fromBase64url } from '../lib/encoding';
+import { randomToken } from '../lib/ids';
 import { SBC_VERIFIED_COOKIES_MAX } from '../constants';
 import type { Side } from './assign';
 import { derivedHmacKey } from './keys';
@@ -42,7 +42,7 @@ export async function readCookie(secretsKey: string, value: string | undefined):
   const [, encoded, side, epoch, mac] = m as unknown as [string, string, Side, string, string];
   let session: string;
   try {
-    session = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(jose64.decode(encoded));
+    session = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(fromBase64url(encoded));
   } catch {
     return null;
   }

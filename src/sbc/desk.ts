@@ -10,7 +10,7 @@ import { getDb } from '../db';
 import type { Env } from '../env';
 import type { FieldError } from '../http/problem';
 import { currentPlatformId } from '../inventory/placements';
-import type { Actor } from '../migrations/lifecycle';
+import type { Actor } from '../lib/lifecycle';
 import { deleteSchedule, newSchedule, readSchedule, scheduleDueAt, tick, writeSchedule, type Schedule, type ScheduleStep } from './schedule';
 import {
   addOutcomes,

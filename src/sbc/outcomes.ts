@@ -8,7 +8,7 @@
  */
 import { SBC_ANALYSIS_BOUNDS, SBC_CLIENT_MAX_OUTCOMES, SBC_FLUSH_INTERVAL_MS, SBC_FLUSH_MAX_CALLS } from '../constants';
 import type { Env } from '../env';
-import { coordinatorFor } from '../migrations/coordinator-client';
+import { coordinatorFor } from '../lib/coordinator';
 import type { ClientOutcomes } from './analysis';
 import type { Side } from './assign';
 import type { Attribution } from './attribution';

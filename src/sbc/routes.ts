@@ -1,11 +1,11 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import { allow } from '../auth/middleware';
+import { z } from '@hono/zod-openapi';
+import { authedRoute } from '../auth/route';
 import type { Principal } from '../auth/principal';
-import { AUTHED, bearerSecurity, createRouter, jsonBody, jsonResponse, problemResponses } from '../http/openapi';
+import { createRouter, jsonBody, jsonResponse, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
 import { assign, bucketOf } from './assign';
-import { coordinatorFor } from '../migrations/coordinator-client';
-import { unwrap, type Outcome } from '../migrations/outcome';
+import { coordinatorFor } from '../lib/coordinator';
+import { unwrap, type Outcome } from '../http/outcome';
 import type { TrafficReport } from './desk';
 import { flush } from './outcomes';
 import { proxy } from './proxy';
@@ -46,15 +46,15 @@ for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
 }
 
 sbcRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'get',
     path: '/v1/sbc/route',
     tags: ['Session border controller'],
     summary: 'Routing decision for one call, for external SBCs and load balancers',
-    security: bearerSecurity,
-    middleware: [allow('operator', 'provider')],
+    allow: ['operator', 'provider'],
     request: { query: RouteQuery },
-    responses: { 200: jsonResponse(RouteDecisionSchema, 'Where this session goes'), ...problemResponses(...AUTHED, 404) },
+    problems: [404],
+    responses: { 200: jsonResponse(RouteDecisionSchema, 'Where this session goes') },
   }),
   async (c) => {
     const { customerId, session } = c.req.valid('query');
@@ -95,14 +95,14 @@ function present(customerId: string, report: TrafficReport, now = Date.now()) {
 }
 
 sbcRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'get',
     path: '/v1/customers/{customerId}/traffic',
     tags: ['Session border controller'],
     summary: 'Current split and per-platform request and error counts',
-    security: bearerSecurity,
     request: { params: z.object({ customerId: CustomerIdParam }) },
-    responses: { 200: jsonResponse(TrafficSchema, 'The customer’s traffic'), ...problemResponses(...AUTHED, 404) },
+    problems: [404],
+    responses: { 200: jsonResponse(TrafficSchema, 'The customer’s traffic') },
   }),
   async (c) => {
     const { customerId } = c.req.valid('param');
@@ -133,16 +133,16 @@ function changed(customerId: string, outcome: Outcome<TrafficReport>) {
 }
 
 sbcRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'put',
     path: SCHEDULE_PATH,
     tags: ['Session border controller'],
     summary: 'Set or replace the traffic schedule of the customer’s migration (the customer, the operator)',
     description: `Explicit steps of B’s share, like canary steps (e.g. 1, 5, 25, 50, 100 % with pauses), instead of following the data migrated. Once platform B is deployed; a replaced schedule starts again at its first step. ${SCHEDULE_DOC}`,
-    security: bearerSecurity,
-    middleware: [allow('customer', 'operator')],
+    allow: ['customer', 'operator'],
     request: { params: z.object({ customerId: CustomerIdParam }), body: jsonBody(ScheduleBody) },
-    responses: { 200: jsonResponse(TrafficSchema, 'The traffic, now in schedule mode'), ...problemResponses(...AUTHED, 404, 409, 422) },
+    problems: [404, 409, 422],
+    responses: { 200: jsonResponse(TrafficSchema, 'The traffic, now in schedule mode') },
   }),
   async (c) => {
     const { customerId } = c.req.valid('param');
@@ -157,16 +157,16 @@ sbcRouter.openapi(
 );
 
 sbcRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'delete',
     path: SCHEDULE_PATH,
     tags: ['Session border controller'],
     summary: 'Drop the traffic schedule: B’s share follows the data migrated again (the customer, the operator)',
     description: 'B’s share catches up with the data migrated at once; with every segment migrated, the migration cuts over.',
-    security: bearerSecurity,
-    middleware: [allow('customer', 'operator')],
+    allow: ['customer', 'operator'],
     request: { params: z.object({ customerId: CustomerIdParam }) },
-    responses: { 200: jsonResponse(TrafficSchema, 'The traffic, now in progress mode'), ...problemResponses(...AUTHED, 404, 409) },
+    problems: [404, 409],
+    responses: { 200: jsonResponse(TrafficSchema, 'The traffic, now in progress mode') },
   }),
   async (c) => {
     const { customerId } = c.req.valid('param');
@@ -184,15 +184,15 @@ const HOLDS = {
 
 for (const action of ['pause', 'resume'] as const) {
   sbcRouter.openapi(
-    createRoute({
+    authedRoute({
       method: 'post',
       path: `${SCHEDULE_PATH}/${action}`,
       tags: ['Session border controller'],
       summary: HOLDS[action],
-      security: bearerSecurity,
-      middleware: [allow('customer', 'operator')],
+      allow: ['customer', 'operator'],
       request: { params: z.object({ customerId: CustomerIdParam }) },
-      responses: { 200: jsonResponse(TrafficSchema, 'The traffic with its schedule'), ...problemResponses(...AUTHED, 404, 409) },
+      problems: [404, 409],
+      responses: { 200: jsonResponse(TrafficSchema, 'The traffic with its schedule') },
     }),
     async (c) => {
       const { customerId } = c.req.valid('param');

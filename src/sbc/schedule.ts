@@ -11,8 +11,8 @@
  *   migrated stays `migrating` until then (rollback stays possible throughout).
  * Plain functions over the coordinator's SQLite storage; see src/migrations/STORAGE.md.
  */
-import type { Actor } from '../migrations/lifecycle';
-import { first, run } from '../migrations/sql';
+import type { Actor } from '../lib/lifecycle';
+import { first, run } from '../lib/do-sql';
 import type { FieldError } from '../http/problem';
 
 export interface ScheduleStep {

@@ -3,9 +3,9 @@
  * background refresh runs, up to SBC_SPLIT_MAX_STALE_MS; past that a call waits for the coordinator.
  * Staleness cannot move a session back to A: the signed cookie remembers B (see assign.ts).
  */
-import { SBC_SPLIT_MAX_STALE_MS, SBC_SPLIT_TTL_MS } from '../constants';
+import { SBC_SPLIT_CACHE_MAX_ENTRIES, SBC_SPLIT_MAX_STALE_MS, SBC_SPLIT_TTL_MS } from '../constants';
 import type { Env } from '../env';
-import { coordinatorFor } from '../migrations/coordinator-client';
+import { coordinatorFor } from '../lib/coordinator';
 import type { TrafficView } from './traffic-state';
 
 interface Entry {
@@ -15,7 +15,6 @@ interface Entry {
 }
 
 const cache = new Map<string, Entry>();
-const MAX_ENTRIES = 50_000;
 
 function refresh(env: Env, customerId: string): Promise<TrafficView | null> {
   const p = coordinatorFor(env, customerId)
@@ -32,7 +31,7 @@ function refresh(env: Env, customerId: string): Promise<TrafficView | null> {
 
 /** Stores what a coordinator just said (also used by API calls that changed the split). */
 export function remember(customerId: string, view: TrafficView | null, now = Date.now()): TrafficView | null {
-  if (cache.size >= MAX_ENTRIES && !cache.has(customerId)) cache.clear();
+  if (cache.size >= SBC_SPLIT_CACHE_MAX_ENTRIES && !cache.has(customerId)) cache.clear();
   const previous = cache.get(customerId);
   // Never replace a newer split with an older answer that arrived late.
   if (previous?.view && view && previous.view.updatedAt > view.updatedAt && previous.view.epoch >= view.epoch) return previous.view;

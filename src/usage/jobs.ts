@@ -1,4 +1,4 @@
-import type { Job } from '../reconcile/jobs';
+import type { Job } from '../lib/jobs';
 import { flushUsage } from './recorder';
 
 /** Writes the usage counts the cron's isolate still holds (a safety net for quiet periods). */

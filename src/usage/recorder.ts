@@ -13,9 +13,9 @@ import { USAGE_FLUSH_INTERVAL_MS, USAGE_FLUSH_MAX_KEYS, USAGE_PRICES, USAGE_SETT
 import { getDb } from '../db';
 import type { Env } from '../env';
 import { addUsage, type UsageCount } from './store';
+import { log } from '../lib/log';
 
 export type BillableOperation = keyof typeof USAGE_PRICES;
-export const BILLABLE_OPERATIONS = Object.keys(USAGE_PRICES) as BillableOperation[];
 
 const pending = new Map<string, number>();
 let oldestAt = 0;
@@ -59,7 +59,7 @@ export async function flushUsage(env: Pick<Env, 'DB'>): Promise<number> {
       pending.set(key, (pending.get(key) ?? 0) + c.count);
     }
     oldestAt ||= Date.now();
-    console.error(JSON.stringify({ level: 'error', event: 'usage.flush_failed', keys: batch.length, message: (err as Error).message }));
+    log('error', 'usage.flush_failed', { keys: batch.length, message: (err as Error).message });
     return 0;
   } finally {
     writing--;

@@ -1,8 +1,8 @@
-import { createRoute } from '@hono/zod-openapi';
+import { authedRoute } from '../auth/route';
 import { getPrincipal } from '../auth/store';
-import { USAGE_MAX_RANGE_DAYS } from '../constants';
+import { DAY_MS, USAGE_MAX_RANGE_DAYS } from '../constants';
 import { getDb } from '../db';
-import { AUTHED, bearerSecurity, createRouter, jsonResponse, problemResponses } from '../http/openapi';
+import { createRouter, jsonResponse } from '../http/openapi';
 import { problems } from '../http/problem';
 import { bill, priceList } from './billing';
 import { settleUsage, utcDay } from './recorder';
@@ -11,8 +11,6 @@ import { usageBetween } from './store';
 
 export const usageRouter = createRouter();
 
-const DAY_MS = 86_400_000;
-
 /** The default report: from the first day of the month two months ago, to today. */
 export function defaultRange(now: number): { from: string; to: string } {
   const d = new Date(now);
@@ -20,15 +18,15 @@ export function defaultRange(now: number): { from: string; to: string } {
 }
 
 usageRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'get',
     path: '/v1/account/usage',
     tags: ['Account'],
     summary: 'Usage and billing history: counted operations per day and per month, priced',
     description: `Billable operations (hardware-ID requests, compatibility checks, migrations, SBC calls) counted per UTC day and priced from the price table. At most ${USAGE_MAX_RANGE_DAYS} days per report. SBC calls are counted in batches, so the last few seconds of calls may appear a little later.`,
-    security: bearerSecurity,
     request: { query: UsageQuery },
-    responses: { 200: jsonResponse(UsageReport, 'The report'), ...problemResponses(...AUTHED, 404) },
+    problems: [404],
+    responses: { 200: jsonResponse(UsageReport, 'The report') },
   }),
   async (c) => {
     const me = c.get('principal');

@@ -8,6 +8,7 @@ import type { Env } from '../env';
 import { attemptDelivery, type AttemptOutcome } from './attempt';
 import { disableEndpoint, signingEndpoint, type SigningEndpoint } from './endpoints';
 import { leaseDue, recordOutcome, type DeliveryRow } from './outbox';
+import { log } from '../lib/log';
 
 export interface DispatchResult {
   attempted: number;
@@ -30,7 +31,7 @@ export async function deliverDue(storage: DurableObjectStorage, env: Env, now: n
     try {
       ep = await endpointOf(d.provider_id);
     } catch (err) {
-      console.error(JSON.stringify({ level: 'error', event: 'webhook.endpoint-lookup', message: (err as Error).message }));
+      log('error', 'webhook.endpoint-lookup', { message: (err as Error).message });
       return { kind: 'retry', status: null, error: 'internal error before sending', retryAfterMs: null };
     }
     if (!ep?.url) return { kind: 'rejected', status: null, error: 'no endpoint configured' };
@@ -52,6 +53,6 @@ export async function deliverDue(storage: DurableObjectStorage, env: Env, now: n
   const finished = Date.now();
   storage.transactionSync(() => leased.forEach((d, i) => recordOutcome(storage.sql, d, outcomes[i]!, finished)));
   const delivered = outcomes.filter((o) => o.kind === 'delivered').length;
-  console.log(JSON.stringify({ level: 'info', event: 'webhook.dispatch', attempted: leased.length, delivered }));
+  log('info', 'webhook.dispatch', { attempted: leased.length, delivered });
   return { attempted: leased.length, delivered };
 }

@@ -3,7 +3,17 @@ import { and, eq, sql } from 'drizzle-orm';
 import { providerSettings } from '../../schema';
 import { WEBHOOK_ROTATION_OVERLAP_MS } from '../constants';
 import type { Db } from '../db';
-import { generateWebhookSecret, seal, unseal } from './secrets';
+import { generateWebhookSecret } from './secrets';
+import { seal, unseal } from '../lib/sealing';
+
+/**
+ * A new provider's webhook settings: a fresh signing secret, kept sealed. A statement for the batch
+ * that registers the provider; the secret is returned once, to be shown to the provider.
+ */
+export async function newProviderSettings(db: Db, secretsKey: string, providerId: string) {
+  const webhookSecret = generateWebhookSecret();
+  return { webhookSecret, stmt: db.insert(providerSettings).values({ providerId, webhookSecretEnc: await seal(secretsKey, webhookSecret) }) };
+}
 
 export interface EndpointView {
   url: string | null;

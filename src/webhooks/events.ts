@@ -5,7 +5,7 @@
  * so the documentation cannot drift from what receivers get.
  */
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { MIGRATION_STATES } from '../migrations/lifecycle';
+import { MIGRATION_STATES } from '../lib/lifecycle';
 
 const MigrationState = z.enum(MIGRATION_STATES);
 const at = (what: string) => z.number().int().openapi({ description: `${what}, Unix epoch milliseconds` });

@@ -1,9 +1,9 @@
 /** Cron jobs of the webhook capability: bounded per run, safe to run twice (coordinators lease what they send, and skip events they already hold). */
-import { markOutboxDelivered, pendingOutboxEvents, type OutboxEvent } from '../compatibility/outbox';
+import { markOutboxDelivered, pendingOutboxEvents, type OutboxEvent } from './provider-events';
 import { RECONCILE_COORDINATORS_PER_RUN, RECONCILE_RELAY_PER_RUN, WEBHOOK_OVERDUE_AFTER_MS } from '../constants';
 import { getDb } from '../db';
-import { coordinatorFor } from '../migrations/coordinator-client';
-import type { Job } from '../reconcile/jobs';
+import { coordinatorFor } from '../lib/coordinator';
+import type { Job } from '../lib/jobs';
 import { isWebhookEventType } from './events';
 import { customersWithOverdueDeliveries } from './log';
 

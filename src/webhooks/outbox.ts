@@ -5,14 +5,11 @@
  * when the change that caused it does. The schedule is the `next_attempt_at` column; the alarm
  * delivers what is due (see dispatcher.ts).
  */
-import { newId } from '../auth/keys';
-import { WEBHOOK_MAX_ATTEMPTS, WEBHOOK_TIMEOUT_MS } from '../constants';
-import { all, first, MIRROR_COLUMNS, run } from '../migrations/sql';
+import { newId } from '../lib/ids';
+import { WEBHOOK_ATTEMPT_LEASE_MS, WEBHOOK_MAX_ATTEMPTS } from '../constants';
+import { all, first, MIRROR_COLUMNS, run } from '../lib/do-sql';
 import { retryDelay, type AttemptOutcome } from './attempt';
 import { WEBHOOK_EVENTS, type WebhookEventData, type WebhookEventType } from './events';
-
-/** An attempt in flight holds its delivery this long; after that (a crash) the delivery is due again. */
-const LEASE_MS = WEBHOOK_TIMEOUT_MS + 30_000;
 
 export const OUTBOX_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS webhook_event (
@@ -129,9 +126,9 @@ export function findDelivery(sql: SqlStorage, id: string): DeliveryRow | null {
 export function leaseDue(sql: SqlStorage, now: number, limit: number): DeliveryRow[] {
   const due = all<DeliveryRow>(sql, `${DELIVERY_SELECT} WHERE d.state = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?`, now, limit);
   for (const d of due) {
-    run(sql, 'UPDATE webhook_delivery SET attempts = attempts + 1, next_attempt_at = ?, updated_at = ?, version = version + 1 WHERE id = ?', now + LEASE_MS, now, d.id);
+    run(sql, 'UPDATE webhook_delivery SET attempts = attempts + 1, next_attempt_at = ?, updated_at = ?, version = version + 1 WHERE id = ?', now + WEBHOOK_ATTEMPT_LEASE_MS, now, d.id);
   }
-  return due.map((d) => ({ ...d, attempts: d.attempts + 1, next_attempt_at: now + LEASE_MS }));
+  return due.map((d) => ({ ...d, attempts: d.attempts + 1, next_attempt_at: now + WEBHOOK_ATTEMPT_LEASE_MS }));
 }
 
 /** Records an attempt's outcome, unless the delivery changed meanwhile (then that change wins). */
@@ -191,4 +188,30 @@ export function eventsOf(sql: SqlStorage, migrationId: string): EventRecord[] {
     migrationId,
   );
   return rows.map((r) => ({ id: r.id, type: r.type, migrationId: r.migration_id, transitionSeq: r.transition_seq, recipients: r.recipients ? r.recipients.split(',').sort() : [] }));
+}
+
+/** An event recorded elsewhere (a D1 outbox) for a customer's providers. */
+export interface RelayedEvent {
+  id: string;
+  type: WebhookEventType;
+  /** The provider the event concerns first; the active migration's providers are added. */
+  providerId: string;
+  data: Record<string, unknown>;
+}
+
+/** Queues relayed events for their providers and the active migration's; an event already queued is skipped. */
+export function relayEvents(sql: SqlStorage, customerId: string, active: { id: string; source_provider_id: string; target_provider_id: string } | null, events: RelayedEvent[], now: number): void {
+  for (const e of events) {
+    emitEvent(sql, {
+      id: e.id,
+      type: e.type,
+      customerId,
+      migrationId: active?.id ?? null,
+      transitionSeq: null,
+      recipients: [e.providerId, ...(active ? [active.source_provider_id, active.target_provider_id] : [])],
+      // Checked against the event type's schema by emitEvent.
+      data: { ...e.data, migrationId: active?.id ?? null } as WebhookEventData<WebhookEventType>,
+      now,
+    });
+  }
 }

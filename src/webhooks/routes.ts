@@ -1,10 +1,10 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import { allow } from '../auth/middleware';
-import { getDb } from '../db';
-import { AUTHED, bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, problemResponses } from '../http/openapi';
+import { z } from '@hono/zod-openapi';
+import { authedRoute } from '../auth/route';
+import { cursorOf, getDb } from '../db';
+import { createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, pageSchema } from '../http/openapi';
 import { problems } from '../http/problem';
-import { coordinatorFor } from '../migrations/coordinator-client';
-import { unwrap } from '../migrations/outcome';
+import { coordinatorFor } from '../lib/coordinator';
+import { unwrap } from '../http/outcome';
 import { getEndpoint, setEndpoint } from './endpoints';
 import { findOwnDelivery, listDeliveries, presentDelivery } from './log';
 import { DeliveryListQuery, DeliverySchema, EndpointSchema, RedeliverySchema, RotatedEndpointSchema, SetEndpointBody } from './schema';
@@ -13,17 +13,17 @@ import { checkProviderUrl } from '../http/url-policy';
 export const webhooksRouter = createRouter();
 
 webhooksRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'put',
     path: '/v1/providers/me/webhook',
     tags: ['Webhooks'],
     summary: 'Set your webhook endpoint URL and rotate its signing secret (provider)',
     description:
       'The previous secret keeps signing beside the new one for a day, so receivers can switch without losing messages. A disabled endpoint is re-enabled.',
-    security: bearerSecurity,
-    middleware: [allow('provider')],
+    allow: ['provider'],
     request: { body: jsonBody(SetEndpointBody) },
-    responses: { 200: jsonResponse(RotatedEndpointSchema, 'The endpoint and its new secret (shown once)'), ...problemResponses(...AUTHED, 404, 422) },
+    problems: [404, 422],
+    responses: { 200: jsonResponse(RotatedEndpointSchema, 'The endpoint and its new secret (shown once)') },
   }),
   async (c) => {
     const { url } = c.req.valid('json');
@@ -36,14 +36,14 @@ webhooksRouter.openapi(
 );
 
 webhooksRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'get',
     path: '/v1/providers/me/webhook',
     tags: ['Webhooks'],
     summary: 'Your webhook endpoint (never its secret)',
-    security: bearerSecurity,
-    middleware: [allow('provider')],
-    responses: { 200: jsonResponse(EndpointSchema, 'The endpoint'), ...problemResponses(...AUTHED, 404) },
+    allow: ['provider'],
+    problems: [404],
+    responses: { 200: jsonResponse(EndpointSchema, 'The endpoint') },
   }),
   async (c) => {
     const endpoint = await getEndpoint(getDb(c.env.DB), c.get('principal').id, Date.now());
@@ -53,37 +53,33 @@ webhooksRouter.openapi(
 );
 
 webhooksRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'get',
     path: '/v1/webhook-deliveries',
     tags: ['Webhooks'],
     summary: 'Your webhook delivery log, newest first (provider)',
-    security: bearerSecurity,
-    middleware: [allow('provider')],
+    allow: ['provider'],
     request: { query: PageQuery.extend(DeliveryListQuery.shape) },
-    responses: {
-      200: jsonResponse(z.object({ items: z.array(DeliverySchema), nextCursor: z.string().nullable() }), 'A page of deliveries'),
-      ...problemResponses(...AUTHED),
-    },
+    responses: { 200: jsonResponse(pageSchema(DeliverySchema), 'A page of deliveries') },
   }),
   async (c) => {
     const { limit, cursor, ...filter } = c.req.valid('query');
     const rows = await listDeliveries(getDb(c.env.DB), c.get('principal').id, filter, limit, decodeCursor(cursor));
-    const page = pageOf(rows, limit, (d) => `${d.createdAt}\n${d.id}`);
+    const page = pageOf(rows, limit, (d) => cursorOf(d.createdAt, d.id));
     return c.json({ items: page.items.map(presentDelivery), nextCursor: page.nextCursor }, 200);
   },
 );
 
 webhooksRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'post',
     path: '/v1/webhook-deliveries/{id}/redeliver',
     tags: ['Webhooks'],
     summary: 'Send one of your deliveries again, as a new delivery with the same webhook-id (provider)',
-    security: bearerSecurity,
-    middleware: [allow('provider')],
+    allow: ['provider'],
     request: { params: z.object({ id: z.string().max(100) }) },
-    responses: { 202: jsonResponse(RedeliverySchema, 'Queued; it shows in the log as a new delivery'), ...problemResponses(...AUTHED, 404) },
+    problems: [404],
+    responses: { 202: jsonResponse(RedeliverySchema, 'Queued; it shows in the log as a new delivery') },
   }),
   async (c) => {
     const me = c.get('principal');

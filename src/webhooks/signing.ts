@@ -3,18 +3,13 @@
  * where the secret is the base64 after `whsec_`. During a secret rotation a message carries one
  * signature per live secret, space-separated, so receivers holding either secret accept it.
  */
+import { base64, fromBase64 } from '../lib/encoding';
 
 const encoder = new TextEncoder();
 
 function secretBytes(secret: string): Uint8Array {
   const encoded = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
-  return Uint8Array.from(atob(encoded), (ch) => ch.charCodeAt(0));
-}
-
-function base64(bytes: Uint8Array): string {
-  let bin = '';
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin);
+  return fromBase64(encoded);
 }
 
 /** One `v1,<base64>` signature of a message. `timestamp` is in seconds since the epoch. */

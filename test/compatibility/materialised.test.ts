@@ -1,7 +1,8 @@
 import type { z } from '@hono/zod-openapi';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { markOutboxDelivered, pendingOutboxEvents, setMigrationTarget } from '../../src/compatibility/outbox';
+import { setMigrationTarget } from '../../src/compatibility/revoked';
+import { markOutboxDelivered, pendingOutboxEvents } from '../../src/webhooks/provider-events';
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { getPlatform } from '../../src/catalog/store';
 import { planPass, startPass } from '../../src/compatibility/passes';

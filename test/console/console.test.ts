@@ -2,7 +2,8 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { trafficLine, type Migration, type Traffic } from '../../src/console/migration-view';
 import { recordUsage, utcDay } from '../../src/usage/recorder';
-import { fingerprint, pastedIds } from '../../src/console/handoff';
+import { fingerprint } from '../../src/console/handoff';
+import { pastedIds } from '../../src/console/provider-check';
 import { periodsBetween } from '../../src/console/usage-chart';
 import { call, OPERATOR } from '../http';
 import { createPlatform, dataCenter, place, putInventory, registerCustomer, registerProvider, server } from '../factories';
@@ -331,7 +332,8 @@ describe('migration pages', () => {
     expect((await visit(`/console/customer/migrations/${started.body.id}`, { cookie: stranger })).status).toBe(404);
     const poll = await visit(`/console/api/migrations/${started.body.id}`, { cookie: stranger });
     expect(poll.status).toBe(404);
-    expect(JSON.parse(poll.html)).toMatchObject({ status: 404 });
+    expect(poll.headers.get('content-type')).toBe('application/problem+json');
+    expect(JSON.parse(poll.html)).toMatchObject({ type: 'urn:inplace:problem:not-found', status: 404 });
     expect((await visit(`/console/api/migrations/${started.body.id}`)).status).toBe(401);
   });
 

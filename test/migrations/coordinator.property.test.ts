@@ -2,7 +2,8 @@ import { abortAllDurableObjects } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TERMINAL_STATES, transitionEvents, type MigrationState } from '../../src/migrations/lifecycle';
+import { transitionEvents } from '../../src/migrations/lifecycle';
+import { TERMINAL_STATES, type MigrationState } from '../../src/lib/lifecycle';
 import { call, OPERATOR } from '../http';
 import { coordinator, progress, start, steer, world, type World } from './world';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decide, STEERING_ACTIONS, type MigrationState, type Parties } from '../../src/migrations/lifecycle';
+import { decide, type Parties } from '../../src/migrations/lifecycle';
+import { STEERING_ACTIONS, type MigrationState } from '../../src/lib/lifecycle';
 import { call, expectProblem } from '../http';
 import { deployAll, progress, start, steer, world, type World } from './world';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { base64url } from '../../src/auth/keys';
+import { base64url } from '../../src/lib/encoding';
 import { OPERATOR } from '../http';
 import { endUser, migrating, progress, sbcWorld } from './world';
 

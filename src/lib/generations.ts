@@ -1,5 +1,6 @@
 /**
- * Generations of what a MIP answer depends on (schema/compatibility.ts `compat_generations`). Each
+ * Generations of what a MIP answer depends on (schema/compatibility.ts `compat_generations`), shared
+ * here because writers in several folders (inventory, compatibility) bump them. Each
  * write that can change an answer bumps its keys in the same D1 batch as the write itself, so a
  * stored answer is never served after its inputs changed.
  */

@@ -19,11 +19,6 @@ export function changed(sql: SqlStorage, query: string, ...params: SqlValue[]): 
   return sql.exec(query, ...params).toArray().length;
 }
 
-/** Runs several DDL statements (one string each). */
-export function migrate(sql: SqlStorage, statements: string[]): void {
-  for (const statement of statements) sql.exec(statement);
-}
-
 /**
  * Rows mirrored to a D1 read model carry `version` (bumped on every change) and `mirrored_version`
  * (the version D1 has). These three keep that bookkeeping the same for every mirrored table.
@@ -46,4 +41,30 @@ export function markMirrored(sql: SqlStorage, table: MirroredTable, id: string, 
 /** Makes every row of `table` due for mirroring again (read-model repair). */
 export function forgetMirror(sql: SqlStorage, table: MirroredTable): void {
   run(sql, `UPDATE ${table} SET mirrored_version = 0`);
+}
+
+/** The table that records a Durable Object's schema version (see `migrateSchema`). */
+const VERSION_TABLE = 'CREATE TABLE IF NOT EXISTS schema_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)';
+
+export function schemaVersion(sql: SqlStorage): number {
+  sql.exec(VERSION_TABLE);
+  return first<{ version: number }>(sql, 'SELECT version FROM schema_version WHERE id = 1')?.version ?? 0;
+}
+
+/**
+ * Brings a Durable Object's SQLite schema to the last of `steps` (step i makes version i + 1): each
+ * step not applied yet runs once, in order, in one transaction with its new version, so a step
+ * either applies whole or not at all. A database newer than the code is refused, not guessed at.
+ * Returns the version reached.
+ */
+export function migrateSchema(storage: DurableObjectStorage, steps: readonly (readonly string[])[]): number {
+  const current = storage.transactionSync(() => schemaVersion(storage.sql));
+  if (current > steps.length) throw new Error(`the stored schema is version ${current}, newer than this code's ${steps.length}`);
+  for (let version = current + 1; version <= steps.length; version++) {
+    storage.transactionSync(() => {
+      for (const statement of steps[version - 1]!) storage.sql.exec(statement);
+      run(storage.sql, 'INSERT INTO schema_version (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version', version);
+    });
+  }
+  return steps.length;
 }

@@ -1,20 +1,20 @@
 /**
- * Events for providers, written in the same breath as the change that causes them and delivered
- * later by the webhooks capability: `pendingOutboxEvents` to read, `markOutboxDelivered` to ack.
- * Here: `compatibility.revoked`, when a server holding a customer's data stops satisfying the
- * platform the customer runs on, or the one it is migrating to (`setMigrationTarget`).
+ * `compatibility.revoked`: when a server holding a customer's data stops satisfying the platform
+ * the customer runs on, or the one it is migrating to (`setMigrationTarget`), an event for the
+ * platform's provider, recorded with the change through the webhooks capability's outbox
+ * (src/webhooks/provider-events.ts), which delivers it.
  */
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
-import { compatTargets, outboxEvents } from '../../schema';
-import { newId } from '../auth/keys';
+import { eq, sql } from 'drizzle-orm';
+import { compatTargets } from '../../schema';
 import { COMPAT_TOP_REASONS } from '../constants';
-import { chunkForInsert, jsonIds, type Db } from '../db';
+import { jsonIds, type Db } from '../db';
 import { placementsOnServers } from '../inventory/placements';
+import { recordProviderEvents } from '../webhooks/provider-events';
 import { clauseText } from './evaluate';
 import type { EvalPlatform } from './store';
 import { topClauses } from './verdicts';
 
-export const REVOKED = 'compatibility.revoked';
+export const REVOKED = 'compatibility.revoked' as const;
 
 /** A server that approved `platform` before a recompute and denies it after. */
 export interface Flip {
@@ -79,43 +79,9 @@ export async function recordRevocations(db: Db, flips: Flip[], now: number): Pro
       for (const clause of flip.failed) g.histogram[clause] = (g.histogram[clause] ?? 0) + 1;
     }
   }
-  const rows = [...groups.values()].map(({ payload, platform, histogram }) => {
+  const events = [...groups.values()].map(({ payload, platform, histogram }) => {
     payload.reasons = topClauses(histogram, COMPAT_TOP_REASONS).map((t) => ({ reason: clauseText(platform.compiled.clauses, t.clause), servers: t.servers }));
-    return {
-      id: newId('evt'),
-      type: REVOKED,
-      customerId: payload.customerId,
-      platformId: payload.platformId,
-      providerId: platform.platform.providerId,
-      payload: JSON.stringify(payload),
-      createdAt: now,
-    };
+    return { type: REVOKED, customerId: payload.customerId, platformId: payload.platformId, providerId: platform.platform.providerId, payload };
   });
-  const [first, ...rest] = chunkForInsert(rows, 8).map((chunk) => db.insert(outboxEvents).values(chunk));
-  if (first) await db.batch([first, ...rest]);
-  return rows.length;
-}
-
-export interface OutboxEvent {
-  id: string;
-  type: string;
-  customerId: string;
-  platformId: string | null;
-  providerId: string;
-  payload: unknown;
-  createdAt: number;
-}
-
-/** Undelivered events, oldest first. */
-export async function pendingOutboxEvents(db: Db, limit: number): Promise<OutboxEvent[]> {
-  const found = await db.select().from(outboxEvents).where(isNull(outboxEvents.deliveredAt)).orderBy(asc(outboxEvents.createdAt)).limit(limit).all();
-  return found.map(({ deliveredAt: _d, payload, ...e }) => ({ ...e, payload: JSON.parse(payload) as unknown }));
-}
-
-export async function markOutboxDelivered(db: Db, ids: string[], at: number): Promise<void> {
-  if (!ids.length) return;
-  await db
-    .update(outboxEvents)
-    .set({ deliveredAt: at })
-    .where(and(sql`${outboxEvents.id} in ${jsonIds(ids)}`, isNull(outboxEvents.deliveredAt)));
+  return recordProviderEvents(db, events, now);
 }

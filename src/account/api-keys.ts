@@ -1,30 +1,28 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { authedRoute } from '../auth/route';
 import { and, eq } from 'drizzle-orm';
 import { principals } from '../../schema';
 import { MAX_LIVE_KEYS_PER_PRINCIPAL } from '../constants';
 import { getDb } from '../db';
-import { AUTHED, bearerSecurity, createRouter, jsonBody, jsonResponse, problemResponses } from '../http/openapi';
+import { bearerSecurity, createRouter, jsonBody, jsonResponse, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
 import { serverExists } from '../inventory/store';
-import { forgetKeyHash } from './middleware';
-import { ROOT_OPERATOR_KEY_ID } from './principal';
-import { IssuedKeySchema, KeySchema, MintKeyBody } from './schema';
-import { countLiveKeys, keyInsert, listKeys, principalInsert, revokeKey } from './store';
+import { forgetKeyHash } from '../auth/middleware';
+import { ROOT_OPERATOR_KEY_ID } from '../auth/principal';
+import { IssuedKeySchema, KeySchema, MintKeyBody } from '../auth/schema';
+import { countLiveKeys, keyInsert, listKeys, principalInsert, revokeKey } from '../auth/store';
 
 export const apiKeysRouter = createRouter();
 
 apiKeysRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'post',
     path: '/v1/api-keys',
     tags: ['API keys'],
     summary: 'Mint an API key for yourself (or, as operator, for a server agent)',
-    security: bearerSecurity,
     request: { body: jsonBody(MintKeyBody) },
-    responses: {
-      201: jsonResponse(IssuedKeySchema.extend({ principalId: z.string() }), 'The new key, shown once'),
-      ...problemResponses(...AUTHED, 404, 409),
-    },
+    problems: [404, 409],
+    responses: { 201: jsonResponse(IssuedKeySchema.extend({ principalId: z.string() }), 'The new key, shown once') },
   }),
   async (c) => {
     const me = c.get('principal');
@@ -79,14 +77,14 @@ apiKeysRouter.openapi(
 );
 
 apiKeysRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'delete',
     path: '/v1/api-keys/{id}',
     tags: ['API keys'],
     summary: 'Revoke one of your own keys',
-    security: bearerSecurity,
     request: { params: z.object({ id: z.string().max(100) }) },
-    responses: { 204: { description: 'Revoked' }, ...problemResponses(...AUTHED, 404) },
+    problems: [404],
+    responses: { 204: { description: 'Revoked' } },
   }),
   async (c) => {
     const { id } = c.req.valid('param');

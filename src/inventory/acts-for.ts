@@ -1,7 +1,7 @@
 import { getPlatform } from '../catalog/store';
 import type { Db } from '../db';
-import { currentPlatformId } from '../inventory/placements';
-import type { Principal } from './principal';
+import { currentPlatformId } from './placements';
+import type { Principal } from '../auth/principal';
 
 /**
  * Whether `principal` may act for `customerId`: the customer itself, or the provider of the

@@ -1,18 +1,18 @@
 /** `GET|PUT /v1/migrations/{id}/analysis`: how the SBC judges platform B for one migration. */
-import { createRoute, z } from '@hono/zod-openapi';
-import { allow } from '../auth/middleware';
+import { authedRoute } from '../auth/route';
+import { z } from '@hono/zod-openapi';
 import { SBC_ANALYSIS_DEFAULTS } from '../constants';
 import { getDb } from '../db';
 import type { Env } from '../env';
-import { AUTHED, bearerSecurity, createRouter, jsonBody, jsonResponse, problemResponses } from '../http/openapi';
+import { createRouter, jsonBody, jsonResponse } from '../http/openapi';
 import { problems } from '../http/problem';
-import { coordinatorFor } from '../migrations/coordinator-client';
-import { unwrap } from '../migrations/outcome';
-import { getMigrationRow, isParty } from '../migrations/read-model';
-import type { AnalysisSettings } from './analysis';
-import type { AnalysisReport } from './desk';
-import { flush } from './outcomes';
-import { AnalysisSchema, AnalysisSettingsBody } from './schema';
+import { coordinatorFor } from '../lib/coordinator';
+import { unwrap } from '../http/outcome';
+import { getMigrationRow, isParty } from './read-model';
+import type { AnalysisSettings } from '../sbc/analysis';
+import type { AnalysisReport } from '../sbc/desk';
+import { flush } from '../sbc/outcomes';
+import { AnalysisSchema, AnalysisSettingsBody } from '../sbc/schema';
 
 export const analysisRouter = createRouter();
 
@@ -36,15 +36,15 @@ function present(migrationId: string, r: AnalysisReport) {
 }
 
 analysisRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'get',
     path: PATH,
     tags: TAGS,
     summary: 'The migration’s traffic analysis: its settings and B’s verdict against A now (the parties)',
     description: DOC,
-    security: bearerSecurity,
     request: { params: IdParams },
-    responses: { 200: jsonResponse(AnalysisSchema, 'Settings and verdict'), ...problemResponses(...AUTHED, 404) },
+    problems: [404],
+    responses: { 200: jsonResponse(AnalysisSchema, 'Settings and verdict') },
   }),
   async (c) => {
     const { id } = c.req.valid('param');
@@ -56,16 +56,16 @@ analysisRouter.openapi(
 );
 
 analysisRouter.openapi(
-  createRoute({
+  authedRoute({
     method: 'put',
     path: PATH,
     tags: TAGS,
     summary: 'Set the migration’s traffic analysis (the customer, the operator)',
     description: `${DOC} Settable while the migration is active (409 once it is over); omitted settings take their defaults; minClients above minCalls is refused (422). The providers read the settings but cannot change them (403).`,
-    security: bearerSecurity,
-    middleware: [allow('customer', 'operator')],
+    allow: ['customer', 'operator'],
     request: { params: IdParams, body: jsonBody(AnalysisSettingsBody) },
-    responses: { 200: jsonResponse(AnalysisSchema, 'The settings now in force, and the verdict under them'), ...problemResponses(...AUTHED, 404, 409, 422) },
+    problems: [404, 409, 422],
+    responses: { 200: jsonResponse(AnalysisSchema, 'The settings now in force, and the verdict under them') },
   }),
   async (c) => {
     const { id } = c.req.valid('param');
