@@ -16,7 +16,7 @@ import { serverFacts, serverFactsPage, type FactsCursor } from '../inventory/fac
 import type { Scope } from '../inventory/units';
 import { clauseText, compile, type Compiled } from './evaluate';
 import { describeFailure } from './reasons';
-import { slotState } from './store';
+import { readFreeClasses, slotState } from './store';
 import { readUnits, type UnitScope } from './units';
 import { slotKey, topClauses } from './verdicts';
 
@@ -77,7 +77,7 @@ async function checkUnitLive(db: Db, unit: UnitToCheck, compiled: Compiled, budg
     if (budget.left < 0) {
       throw problems.unprocessable(`One request may evaluate at most ${COMPAT_LIVE_MAX_SERVERS} servers live; ask about narrower units, or about a platform without properties.`);
     }
-    for (const s of await judgedFacts(db, page)) {
+    for (const s of judgedFacts(page, await readFreeClasses(db, page.map((f) => f.id)))) {
       total++;
       const failed = compiled.failedClauses(s);
       if (!failed.length) approved++;
@@ -104,7 +104,7 @@ export async function checkUnits(db: Db, units: UnitToCheck[], target: CheckTarg
 
   const serverUnits = units.filter((u) => u.scope === 'server');
   const exact = await serverFacts(db, serverUnits.map((u) => u.unitId));
-  const released = await releaseServers(db, exact);
+  const released = await releaseServers(db, exact, await readFreeClasses(db, exact.map((f) => f.id)));
   for (const u of serverUnits) {
     const r = released.get(u.unitId);
     if (!r) throw problems.gone('A server behind one of the hardware IDs is no longer in the inventory.');

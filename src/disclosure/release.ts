@@ -1,13 +1,13 @@
 /**
  * The edge where facts about servers become answers: requests call these with exact facts and get
  * what may leave. Verdicts on requester-controlled thresholds are judged on the free-capacity class
- * the materialised table holds (so probing yields the class at most); properties and the values in
- * reasons come from the k-anonymous released record (./records.ts, looked up, never computed here).
+ * the materialised table holds (so probing yields the class at most: the caller reads those classes
+ * from compatibility's table and hands them in); properties and the values in reasons come from the
+ * k-anonymous released record (./records.ts, looked up, never computed here).
  */
-import { readFreeClasses } from '../compatibility/store';
 import type { Db } from '../db';
 import type { ServerFacts, ShownProperties } from '../inventory/facts';
-import { freeClass } from './classes';
+import { freeClass, type Free } from './classes';
 import { RECORD_ATTRIBUTES, type ServerRecord } from './records';
 import { recordKey, releasedServerRecords } from './store';
 
@@ -18,15 +18,17 @@ export interface Released {
   record: ServerRecord;
 }
 
-/** Judged facts of servers (by id); pages of a unit only need these. */
-export async function judgedFacts(db: Db, facts: ServerFacts[]): Promise<ServerFacts[]> {
-  const classes = await readFreeClasses(db, facts.map((f) => f.id));
+/**
+ * Judged facts of servers: free capacity as the stored class (`classes`, by server id), or as the
+ * class of the exact value for a server not materialised yet. Pages of a unit only need these.
+ */
+export function judgedFacts(facts: ServerFacts[], classes: ReadonlyMap<string, Free>): ServerFacts[] {
   return facts.map((f) => ({ ...f, free: classes.get(f.id) ?? freeClass(f.free) }));
 }
 
 /** Judged facts and released records of servers, by id. */
-export async function releaseServers(db: Db, facts: ServerFacts[]): Promise<Map<string, Released>> {
-  const judged = await judgedFacts(db, facts);
+export async function releaseServers(db: Db, facts: ServerFacts[], classes: ReadonlyMap<string, Free>): Promise<Map<string, Released>> {
+  const judged = judgedFacts(facts, classes);
   const keys = judged.map((j) => recordKey(j.siteId, j.properties, j.free));
   const records = await releasedServerRecords(db, keys);
   return new Map(judged.map((j, i) => [j.id, { judged: j, record: records.get(keys[i]!)! }]));
