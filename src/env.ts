@@ -1,15 +1,15 @@
 import type { Principal } from './auth/principal';
 import type { CatalogReactions } from './catalog/reactions';
-import type { RecomputeMessage } from './compatibility/queue';
 import type { InventoryReactions } from './inventory/reactions';
 import type { CustomerCoordinator } from './migrations/coordinator';
+import type { QueueMessage } from './reconcile/queue';
 
 /** Bindings declared in wrangler.toml plus the Worker secrets. */
 export interface Env {
   DB: D1Database;
   COORDINATOR: DurableObjectNamespace<CustomerCoordinator>;
-  /** Recomputation of the materialised compatibility table and stored MIP answers. */
-  RECOMPUTE: Queue<RecomputeMessage>;
+  /** Recomputation of the materialised compatibility table and stored MIP answers; reconciliation runs asked for. */
+  RECOMPUTE: Queue<QueueMessage>;
   /** "production" unless overridden (".dev.vars" sets "development"). */
   ENVIRONMENT: string;
   /** `iss` of every token this service signs. */

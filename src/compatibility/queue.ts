@@ -61,8 +61,8 @@ async function handle(env: Env, msg: RecomputeMessage): Promise<void> {
  * waiting, so a whole upsert or pass refreshes each site's released records about once (the cron
  * refreshes what a lost message left pending).
  */
-export async function consumeRecompute(batch: MessageBatch<RecomputeMessage>, env: Env): Promise<void> {
-  for (const message of batch.messages) {
+export async function consumeRecompute(messages: readonly Message<RecomputeMessage>[], env: Env): Promise<void> {
+  for (const message of messages) {
     try {
       await handle(env, message.body);
       message.ack();
@@ -71,5 +71,5 @@ export async function consumeRecompute(batch: MessageBatch<RecomputeMessage>, en
       message.retry();
     }
   }
-  if (batch.messages.some((m) => MARKING.has(m.body.kind))) await sender(env.RECOMPUTE)([{ kind: 'released' }]);
+  if (messages.some((m) => MARKING.has(m.body.kind))) await sender(env.RECOMPUTE)([{ kind: 'released' }]);
 }

@@ -4,7 +4,6 @@ import type { FC } from 'hono/jsx';
 import type { PlatformT } from '../catalog/schema';
 import { PAGE_LIMIT_MAX } from '../constants';
 import { getDb } from '../db';
-import { reconcile } from '../reconcile/jobs';
 import { unitPriceMicros } from '../usage/billing';
 import { utcDay } from '../usage/recorder';
 import { consoleFor, type ConsoleEnv } from './context';
@@ -217,10 +216,10 @@ operatorPages.get('/operator/principals', async (c) => {
 operatorPages.get('/operator/reconciliation', async (c) => {
   const { principal, csrf } = c.get('session');
   const runs = await lastRuns(getDb(c.env.DB));
-  const ran = c.req.query('ran') === '1';
+  const queued = c.req.query('queued') === '1';
   return c.html(
     <Layout title="Reconciliation" principal={principal} csrf={csrf} path="/console/operator/reconciliation">
-      {ran ? <Notice kind="ok">Reconciliation ran; the results are below.</Notice> : null}
+      {queued ? <Notice kind="ok">Reconciliation queued: it runs in the background within seconds; reload this page to see each job’s new run.</Notice> : null}
       <Section
         title="Last run of each job"
         aside={
@@ -262,6 +261,6 @@ operatorPages.get('/operator/reconciliation', async (c) => {
 });
 
 operatorPages.post('/operator/reconciliation/run', async (c) => {
-  await reconcile(c.env, Date.now());
-  return c.redirect('/console/operator/reconciliation?ran=1', 303);
+  await c.env.RECOMPUTE.send({ kind: 'reconcile' });
+  return c.redirect('/console/operator/reconciliation?queued=1', 303);
 });

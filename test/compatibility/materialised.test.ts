@@ -133,7 +133,7 @@ describe('platform passes on the queue', () => {
   /** Delivers messages to the Worker's queue handler as the queue would, and returns their outcome. */
   async function deliver(messages: RecomputeMessage[]) {
     const batch = createMessageBatch<RecomputeMessage>('inplace-recompute', messages.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })));
-    await consumeRecompute(batch, env);
+    await consumeRecompute(batch.messages, env);
     return getQueueResult(batch, createExecutionContext());
   }
   const mipEntry = async (platformId: string) => {

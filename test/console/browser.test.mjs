@@ -224,6 +224,12 @@ describe('console in chromium', () => {
 
       await Promise.all([page.waitForNavigation(), page.click('nav a[href="/console/operator/reconciliation"]')]);
       await Promise.all([page.waitForNavigation(), page.click('form[action="/console/operator/reconciliation/run"] button')]);
+      assert.match(await page.locator('.notice').first().innerText(), /Reconciliation queued/);
+      // The queue runs the jobs off the request: reload until their runs show.
+      for (let i = 0; i < 100 && (await page.locator('tr[data-job]').count()) === 0; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        await page.reload();
+      }
       assert.ok((await page.locator('tr[data-job]').count()) >= 1);
       assert.equal(await page.locator('tr[data-job] .badge.bad').count(), 0);
     });

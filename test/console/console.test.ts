@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { trafficLine, type Migration, type Traffic } from '../../src/console/migration-view';
+import { JOBS } from '../../src/reconcile/jobs';
 import { recordUsage, utcDay } from '../../src/usage/recorder';
 import { fingerprint } from '../../src/console/handoff';
 import { pastedIds } from '../../src/console/provider-check';
@@ -160,12 +161,20 @@ describe('operator pages', () => {
     expect(page.html).toContain(`data-principal="${p.id}"`);
   });
 
-  it('runs reconciliation on demand and shows each job’s last run', async () => {
+  it('queues reconciliation on demand, which runs off the request, and shows each job’s last run', async () => {
     const cookie = await signIn(OPERATOR);
     const before = await visit('/console/operator/reconciliation', { cookie });
-    const ran = await visit('/console/operator/reconciliation/run', { cookie, form: { _csrf: csrfOf(before.html) } });
-    expect(ran.status).toBe(303);
-    const after = await visit('/console/operator/reconciliation?ran=1', { cookie });
+    const clicked = Date.now();
+    const queued = await visit('/console/operator/reconciliation/run', { cookie, form: { _csrf: csrfOf(before.html) } });
+    expect(queued.status).toBe(303);
+    expect(queued.headers.get('location')).toBe('/console/operator/reconciliation?queued=1');
+    expect((await visit('/console/operator/reconciliation?queued=1', { cookie })).html).toContain('Reconciliation queued');
+    // The queue consumer runs every job and records its run.
+    await vi.waitUntil(
+      async () => (await env.DB.prepare('SELECT count(*) AS n FROM reconcile_runs WHERE ran_at >= ?').bind(clicked).first<number>('n')) === JOBS.length,
+      { timeout: 20_000, interval: 50 },
+    );
+    const after = await visit('/console/operator/reconciliation', { cookie });
     expect(after.html).toContain('data-job="usage-flush"');
     expect(after.html).toContain('<span class="badge ok">ok</span>');
   });
