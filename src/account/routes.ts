@@ -3,7 +3,7 @@ import { authedRoute } from '../auth/route';
 import type { PrincipalKind } from '../auth/principal';
 import { getPrincipal, keyInsert, listPrincipals, principalInsert } from '../auth/store';
 import { getDb } from '../db';
-import { bearerSecurity, createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, pageSchema, problemResponses } from '../http/openapi';
+import { bearerSecurity, createRouter, jsonBody, jsonResponse, listPage, PageQuery, pageSchema, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
 import { newProviderSettings } from '../webhooks/endpoints';
 import { AccountSchema, PrincipalSchema, RegisterCustomerBody, RegisteredProviderSchema, RegisteredSchema, RegisterProviderBody } from './schema';
@@ -71,10 +71,13 @@ for (const { kind, path, plural } of LISTED) {
       responses: { 200: jsonResponse(pageSchema(PrincipalSchema), `A page of ${plural}`) },
     }),
     async (c) => {
-      const { limit, cursor } = c.req.valid('query');
-      const rows = await listPrincipals(getDb(c.env.DB), kind, limit, decodeCursor(cursor));
-      const page = pageOf(rows, limit, (p) => p.id);
-      return c.json({ items: page.items.map(({ id, kind, name, organisation, serviceLevel, createdAt }) => ({ id, kind, name, organisation, serviceLevel, createdAt })), nextCursor: page.nextCursor }, 200);
+      const page = await listPage(
+        c.req.valid('query'),
+        (_, limit, after) => listPrincipals(getDb(c.env.DB), kind, limit, after),
+        (p) => p.id,
+        (rows) => rows.map(({ id, kind, name, organisation, serviceLevel, createdAt }) => ({ id, kind, name, organisation, serviceLevel, createdAt })),
+      );
+      return c.json(page, 200);
     },
   );
 }

@@ -1,6 +1,6 @@
 import { authedRoute } from '../auth/route';
 import { cursorOf, getDb } from '../db';
-import { createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, pageSchema } from '../http/openapi';
+import { createRouter, jsonBody, jsonResponse, listPage, PageQuery, pageSchema } from '../http/openapi';
 import { problems } from '../http/problem';
 import { UnitId } from '../inventory/schema';
 import { listFlags } from './flags';
@@ -39,9 +39,5 @@ agentReportRouter.openapi(
     request: { query: PageQuery.extend({ serverId: UnitId.optional() }) },
     responses: { 200: jsonResponse(pageSchema(AgentFlagSchema), 'A page of flags') },
   }),
-  async (c) => {
-    const { limit, cursor, ...filter } = c.req.valid('query');
-    const found = await listFlags(getDb(c.env.DB), filter, limit, decodeCursor(cursor));
-    return c.json(pageOf(found, limit, (f) => cursorOf(f.firstSeenAt, f.id)), 200);
-  },
+  async (c) => c.json(await listPage(c.req.valid('query'), (filter, limit, after) => listFlags(getDb(c.env.DB), filter, limit, after), (f) => cursorOf(f.firstSeenAt, f.id)), 200),
 );

@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { authedRoute } from '../auth/route';
 import { TASKS_PER_POLL } from '../constants';
 import { cursorOf, getDb } from '../db';
-import { createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf } from '../http/openapi';
+import { createRouter, jsonBody, jsonResponse, listPage, PageQuery } from '../http/openapi';
 import { problems } from '../http/problem';
 import { coordinatorFor } from '../lib/coordinator';
 import { unwrap } from '../http/outcome';
@@ -39,11 +39,10 @@ agentTasksRouter.openapi(
     const me = c.get('principal');
     const db = getDb(c.env.DB);
     if (me.kind === 'operator') {
-      const { serverId, limit, cursor } = c.req.valid('query');
+      const { serverId, ...query } = c.req.valid('query');
       if (!serverId) throw problems.validation([{ field: 'query.serverId', message: 'required for the operator' }]);
-      const rows = await tasksOfServer(db, serverId, limit, decodeCursor(cursor));
-      const page = pageOf(rows, limit, (t) => cursorOf(t.updatedAt, t.id));
-      return c.json({ items: page.items.map(({ version: _version, ...t }) => t), nextCursor: page.nextCursor }, 200);
+      const page = await listPage(query, (_, limit, after) => tasksOfServer(db, serverId, limit, after), (t) => cursorOf(t.updatedAt, t.id), (rows) => rows.map(({ version: _version, ...t }) => t));
+      return c.json(page, 200);
     }
     const serverId = serverOf(me.serverId);
     const items: LeasedTask[] = [];

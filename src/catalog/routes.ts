@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { authedRoute } from '../auth/route';
 import { principalsById } from '../auth/store';
 import { getDb, type Db } from '../db';
-import { createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, pageSchema } from '../http/openapi';
+import { createRouter, jsonBody, jsonResponse, listPage, PageQuery, pageSchema } from '../http/openapi';
 import { problems } from '../http/problem';
 import { CatalogEntrySchema, CreatePlatformBody, PatchPlatformBody, PlatformSchema, type PlatformT } from './schema';
 import { createPlatform, getPlatform, listPlatforms, patchPlatform } from './store';
@@ -66,10 +66,9 @@ catalogRouter.openapi(
     responses: { 200: jsonResponse(pageSchema(CatalogEntrySchema), 'A page of platforms') },
   }),
   async (c) => {
-    const { limit, cursor, providerId } = c.req.valid('query');
     const db = getDb(c.env.DB);
-    const page = pageOf(await listPlatforms(db, { providerId }, limit, decodeCursor(cursor)), limit, (p) => p.id);
-    return c.json({ items: await asCatalogEntries(db, page.items), nextCursor: page.nextCursor }, 200);
+    const page = await listPage(c.req.valid('query'), (filter, limit, after) => listPlatforms(db, filter, limit, after), (p) => p.id, (rows) => asCatalogEntries(db, rows));
+    return c.json(page, 200);
   },
 );
 

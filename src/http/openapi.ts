@@ -87,11 +87,11 @@ export const PageQuery = z.object({
   cursor: z.string().max(200).optional().openapi({ description: 'The `nextCursor` of the previous page' }),
 });
 
-export function encodeCursor(value: string): string {
+function encodeCursor(value: string): string {
   return base64url(value);
 }
 
-export function decodeCursor(cursor: string | undefined): string | undefined {
+function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(fromBase64url(cursor));
@@ -105,9 +105,23 @@ export function pageSchema<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }
 
-export function pageOf<T>(items: T[], limit: number, keyOf: (item: T) => string) {
-  const hasMore = items.length > limit;
-  const page = hasMore ? items.slice(0, limit) : items;
+type Page<T> = { items: T[]; nextCursor: string | null };
+
+/**
+ * The one list handler. `list` reads up to `limit + 1` rows after the query's cursor (keyset
+ * conditions from src/db.ts); the page is the first `limit` of them, its `nextCursor` the opaque key
+ * of the last one, and `present` shapes the page's rows for the response.
+ */
+export async function listPage<Q extends { limit: number; cursor?: string }, T, U = T>(
+  query: Q,
+  list: (filter: Omit<Q, 'limit' | 'cursor'>, limit: number, after: string | undefined) => Promise<T[]>,
+  keyOf: (row: T) => string,
+  present: (rows: T[]) => U[] | Promise<U[]> = (rows) => rows as unknown as U[],
+): Promise<Page<U>> {
+  const { limit, cursor, ...filter } = query;
+  const rows = await list(filter, limit, decodeCursor(cursor));
+  const hasMore = rows.length > limit;
+  const page = hasMore ? rows.slice(0, limit) : rows;
   const last = page[page.length - 1];
-  return { items: page, nextCursor: hasMore && last ? encodeCursor(keyOf(last)) : null };
+  return { items: await present(page), nextCursor: hasMore && last ? encodeCursor(keyOf(last)) : null };
 }

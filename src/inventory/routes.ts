@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { authedRoute } from '../auth/route';
 import { cursorOf, getDb } from '../db';
-import { createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, pageSchema } from '../http/openapi';
+import { createRouter, jsonBody, jsonResponse, listPage, PageQuery, pageSchema } from '../http/openapi';
 import { listPlacements, PlacementSchema, PlacementsBody, putPlacements } from './placements';
 import { InventoryBody, InventoryResult, RackInput, RowInput, ServerListQuery, ServerSchema, SiteInput, UnitId } from './schema';
 import { listServers, upsertInventory } from './store';
@@ -38,11 +38,7 @@ inventoryRouter.openapi(
     request: { query: PageQuery.extend(ServerListQuery.shape) },
     responses: { 200: jsonResponse(pageSchema(ServerSchema), 'A page of servers') },
   }),
-  async (c) => {
-    const { limit, cursor, ...filter } = c.req.valid('query');
-    const found = await listServers(getDb(c.env.DB), filter, limit, decodeCursor(cursor));
-    return c.json(pageOf(found, limit, (s) => s.id), 200);
-  },
+  async (c) => c.json(await listPage(c.req.valid('query'), (filter, limit, after) => listServers(getDb(c.env.DB), filter, limit, after), (s) => s.id), 200),
 );
 
 inventoryRouter.openapi(
@@ -55,11 +51,7 @@ inventoryRouter.openapi(
     request: { query: PageQuery.extend({ kind: z.enum(UNIT_KINDS).openapi({ description: 'Which units to list' }) }) },
     responses: { 200: jsonResponse(pageSchema(z.union([SiteInput, RowInput, RackInput])), 'A page of units of one kind, in id order') },
   }),
-  async (c) => {
-    const { limit, cursor, kind } = c.req.valid('query');
-    const found = await listUnits(getDb(c.env.DB), kind, limit, decodeCursor(cursor));
-    return c.json(pageOf(found, limit, (u) => u.id), 200);
-  },
+  async (c) => c.json(await listPage(c.req.valid('query'), ({ kind }, limit, after) => listUnits(getDb(c.env.DB), kind, limit, after), (u) => u.id), 200),
 );
 
 inventoryRouter.openapi(
@@ -86,9 +78,6 @@ inventoryRouter.openapi(
     request: { query: PageQuery.extend({ customerId: z.string().max(100).optional(), serverId: UnitId.optional() }) },
     responses: { 200: jsonResponse(pageSchema(PlacementSchema), 'A page of placements') },
   }),
-  async (c) => {
-    const { limit, cursor, ...filter } = c.req.valid('query');
-    const found = await listPlacements(getDb(c.env.DB), filter, limit, decodeCursor(cursor));
-    return c.json(pageOf(found, limit, (p) => cursorOf(p.customerId, p.serverId)), 200);
-  },
+  async (c) =>
+    c.json(await listPage(c.req.valid('query'), (filter, limit, after) => listPlacements(getDb(c.env.DB), filter, limit, after), (p) => cursorOf(p.customerId, p.serverId)), 200),
 );

@@ -1,11 +1,11 @@
 import { z } from '@hono/zod-openapi';
 import { authedRoute } from '../auth/route';
 import { MigrationTaskSchema } from '../agent/task-schema';
-import type { TaskPayload } from '../agent/tasks';
+import type { TaskPayload, TaskRow } from '../agent/tasks';
 import { HWID_MAX_USES_DEFAULT, HWID_TTL_DEFAULT_S } from '../constants';
 import { mintHardwareIdsByUnit } from '../hardware/mint';
 import { cursorOf, getDb } from '../db';
-import { createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, pageSchema } from '../http/openapi';
+import { createRouter, jsonBody, jsonResponse, listPage, PageQuery, pageSchema } from '../http/openapi';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ApiError, problems, type FieldError } from '../http/problem';
 import { forgetSplit } from '../sbc/split-cache';
@@ -82,11 +82,14 @@ migrationsRouter.openapi(
     responses: { 200: jsonResponse(pageSchema(MigrationSchema), 'A page of migrations') },
   }),
   async (c) => {
-    const { limit, cursor, ...filter } = c.req.valid('query');
     const db = getDb(c.env.DB);
-    const rows = await listMigrationRows(db, c.get('principal'), filter, limit, decodeCursor(cursor));
-    const page = pageOf(rows, limit, (m) => cursorOf(m.createdAt, m.id));
-    return c.json({ items: await presentAll(db, page.items), nextCursor: page.nextCursor }, 200);
+    const page = await listPage(
+      c.req.valid('query'),
+      (filter, limit, after) => listMigrationRows(db, c.get('principal'), filter, limit, after),
+      (m) => cursorOf(m.createdAt, m.id),
+      (rows) => presentAll(db, rows),
+    );
+    return c.json(page, 200);
   },
 );
 
@@ -216,33 +219,33 @@ migrationsRouter.openapi(
   }),
   async (c) => {
     const me = c.get('principal');
-    const { limit, cursor } = c.req.valid('query');
     const m = await forParty(c.env, me, c.req.valid('param').id);
-    const rows = unwrap(await coordinatorFor(c.env, m.customerId).migrationTasks(m.id, limit, decodeCursor(cursor)));
-    const page = pageOf(rows, limit, (t) => cursorOf(t.created_at, t.id));
-    const operator = me.kind === 'operator';
-    const ids = operator
-      ? null
-      : await mintHardwareIdsByUnit(
-          c.env,
-          getDb(c.env.DB),
-          { customerId: m.customerId, requesterId: me.id, scope: 'server', audience: [me.id], ttlSeconds: HWID_TTL_DEFAULT_S, maxUses: HWID_MAX_USES_DEFAULT },
-          [...new Set(page.items.map((t) => t.server_id))],
-        );
-    const items = page.items.map((t) => {
-      const payload = JSON.parse(t.payload) as TaskPayload;
-      const where = ids ? { hardwareId: ids.get(t.server_id)! } : { serverId: t.server_id, lastError: t.last_error };
-      return {
-        id: t.id,
-        kind: t.kind,
-        ...where,
-        platformId: payload.platformId,
-        modules: payload.modules.map(({ name, version }) => ({ name, version })),
-        state: t.state,
-        attempts: t.attempts,
-        updatedAt: t.updated_at,
-      };
-    });
-    return c.json({ items, nextCursor: page.nextCursor }, 200);
+    const view = async (rows: TaskRow[]) => {
+      const ids =
+        me.kind === 'operator'
+          ? null
+          : await mintHardwareIdsByUnit(
+              c.env,
+              getDb(c.env.DB),
+              { customerId: m.customerId, requesterId: me.id, scope: 'server', audience: [me.id], ttlSeconds: HWID_TTL_DEFAULT_S, maxUses: HWID_MAX_USES_DEFAULT },
+              [...new Set(rows.map((t) => t.server_id))],
+            );
+      return rows.map((t) => {
+        const payload = JSON.parse(t.payload) as TaskPayload;
+        const where = ids ? { hardwareId: ids.get(t.server_id)! } : { serverId: t.server_id, lastError: t.last_error };
+        return {
+          id: t.id,
+          kind: t.kind,
+          ...where,
+          platformId: payload.platformId,
+          modules: payload.modules.map(({ name, version }) => ({ name, version })),
+          state: t.state,
+          attempts: t.attempts,
+          updatedAt: t.updated_at,
+        };
+      });
+    };
+    const list = async (_: object, limit: number, after: string | undefined) => unwrap(await coordinatorFor(c.env, m.customerId).migrationTasks(m.id, limit, after));
+    return c.json(await listPage(c.req.valid('query'), list, (t) => cursorOf(t.created_at, t.id), view), 200);
   },
 );

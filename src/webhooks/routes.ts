@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { authedRoute } from '../auth/route';
 import { cursorOf, getDb } from '../db';
-import { createRouter, decodeCursor, jsonBody, jsonResponse, PageQuery, pageOf, pageSchema } from '../http/openapi';
+import { createRouter, jsonBody, jsonResponse, listPage, PageQuery, pageSchema } from '../http/openapi';
 import { problems } from '../http/problem';
 import { coordinatorFor } from '../lib/coordinator';
 import { unwrap } from '../http/outcome';
@@ -63,10 +63,13 @@ webhooksRouter.openapi(
     responses: { 200: jsonResponse(pageSchema(DeliverySchema), 'A page of deliveries') },
   }),
   async (c) => {
-    const { limit, cursor, ...filter } = c.req.valid('query');
-    const rows = await listDeliveries(getDb(c.env.DB), c.get('principal').id, filter, limit, decodeCursor(cursor));
-    const page = pageOf(rows, limit, (d) => cursorOf(d.createdAt, d.id));
-    return c.json({ items: page.items.map(presentDelivery), nextCursor: page.nextCursor }, 200);
+    const page = await listPage(
+      c.req.valid('query'),
+      (filter, limit, after) => listDeliveries(getDb(c.env.DB), c.get('principal').id, filter, limit, after),
+      (d) => cursorOf(d.createdAt, d.id),
+      (rows) => rows.map(presentDelivery),
+    );
+    return c.json(page, 200);
   },
 );
 
