@@ -4,9 +4,8 @@
 // racks → devices) into InPlace's inventory through PUT /v1/inventory, idempotently and without ever
 // deleting. Progress goes to stderr, the summary to stdout (`--json` for scripts).
 import { parseArgs } from 'node:util';
-import { ApiError } from './lib/api.mjs';
-import { connection, table, UsageError } from './lib/cli.mjs';
-import { netboxClient, NetBoxError } from './lib/netbox/client.mjs';
+import { connection, runMain, table, UsageError } from './lib/cli.mjs';
+import { netboxClient } from './lib/netbox/client.mjs';
 import { convert, serverIdOf, SKIP_REASONS } from './lib/netbox/convert.mjs';
 import { loadMapping } from './lib/netbox/mapping.mjs';
 import { inventorySchemas, plan, readInPlace, refusal, withoutConflicts, write } from './lib/netbox/sync.mjs';
@@ -213,23 +212,4 @@ function human(r) {
   return lines.join('\n');
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    if (err instanceof UsageError) {
-      console.error(`error: ${err.message}\n(see --help)`);
-      process.exit(2);
-    }
-    if (err instanceof NetBoxError) console.error(`error: ${err.message}`);
-    else if (err instanceof ApiError) {
-      const p = err.problem ?? {};
-      console.error(`error: InPlace answered ${err.status} ${p.title ?? ''}${p.detail ? `: ${p.detail}` : ''}`);
-      for (const e of p.errors ?? []) console.error(`  - ${e.field}: ${e.message}`);
-      if (p.requestId) console.error(`  request id: ${p.requestId}`);
-    } else if (err instanceof TypeError && /** @type {{ cause?: unknown }} */ (err).cause) {
-      const cause = /** @type {{ cause: { code?: string, message?: string } }} */ (err).cause;
-      console.error(`error: InPlace is not reachable (${cause.code ?? cause.message}); check --url`);
-    } else console.error(`error: ${err.message}`);
-    process.exit(1);
-  },
-);
+runMain(main, { answered: 'InPlace answered ', unreachable: (why) => `InPlace is not reachable (${why}); check --url` });

@@ -4,8 +4,7 @@
 // scripts. Base URL and key come from --url/--key, then INPLACE_URL/INPLACE_KEY, then the demo file
 // written by `npm start` (.inplace/demo.json; pick a principal with --as customer|provider|operator[:N]).
 import { parseArgs } from 'node:util';
-import { ApiError } from './lib/api.mjs';
-import { connection, table, UsageError } from './lib/cli.mjs';
+import { connection, runMain, table, UsageError } from './lib/cli.mjs';
 import { parseSteps } from './lib/schedule-steps.mjs';
 import { typedClient } from './lib/typed-api.mjs';
 
@@ -344,27 +343,4 @@ async function main() {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    if (err instanceof UsageError) {
-      console.error(`error: ${err.message}\n(see --help)`);
-      process.exit(2);
-    }
-    if (err instanceof ApiError) {
-      const p = err.problem ?? {};
-      if (opts.json) console.error(JSON.stringify(p, null, 2));
-      else {
-        console.error(`error: ${err.status} ${p.title ?? ''}${p.detail ? `: ${p.detail}` : ''}`);
-        for (const e of p.errors ?? []) console.error(`  - ${e.field}: ${e.message}`);
-        if (p.requestId) console.error(`  request id: ${p.requestId}`);
-      }
-      process.exit(1);
-    }
-    // fetch() fails with a TypeError whose cause says why the service could not be reached.
-    const cause = /** @type {{ cause?: { code?: string, message?: string } }} */ (err).cause;
-    if (err instanceof TypeError && cause) console.error(`error: the service is not reachable (${cause.code ?? cause.message}); is \`npm start\` running?`);
-    else console.error(`error: ${err.message}`);
-    process.exit(1);
-  },
-);
+runMain(main, { json: opts.json, unreachable: (why) => `the service is not reachable (${why}); is \`npm start\` running?` });
