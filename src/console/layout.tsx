@@ -123,3 +123,32 @@ export const ActionButton: FC<{ action: string; csrf: string; step: string; labe
     </button>
   </form>
 );
+
+/**
+ * A GET form of labelled choices that re-renders the page it names (filters, map colouring). Each
+ * choice lists `[value, label]` options; `any` adds a first, empty choice with that label.
+ */
+export const ChoiceForm: FC<{
+  action: string;
+  submit: string;
+  choices: { name: string; label: string; options: readonly (readonly [string, string])[]; selected?: string; any?: string }[];
+}> = ({ action, submit, choices }) => (
+  <form method="get" action={action} class="controls">
+    {choices.map((ch) => (
+      <div>
+        <label for={ch.name}>{ch.label}</label>
+        <select name={ch.name} id={ch.name}>
+          {ch.any !== undefined ? <option value="">{ch.any}</option> : null}
+          {ch.options.map(([value, label]) => (
+            <option value={value} selected={value === ch.selected}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </div>
+    ))}
+    <button type="submit" class="secondary">
+      {submit}
+    </button>
+  </form>
+);

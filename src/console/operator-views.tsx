@@ -8,7 +8,7 @@ import { getDb } from '../db';
 import type { ServerSchema } from '../inventory/schema';
 import { MIGRATION_STATES } from '../lib/lifecycle';
 import { consoleFor, type ConsoleEnv } from './context';
-import { Layout, Notice, percent, Section, when } from './layout';
+import { ChoiceForm, Layout, Notice, percent, Section, when } from './layout';
 import { myMigrations, platformNames, trafficOf } from './migrations';
 import { LiveMigration, MigrationTable, type Migration } from './migration-view';
 import { groupSites } from './operator';
@@ -132,22 +132,11 @@ operatorViews.get('/operator/migrations', async (c) => {
       <Section
         title={`${items.length} migration${items.length === 1 ? '' : 's'}${state ? ` ${state.replace(/_/g, ' ')}` : ''}`}
         aside={
-          <form method="get" action="/console/operator/migrations" class="controls">
-            <div>
-              <label for="state">State</label>
-              <select name="state" id="state">
-                <option value="">any</option>
-                {MIGRATION_STATES.map((s) => (
-                  <option value={s} selected={s === state}>
-                    {s.replace(/_/g, ' ')}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <button type="submit" class="secondary">
-              Filter
-            </button>
-          </form>
+          <ChoiceForm
+            action="/console/operator/migrations"
+            submit="Filter"
+            choices={[{ name: 'state', label: 'State', any: 'any', selected: state, options: MIGRATION_STATES.map((s) => [s, s.replace(/_/g, ' ')] as const) }]}
+          />
         }
       >
         <MigrationTable items={items} base="/console/operator/migrations" platformName={name} customerName={(id) => customerNames.get(id) ?? id} />

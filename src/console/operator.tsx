@@ -8,7 +8,7 @@ import { unitPriceMicros } from '../usage/billing';
 import { utcDay } from '../usage/recorder';
 import { consoleFor, type ConsoleEnv } from './context';
 import { rackFit, type PlatformFit } from './fit';
-import { ActionButton, Layout, money, Notice, percent, Section, when } from './layout';
+import { ActionButton, ChoiceForm, Layout, money, Notice, percent, Section, when } from './layout';
 import { lastRuns, listPrincipals, placementSummary, rackOccupancy, usageTotalsBetween, type RackOccupancy } from './queries';
 
 export const operatorPages = new Hono<ConsoleEnv>();
@@ -84,22 +84,19 @@ operatorPages.get('/operator', async (c) => {
   return c.html(
     <Layout title="Data-center map" principal={principal} csrf={csrf} path="/console/operator">
       <Section title={`${sites.length} sites · ${sites.reduce((n, s) => n + s.rows.length, 0)} rows · ${racks.length} racks · ${servers} servers`} aside={<Legend fit={fit !== null} />}>
-        <form method="get" action="/console/operator" class="controls">
-          <div>
-            <label for="platform">Colour racks by</label>
-            <select name="platform" id="platform">
-              <option value="">{`core allocation (${percent(allocated, cores)} overall)`}</option>
-              {platforms.items.map((p) => (
-                <option value={p.id} selected={p.id === platform?.id}>
-                  {`compatibility with ${p.name}`}
-                </option>
-              ))}
-            </select>
-          </div>
-          <button type="submit" class="secondary">
-            Show
-          </button>
-        </form>
+        <ChoiceForm
+          action="/console/operator"
+          submit="Show"
+          choices={[
+            {
+              name: 'platform',
+              label: 'Colour racks by',
+              any: `core allocation (${percent(allocated, cores)} overall)`,
+              selected: platform?.id,
+              options: platforms.items.map((p) => [p.id, `compatibility with ${p.name}`] as const),
+            },
+          ]}
+        />
         <p class="muted">
           {fit && platform
             ? `Each square is a rack, coloured by the share of its servers compatible with ${platform.name}; the number is how many are.${fit.fresh ? '' : ' Recomputing after a change: some racks may lag.'} Hover for the reasons.`

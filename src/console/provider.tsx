@@ -8,7 +8,7 @@ import type { DeliverySchema, EndpointSchema, RedeliverySchema, RotatedEndpointS
 import { ApiCallError, problemText } from './api';
 import { PlatformTable } from './catalog';
 import { consoleFor, type ConsoleEnv } from './context';
-import { ActionButton, CsrfField, Layout, Notice, Section, when } from './layout';
+import { ActionButton, ChoiceForm, CsrfField, Layout, Notice, Section, when } from './layout';
 import { myMigrations, platformNames } from './migrations';
 import { MigrationTable, stepsFor } from './migration-view';
 
@@ -130,33 +130,14 @@ async function webhooksPage(c: Context<ConsoleEnv>, rotated: { secret: string } 
       <Section
         title={filter.cursor ? 'Older deliveries' : 'Latest deliveries'}
         aside={
-          <form method="get" action="/console/provider/webhooks" class="controls">
-            <div>
-              <label for="state">State</label>
-              <select name="state" id="state">
-                <option value="">any</option>
-                {DELIVERY_STATES.map((st) => (
-                  <option value={st} selected={st === filter.state}>
-                    {st}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div>
-              <label for="eventType">Event type</label>
-              <select name="eventType" id="eventType">
-                <option value="">any</option>
-                {WEBHOOK_EVENT_TYPES.map((t) => (
-                  <option value={t} selected={t === filter.eventType}>
-                    {t}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <button type="submit" class="secondary">
-              Filter
-            </button>
-          </form>
+          <ChoiceForm
+            action="/console/provider/webhooks"
+            submit="Filter"
+            choices={[
+              { name: 'state', label: 'State', any: 'any', selected: filter.state, options: DELIVERY_STATES.map((st) => [st, st] as const) },
+              { name: 'eventType', label: 'Event type', any: 'any', selected: filter.eventType, options: WEBHOOK_EVENT_TYPES.map((t) => [t, t] as const) },
+            ]}
+          />
         }
       >
         {redelivered ? <Notice kind="ok">{`Queued again as delivery ${redelivered}.`}</Notice> : null}
