@@ -22,12 +22,17 @@ async function handle(req, res) {
     return;
   }
   const status = statuses.get(`${first} ${url.pathname.slice(first.length + 1)}`) ?? statuses.get(first) ?? 200;
-  res.writeHead(status, { 'content-type': 'application/json', connection: 'close, x-upstream-private', 'x-upstream-private': '1', 'x-upstream': first });
+  // `connection` names a header of this hop, which the SBC must not pass on. It says keep-alive, not
+  // close: workerd reads only a bare `close` and would keep a connection this server closes, failing
+  // the next request sent on it ("Network connection lost").
+  res.writeHead(status, { 'content-type': 'application/json', connection: 'keep-alive, x-upstream-private', 'x-upstream-private': '1', 'x-upstream': first });
   res.end(JSON.stringify({ upstream: first, method: req.method, path: url.pathname, search: url.search, headers: req.headers, bytes }));
 }
 
 export default async function setup(project) {
   const server = http.createServer((req, res) => void handle(req, res));
+  // Idle connections are kept until the run ends, so none is closed just as workerd reuses it.
+  server.keepAliveTimeout = 0;
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   project.provide('upstreamUrl', `http://127.0.0.1:${server.address().port}`);
   // A port with nothing listening: an upstream that is down.
@@ -36,5 +41,9 @@ export default async function setup(project) {
   const downPort = closed.address().port;
   await new Promise((resolve) => closed.close(resolve));
   project.provide('downUpstreamUrl', `http://127.0.0.1:${downPort}`);
-  return () => new Promise((resolve) => server.close(() => resolve()));
+  return () =>
+    new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
 }
