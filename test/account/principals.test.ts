@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PAGE_LIMIT_MAX } from '../../src/constants';
 import { registerCustomer, registerProvider } from '../factories';
-import { call, expectProblem, OPERATOR } from '../http';
+import { call, expectProblem, OPERATOR, expectStatus } from '../http';
 
 interface Listed {
   id: string;
@@ -16,7 +16,7 @@ async function walk(path: string, limit: number) {
   let cursor: string | null = null;
   do {
     const r: { status: number; body: { items: Listed[]; nextCursor: string | null } } = await call('GET', `${path}?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, { key: OPERATOR });
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     items.push(...r.body.items);
     sizes.push(r.body.items.length);
     cursor = r.body.nextCursor;

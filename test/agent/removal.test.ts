@@ -4,7 +4,7 @@
 // server's tasks across customers.
 import { describe, expect, it } from 'vitest';
 import { TASK_MAX_ATTEMPTS } from '../../src/constants';
-import { call, expectProblem, OPERATOR } from '../http';
+import { call, expectProblem, OPERATOR, expectStatus } from '../http';
 import { deployAll, progress, start, steer, world, type World } from '../migrations/world';
 import { registerCustomer } from '../factories';
 
@@ -91,7 +91,7 @@ describe('removal tasks', () => {
     const shared = (await modulesOf(w.platformB.id))[0]!;
     const own = { name: 'a-runtime', version: '3.1.0', artifactUrl: 'https://artifacts.example/a-runtime-3.1.0.tar.gz', sha256: 'b'.repeat(64) };
     const sharedRef = { ...shared, artifactUrl: 'https://artifacts.example/runtime-1.0.0.tar', sha256: 'a'.repeat(64) };
-    expect((await call('PATCH', `/v1/platforms/${w.platformA.id}`, { key: w.providerA.key, body: { modules: [own, sharedRef] } })).status).toBe(200);
+    expectStatus(await call('PATCH', `/v1/platforms/${w.platformA.id}`, { key: w.providerA.key, body: { modules: [own, sharedRef] } }), 200);
     const id = await deploying(w);
     await deployAll(w);
     const done = await progress(id, w.providerB.key, 1, 1);
@@ -128,7 +128,7 @@ describe('GET /v1/migrations/{id}/tasks', () => {
     expect(op.items.find((x: { id: string }) => x.id === t.id)).toMatchObject({ state: 'pending', attempts: 1, lastError: 'install exited 3', platformId: w.platformB.id });
     for (const key of [w.customer.key, w.providerA.key, w.providerB.key]) {
       const r = await tasksOf(id, key);
-      expect(r.status).toBe(200);
+      expectStatus(r, 200);
       const text = JSON.stringify(r.body);
       for (const serverId of w.serverIds) expect(text).not.toContain(serverId);
       expect(text).not.toContain('install exited');
@@ -142,7 +142,7 @@ describe('GET /v1/migrations/{id}/tasks', () => {
     const before = (await tasksOf(id, w.customer.key)).body.items[0].hardwareId;
     expect(again).not.toBe(before);
     const check = await call('POST', '/v1/compatibility', { key: w.customer.key, body: { hardwareIds: [again], platformId: w.platformB.id } });
-    expect(check.status).toBe(200);
+    expectStatus(check, 200);
   });
 
   it('pages, and answers 404 to anyone who is not a party', async () => {
@@ -165,7 +165,7 @@ describe('GET /v1/agent/tasks?serverId= (operator)', () => {
     const id = await deploying(w);
     const serverId = w.serverIds[0]!;
     const r = await call('GET', `/v1/agent/tasks?serverId=${serverId}`, { key: OPERATOR });
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     expect(r.body).toEqual({
       items: [
         {

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createPlatform, dataCenter, putInventory, registerCustomer, registerProvider, settled } from '../factories';
-import { call, expectProblem, OPERATOR } from '../http';
+import { call, expectProblem, OPERATOR, expectStatus } from '../http';
 
 const { serverIds, ...inventory } = dataCenter(undefined, 1, 1, 3);
 const identity = (i: number) => inventory.servers![i]!.identity;
@@ -29,7 +29,7 @@ describe('POST /v1/agent/report', () => {
   it('confirms a matching identity and unchanged properties without writing anything', async () => {
     const before = await serverRecord(serverIds[0]!);
     const r = await report(agentKeys[0]!, { identity: identity(0), properties: { cores: 64, memoryGib: 256, traits: ['sev'] } });
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     expect(r.body).toEqual({ identity: { matches: true, mismatched: [] }, properties: { applied: true, changed: [], overAllocated: [] } });
     expect((await serverRecord(serverIds[0]!)).updatedAt).toBe(before.updatedAt);
   });
@@ -59,7 +59,7 @@ describe('POST /v1/agent/report', () => {
     }
     expect(await serverRecord(serverIds[2]!)).toEqual(before);
     const flags = await call('GET', `/v1/agent/flags?serverId=${serverIds[2]}`, { key: OPERATOR });
-    expect(flags.status).toBe(200);
+    expectStatus(flags, 200);
     expect(flags.body.items).toHaveLength(2);
     expect(flags.body.items.map((f: { field: string }) => f.field).sort()).toEqual(['dom0Ip', 'mac']);
     const mac = flags.body.items.find((f: { field: string }) => f.field === 'mac');

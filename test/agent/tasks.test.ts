@@ -1,7 +1,7 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { TASK_LEASE_MS, TASK_MAX_ATTEMPTS } from '../../src/constants';
-import { call, expectProblem } from '../http';
+import { call, expectProblem, expectStatus } from '../http';
 import { coordinator, start, steer, world, type World } from '../migrations/world';
 
 async function deploying(w: World) {
@@ -18,7 +18,7 @@ describe('GET /v1/agent/tasks', () => {
     const w = await world();
     const id = await deploying(w);
     const r = await poll(w.agents[0]!.key);
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     expect(r.body.items).toEqual([
       {
         id: expect.stringMatching(/^tsk_/),

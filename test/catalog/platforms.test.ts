@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { call, expectProblem, OPERATOR } from '../http';
+import { call, expectProblem, OPERATOR, expectStatus } from '../http';
 import { createPlatform, platformBody, registerCustomer, registerProvider } from '../factories';
 
 describe('POST /v1/platforms', () => {
   it('publishes a platform with defaults filled in', async () => {
     const p = await registerProvider();
     const r = await call('POST', '/v1/platforms', { key: p.key, body: platformBody({ name: 'Edge' }) });
-    expect(r.status).toBe(201);
+    expectStatus(r, 201);
     expect(r.body).toMatchObject({
       id: expect.stringMatching(/^plt_/),
       providerId: p.id,
@@ -77,7 +77,7 @@ describe('PATCH /v1/platforms/{id}', () => {
     const p = await registerProvider();
     const plat = await createPlatform(p.key);
     const r = await call('PATCH', `/v1/platforms/${plat.id}`, { key: p.key, body: { autoAccept: true, requirements: { requiredTraits: ['sev'] } } });
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     expect(r.body).toMatchObject({ autoAccept: true, revision: 2, requirements: { requiredTraits: ['sev'] } });
   });
 
@@ -105,7 +105,7 @@ describe('GET /v1/platforms', () => {
     await createPlatform(p2.key);
     const c = await registerCustomer();
     const first = await call('GET', `/v1/platforms?providerId=${p1.id}&limit=2`, { key: c.key });
-    expect(first.status).toBe(200);
+    expectStatus(first, 200);
     expect(first.body.items).toHaveLength(2);
     const second = await call('GET', `/v1/platforms?providerId=${p1.id}&limit=2&cursor=${first.body.nextCursor}`, { key: c.key });
     expect(second.body.nextCursor).toBeNull();

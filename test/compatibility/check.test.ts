@@ -1,7 +1,7 @@
 import type { z } from '@hono/zod-openapi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Requirements } from '../../src/catalog/schema';
-import { call, expectProblem, OPERATOR } from '../http';
+import { call, expectProblem, OPERATOR, expectStatus } from '../http';
 import { createPlatform, place, putInventory, registerCustomer, registerProvider, server } from '../factories';
 import { mint, type Principal } from '../hardware/helpers';
 
@@ -57,7 +57,7 @@ describe('POST /v1/compatibility: the provider-side flow', () => {
   it('provider B answers per server ID the customer handed over, with a reason for every failed requirement', async () => {
     const ids = await mint(customer, { scope: 'server', audience: [providerB.id] });
     const r = await check(providerB, { hardwareIds: ids, platformId: platformB.id });
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     expect(r.body.platformId).toBe(platformB.id);
     expect(r.body.results.map((x: { index: number }) => x.index)).toEqual([0, 1, 2]);
     expect(sorted(r.body.results)).toEqual([
@@ -87,8 +87,8 @@ describe('POST /v1/compatibility: the provider-side flow', () => {
     expect(refused.body.errors.map((e: { field: string }) => e.field)).toEqual(['json.hardwareIds.0', 'json.hardwareIds.1', 'json.hardwareIds.2']);
     // B's own mistake (another provider's platform) is refused before any use is counted too.
     expectProblem(await check(providerB, { hardwareIds: ids, platformId: platformA.id }), 404, 'not-found');
-    expect((await check(providerB, { hardwareIds: ids, platformId: platformB.id })).status).toBe(200);
-    expect((await check(providerB, { hardwareIds: ids, requirements: { requiredTraits: ['tdx'] } })).status).toBe(200);
+    expectStatus(await check(providerB, { hardwareIds: ids, platformId: platformB.id }), 200);
+    expectStatus(await check(providerB, { hardwareIds: ids, requirements: { requiredTraits: ['tdx'] } }), 200);
     expectProblem(await check(providerB, { hardwareIds: ids, platformId: platformB.id }), 403, 'hardware-id-refused');
   });
 
@@ -103,7 +103,7 @@ describe('POST /v1/compatibility: what may be asked', () => {
   it('providers may check ad-hoc requirements', async () => {
     const ids = await mint(customer, { scope: 'server', audience: [providerB.id] });
     const r = await check(providerB, { hardwareIds: ids, requirements: { requiredTraits: ['tdx'], minFree: { cores: 65, memoryGib: 0 } } });
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     expect(r.body.platformId).toBeNull();
     const reasons = r.body.results.flatMap((x: Result) => x.reasons.map((y) => y.reason)).sort();
     // Judged on the class, [64, 128) free cores: its lower bound is below 65.
@@ -131,7 +131,7 @@ describe('POST /v1/compatibility: what may be asked', () => {
     const payer = await registerProvider();
     const own = await createPlatform(payer.key);
     const ids = await mint(customer, { scope: 'server', audience: [payer.id] });
-    expect((await check(payer, { hardwareIds: ids, platformId: own.id })).status).toBe(200);
+    expectStatus(await check(payer, { hardwareIds: ids, platformId: own.id }), 200);
     const usage = await call('GET', '/v1/account/usage', { key: payer.key });
     const lines = usage.body.daily.flatMap((d: { lines: { operation: string; quantity: number }[] }) => d.lines);
     expect(lines).toEqual([expect.objectContaining({ operation: 'compatibility-checks', quantity: 3 })]);

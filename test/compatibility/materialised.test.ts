@@ -13,7 +13,7 @@ import { readServerRows } from '../../src/compatibility/store';
 import { readUnits, refreshUnits } from '../../src/compatibility/units';
 import { getDb } from '../../src/db';
 import type { InventoryBody } from '../../src/inventory/schema';
-import { call, expectProblem, OPERATOR } from '../http';
+import { call, expectProblem, OPERATOR, expectStatus } from '../http';
 import { createPlatform, dataCenter, place, putInventory, registerCustomer, registerProvider, settled } from '../factories';
 
 type Inventory = Required<z.input<typeof InventoryBody>>;
@@ -111,7 +111,7 @@ describe('compatibility.revoked', () => {
   it('is recorded for the platform a customer is migrating to when its requirements change', async () => {
     await setMigrationTarget(db, customer.id, target.id);
     const r = await call('PATCH', `/v1/platforms/${target.id}`, { key: provider.key, body: { requirements: { requiredTraits: ['sev', 'tdx'] } } });
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     await settled();
     const events = await drainOutbox();
     // Only mt-r1-k1-v2 still approved before the change (v1 lost `sev` earlier).
@@ -256,7 +256,7 @@ describe('POST /v1/compatibility/rebuild', () => {
     await env.DB.prepare('delete from compat_units').run();
     await env.DB.prepare("update compat_servers set verdicts = '{}'").run();
     const r = await call('POST', '/v1/compatibility/rebuild', { key: OPERATOR, body: {} });
-    expect(r.status).toBe(202);
+    expectStatus(r, 202);
     expect(r.body).toEqual({ servers: 8, pages: 1 });
     await settled();
     const status = await call('GET', '/v1/compatibility/status', { key: OPERATOR });

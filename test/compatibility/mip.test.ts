@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { storedAnswer } from '../../src/compatibility/answers';
 import { getDb } from '../../src/db';
 import type { InventoryBody } from '../../src/inventory/schema';
-import { call, expectProblem, OPERATOR } from '../http';
+import { call, expectProblem, OPERATOR, expectStatus } from '../http';
 import { createPlatform, place, putInventory, registerCustomer, registerProvider, server, settled } from '../factories';
 
 type Inventory = Required<z.input<typeof InventoryBody>>;
@@ -90,7 +90,7 @@ const entry = (list: { unavailable: { platformId: string }[]; available: { platf
 describe('GET /v1/customers/{customerId}/mip-list: scope semantics', () => {
   it('server: only the platform every one of the customer’s servers satisfies, preferences first', async () => {
     const r = await mip('server');
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     expect(r.body).toMatchObject({ customerId: customer.id, scope: 'server', placements: 3 });
     expect(names(r.body.available)).toEqual(['needs-t-srv-prefers', 'needs-t-srv']);
     expect(r.body.available.map((e: { preferenceFit: number | null }) => e.preferenceFit)).toEqual([0.667, null]);
@@ -161,7 +161,7 @@ describe('GET /v1/customers/{customerId}/mip-list: scope semantics', () => {
 describe('GET /v1/customers/{customerId}/mip-list?include=hardwareIds', () => {
   it('mints masked IDs of the units involved, per narrowest scope, for the caller only', async () => {
     const r = await call('GET', `/v1/customers/${customer.id}/mip-list?scope=site&include=hardwareIds`, { key: customer.key });
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     const ids = r.body.hardwareIds as Record<string, { id: string; coverage: number }[]>;
     // The customer's 3 servers sit in 2 racks, 2 rows and 1 site.
     expect(Object.fromEntries(Object.entries(ids).map(([scope, list]) => [scope, list.map((i) => i.coverage).sort()]))).toEqual({
@@ -172,7 +172,7 @@ describe('GET /v1/customers/{customerId}/mip-list?include=hardwareIds', () => {
     });
     for (const u of [...inventory.servers, ...inventory.racks, ...inventory.rows]) expect(JSON.stringify(ids)).not.toContain(u.id);
     const rackIds = ids.rack!.map((i) => i.id);
-    expect((await call('POST', '/v1/hardware-ids/verify', { key: customer.key, body: { hardwareIds: rackIds } })).status).toBe(200);
+    expectStatus(await call('POST', '/v1/hardware-ids/verify', { key: customer.key, body: { hardwareIds: rackIds } }), 200);
     expectProblem(await call('POST', '/v1/hardware-ids/verify', { key: otherProvider.key, body: { hardwareIds: rackIds } }), 403, 'hardware-id-refused');
   });
 
@@ -203,7 +203,7 @@ describe('GET /v1/customers/{customerId}/mip-list: changes show up with no manua
 
   it('a requirement change moves a platform out of the list, with its reason', async () => {
     const r = await call('PATCH', `/v1/platforms/${ids['t-srv']}`, { key: otherProvider.key, body: { requirements: { requiredTraits: ['t-srv', 'tdx'] } } });
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     // Recomputed on the queue (fresh: false meanwhile, see materialised.test.ts).
     await settled();
     const after = entry((await mip('server')).body, ids['t-srv']!);
@@ -228,7 +228,7 @@ describe('GET /v1/customers/{customerId}/mip-list: the stored answer', () => {
     // Served from the table: a marker put into the stored answer comes back as it is.
     await env.DB.prepare("update mip_answers set body = json_set(body, '$.placements', 99) where customer_id = ? and scope = 'row'").bind(customer.id).run();
     const served = await mip('row');
-    expect(served.status).toBe(200);
+    expectStatus(served, 200);
     expect(served.headers.get('content-type')).toMatch(/^application\/json/);
     expect(served.body).toEqual({ ...computed.body, placements: 99 });
   });
@@ -237,7 +237,7 @@ describe('GET /v1/customers/{customerId}/mip-list: the stored answer', () => {
     const marker = () => env.DB.prepare("update mip_answers set body = json_set(body, '$.placements', 99) where customer_id = ? and scope = 'row'").bind(customer.id).run();
     const changes = [
       () => place(customer.id, customerServers, currentPlatformId),
-      async () => expect((await call('PATCH', `/v1/platforms/${ids['t-far']}`, { key: otherProvider.key, body: { description: 'changed' } })).status).toBe(200),
+      async () => expectStatus(await call('PATCH', `/v1/platforms/${ids['t-far']}`, { key: otherProvider.key, body: { description: 'changed' } }), 200),
       () => putInventory({ sites: [], rows: [], racks: [], servers: [{ ...inventory.servers.find((x) => x.id === 'hA-r3-k1-v1')!, capacity: { coresAllocated: 1, memoryAllocatedGib: 0 } }] }),
     ];
     for (const change of changes) {
@@ -255,7 +255,7 @@ describe('GET /v1/customers/{customerId}/mip-list: the stored answer', () => {
 describe('GET /v1/customers/{customerId}/mip-list: who may ask', () => {
   it('the customer’s current provider may', async () => {
     const r = await mip('rack', currentProvider.key);
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     expect(r.body.customerId).toBe(customer.id);
   });
 

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DISCLOSE_K_SERVERS, DISCLOSE_K_UNITS } from '../../src/constants';
 import { freeClass } from '../../src/disclosure/classes';
 import { settled } from '../factories';
-import { call, OPERATOR } from '../http';
+import { call, OPERATOR, expectStatus } from '../http';
 import before from '../fixtures/demo-answers-before.json';
 import { seedDemo, type Demo } from './demo-world';
 
@@ -94,7 +94,7 @@ describe('the demo data center under the disclosure policy', () => {
     const target = demo.inventory.servers.find((s) => s.id === c.servers[0])!;
     for (const d of [1, -1]) {
       const capacity = { ...target.capacity, coresAllocated: target.capacity.coresAllocated + (d > 0 ? 1 : 0) };
-      expect((await call('PUT', '/v1/inventory', { key: OPERATOR, body: { servers: [{ ...target, capacity }] } })).status).toBe(200);
+      expectStatus(await call('PUT', '/v1/inventory', { key: OPERATOR, body: { servers: [{ ...target, capacity }] } }), 200);
       // Answers read `fresh: false` while the recompute queue works: compare once it has caught up.
       await settled();
       expect(await view()).toEqual(seen);

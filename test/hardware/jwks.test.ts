@@ -1,7 +1,7 @@
 import { createVerifier } from 'fast-jwt';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_HWID_SIGNING_KEYS } from '../fixtures/hwid-signing-keys';
-import { call } from '../http';
+import { call, expectStatus } from '../http';
 import { mintOne, parts, publicPem, world } from './helpers';
 
 let w: Awaited<ReturnType<typeof world>>;
@@ -19,7 +19,7 @@ interface Jwk {
 describe('GET /.well-known/jwks.json', () => {
   it('publishes the public half of every configured key, without a key and cacheable', async () => {
     const r = await call('GET', '/.well-known/jwks.json');
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     expect(r.headers.get('cache-control')).toBe('public, max-age=300');
     expect(r.body).toEqual({
       keys: TEST_HWID_SIGNING_KEYS.map(({ kty, crv, x, kid }) => ({ kty, crv, x, kid, alg: 'EdDSA', use: 'sig' })),

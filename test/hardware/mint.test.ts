@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerCustomer } from '../factories';
 import { TEST_HWID_SIGNING_KEYS } from '../fixtures/hwid-signing-keys';
-import { call, expectProblem, OPERATOR } from '../http';
+import { call, expectProblem, OPERATOR, expectStatus } from '../http';
 import { count, parts, world } from './helpers';
 
 let w: Awaited<ReturnType<typeof world>>;
@@ -15,7 +15,7 @@ describe('POST /v1/hardware-ids', () => {
     for (const [scope, coverage] of Object.entries(expected)) {
       const before = Date.now();
       const r = await call('POST', '/v1/hardware-ids', { key: w.alice.key, body: { scope, ttlSeconds: 600, maxUses: 3 } });
-      expect(r.status).toBe(201);
+      expectStatus(r, 201);
       const items = r.body.items as { id: string; scope: string; coverage: number; expiresAt: number; usesLeft: number }[];
       expect(items.map((i) => i.coverage).sort()).toEqual(coverage);
       for (const item of items) {
@@ -44,7 +44,7 @@ describe('POST /v1/hardware-ids', () => {
       key: w.provider.key,
       body: { customerId: w.alice.id, scope: 'row', audience: [w.otherProvider.id, w.provider.id] },
     });
-    expect(r.status).toBe(201);
+    expectStatus(r, 201);
     expect(r.body.items).toHaveLength(2);
     expect(parts(r.body.items[0].id).payload.aud).toEqual([w.otherProvider.id, w.provider.id]);
   });
@@ -52,7 +52,7 @@ describe('POST /v1/hardware-ids', () => {
   it('answers an empty list for a customer with no placements', async () => {
     const loner = await registerCustomer();
     const r = await call('POST', '/v1/hardware-ids', { key: loner.key, body: { scope: 'server' } });
-    expect(r.status).toBe(201);
+    expectStatus(r, 201);
     expect(r.body).toEqual({ items: [] });
   });
 

@@ -1,12 +1,12 @@
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { app } from '../../src/app';
-import { call, expectProblem, OPERATOR } from '../http';
+import { call, expectProblem, OPERATOR, expectStatus } from '../http';
 
 describe('GET /healthz', () => {
   it('answers without a key and carries a request id', async () => {
     const r = await call('GET', '/healthz');
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     expect(r.body).toEqual({ status: 'ok' });
     expect(r.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
@@ -20,7 +20,7 @@ describe('GET /healthz', () => {
 describe('GET /', () => {
   it('leads a person to the console', async () => {
     const r = await exports.default.fetch(new Request('http://inplace.test/', { redirect: 'manual' }));
-    expect(r.status).toBe(302);
+    expectStatus(r, 302);
     expect(r.headers.get('location')).toBe('/console');
   });
 });
@@ -84,7 +84,7 @@ describe('problem+json for every error', () => {
 describe('GET /openapi.json', () => {
   it('is OpenAPI 3.1 and documents every route the app serves', async () => {
     const r = await call('GET', '/openapi.json');
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     expect(r.body.openapi).toBe('3.1.0');
     const documented = new Set<string>();
     for (const [path, item] of Object.entries(r.body.paths as Record<string, Record<string, unknown>>)) {
@@ -105,11 +105,11 @@ describe('GET /openapi.json', () => {
 describe('GET /docs', () => {
   it('serves the page and its init script; Swagger UI’s files are static assets, not in the Worker (the browser test loads them)', async () => {
     const page = await call('GET', '/docs');
-    expect(page.status).toBe(200);
+    expectStatus(page, 200);
     expect(page.body).toContain('/docs/swagger-ui-bundle.js');
     expect(page.body).toContain('/docs/swagger-ui.css');
     const init = await call('GET', '/docs/swagger-init.js');
-    expect(init.status).toBe(200);
+    expectStatus(init, 200);
     expect(init.body).toContain("url: '/openapi.json'");
     expectProblem(await call('GET', '/docs/swagger-ui-bundle.js'), 404, 'not-found');
   });

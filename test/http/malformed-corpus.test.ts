@@ -10,7 +10,7 @@ import { runDurableObjectAlarm } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import { dataCenter, platformBody, settled } from '../factories';
-import { call } from '../http';
+import { call, expectStatus } from '../http';
 import { coordinator, world } from '../migrations/world';
 import { OPERATOR } from '../http';
 
@@ -59,7 +59,7 @@ describe('malformed-input corpus over every write route', () => {
       headers: { 'idempotency-key': crypto.randomUUID() },
       body: { customerId: w.customer.id, targetPlatformId: w.platformB.id },
     });
-    expect(started.status).toBe(201);
+    expectStatus(started, 201);
     const migrationId = started.body.id as string;
     const agent = w.agents[0]!;
     const { serverIds: _ids, ...inventory } = dataCenter('corpus', 1, 1, 1);

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { call, expectProblem, OPERATOR } from '../http';
+import { call, expectProblem, OPERATOR, expectStatus } from '../http';
 import { dataCenter, putInventory, registerCustomer, registerProvider, server } from '../factories';
 
 async function serverCount() {
@@ -11,7 +11,7 @@ describe('PUT /v1/inventory', () => {
   it('creates the hierarchy, and the same body again changes nothing', async () => {
     const dc = dataCenter('idem', 2, 2, 3);
     const first = await call('PUT', '/v1/inventory', { key: OPERATOR, body: dc });
-    expect(first.status).toBe(200);
+    expectStatus(first, 200);
     expect(first.body).toEqual({
       sites: { received: 1, changed: 1 },
       rows: { received: 2, changed: 2 },
@@ -84,7 +84,7 @@ describe('PUT /v1/inventory', () => {
   it('accepts thousands of servers in one request (chunked within D1 limits)', { timeout: 30_000 }, async () => {
     const dc = dataCenter('big', 5, 10, 50);
     const r = await call('PUT', '/v1/inventory', { key: OPERATOR, body: dc });
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     expect(r.body.servers).toEqual({ received: 2500, changed: 2500 });
   });
 
@@ -130,7 +130,7 @@ describe('GET /v1/inventory/units', () => {
     const dc = dataCenter('unitlist', 2, 3, 1);
     await putInventory(dc);
     const sites = await call('GET', '/v1/inventory/units?kind=site&limit=500', { key: OPERATOR });
-    expect(sites.status).toBe(200);
+    expectStatus(sites, 200);
     expect(sites.body.items).toContainEqual({ id: 'unitlist', name: 'Site unitlist', region: 'eu-central' });
     const rows = await call('GET', '/v1/inventory/units?kind=row&limit=500', { key: OPERATOR });
     expect(rows.body.items.filter((r: { id: string }) => r.id.startsWith('unitlist-'))).toEqual(dc.rows);

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { requestHash } from '../../src/migrations/idempotency';
-import { call, expectProblem } from '../http';
+import { call, expectProblem, expectStatus } from '../http';
 import { start, steer, world } from './world';
 
 const db = () => env.DB;
@@ -14,10 +14,10 @@ describe('Idempotency-Key on POST /v1/migrations', () => {
   it('replays the stored response for the same key and body, creating nothing more', async () => {
     const w = await world();
     const first = await start(w, { idempotencyKey: 'k-replay' });
-    expect(first.status).toBe(201);
+    expectStatus(first, 201);
     expect(first.headers.get('idempotent-replayed')).toBeNull();
     const again = await start(w, { idempotencyKey: 'k-replay' });
-    expect(again.status).toBe(201);
+    expectStatus(again, 201);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.body).toEqual(first.body);
     expect((await call('GET', '/v1/migrations', { key: w.customer.key })).body.items).toHaveLength(1);
@@ -71,7 +71,7 @@ describe('Idempotency-Key on POST /v1/migrations', () => {
     // As if the first request had died after the coordinator recorded the migration.
     await db().prepare("UPDATE idempotency_keys SET state = 'processing', response_status = NULL, response_body = NULL, locked_until = 0 WHERE key = 'k-died'").run();
     const retry = await start(w, { idempotencyKey: 'k-died' });
-    expect(retry.status).toBe(201);
+    expectStatus(retry, 201);
     expect(retry.headers.get('idempotent-replayed')).toBeNull();
     expect(retry.body.id).toBe(first.body.id);
     expect((await call('GET', '/v1/migrations', { key: w.customer.key })).body.items).toHaveLength(1);
@@ -94,7 +94,7 @@ describe('Idempotency-Key on POST /v1/migrations', () => {
     await steer(first.body.id, 'cancel', w.customer.key);
     await db().prepare("UPDATE idempotency_keys SET expires_at = ? WHERE key = 'k-old'").bind(Date.now() - 1).run();
     const reused = await start(w, { idempotencyKey: 'k-old', body: { customerId: w.customer.id, targetPlatformId: w.platformB.id, scope: 'rack' } });
-    expect(reused.status).toBe(201);
+    expectStatus(reused, 201);
     expect(reused.body.id).not.toBe(first.body.id);
     expect(reused.body.scope).toBe('rack');
   });

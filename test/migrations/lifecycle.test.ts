@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, expectProblem, OPERATOR } from '../http';
+import { call, expectProblem, OPERATOR, expectStatus } from '../http';
 import { registerCustomer, registerProvider } from '../factories';
 import { coordinator, deployAll, hookUp, mintIds, progress, start, states, steer, verifiedEvents, world, type World } from './world';
 
@@ -22,7 +22,7 @@ describe('a whole migration over HTTP', () => {
     const hookB = await hookUp(w.providerB.key);
 
     const started = await start(w);
-    expect(started.status).toBe(201);
+    expectStatus(started, 201);
     expect(started.body).toMatchObject({
       customerId: w.customer.id,
       state: 'awaiting_consent',
@@ -36,7 +36,7 @@ describe('a whole migration over HTTP', () => {
     const id = started.body.id as string;
 
     const accepted = await steer(id, 'accept', w.providerB.key);
-    expect(accepted.status).toBe(200);
+    expectStatus(accepted, 200);
     expect(accepted.body).toMatchObject({ state: 'deploying', deployment: { tasks: 2, succeeded: 0, pending: 2, failed: 0 } });
 
     await deployAll(w);
@@ -48,7 +48,7 @@ describe('a whole migration over HTTP', () => {
     expect(half.body).toMatchObject({ state: 'migrating', progress: { segmentsDone: 5, segmentsTotal: 10, percent: 50 } });
 
     const done = await progress(id, w.providerB.key, 10, 10);
-    expect(done.status).toBe(200);
+    expectStatus(done, 200);
     expect(done.body).toMatchObject({ state: 'completed', progress: { segmentsDone: 10, segmentsTotal: 10, percent: 100 } });
     expect(states(done.body.history)).toEqual(['requested', 'awaiting_consent', 'deploying', 'migrating', 'cutting_over', 'completed']);
     expect(done.body.history.map((h: { from: string | null }) => h.from)).toEqual([null, 'requested', 'awaiting_consent', 'deploying', 'migrating', 'cutting_over']);
@@ -84,7 +84,7 @@ describe('a whole migration over HTTP', () => {
     const id = await migrating(w);
     await progress(id, w.providerB.key, 3, 10);
     const r = await steer(id, 'rollback', w.customer.key);
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     expect(r.body.state).toBe('rolled_back');
     expect(states(r.body.history).slice(-2)).toEqual(['rolling_back', 'rolled_back']);
     expect(await placementsOf(w.customer.id)).toEqual([w.platformA.id, w.platformA.id]);
@@ -97,7 +97,7 @@ describe('a whole migration over HTTP', () => {
     const w = await world();
     const hardwareIds = await mintIds(w, { audience: [w.providerB.id] });
     const r = await start(w, { key: w.providerB.key, body: { customerId: w.customer.id, targetPlatformId: w.platformB.id, hardwareIds } });
-    expect(r.status).toBe(201);
+    expectStatus(r, 201);
     expect(r.body).toMatchObject({ state: 'awaiting_consent', initiatedBy: { id: w.providerB.id, kind: 'provider' } });
     expectProblem(await steer(r.body.id, 'accept', w.providerB.key), 403, 'forbidden');
     expectProblem(await steer(r.body.id, 'approve', w.providerB.key), 403, 'forbidden');
@@ -125,7 +125,7 @@ describe('a whole migration over HTTP', () => {
     expectProblem(await progress(id, w.providerB.key, 3, 10), 409, 'conflict');
     expectProblem(await progress(id, w.providerB.key, 5, 12), 409, 'conflict');
     const same = await progress(id, w.providerB.key, 4, 10);
-    expect(same.status).toBe(200);
+    expectStatus(same, 200);
     expect(same.body.progress.segmentsDone).toBe(4);
     expectProblem(await progress(id, w.providerB.key, 11, 10), 400, 'validation');
     const audit = await coordinator(w.customer.id).audit();
@@ -137,7 +137,7 @@ describe('a whole migration over HTTP', () => {
     const m = (await start(w)).body;
     expect((await steer(m.id, 'cancel', w.providerB.key)).body.state).toBe('cancelled');
     const again = await start(w);
-    expect(again.status).toBe(201);
+    expectStatus(again, 201);
     await steer(again.body.id, 'accept', w.providerB.key);
     await deployAll(w);
     const r = await steer(again.body.id, 'cancel', w.customer.key);
@@ -149,7 +149,7 @@ describe('a whole migration over HTTP', () => {
 describe('who may do what', () => {
   it('allows one active migration per customer', async () => {
     const w = await world();
-    expect((await start(w)).status).toBe(201);
+    expectStatus(await start(w), 201);
     const second = await start(w);
     expectProblem(second, 409, 'conflict');
     const list = await call('GET', '/v1/migrations', { key: w.customer.key });
@@ -161,7 +161,7 @@ describe('who may do what', () => {
     const id = (await start(w)).body.id;
     for (const key of [w.customer.key, w.providerA.key, w.providerB.key, OPERATOR]) {
       const r = await call('GET', `/v1/migrations/${id}`, { key });
-      expect(r.status).toBe(200);
+      expectStatus(r, 200);
       expect(r.body.id).toBe(id);
     }
     const stranger = await registerCustomer();

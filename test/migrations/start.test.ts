@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { call, expectProblem, OPERATOR } from '../http';
+import { call, expectProblem, OPERATOR, expectStatus } from '../http';
 import { createPlatform, place, putInventory, registerCustomer, registerProvider, server } from '../factories';
 import { coordinator, mintIds, start, steer, world, type World } from './world';
 
@@ -8,7 +8,7 @@ describe('hardware IDs at start', () => {
   it('accepts the customer’s own IDs covering all of its data', async () => {
     const w = await world();
     const r = await start(w, { body: { customerId: w.customer.id, targetPlatformId: w.platformB.id, hardwareIds: await mintIds(w, { scope: 'rack' }) } });
-    expect(r.status).toBe(201);
+    expectStatus(r, 201);
   });
 
   it('refuses a provider without hardware IDs, or with IDs not meant for it', async () => {
@@ -42,7 +42,7 @@ describe('hardware IDs at start', () => {
     expectProblem(await start(w, { key: w.providerB.key, body }), 409, 'conflict');
     // Single-use: had the refused start kept its use, this would be refused as used up.
     const verify = await call('POST', '/v1/hardware-ids/verify', { key: w.providerB.key, body: { hardwareIds: ids } });
-    expect(verify.status).toBe(200);
+    expectStatus(verify, 200);
     expect(verify.body.items[0].usesLeft).toBe(0);
   });
 });
@@ -81,7 +81,7 @@ describe('compatibility re-checked at start', () => {
   it('at rack scope, deploys to a compatible server with room in the same rack', async () => {
     const w = await tdxWorld();
     const r = await start(w, { body: { customerId: w.customer.id, targetPlatformId: w.platformB.id, scope: 'rack' } });
-    expect(r.status).toBe(201);
+    expectStatus(r, 201);
     await steer(r.body.id, 'accept', w.providerB.key);
     const onV1 = await call('GET', '/v1/agent/tasks', { key: w.agents[0]!.key });
     expect(onV1.body.items).toEqual([]);
@@ -97,7 +97,7 @@ describe('compatibility re-checked at start', () => {
     await env.DB.prepare(`UPDATE servers SET traits = '[]' WHERE id IN (?, ?)`).bind(w.serverIds[0], w.serverIds[1]).run();
     await call('PATCH', `/v1/platforms/${w.platformB.id}`, { key: w.providerB.key, body: { description: 'now needs sev' } });
     const needsSev = await call('PATCH', `/v1/platforms/${w.platformB.id}`, { key: w.providerB.key, body: { requirements: { requiredTraits: ['sev'] } } });
-    expect(needsSev.status).toBe(200);
+    expectStatus(needsSev, 200);
     await env.DB.prepare(`UPDATE servers SET traits = '["sev"]' WHERE id = ?`).bind(w.serverIds[0]).run();
     const r = await start(w);
     expectProblem(r, 422, 'unprocessable');

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { SBC_MAX_BODY_BYTES } from '../../src/constants';
 import { addClientOutcomes, clearOutcomes, judge, type ClientOutcomes } from '../../src/sbc/analysis';
 import { bucketOf } from '../../src/sbc/assign';
-import { call, expectProblem, OPERATOR } from '../http';
+import { call, expectProblem, OPERATOR, expectStatus } from '../http';
 import { coordinator } from '../migrations/world';
 import { TEST_SECRETS_KEY } from '../keys';
 import { analysis, endUser, migrating, progress, sbcWorld, setUpstreamStatus, steer } from './world';
@@ -56,9 +56,9 @@ describe('SBC analysis: only the platform can fail it', { timeout: 300_000 }, ()
     await setUpstreamStatus(w.names.b, 500);
     const onB = await sessionsOn('B', w.customer.id, 5000, 60, 'attack');
 
-    for (const s of onB) expect((await upload(w.customer.id, s, ATTACKER, 'aborted')).status).toBe(400);
+    for (const s of onB) expectStatus(await upload(w.customer.id, s, ATTACKER, 'aborted'), 400);
     // Control: a whole upload through the same path reaches B, whose 500 counts.
-    expect((await upload(w.customer.id, onB[0]!, '203.0.113.7', 'complete')).status).toBe(500);
+    expectStatus(await upload(w.customer.id, onB[0]!, '203.0.113.7', 'complete'), 500);
     const afterUploads = await analysis(id, w.customer.key);
     // The client broke its own bodies: not one of them counts, for or against B.
     expect(afterUploads.body.verdict.b).toMatchObject({ calls: 1, failures: 1, failingClients: 1 });
@@ -67,7 +67,7 @@ describe('SBC analysis: only the platform can fail it', { timeout: 300_000 }, ()
 
     for (let i = 0; i < 180; i++) {
       const r = await endUser(w.customer.id, onB[i % onB.length]!, { client: ATTACKER });
-      expect(r.status).toBe(500);
+      expectStatus(r, 500);
     }
     const judged = await analysis(id, w.customer.key);
     // One client weighs at most 3 outcomes, and one client is never the 20 distinct clients needed.
@@ -175,7 +175,7 @@ describe('GET|PUT /v1/migrations/{id}/analysis', { timeout: 120_000 }, () => {
     expect(initial.body).toMatchObject({ migrationId: id, defaults: true, setBy: null, settings: { threshold: 0.05, windowSeconds: 60, minCalls: 50, minClients: 20, action: 'rollback' } });
 
     const set = await call('PUT', path, { key: w.customer.key, body: { threshold: 0.1, minClients: 10, action: 'pause' } });
-    expect(set.status).toBe(200);
+    expectStatus(set, 200);
     expect(set.body).toMatchObject({ defaults: false, setBy: { id: w.customer.id, kind: 'customer' }, settings: { threshold: 0.1, windowSeconds: 60, minCalls: 50, minClients: 10, action: 'pause' } });
 
     for (const body of [
@@ -210,7 +210,7 @@ describe('GET|PUT /v1/migrations/{id}/analysis', { timeout: 120_000 }, () => {
 
     const byOperator = await call('PUT', path, { key: OPERATOR, body: {} });
     expect(byOperator.body).toMatchObject({ setBy: { kind: 'operator' }, settings: { threshold: 0.05, minClients: 20, action: 'rollback' } });
-    expect((await steer(id, 'rollback', w.customer.key)).status).toBe(200);
+    expectStatus(await steer(id, 'rollback', w.customer.key), 200);
     expectProblem(await call('PUT', path, { key: w.customer.key, body: { threshold: 0.2 } }), 409, 'conflict');
   });
 
@@ -218,7 +218,7 @@ describe('GET|PUT /v1/migrations/{id}/analysis', { timeout: 120_000 }, () => {
     const w = await sbcWorld();
     const id = await migrating(w);
     await progress(id, w.providerB.key, 5, 10);
-    expect((await call('PUT', `/v1/migrations/${id}/analysis`, { key: w.customer.key, body: { action: 'pause', minClients: 5, minCalls: 20 } })).status).toBe(200);
+    expectStatus(await call('PUT', `/v1/migrations/${id}/analysis`, { key: w.customer.key, body: { action: 'pause', minClients: 5, minCalls: 20 } }), 200);
     await setUpstreamStatus(w.names.b, 502);
     const onB = await sessionsOn('B', w.customer.id, 5000, 10, 'pause');
     for (const [i, s] of onB.entries()) for (let k = 0; k < 2; k++) await endUser(w.customer.id, s, { client: `192.0.2.${i + 1}` });
@@ -266,8 +266,8 @@ describe('one client never changes the decision', { timeout: 600_000 }, () => {
     const id = await migrating(w);
     await progress(id, w.providerB.key, 5, 10);
     // Breaches are judged but not acted on: a paused migration is only paused again from migrating.
-    expect((await call('PUT', `/v1/migrations/${id}/analysis`, { key: w.customer.key, body: { action: 'pause' } })).status).toBe(200);
-    expect((await steer(id, 'pause', w.customer.key)).status).toBe(200);
+    expectStatus(await call('PUT', `/v1/migrations/${id}/analysis`, { key: w.customer.key, body: { action: 'pause' } }), 200);
+    expectStatus(await steer(id, 'pause', w.customer.key), 200);
     await setUpstreamStatus(w.names.b, 500, '/broken-on-b');
     await setUpstreamStatus(w.names.a, 404, '/missing');
     await setUpstreamStatus(w.names.b, 404, '/missing');

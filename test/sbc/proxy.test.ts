@@ -2,7 +2,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
 import { inject } from 'vitest';
 import { describe, expect, it } from 'vitest';
-import { call, expectProblem, OPERATOR } from '../http';
+import { call, expectProblem, OPERATOR, expectStatus } from '../http';
 import { SBC_MAX_BODY_BYTES } from '../../src/constants';
 import { bucketOf } from '../../src/sbc/assign';
 import { TEST_SECRETS_KEY } from '../keys';
@@ -15,7 +15,7 @@ async function sides(customerId: string, list: string[]) {
   const out = new Map<string, string>();
   for (const s of list) {
     const r = await endUser(customerId, s);
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     out.set(s, r.headers.get('x-inplace-side')!);
   }
   return out;
@@ -42,7 +42,7 @@ describe('ANY /sbc/{customerId}/*', { timeout: 60_000 }, () => {
       duplex: 'half',
       headers: { connection: 'keep-alive, x-hop', 'x-hop': 'secret', 'keep-alive': '5', authorization: 'Bearer app-token', 'content-type': 'text/plain' },
     } as RequestInit & { path: string });
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     expect(r.headers.get('x-inplace-platform')).toBe(w.platformA.id);
     expect(r.headers.get('x-inplace-side')).toBe('A');
     expect(r.headers.get('x-upstream')).toBe(w.names.a);
@@ -58,7 +58,7 @@ describe('ANY /sbc/{customerId}/*', { timeout: 60_000 }, () => {
     const cookie = first.headers.get('set-cookie')!;
     expect(cookie).toMatch(/^inplace_sbc=[A-Za-z0-9_-]+\.A\.\d+\.[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/sbc\/cus_[^;]+; HttpOnly; SameSite=Lax$/);
     const again = await endUser(w.customer.id, null, { headers: { cookie: cookie.split(';')[0]! } });
-    expect(again.status).toBe(200);
+    expectStatus(again, 200);
     expect(again.headers.get('set-cookie')).toBeNull();
     expect(again.body.headers.cookie).toBeUndefined();
   });
@@ -85,7 +85,7 @@ describe('ANY /sbc/{customerId}/*', { timeout: 60_000 }, () => {
     const asCustomer = await endUser(w.customer.id, 's', { headers: { 'x-inplace-route': 'B', 'x-inplace-key': w.customer.key } });
     expectProblem(asCustomer, 403, 'forbidden');
     const smoke = await endUser(w.customer.id, 's', { headers: { 'x-inplace-route': 'B', 'x-inplace-key': w.providerB.key } });
-    expect(smoke.status).toBe(200);
+    expectStatus(smoke, 200);
     expect(smoke.headers.get('x-inplace-platform')).toBe(w.platformB.id);
     expect(smoke.body.headers['x-inplace-key']).toBeUndefined();
     const op = await endUser(w.customer.id, 's', { headers: { 'x-inplace-route': 'B', 'x-inplace-key': OPERATOR } });
@@ -103,7 +103,7 @@ describe('traffic shift during a migration', { timeout: 120_000 }, () => {
 
     const seenOnB = new Set<string>();
     for (const done of [3, 6, 9]) {
-      expect((await progress(id, w.providerB.key, done, 10)).status).toBe(200);
+      expectStatus(await progress(id, w.providerB.key, done, 10), 200);
       const now = await sides(w.customer.id, list);
       for (const s of seenOnB) expect(now.get(s)).toBe('B');
       const onB = [...now].filter(([, side]) => side === 'B').map(([s]) => s);
@@ -117,7 +117,7 @@ describe('traffic shift during a migration', { timeout: 120_000 }, () => {
     expect(traffic.body).toMatchObject({ weightB: 9000, percentB: 90, a: { platformId: w.platformA.id }, b: { platformId: w.platformB.id }, migrationId: id });
     expect(traffic.body.totals[w.platformB.id].requests).toBeGreaterThan(0);
 
-    expect((await progress(id, w.providerB.key, 10, 10)).status).toBe(200);
+    expectStatus(await progress(id, w.providerB.key, 10, 10), 200);
     expect(await migrationState(id, w.customer.key)).toBe('completed');
     const after = await sides(w.customer.id, list);
     expect([...after.values()].every((s) => s === 'A')).toBe(true);
@@ -139,7 +139,7 @@ describe('traffic shift during a migration', { timeout: 120_000 }, () => {
     await progress(id, w.providerB.key, 5, 10);
     const list = sessions(40, 'rb');
     expect([...(await sides(w.customer.id, list)).values()]).toContain('B');
-    expect((await steer(id, 'rollback', w.customer.key)).status).toBe(200);
+    expectStatus(await steer(id, 'rollback', w.customer.key), 200);
     expect(await migrationState(id, w.customer.key)).toBe('rolled_back');
     const after = await sides(w.customer.id, list);
     expect([...after.values()].every((s) => s === 'A')).toBe(true);
@@ -195,11 +195,11 @@ describe('GET /v1/sbc/route and /v1/customers/{id}/traffic', { timeout: 60_000 }
     const outsider = await call('POST', '/v1/providers', { key: OPERATOR, body: { name: 'Outsider', organisation: 'Out' } });
     const q = `/v1/sbc/route?customerId=${w.customer.id}&session=s1`;
     expect((await call('GET', q, { key: w.providerA.key })).body).toMatchObject({ side: 'A', platformId: w.platformA.id });
-    expect((await call('GET', q, { key: OPERATOR })).status).toBe(200);
+    expectStatus(await call('GET', q, { key: OPERATOR }), 200);
     expectProblem(await call('GET', q, { key: outsider.body.apiKey.key }), 404, 'not-found');
     expectProblem(await call('GET', q, { key: w.customer.key }), 403, 'forbidden');
     const t = `/v1/customers/${w.customer.id}/traffic`;
-    expect((await call('GET', t, { key: w.customer.key })).status).toBe(200);
+    expectStatus(await call('GET', t, { key: w.customer.key }), 200);
     expectProblem(await call('GET', t, { key: outsider.body.apiKey.key }), 404, 'not-found');
     const otherCustomer = await call('POST', '/v1/customers', { key: OPERATOR, body: { name: 'Other', organisation: 'O' } });
     expectProblem(await call('GET', t, { key: otherCustomer.body.apiKey.key }), 404, 'not-found');
@@ -220,7 +220,7 @@ describe('ANY /sbc/{customerId}/*: what reaches the platform', { timeout: 120_00
         ['/a%2Fb/%E2%82%AC/', '/a%2Fb/%E2%82%AC/'],
       ] as const) {
         const res = await exports.default.fetch(new Request(`http://inplace.test/sbc/${raw}${path}`, { headers: { 'x-session-id': 'enc' } }));
-        expect(res.status).toBe(200);
+        expectStatus(res, 200);
         const echo = (await res.json()) as { path: string; search: string };
         expect(echo.path).toBe(`/${w.names.a}${forwarded}`);
         if (path.includes('?')) expect(echo.search).toBe('?x=1');
@@ -236,7 +236,7 @@ describe('ANY /sbc/{customerId}/*: what reaches the platform', { timeout: 120_00
     expect(ok.body.headers['x-request-id']).toBe(ok.headers.get('x-request-id'));
     await setUpstreamStatus(w.names.a, 503, '/fails');
     const failed = await endUser(w.customer.id, 'rid', { path: '/fails' });
-    expect(failed.status).toBe(503);
+    expectStatus(failed, 503);
     expect(failed.headers.get('x-request-id')).toBe(failed.body.headers['x-request-id']);
     // The client's own valid id is kept end to end, for correlation across hops.
     const own = await endUser(w.customer.id, 'rid', { headers: { 'x-request-id': 'client-trace-42' } });

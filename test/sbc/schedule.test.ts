@@ -2,7 +2,7 @@ import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } fro
 import { describe, expect, it } from 'vitest';
 import { MIGRATION_STALL_AFTER_MS, SBC_SCHEDULE_MAX_PAUSE_S, SBC_SCHEDULE_MAX_STEPS } from '../../src/constants';
 import { forgetSplit } from '../../src/sbc/split-cache';
-import { call, expectProblem, OPERATOR } from '../http';
+import { call, expectProblem, OPERATOR, expectStatus } from '../http';
 import { registerCustomer, registerProvider } from '../factories';
 import { coordinator, hookUp, start, verifiedEvents } from '../migrations/world';
 import { endUser, migrating, progress, sbcWorld, setUpstreamStatus, steer } from './world';
@@ -63,7 +63,7 @@ describe('traffic schedule: explicit steps of B’s share', { timeout: 120_000 }
     const stub = coordinator(w.customer.id);
 
     const set = await setSchedule(w.customer.id, w.customer.key, CANARY);
-    expect(set.status).toBe(200);
+    expectStatus(set, 200);
     expect(set.body).toMatchObject({
       mode: 'schedule',
       weightB: 0,
@@ -235,7 +235,7 @@ describe('traffic schedule: explicit steps of B’s share', { timeout: 120_000 }
     expect(replaced.body).toMatchObject({ percentB: 20, schedule: { currentStep: 0, status: 'running', pauseLeftSeconds: 60, setBy: { kind: 'operator' } } });
 
     const dropped = await call('DELETE', schedulePath(w.customer.id), { key: w.customer.key });
-    expect(dropped.status).toBe(200);
+    expectStatus(dropped, 200);
     expect(dropped.body).toMatchObject({ mode: 'progress', schedule: null, a: { platformId: w.platformB.id }, b: null });
     expect(await migrationState(w, id)).toBe('completed');
   });
@@ -256,7 +256,7 @@ describe('traffic schedule: explicit steps of B’s share', { timeout: 120_000 }
     };
     expect(await sides()).toContain('B');
 
-    expect((await steer(id, 'rollback', w.customer.key)).status).toBe(200);
+    expectStatus(await steer(id, 'rollback', w.customer.key), 200);
     expect(await migrationState(w, id)).toBe('rolled_back');
     expect(await traffic(w)).toMatchObject({ weightB: 0, b: null, mode: 'progress', schedule: null });
     expect((await sides()).every((s) => s === 'A')).toBe(true);
@@ -377,7 +377,7 @@ describe('PUT /v1/customers/{customerId}/traffic/schedule refusals', { timeout: 
     expectProblem(await setSchedule('cus_AAAAAAAAAAAAAAAA', OPERATOR, CANARY), 404, 'not-found');
     expect(await scheduleRows(w.customer.id)).toEqual([]);
 
-    expect((await setSchedule(w.customer.id, w.customer.key, CANARY)).status).toBe(200);
+    expectStatus(await setSchedule(w.customer.id, w.customer.key, CANARY), 200);
     for (const key of [w.providerA.key, w.providerB.key]) {
       expect(await traffic(w, key)).toMatchObject({ mode: 'schedule', schedule: { steps: CANARY, setBy: { id: w.customer.id, kind: 'customer' } } });
     }

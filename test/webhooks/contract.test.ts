@@ -9,7 +9,7 @@ import { MIGRATION_STATES } from '../../src/lib/lifecycle';
 import { WEBHOOK_EVENT_TYPES } from '../../src/webhooks/events';
 import { relayOutboxEvents } from '../../src/webhooks/jobs';
 import { server, settled } from '../factories';
-import { call, OPERATOR } from '../http';
+import { call, OPERATOR, expectStatus } from '../http';
 import { validatorFor, type Schema, type WithComponents } from '../openapi';
 import { coordinator, deployAll, hookUp, mintIds, progress, start, steer, world, type World } from '../migrations/world';
 
@@ -155,7 +155,7 @@ describe('webhook sequence', () => {
     await flush(w);
     const missed = (await call('GET', '/v1/webhook-deliveries?state=failed', { key: w.providerB.key })).body.items as { id: string }[];
     expect(missed).toHaveLength(4);
-    for (const d of missed) expect((await call('POST', `/v1/webhook-deliveries/${d.id}/redeliver`, { key: w.providerB.key })).status).toBe(202);
+    for (const d of missed) expectStatus(await call('POST', `/v1/webhook-deliveries/${d.id}/redeliver`, { key: w.providerB.key }), 202);
     await flush(w);
 
     const arrived = (await deliveries(hook)).map((d) => d.body);

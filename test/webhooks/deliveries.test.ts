@@ -2,7 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { WEBHOOK_BACKOFF_BASE_MS, WEBHOOK_MAX_ATTEMPTS } from '../../src/constants';
-import { call, expectProblem } from '../http';
+import { call, expectProblem, expectStatus } from '../http';
 import { registerProvider } from '../factories';
 import { coordinator, hookUp, start, verifiedEvents, world } from '../migrations/world';
 
@@ -140,7 +140,7 @@ describe('GET /v1/webhook-deliveries and redeliver', () => {
     const m = (await start(w)).body;
     await stub.runDue();
     const log = await call('GET', `/v1/webhook-deliveries?migrationId=${m.id}&limit=1`, { key: w.providerB.key });
-    expect(log.status).toBe(200);
+    expectStatus(log, 200);
     expect(log.body.items).toHaveLength(1);
     expect(log.body.items[0]).toEqual({
       id: expect.stringMatching(/^dlv_/),
@@ -163,7 +163,7 @@ describe('GET /v1/webhook-deliveries and redeliver', () => {
 
     const original = log.body.items[0];
     const r = await call('POST', `/v1/webhook-deliveries/${original.id}/redeliver`, { key: w.providerB.key });
-    expect(r.status).toBe(202);
+    expectStatus(r, 202);
     expect(r.body).toEqual({ id: expect.stringMatching(/^dlv_/), eventId: original.eventId, state: 'pending' });
     await stub.runDue();
     const ids = (await hook.box.requests()).map((x) => x.headers['webhook-id']);

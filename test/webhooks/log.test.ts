@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { PAGE_LIMIT_MAX } from '../../src/constants';
-import { call, expectProblem } from '../http';
+import { call, expectProblem, expectStatus } from '../http';
 import { coordinator, deployAll, hookUp, progress, start, steer, world } from '../migrations/world';
 
 interface LoggedDelivery {
@@ -19,7 +19,7 @@ async function walk(key: string, query: string, limit: number) {
   let cursor: string | null = null;
   do {
     const r: { status: number; body: { items: LoggedDelivery[]; nextCursor: string | null } } = await call('GET', `/v1/webhook-deliveries?limit=${limit}${query}${cursor ? `&cursor=${cursor}` : ''}`, { key });
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     expect(r.body.items.length).toBeLessThanOrEqual(limit);
     items.push(...r.body.items);
     pages++;
