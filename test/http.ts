@@ -30,13 +30,15 @@ type Fits<Sent extends string[], Doc extends string[]> = Sent extends [infer S, 
 type Content<C> = [keyof C] extends [never] ? string : { [K in keyof C]: K extends `${string}json` ? C[K] : string }[keyof C];
 type Replies<R> = { [S in keyof R & number]: { status: S; headers: Headers; body: R[S] extends { content: infer C } ? Content<C> : never } }[keyof R & number];
 type Operation<M extends Method, T extends keyof Paths> = Paths[T][Lowercase<M> & keyof Paths[T]];
-export type Documented<M extends Method, P extends string> = {
-  [T in keyof Paths & string]: Lowercase<M> extends keyof Paths[T]
-    ? Fits<Segments<P extends `${infer Path}?${string}` ? Path : P>, Segments<T>> extends true
-      ? Replies<Operation<M, T> extends { responses: infer R } ? R : never>
-      : never
-    : never;
-}[keyof Paths & string];
+export type Documented<M extends Method, P extends string> = P extends unknown
+  ? {
+      [T in keyof Paths & string]: Lowercase<M> extends keyof Paths[T]
+        ? Fits<Segments<P extends `${infer Path}?${string}` ? Path : P>, Segments<T>> extends true
+          ? Replies<Operation<M, T> extends { responses: infer R } ? R : never>
+          : never
+        : never;
+    }[keyof Paths & string]
+  : never;
 
 /** What a request the OpenAPI document does not describe answers: any status, an untyped body. */
 export interface RawReply {
@@ -84,6 +86,12 @@ type WithStatus<R extends RawReply, S> = number extends R['status'] ? R : Extrac
 /** Fails unless the reply has this status (one the operation documents), and narrows its body. */
 export function expectStatus<R extends RawReply, S extends R['status']>(reply: R, status: S): asserts reply is WithStatus<R, S> {
   if (reply.status !== status) throw new Error(`expected ${status}, got ${reply.status} ${JSON.stringify(reply.body)}`);
+}
+
+/** Fails unless the reply has this status; its body, typed as documented for that status. */
+export function bodyOf<R extends RawReply, S extends R['status']>(reply: R, status: S): WithStatus<R, S>['body'] {
+  expectStatus(reply, status);
+  return reply.body;
 }
 
 /** Fails unless the reply is a problem+json of this status and type, with a request id. */

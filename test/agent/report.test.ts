@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createPlatform, dataCenter, putInventory, registerCustomer, registerProvider, settled } from '../factories';
-import { call, expectProblem, OPERATOR, expectStatus } from '../http';
+import { bodyOf, call, expectProblem, expectStatus, OPERATOR } from '../http';
 
 const { serverIds, ...inventory } = dataCenter(undefined, 1, 1, 3);
 const identity = (i: number) => inventory.servers![i]!.identity;
@@ -15,6 +15,7 @@ async function agentKeyFor(serverId: string): Promise<string> {
 
 async function serverRecord(id: string) {
   const r = await call('GET', `/v1/inventory/servers?rack=${inventory.racks![0]!.id}`, { key: OPERATOR });
+  expectStatus(r, 200);
   return (r.body.items as { id: string; identity: Record<string, string>; properties: Record<string, unknown>; updatedAt: number }[]).find((s) => s.id === id)!;
 }
 
@@ -81,8 +82,10 @@ describe('GET /v1/agent/flags', () => {
   it('pages through flags and is for the operator only', async () => {
     await report(agentKeys[0]!, { identity: { serial: 'SN-SWAPPED' } });
     const first = await call('GET', '/v1/agent/flags?limit=2', { key: OPERATOR });
+    expectStatus(first, 200);
     expect(first.body.items).toHaveLength(2);
     const second = await call('GET', `/v1/agent/flags?limit=2&cursor=${first.body.nextCursor}`, { key: OPERATOR });
+    expectStatus(second, 200);
     expect(second.body).toMatchObject({ nextCursor: null });
     expect(second.body.items).toHaveLength(1);
     expect(second.body.items[0]).toMatchObject({ serverId: serverIds[0], field: 'serial', observed: 'SN-SWAPPED' });
@@ -100,6 +103,7 @@ describe('an agent reporting less capacity than is allocated', () => {
     await createPlatform(provider.key, { requirements: { minFree: { cores: 1, memoryGib: 0 } } });
     for (let i = 0; i < 2; i++) {
       const r = await report(key, { identity: dc.servers![0]!.identity, properties: { cores: 32, memoryGib: 128 } });
+      expectStatus(r, 200);
       expect(r.body.properties).toEqual({ applied: true, changed: i === 0 ? ['cores', 'memoryGib'] : [], overAllocated: ['cores', 'memoryGib'] });
     }
     // Recomputed on the queue.
@@ -107,6 +111,7 @@ describe('an agent reporting less capacity than is allocated', () => {
     const free = await env.DB.prepare('SELECT free_cores AS cores, free_memory_gib AS memory FROM compat_servers WHERE server_id = ?').bind(id).first();
     expect(free).toEqual({ cores: 0, memory: 0 });
     const flags = await call('GET', `/v1/agent/flags?serverId=${id}`, { key: OPERATOR });
+    expectStatus(flags, 200);
     const seen = (flags.body.items as { field: string }[]).map(({ field, recorded, observed, reports, serverId }: Record<string, unknown>) => ({ field, recorded, observed, reports, serverId }));
     expect(seen.sort((x, y) => String(x.field).localeCompare(String(y.field)))).toEqual([
       { serverId: id, field: 'cores', recorded: '48', observed: '32', reports: 2 },
@@ -120,7 +125,8 @@ describe('an agent reporting less capacity than is allocated', () => {
     await putInventory(dc);
     const key = await agentKeyFor(id!);
     const r = await report(key, { properties: { cores: 48, memoryGib: 200 } });
+    expectStatus(r, 200);
     expect(r.body.properties.overAllocated).toEqual([]);
-    expect((await call('GET', `/v1/agent/flags?serverId=${id}`, { key: OPERATOR })).body.items).toEqual([]);
+    expect(bodyOf(await call('GET', `/v1/agent/flags?serverId=${id}`, { key: OPERATOR }), 200).items).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import type { z } from '@hono/zod-openapi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Requirements } from '../../src/catalog/schema';
-import { call, expectProblem, OPERATOR, expectStatus } from '../http';
+import { call, expectProblem, expectStatus, OPERATOR } from '../http';
 import { createPlatform, place, putInventory, registerCustomer, registerProvider, server } from '../factories';
 import { mint, type Principal } from '../hardware/helpers';
 
@@ -71,6 +71,7 @@ describe('POST /v1/compatibility: the provider-side flow', () => {
   it('releases non-identifying properties on request, generalised until 5 servers share them, never identity, names or the private network', async () => {
     const ids = await mint(customer, { scope: 'server', audience: [providerB.id] });
     const r = await check(providerB, { hardwareIds: ids, platformId: platformB.id, include: ['properties'] });
+    expectStatus(r, 200);
     // Six servers, three of them unique (traits, memory): only what all six share is released.
     const shared = { cpuArch: 'x86_64', cpuVendor: 'AMD', storageKind: 'nvme', hypervisor: 'kvm' };
     const withheld = { cpuModel: null, cores: null, memoryGib: null, storageGib: null, gpus: null, traits: null, certifications: null, free: { cores: null, memoryGib: null } };
@@ -94,6 +95,7 @@ describe('POST /v1/compatibility: the provider-side flow', () => {
 
   it('then the customer sees B’s platform in its MIP list, at the scope that fits', async () => {
     const r = await call('GET', `/v1/customers/${customer.id}/mip-list?scope=rack`, { key: customer.key });
+    expectStatus(r, 200);
     const b = r.body.available.find((e: { platformId: string }) => e.platformId === platformB.id);
     expect(b).toMatchObject({ narrowestScope: 'rack', coverage: { placements: 3, server: 2, rack: 3, row: 3, site: 3 } });
   });
@@ -113,6 +115,7 @@ describe('POST /v1/compatibility: what may be asked', () => {
   it('customers may ask about any platform with their own IDs, but not with ad-hoc requirements', async () => {
     const ids = await mint(customer, { scope: 'server' });
     const r = await check(customer, { hardwareIds: ids, platformId: platformB.id });
+    expectStatus(r, 200);
     expect(sorted(r.body.results).map((x) => x.approved)).toEqual([false, true, true]);
     expectProblem(await check(customer, { hardwareIds: ids, requirements: { requiredTraits: ['tdx'] } }), 403, 'forbidden');
   });
@@ -133,6 +136,7 @@ describe('POST /v1/compatibility: what may be asked', () => {
     const ids = await mint(customer, { scope: 'server', audience: [payer.id] });
     expectStatus(await check(payer, { hardwareIds: ids, platformId: own.id }), 200);
     const usage = await call('GET', '/v1/account/usage', { key: payer.key });
+    expectStatus(usage, 200);
     const lines = usage.body.daily.flatMap((d: { lines: { operation: string; quantity: number }[] }) => d.lines);
     expect(lines).toEqual([expect.objectContaining({ operation: 'compatibility-checks', quantity: 3 })]);
   });
@@ -156,14 +160,17 @@ describe('POST /v1/compatibility: rack, row and site IDs', () => {
   it('say how many servers of the unit approve, with the reasons counted over them', async () => {
     const [rack] = await mint(customer, { scope: 'rack', audience: [providerB.id] });
     const r = await check(providerB, { hardwareIds: [rack], platformId: platformB.id });
+    expectStatus(r, 200);
     expect(r.body.results).toEqual([{ index: 0, scope: 'rack', fresh: true, ...rackAnswer }]);
   });
 
   it('give the same answer evaluated live (ad-hoc, or with properties) as from the materialised table', async () => {
     const [rack] = await mint(customer, { scope: 'rack', audience: [providerB.id] });
     const adHoc = await check(providerB, { hardwareIds: [rack], requirements: requirementsB });
+    expectStatus(adHoc, 200);
     expect(adHoc.body.results[0]).toMatchObject(rackAnswer);
     const withProps = await check(providerB, { hardwareIds: [rack], platformId: platformB.id, include: ['properties'] });
+    expectStatus(withProps, 200);
     expect(withProps.body.results[0]).toMatchObject(rackAnswer);
     // A summary of the servers' released records (what all six servers share), withheld below 3 racks.
     expect(withProps.body.results[0].propertiesSummary).toEqual({
@@ -185,6 +192,7 @@ describe('POST /v1/compatibility: rack, row and site IDs', () => {
   it('a site ID covers every server of the site', async () => {
     const [site] = await mint(customer, { scope: 'site', audience: [providerB.id] });
     const r = await check(providerB, { hardwareIds: [site], platformId: platformB.id });
+    expectStatus(r, 200);
     expect(r.body.results[0]).toMatchObject({ scope: 'site', approved: true, servers: { total: 6, approved: 2 } });
     expect(r.body.results[0].reasons[0]).toEqual({ reason: 'missing trait tdx', servers: 4 });
   });

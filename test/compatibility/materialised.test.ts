@@ -13,7 +13,7 @@ import { readServerRows } from '../../src/compatibility/store';
 import { readUnits, refreshUnits } from '../../src/compatibility/units';
 import { getDb } from '../../src/db';
 import type { InventoryBody } from '../../src/inventory/schema';
-import { call, expectProblem, OPERATOR, expectStatus } from '../http';
+import { bodyOf, call, expectProblem, expectStatus, OPERATOR } from '../http';
 import { createPlatform, dataCenter, place, putInventory, registerCustomer, registerProvider, settled } from '../factories';
 
 type Inventory = Required<z.input<typeof InventoryBody>>;
@@ -141,7 +141,7 @@ describe('platform passes on the queue', () => {
     return [...list.available, ...list.unavailable].find((e: { platformId: string }) => e.platformId === platformId);
   };
   const status = async (platformId: string) =>
-    (await call('GET', '/v1/compatibility/status', { key: OPERATOR })).body.platforms.find((p: { platformId: string }) => p.platformId === platformId);
+    bodyOf(await call('GET', '/v1/compatibility/status', { key: OPERATOR }), 200).platforms.find((p: { platformId: string }) => p.platformId === platformId);
 
   it('run page by page, show their progress and fresh: false until the last page, and end as a refresh from the server rows would', async () => {
     const p = await createPlatform(provider.key, { requirements: { requiredTraits: ['sev'], minFree: { cores: 16, memoryGib: 64 } } });
@@ -188,6 +188,7 @@ describe('platform passes on the queue', () => {
     await startPass(db, keep, (await getPlatform(db, p.id))!);
     await planPass(db, keep, { platformId: p.id, revision: 1, pageServers: 2 });
     const r = await call('PATCH', `/v1/platforms/${p.id}`, { key: provider.key, body: { requirements: { requiredTraits: ['tdx'] } } });
+    expectStatus(r, 200);
     expect(r.body.revision).toBe(2);
     await settled();
     const key = await slotOf(p.id);
@@ -208,6 +209,7 @@ describe('platform passes on the queue', () => {
 describe('platform revisions', () => {
   it('a patch that leaves the requirements alone keeps the verdicts and moves the revision', async () => {
     const r = await call('PATCH', `/v1/platforms/${sevPlatform.id}`, { key: provider.key, body: { description: 'renamed only' } });
+    expectStatus(r, 200);
     expect(r.body.revision).toBe(2);
     const slots = await env.DB.prepare('select revision from compat_platforms where platform_id = ?').bind(sevPlatform.id).first<{ revision: number }>();
     expect(slots?.revision).toBe(2);

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { storedAnswer } from '../../src/compatibility/answers';
 import { getDb } from '../../src/db';
 import type { InventoryBody } from '../../src/inventory/schema';
-import { call, expectProblem, OPERATOR, expectStatus } from '../http';
+import { bodyOf, call, expectProblem, expectStatus, OPERATOR } from '../http';
 import { createPlatform, place, putInventory, registerCustomer, registerProvider, server, settled } from '../factories';
 
 type Inventory = Required<z.input<typeof InventoryBody>>;
@@ -100,6 +100,7 @@ describe('GET /v1/customers/{customerId}/mip-list: scope semantics', () => {
 
   it('each platform gets the narrowest scope at which it is available, and its coverage per scope', async () => {
     const r = await mip('site');
+    expectStatus(r, 200);
     const narrowest = Object.fromEntries([...r.body.available, ...r.body.unavailable].map((e: any) => [e.name, e.narrowestScope]));
     expect(narrowest).toEqual({
       'needs-t-srv': 'server',
@@ -118,6 +119,7 @@ describe('GET /v1/customers/{customerId}/mip-list: scope semantics', () => {
 
   it('rack: available up to rack; a rack without room for a placement is the reason', async () => {
     const r = await mip('rack');
+    expectStatus(r, 200);
     expect(names(r.body.available)).toEqual(['needs-t-srv-prefers', 'needs-t-srv', 'needs-t-rack']);
     const cap = entry(r.body, ids['t-cap']!);
     expect(cap).toMatchObject({ available: false, narrowestScope: 'row', fresh: true });
@@ -128,8 +130,9 @@ describe('GET /v1/customers/{customerId}/mip-list: scope semantics', () => {
   });
 
   it('row and site widen the list in order', async () => {
-    expect(names((await mip('row')).body.available)).toEqual(['needs-t-srv-prefers', 'needs-t-srv', 'needs-t-rack', 'needs-t-cap', 'needs-t-row']);
+    expect(names(bodyOf(await mip('row'), 200).available)).toEqual(['needs-t-srv-prefers', 'needs-t-srv', 'needs-t-rack', 'needs-t-cap', 'needs-t-row']);
     const site = await mip('site');
+    expectStatus(site, 200);
     expect(names(site.body.unavailable)).toEqual(['needs-t-p', 'needs-t-far']);
     expect(entry(site.body, ids['t-far']!).reasons).toEqual([
       { reason: 'missing trait t-far', placements: 3 },
@@ -146,7 +149,7 @@ describe('GET /v1/customers/{customerId}/mip-list: scope semantics', () => {
   });
 
   it('defaults to the server scope and refuses an unknown scope', async () => {
-    expect((await call('GET', `/v1/customers/${customer.id}/mip-list`, { key: customer.key })).body.scope).toBe('server');
+    expect(bodyOf(await call('GET', `/v1/customers/${customer.id}/mip-list`, { key: customer.key }), 200).scope).toBe('server');
     expectProblem(await mip('planet'), 400, 'validation');
   });
 
@@ -177,7 +180,7 @@ describe('GET /v1/customers/{customerId}/mip-list?include=hardwareIds', () => {
   });
 
   it('mints nothing unless asked', async () => {
-    expect((await mip('site')).body.hardwareIds).toBeUndefined();
+    expect(bodyOf(await mip('site'), 200).hardwareIds).toBeUndefined();
   });
 });
 
@@ -244,10 +247,10 @@ describe('GET /v1/customers/{customerId}/mip-list: the stored answer', () => {
       await mip('row');
       await vi.waitUntil(stored, { timeout: 10_000, interval: 20 });
       await marker();
-      expect((await mip('row')).body.placements).toBe(99);
+      expect(bodyOf(await mip('row'), 200).placements).toBe(99);
       await change();
       await settled();
-      expect((await mip('row')).body.placements).toBe(3);
+      expect(bodyOf(await mip('row'), 200).placements).toBe(3);
     }
   });
 });

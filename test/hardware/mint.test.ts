@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerCustomer } from '../factories';
 import { TEST_HWID_SIGNING_KEYS } from '../fixtures/hwid-signing-keys';
-import { call, expectProblem, OPERATOR, expectStatus } from '../http';
+import { call, expectProblem, expectStatus, OPERATOR } from '../http';
 import { count, parts, world } from './helpers';
 
 let w: Awaited<ReturnType<typeof world>>;
@@ -29,6 +29,7 @@ describe('POST /v1/hardware-ids', () => {
 
   it('signs an EdDSA JWT with the hwid typ, the active kid and only request-level claims', async () => {
     const r = await call('POST', '/v1/hardware-ids', { key: w.alice.key, body: { scope: 'server' } });
+    expectStatus(r, 201);
     const { header, payload } = parts(r.body.items[0].id);
     expect(header).toEqual({ alg: 'EdDSA', typ: 'hwid+jwt', kid: TEST_HWID_SIGNING_KEYS[0].kid });
     expect(Object.keys(payload).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'scope', 'sub']);

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '../../src/db';
 import { verifyHardwareIds, type RefusalReason } from '../../src/hardware/verifier';
 import { TEST_HWID_SIGNING_KEYS } from '../fixtures/hwid-signing-keys';
-import { call, expectProblem, expectStatus } from '../http';
+import { bodyOf, call, expectProblem, expectStatus } from '../http';
 import { mint, mintOne, parts, publicPem, refusalShape, signWith, verify, world } from './helpers';
 
 let w: Awaited<ReturnType<typeof world>>;
@@ -31,7 +31,7 @@ describe('POST /v1/hardware-ids/verify', () => {
       expect(Object.keys(item).sort()).toEqual(['expiresAt', 'scope', 'usesLeft']);
       expect(item).toMatchObject({ scope: 'rack', usesLeft: 1 });
     }
-    expect((await verify(w.alice, ids)).body.items.map((i: { usesLeft: number }) => i.usesLeft)).toEqual([0, 0, 0]);
+    expect(bodyOf(await verify(w.alice, ids), 200).items.map((i: { usesLeft: number }) => i.usesLeft)).toEqual([0, 0, 0]);
     expectProblem(await verify(w.alice, ids), 403, 'hardware-id-refused');
   });
 
@@ -132,7 +132,7 @@ describe('POST /v1/hardware-ids/verify', () => {
       { field: 'json.hardwareIds.1', message: 'not accepted' },
       { field: 'json.hardwareIds.2', message: 'not accepted' },
     ]);
-    expect((await verify(w.alice, [good])).body.items[0].usesLeft).toBe(0);
+    expect(bodyOf(await verify(w.alice, [good]), 200).items[0].usesLeft).toBe(0);
   });
 
   it('lets 50 concurrent presentations of a single-use ID succeed exactly once', async () => {

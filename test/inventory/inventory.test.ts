@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { call, expectProblem, OPERATOR, expectStatus } from '../http';
+import { call, expectProblem, expectStatus, OPERATOR } from '../http';
 import { dataCenter, putInventory, registerCustomer, registerProvider, server } from '../factories';
 
 async function serverCount() {
@@ -20,6 +20,7 @@ describe('PUT /v1/inventory', () => {
     });
     const before = await env.DB.prepare('SELECT id, updated_at FROM servers ORDER BY id').all();
     const again = await call('PUT', '/v1/inventory', { key: OPERATOR, body: dc });
+    expectStatus(again, 200);
     expect(again.body.servers).toEqual({ received: 12, changed: 0 });
     expect(again.body.racks).toEqual({ received: 4, changed: 0 });
     const after = await env.DB.prepare('SELECT id, updated_at FROM servers ORDER BY id').all();
@@ -31,6 +32,7 @@ describe('PUT /v1/inventory', () => {
     await putInventory(dc);
     const edited = { servers: [{ ...dc.servers![1]!, properties: { ...dc.servers![1]!.properties, memoryGib: 512 } }] };
     const r = await call('PUT', '/v1/inventory', { key: OPERATOR, body: edited });
+    expectStatus(r, 200);
     expect(r.body.servers).toEqual({ received: 1, changed: 1 });
     const row = await env.DB.prepare('SELECT memory_gib FROM servers WHERE id = ?').bind(dc.serverIds[1]).first();
     expect(row).toEqual({ memory_gib: 512 });
@@ -105,9 +107,11 @@ describe('GET /v1/inventory/servers', () => {
     const dc = dataCenter('list', 2, 2, 3);
     await putInventory(dc);
     const rack = await call('GET', '/v1/inventory/servers?rack=list-r2-k1', { key: OPERATOR });
+    expectStatus(rack, 200);
     expect(rack.body.items.map((s: { id: string }) => s.id)).toEqual(['list-r2-k1-v1', 'list-r2-k1-v2', 'list-r2-k1-v3']);
     expect(rack.body.items[0]).toMatchObject({ siteId: 'list', rowId: 'list-r2', rackId: 'list-r2-k1', identity: { serial: expect.any(String) } });
     const row = await call('GET', '/v1/inventory/servers?row=list-r1', { key: OPERATOR });
+    expectStatus(row, 200);
     expect(row.body.items).toHaveLength(6);
     const seen: string[] = [];
     let cursor: string | null = null;
@@ -133,6 +137,7 @@ describe('GET /v1/inventory/units', () => {
     expectStatus(sites, 200);
     expect(sites.body.items).toContainEqual({ id: 'unitlist', name: 'Site unitlist', region: 'eu-central' });
     const rows = await call('GET', '/v1/inventory/units?kind=row&limit=500', { key: OPERATOR });
+    expectStatus(rows, 200);
     expect(rows.body.items.filter((r: { id: string }) => r.id.startsWith('unitlist-'))).toEqual(dc.rows);
     const seen: unknown[] = [];
     let cursor: string | null = null;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, expectProblem, expectStatus } from '../http';
+import { bodyOf, call, expectProblem, expectStatus } from '../http';
 import { coordinator, start, world } from './world';
 
 describe('concurrent starts for one customer', () => {
@@ -9,7 +9,7 @@ describe('concurrent starts for one customer', () => {
     const statuses = replies.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     for (const r of replies.filter((x) => x.status !== 201)) expectProblem(r, 409, 'conflict');
-    expect((await call('GET', '/v1/migrations', { key: w.customer.key })).body.items).toHaveLength(1);
+    expect(bodyOf(await call('GET', '/v1/migrations', { key: w.customer.key }), 200).items).toHaveLength(1);
   });
 
   it('refuses a start while another is being prepared, and lets it through once that one is released', async () => {

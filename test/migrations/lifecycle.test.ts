@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { call, expectProblem, OPERATOR, expectStatus } from '../http';
+import { bodyOf, call, expectProblem, expectStatus, OPERATOR } from '../http';
 import { registerCustomer, registerProvider } from '../factories';
 import { coordinator, deployAll, hookUp, mintIds, progress, start, states, steer, verifiedEvents, world, type World } from './world';
 
 async function placementsOf(customerId: string) {
   const r = await call('GET', `/v1/placements?customerId=${customerId}`, { key: OPERATOR });
+  expectStatus(r, 200);
   return (r.body.items as { platformId: string }[]).map((p) => p.platformId);
 }
 
 async function migrating(w: World) {
-  const m = (await start(w)).body;
+  const m = bodyOf(await start(w), 201);
   await steer(m.id, 'accept', w.providerB.key);
   await deployAll(w);
   return m.id as string;
@@ -102,6 +103,7 @@ describe('a whole migration over HTTP', () => {
     expectProblem(await steer(r.body.id, 'accept', w.providerB.key), 403, 'forbidden');
     expectProblem(await steer(r.body.id, 'approve', w.providerB.key), 403, 'forbidden');
     const approved = await steer(r.body.id, 'approve', w.customer.key);
+    expectStatus(approved, 200);
     expect(approved.body.state).toBe('deploying');
     expect(approved.body.history.at(-1)).toMatchObject({ from: 'awaiting_consent', to: 'deploying', by: { id: w.customer.id, kind: 'customer' } });
     const audit = await coordinator(w.customer.id).audit();
@@ -111,6 +113,7 @@ describe('a whole migration over HTTP', () => {
   it('skips consent when the target platform accepts automatically', async () => {
     const w = await world({ autoAccept: true });
     const r = await start(w);
+    expectStatus(r, 201);
     expect(r.body.state).toBe('deploying');
     expect(r.body.history.at(-1)).toMatchObject({ from: 'requested', to: 'deploying', by: { kind: 'system' }, reason: 'the target platform accepts migrations automatically' });
   });
@@ -119,9 +122,9 @@ describe('a whole migration over HTTP', () => {
     const w = await world();
     const id = await migrating(w);
     await progress(id, w.providerB.key, 4, 10);
-    expect((await steer(id, 'pause', w.customer.key)).body.state).toBe('paused');
+    expect(bodyOf(await steer(id, 'pause', w.customer.key), 200).state).toBe('paused');
     expectProblem(await progress(id, w.providerB.key, 5, 10), 409, 'conflict');
-    expect((await steer(id, 'resume', w.providerB.key)).body.state).toBe('migrating');
+    expect(bodyOf(await steer(id, 'resume', w.providerB.key), 200).state).toBe('migrating');
     expectProblem(await progress(id, w.providerB.key, 3, 10), 409, 'conflict');
     expectProblem(await progress(id, w.providerB.key, 5, 12), 409, 'conflict');
     const same = await progress(id, w.providerB.key, 4, 10);
@@ -134,8 +137,8 @@ describe('a whole migration over HTTP', () => {
 
   it('cancels before data moves, not after', async () => {
     const w = await world();
-    const m = (await start(w)).body;
-    expect((await steer(m.id, 'cancel', w.providerB.key)).body.state).toBe('cancelled');
+    const m = bodyOf(await start(w), 201);
+    expect(bodyOf(await steer(m.id, 'cancel', w.providerB.key), 200).state).toBe('cancelled');
     const again = await start(w);
     expectStatus(again, 201);
     await steer(again.body.id, 'accept', w.providerB.key);
@@ -153,12 +156,13 @@ describe('who may do what', () => {
     const second = await start(w);
     expectProblem(second, 409, 'conflict');
     const list = await call('GET', '/v1/migrations', { key: w.customer.key });
+    expectStatus(list, 200);
     expect(list.body.items).toHaveLength(1);
   });
 
   it('shows a migration to its parties only', async () => {
     const w = await world();
-    const id = (await start(w)).body.id;
+    const id = bodyOf(await start(w), 201).id;
     for (const key of [w.customer.key, w.providerA.key, w.providerB.key, OPERATOR]) {
       const r = await call('GET', `/v1/migrations/${id}`, { key });
       expectStatus(r, 200);
@@ -169,14 +173,14 @@ describe('who may do what', () => {
     for (const key of [stranger.key, otherProvider.key]) {
       expectProblem(await call('GET', `/v1/migrations/${id}`, { key }), 404, 'not-found');
       expectProblem(await steer(id, 'cancel', key), 404, 'not-found');
-      expect((await call('GET', '/v1/migrations', { key })).body.items).toEqual([]);
+      expect(bodyOf(await call('GET', '/v1/migrations', { key }), 200).items).toEqual([]);
     }
     expectProblem(await call('GET', `/v1/migrations/${id}`, { key: w.agents[0]!.key }), 403, 'forbidden');
   });
 
   it('lets only the customer and the target provider steer', async () => {
     const w = await world();
-    const id = (await start(w)).body.id;
+    const id = bodyOf(await start(w), 201).id;
     for (const action of ['accept', 'approve', 'pause', 'resume', 'rollback', 'cancel']) {
       const r = await steer(id, action, w.providerA.key);
       expectProblem(r, 403, 'forbidden');
@@ -184,7 +188,7 @@ describe('who may do what', () => {
     expectProblem(await steer(id, 'accept', w.customer.key), 403, 'forbidden');
     expectProblem(await progress(id, w.customer.key, 1, 2), 403, 'forbidden');
     expectProblem(await progress(id, w.providerA.key, 1, 2), 403, 'forbidden');
-    expect((await call('GET', `/v1/migrations/${id}`, { key: w.customer.key })).body.state).toBe('awaiting_consent');
+    expect(bodyOf(await call('GET', `/v1/migrations/${id}`, { key: w.customer.key }), 200).state).toBe('awaiting_consent');
   });
 
   it('refuses a customer starting for another, a provider starting to a platform not its own, and bad references', async () => {
@@ -203,20 +207,23 @@ describe('who may do what', () => {
     const w = await world();
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const m = (await start(w)).body;
+      const m = bodyOf(await start(w), 201);
       ids.unshift(m.id);
       await steer(m.id, 'cancel', w.customer.key);
     }
     const all = await call('GET', '/v1/migrations', { key: w.customer.key });
+    expectStatus(all, 200);
     const listed = all.body.items.map((m: { id: string; createdAt: number }) => m.id);
     expect([...listed].sort()).toEqual([...ids].sort());
     const first = await call('GET', '/v1/migrations?limit=2', { key: w.customer.key });
+    expectStatus(first, 200);
     expect(first.body.items.map((m: { id: string }) => m.id)).toEqual(listed.slice(0, 2));
     const second = await call('GET', `/v1/migrations?limit=2&cursor=${first.body.nextCursor}`, { key: w.customer.key });
     expect(second.body).toMatchObject({ items: [{ id: listed[2] }], nextCursor: null });
     const created = all.body.items.map((m: { createdAt: number }) => m.createdAt);
     expect(created).toEqual([...created].sort((a: number, b: number) => b - a));
     const cancelled = await call('GET', `/v1/migrations?state=cancelled&customerId=${w.customer.id}`, { key: w.providerB.key });
+    expectStatus(cancelled, 200);
     expect(cancelled.body.items).toHaveLength(3);
   });
 });

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { call, expectProblem, OPERATOR, expectStatus } from '../http';
+import { bodyOf, call, expectProblem, expectStatus, OPERATOR } from '../http';
 import { createPlatform, place, putInventory, registerCustomer, registerProvider, server } from '../factories';
 import { coordinator, mintIds, start, steer, world, type World } from './world';
 
@@ -19,7 +19,7 @@ describe('hardware IDs at start', () => {
     expect(r.body.errors).toEqual([{ field: 'json.hardwareIds', message: 'required' }]);
     const notForB = await mintIds(w, { audience: [w.providerA.id] });
     expectProblem(await start(w, { key: w.providerB.key, body: { ...body, hardwareIds: notForB } }), 403, 'hardware-id-refused');
-    expect((await call('GET', '/v1/migrations', { key: w.customer.key })).body.items).toEqual([]);
+    expect(bodyOf(await call('GET', '/v1/migrations', { key: w.customer.key }), 200).items).toEqual([]);
   });
 
   it('refuses IDs of another customer’s hardware, and IDs that leave some data out', async () => {
@@ -37,6 +37,7 @@ describe('hardware IDs at start', () => {
     const w = await world();
     await start(w);
     const r = await call('POST', '/v1/hardware-ids', { key: w.customer.key, body: { scope: 'site', audience: [w.providerB.id], maxUses: 1 } });
+    expectStatus(r, 201);
     const ids = (r.body.items as { id: string }[]).map((i) => i.id);
     const body = { customerId: w.customer.id, targetPlatformId: w.platformB.id, hardwareIds: ids };
     expectProblem(await start(w, { key: w.providerB.key, body }), 409, 'conflict');
@@ -64,6 +65,7 @@ async function tdxWorld() {
   const agents = [];
   for (const serverId of [`${rack}-v1`, `${rack}-v2`, `${rack}-v3`]) {
     const r = await call('POST', '/v1/api-keys', { key: OPERATOR, body: { agentFor: serverId } });
+    expectStatus(r, 201);
     agents.push({ serverId, key: r.body.key as string });
   }
   return { customer, providerA, providerB, platformA, platformB, agents, serverIds: [`${rack}-v1`, `${rack}-v2`], rack } as World & { rack: string };
@@ -84,8 +86,10 @@ describe('compatibility re-checked at start', () => {
     expectStatus(r, 201);
     await steer(r.body.id, 'accept', w.providerB.key);
     const onV1 = await call('GET', '/v1/agent/tasks', { key: w.agents[0]!.key });
+    expectStatus(onV1, 200);
     expect(onV1.body.items).toEqual([]);
     const onV3 = await call('GET', '/v1/agent/tasks', { key: w.agents[2]!.key });
+    expectStatus(onV3, 200);
     expect(onV3.body.items.map((t: { payload: { storageAddress: string } }) => t.payload.storageAddress).sort()).toEqual(
       w.serverIds.map((s) => `iscsi://storage/${w.customer.id}/${s}`).sort(),
     );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { USAGE_PRICES } from '../../src/constants';
-import { call, expectStatus } from '../http';
+import { bodyOf, call, expectStatus } from '../http';
 import { deployAll, mintIds, progress, start, steer, world } from '../migrations/world';
 
 /** The `migrations` line of this month's bill, or undefined when there is none. */
@@ -13,15 +13,15 @@ async function migrationsBilled(key: string) {
 describe('billing of migrations', () => {
   it('bills nothing for a migration cancelled while deploying', async () => {
     const w = await world();
-    const id = (await start(w)).body.id;
-    expect((await steer(id, 'accept', w.providerB.key)).body.state).toBe('deploying');
-    expect((await steer(id, 'cancel', w.customer.key)).body.state).toBe('cancelled');
+    const id = bodyOf(await start(w), 201).id;
+    expect(bodyOf(await steer(id, 'accept', w.providerB.key), 200).state).toBe('deploying');
+    expect(bodyOf(await steer(id, 'cancel', w.customer.key), 200).state).toBe('cancelled');
     expect(await migrationsBilled(w.customer.key)).toBeUndefined();
   });
 
   it('bills the customer that started it once, when the first segment has moved, even if it is then rolled back', async () => {
     const w = await world();
-    const id = (await start(w)).body.id;
+    const id = bodyOf(await start(w), 201).id;
     await steer(id, 'accept', w.providerB.key);
     await deployAll(w);
     expectStatus(await progress(id, w.providerB.key, 0, 4), 200);

@@ -4,7 +4,7 @@ import { getDb } from '../../src/db';
 import { bill, formatMicros } from '../../src/usage/billing';
 import { flushUsage, recordUsage, utcDay } from '../../src/usage/recorder';
 import { addUsage } from '../../src/usage/store';
-import { call, expectProblem, OPERATOR, expectStatus } from '../http';
+import { bodyOf, call, expectProblem, expectStatus, OPERATOR } from '../http';
 import { createPlatform, dataCenter, place, putInventory, registerCustomer, registerProvider } from '../factories';
 
 /** An execution context that keeps what was handed to waitUntil, so a test can await it. */
@@ -144,7 +144,7 @@ describe('billable operations', () => {
     expectStatus(await call('POST', '/v1/hardware-ids', { key: p.key, body: { scope: 'row', customerId: c.id } }), 201);
     expectProblem(await call('POST', '/v1/hardware-ids', { key: stranger.key, body: { scope: 'row', customerId: c.id } }), 403, 'forbidden');
     expectProblem(await call('POST', '/v1/hardware-ids', { key: c.key, body: { scope: 'galaxy' } }), 400, 'validation');
-    const lines = async (key: string) => (await call('GET', '/v1/account/usage', { key })).body.monthly.flatMap((m: { lines: { operation: string; quantity: number }[] }) => m.lines.map((l) => [l.operation, l.quantity]));
+    const lines = async (key: string) => bodyOf(await call('GET', '/v1/account/usage', { key }), 200).monthly.flatMap((m: { lines: { operation: string; quantity: number }[] }) => m.lines.map((l) => [l.operation, l.quantity]));
     expect(await lines(c.key)).toEqual([['hardware-ids', 3]]);
     expect(await lines(p.key)).toEqual([['hardware-ids', 1]]);
     expect(await lines(stranger.key)).toEqual([]);

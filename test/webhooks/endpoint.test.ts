@@ -15,6 +15,7 @@ describe('PUT /v1/providers/me/webhook', () => {
     });
     expect(first.body.secret).not.toBe(provider.webhookSecret);
     const second = await call('PUT', '/v1/providers/me/webhook', { key: provider.key, body: { url: 'https://hooks.example.com/v2' } });
+    expectStatus(second, 200);
     expect(second.body.secret).not.toBe(first.body.secret);
     const shown = await call('GET', '/v1/providers/me/webhook', { key: provider.key });
     expectStatus(shown, 200);

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { PAGE_LIMIT_MAX } from '../../src/constants';
-import { call, expectProblem, expectStatus } from '../http';
+import { bodyOf, call, expectProblem, expectStatus } from '../http';
 import { coordinator, deployAll, hookUp, progress, start, steer, world } from '../migrations/world';
 
 interface LoggedDelivery {
@@ -33,7 +33,7 @@ describe('GET /v1/webhook-deliveries', () => {
     const w = await world();
     // Provider A has no endpoint: its deliveries fail. Provider B's receiver takes everything.
     await hookUp(w.providerB.key);
-    const id = (await start(w)).body.id as string;
+    const id = bodyOf(await start(w), 201).id as string;
     await steer(id, 'accept', w.providerB.key);
     await deployAll(w);
     const reports = 8;
@@ -88,6 +88,6 @@ describe('GET /v1/webhook-deliveries', () => {
     expectProblem(await call('GET', '/v1/webhook-deliveries?state=lost', { key: w.providerB.key }), 400, 'validation');
     expectProblem(await call('GET', '/v1/webhook-deliveries', { key: w.customer.key }), 403, 'forbidden');
     const other = await world();
-    expect((await call('GET', '/v1/webhook-deliveries', { key: other.providerB.key })).body.items).toEqual([]);
+    expect(bodyOf(await call('GET', '/v1/webhook-deliveries', { key: other.providerB.key }), 200).items).toEqual([]);
   });
 });
