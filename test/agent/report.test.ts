@@ -62,8 +62,8 @@ describe('POST /v1/agent/report', () => {
     const flags = await call('GET', `/v1/agent/flags?serverId=${serverIds[2]}`, { key: OPERATOR });
     expectStatus(flags, 200);
     expect(flags.body.items).toHaveLength(2);
-    expect(flags.body.items.map((f: { field: string }) => f.field).sort()).toEqual(['dom0Ip', 'mac']);
-    const mac = flags.body.items.find((f: { field: string }) => f.field === 'mac');
+    expect(flags.body.items.map((f) => f.field).sort()).toEqual(['dom0Ip', 'mac']);
+    const mac = flags.body.items.find((f) => f.field === 'mac')!;
     expect(mac).toMatchObject({ serverId: serverIds[2], recorded: identity(2).mac, observed: '02:ff:ff:ff:ff:01', reports: 2 });
     expect(mac.lastSeenAt).toBeGreaterThanOrEqual(mac.firstSeenAt);
   });

@@ -59,7 +59,7 @@ describe('POST /v1/compatibility: the provider-side flow', () => {
     const r = await check(providerB, { hardwareIds: ids, platformId: platformB.id });
     expectStatus(r, 200);
     expect(r.body.platformId).toBe(platformB.id);
-    expect(r.body.results.map((x: { index: number }) => x.index)).toEqual([0, 1, 2]);
+    expect(r.body.results.map((x) => x.index)).toEqual([0, 1, 2]);
     expect(sorted(r.body.results)).toEqual([
       // Its memory is not shown: the only 64 GiB server of the data center would be singled out.
       { approved: false, servers: { total: 1, approved: 0 }, reasons: [{ reason: 'missing trait tdx', servers: 1 }, { reason: 'memory < required 128 GiB', servers: 1 }] },
@@ -85,7 +85,7 @@ describe('POST /v1/compatibility: the provider-side flow', () => {
     const ids = await mint(customer, { scope: 'server', audience: [providerB.id], maxUses: 2 });
     const refused = await check(outsider, { hardwareIds: ids, platformId: (await createPlatform(outsider.key)).id });
     expectProblem(refused, 403, 'hardware-id-refused');
-    expect(refused.body.errors.map((e: { field: string }) => e.field)).toEqual(['json.hardwareIds.0', 'json.hardwareIds.1', 'json.hardwareIds.2']);
+    expect(refused.body.errors?.map((e) => e.field)).toEqual(['json.hardwareIds.0', 'json.hardwareIds.1', 'json.hardwareIds.2']);
     // B's own mistake (another provider's platform) is refused before any use is counted too.
     expectProblem(await check(providerB, { hardwareIds: ids, platformId: platformA.id }), 404, 'not-found');
     expectStatus(await check(providerB, { hardwareIds: ids, platformId: platformB.id }), 200);
@@ -96,7 +96,7 @@ describe('POST /v1/compatibility: the provider-side flow', () => {
   it('then the customer sees B’s platform in its MIP list, at the scope that fits', async () => {
     const r = await call('GET', `/v1/customers/${customer.id}/mip-list?scope=rack`, { key: customer.key });
     expectStatus(r, 200);
-    const b = r.body.available.find((e: { platformId: string }) => e.platformId === platformB.id);
+    const b = r.body.available.find((e) => e.platformId === platformB.id);
     expect(b).toMatchObject({ narrowestScope: 'rack', coverage: { placements: 3, server: 2, rack: 3, row: 3, site: 3 } });
   });
 });
@@ -137,7 +137,7 @@ describe('POST /v1/compatibility: what may be asked', () => {
     expectStatus(await check(payer, { hardwareIds: ids, platformId: own.id }), 200);
     const usage = await call('GET', '/v1/account/usage', { key: payer.key });
     expectStatus(usage, 200);
-    const lines = usage.body.daily.flatMap((d: { lines: { operation: string; quantity: number }[] }) => d.lines);
+    const lines = usage.body.daily.flatMap((d) => d.lines);
     expect(lines).toEqual([expect.objectContaining({ operation: 'compatibility-checks', quantity: 3 })]);
   });
 

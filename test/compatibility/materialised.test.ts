@@ -137,11 +137,11 @@ describe('platform passes on the queue', () => {
     return getQueueResult(batch, createExecutionContext());
   }
   const mipEntry = async (platformId: string) => {
-    const list = (await call('GET', `/v1/customers/${customer.id}/mip-list?scope=site`, { key: customer.key })).body;
-    return [...list.available, ...list.unavailable].find((e: { platformId: string }) => e.platformId === platformId);
+    const list = bodyOf(await call('GET', `/v1/customers/${customer.id}/mip-list?scope=site`, { key: customer.key }), 200);
+    return [...list.available, ...list.unavailable].find((e) => e.platformId === platformId);
   };
   const status = async (platformId: string) =>
-    bodyOf(await call('GET', '/v1/compatibility/status', { key: OPERATOR }), 200).platforms.find((p: { platformId: string }) => p.platformId === platformId);
+    bodyOf(await call('GET', '/v1/compatibility/status', { key: OPERATOR }), 200).platforms.find((p) => p.platformId === platformId);
 
   it('run page by page, show their progress and fresh: false until the last page, and end as a refresh from the server rows would', async () => {
     const p = await createPlatform(provider.key, { requirements: { requiredTraits: ['sev'], minFree: { cores: 16, memoryGib: 64 } } });
@@ -275,12 +275,12 @@ describe('POST /v1/compatibility/rebuild', () => {
     await env.DB.prepare('delete from mip_answers').run();
     const status = await call('GET', '/v1/compatibility/status', { key: OPERATOR });
     expect(status.body).toMatchObject({ fresh: false, serversBehind: 1 });
-    const list = (await call('GET', `/v1/customers/${customer.id}/mip-list?scope=site`, { key: customer.key })).body;
-    expect([...list.available, ...list.unavailable].every((e: { fresh: boolean }) => !e.fresh)).toBe(true);
+    const list = bodyOf(await call('GET', `/v1/customers/${customer.id}/mip-list?scope=site`, { key: customer.key }), 200);
+    expect([...list.available, ...list.unavailable].every((e) => !e.fresh)).toBe(true);
     await call('POST', '/v1/compatibility/rebuild', { key: OPERATOR, body: {} });
     await settled();
-    const after = (await call('GET', `/v1/customers/${customer.id}/mip-list?scope=site`, { key: customer.key })).body;
-    expect([...after.available, ...after.unavailable].every((e: { fresh: boolean }) => e.fresh)).toBe(true);
+    const after = bodyOf(await call('GET', `/v1/customers/${customer.id}/mip-list?scope=site`, { key: customer.key }), 200);
+    expect([...after.available, ...after.unavailable].every((e) => e.fresh)).toBe(true);
   });
 
   it('is for the operator only and takes no parameters', async () => {

@@ -84,8 +84,7 @@ beforeAll(async () => {
 
 const mip = (scope: string, key = customer.key, customerId = customer.id) => call('GET', `/v1/customers/${customerId}/mip-list?scope=${scope}`, { key });
 const names = (entries: { name: string }[]) => entries.map((e) => e.name);
-const entry = (list: { unavailable: { platformId: string }[]; available: { platformId: string }[] }, id: string) =>
-  [...list.available, ...list.unavailable].find((e) => e.platformId === id) as Record<string, any>;
+const entry = <E extends { platformId: string }>(list: { unavailable: E[]; available: E[] }, id: string) => [...list.available, ...list.unavailable].find((e) => e.platformId === id)!;
 
 describe('GET /v1/customers/{customerId}/mip-list: scope semantics', () => {
   it('server: only the platform every one of the customer’s servers satisfies, preferences first', async () => {
@@ -93,7 +92,7 @@ describe('GET /v1/customers/{customerId}/mip-list: scope semantics', () => {
     expectStatus(r, 200);
     expect(r.body).toMatchObject({ customerId: customer.id, scope: 'server', placements: 3 });
     expect(names(r.body.available)).toEqual(['needs-t-srv-prefers', 'needs-t-srv']);
-    expect(r.body.available.map((e: { preferenceFit: number | null }) => e.preferenceFit)).toEqual([0.667, null]);
+    expect(r.body.available.map((e) => e.preferenceFit)).toEqual([0.667, null]);
     expect(names(r.body.unavailable)).toHaveLength(6);
     expect(names([...r.body.available, ...r.body.unavailable])).not.toContain('current');
   });
@@ -141,7 +140,7 @@ describe('GET /v1/customers/{customerId}/mip-list: scope semantics', () => {
   });
 
   it('carries the service profile and a price for the customer’s cores', async () => {
-    const e = entry((await mip('server')).body, ids['t-srv']!);
+    const e = entry(bodyOf(await mip('server'), 200), ids['t-srv']!);
     expect(e.serviceProfile.supportLevel).toBe('business');
     // 100 a month plus 2 per core for 3 placements of 8 cores.
     expect(e.estimatedMonthlyPrice).toEqual({ currency: 'USD', amount: 148 });
@@ -192,16 +191,16 @@ describe('GET /v1/customers/{customerId}/mip-list: changes show up with no manua
   }
 
   it('an inventory change (traits) moves a platform into the list', async () => {
-    expect(entry((await mip('server')).body, ids['t-p']!).available).toBe(false);
+    expect(entry(bodyOf(await mip('server'), 200), ids['t-p']!).available).toBe(false);
     await putInventory(withServer('hA-r1-k1-v2', (s) => (s.properties.traits = ['t-srv', 't-p'])));
     await putInventory(withServer('hA-r2-k1-v1', (s) => (s.properties.traits = ['t-srv', 't-p'])));
-    const after = entry((await mip('server')).body, ids['t-p']!);
+    const after = entry(bodyOf(await mip('server'), 200), ids['t-p']!);
     expect(after).toMatchObject({ available: true, narrowestScope: 'server', reasons: [] });
   });
 
   it('a capacity change narrows a platform from row to rack', async () => {
     await putInventory(withServer('hA-r1-k1-v3', (s) => (s.capacity = { coresAllocated: 0, memoryAllocatedGib: 0 })));
-    expect(entry((await mip('rack')).body, ids['t-cap']!)).toMatchObject({ available: true, narrowestScope: 'rack' });
+    expect(entry(bodyOf(await mip('rack'), 200), ids['t-cap']!)).toMatchObject({ available: true, narrowestScope: 'rack' });
   });
 
   it('a requirement change moves a platform out of the list, with its reason', async () => {
@@ -209,14 +208,14 @@ describe('GET /v1/customers/{customerId}/mip-list: changes show up with no manua
     expectStatus(r, 200);
     // Recomputed on the queue (fresh: false meanwhile, see materialised.test.ts).
     await settled();
-    const after = entry((await mip('server')).body, ids['t-srv']!);
+    const after = entry(bodyOf(await mip('server'), 200), ids['t-srv']!);
     expect(after).toMatchObject({ available: false, narrowestScope: null, fresh: true });
     expect(after.reasons).toEqual([{ reason: 'missing trait tdx', placements: 3 }]);
   });
 
   it('a new platform appears at once', async () => {
     const p = await createPlatform(otherProvider.key, { name: 'brand-new', ...requires('t-rack') });
-    expect(entry((await mip('rack')).body, p.id)).toMatchObject({ available: true, narrowestScope: 'rack', fresh: true });
+    expect(entry(bodyOf(await mip('rack'), 200), p.id)).toMatchObject({ available: true, narrowestScope: 'rack', fresh: true });
   });
 });
 

@@ -297,7 +297,7 @@ describe('migration pages', () => {
     expect(id).toMatch(/^mig_/);
     const started = await call('GET', '/v1/migrations', { key: c.key });
     expectStatus(started, 200);
-    expect(started.body.items.map((m: { id: string }) => m.id)).toEqual([id]);
+    expect(started.body.items.map((m) => m.id)).toEqual([id]);
 
     const live = await visit(`/console/customer/migrations/${id}`, { cookie });
     expect(live.html).toContain(`data-src="/console/api/migrations/${id}"`);
@@ -326,7 +326,7 @@ describe('migration pages', () => {
     // Cancelled while deploying, before any data moved: not billed.
     const usage = await call('GET', '/v1/account/usage', { key: c.key });
     expectStatus(usage, 200);
-    expect(usage.body.monthly.flatMap((m: { lines: { operation: string }[] }) => m.lines).filter((l: { operation: string }) => l.operation === 'migrations')).toEqual([]);
+    expect(usage.body.monthly.flatMap((m) => m.lines).filter((l) => l.operation === 'migrations')).toEqual([]);
   });
 
   it('keeps other tenants out of a migration', async () => {
@@ -348,7 +348,7 @@ describe('migration pages', () => {
     const started = await call('POST', '/v1/migrations', { key: c.key, headers: { 'idempotency-key': crypto.randomUUID() }, body: { customerId: c.id, targetPlatformId: target.id } });
     expectStatus(started, 201);
     await call('POST', `/v1/migrations/${started.body.id}/accept`, { key: p.key });
-    const servers = bodyOf(await call('GET', `/v1/migrations/${started.body.id}/tasks`, { key: OPERATOR }), 200).items.map((t: { serverId: string }) => t.serverId);
+    const servers = bodyOf(await call('GET', `/v1/migrations/${started.body.id}/tasks`, { key: OPERATOR }), 200).items.map((t) => t.serverId);
     expect(servers).toHaveLength(2);
     for (const [key, base] of [[c.key, '/console/customer/migrations'], [p.key, '/console/provider/migrations']] as const) {
       const page = await visit(`${base}/${started.body.id}`, { cookie: await signIn(key) });

@@ -23,7 +23,7 @@ beforeAll(async () => {
 }, 60_000);
 
 const ids = async (key: string, scope: string, audience?: string[]) =>
-  (await call('POST', '/v1/hardware-ids', { key, body: { scope, maxUses: 1000, ...(audience ? { audience } : {}) } })).body.items.map((i: { id: string }) => i.id) as string[];
+  (await call('POST', '/v1/hardware-ids', { key, body: { scope, maxUses: 1000, ...(audience ? { audience } : {}) } })).body.items.map((i) => i.id) as string[];
 
 /** Every customer's MIP list at every scope and every platform's verdicts on its units, as recorded before the policy. */
 async function answers(): Promise<Record<string, string[] | boolean[]>> {
@@ -36,7 +36,7 @@ async function answers(): Promise<Record<string, string[] | boolean[]>> {
       const hw = await ids(c.key, scope);
       for (const p of platforms) {
         const v = await call('POST', '/v1/compatibility', { key: c.key, body: { hardwareIds: hw, platformId: p.id } });
-        out[`${c.name}/compat/${scope}/${p.name}`] = v.body.results.map((x: { approved: boolean }) => x.approved).sort();
+        out[`${c.name}/compat/${scope}/${p.name}`] = v.body.results.map((x) => x.approved).sort();
       }
     }
   }
@@ -108,14 +108,14 @@ describe('the demo data center under the disclosure policy', () => {
       for (const scope of ['server', 'rack'] as const) {
         const hw = await ids(c.key, scope, [c.id, provider.id]);
         for (const p of demo.providers.flatMap((x) => x.platforms)) {
-          reasons.push(...(await call('POST', '/v1/compatibility', { key: c.key, body: { hardwareIds: hw, platformId: p.id } })).body.results.flatMap((x: { reasons: { reason: string }[] }) => x.reasons.map((y) => y.reason)));
+          reasons.push(...(await call('POST', '/v1/compatibility', { key: c.key, body: { hardwareIds: hw, platformId: p.id } })).body.results.flatMap((x) => x.reasons.map((y) => y.reason)));
         }
         for (const minFree of [{ cores: 100000, memoryGib: 0 }, { cores: 0, memoryGib: 100000 }, { cores: 37, memoryGib: 0 }]) {
           const r = await call('POST', '/v1/compatibility', { key: provider.key, body: { hardwareIds: hw, requirements: { minFree } } });
-          reasons.push(...r.body.results.flatMap((x: { reasons: { reason: string }[] }) => x.reasons.map((y) => y.reason)));
+          reasons.push(...r.body.results.flatMap((x) => x.reasons.map((y) => y.reason)));
         }
       }
-      reasons.push(...(await call('GET', `/v1/customers/${c.id}/mip-list?scope=rack`, { key: c.key })).body.unavailable.flatMap((e: { reasons: { reason: string }[] }) => e.reasons.map((y) => y.reason)));
+      reasons.push(...(await call('GET', `/v1/customers/${c.id}/mip-list?scope=rack`, { key: c.key })).body.unavailable.flatMap((e) => e.reasons.map((y) => y.reason)));
     }
     const capacity = reasons.filter((r) => /free/.test(r));
     expect(capacity.length).toBeGreaterThan(0);

@@ -64,9 +64,9 @@ describe('relationships end, access ends', () => {
   it('when the customer’s data leaves a server, IDs naming that server stop working for the customer and its provider', async () => {
     const w = await world({ servers: 2 });
     const own = await createPlatform(w.providerA.key);
-    const byCustomer = (await call('POST', '/v1/hardware-ids', { key: w.customer.key, body: { scope: 'server', audience: [w.customer.id, w.providerA.id], maxUses: 50 } })).body.items.map((i: { id: string }) => i.id);
-    const byProvider = (await call('POST', '/v1/hardware-ids', { key: w.providerA.key, body: { scope: 'server', customerId: w.customer.id, maxUses: 50 } })).body.items.map((i: { id: string }) => i.id);
-    const [rack] = (await call('POST', '/v1/hardware-ids', { key: w.customer.key, body: { scope: 'rack', maxUses: 50 } })).body.items.map((i: { id: string }) => i.id);
+    const byCustomer = (await call('POST', '/v1/hardware-ids', { key: w.customer.key, body: { scope: 'server', audience: [w.customer.id, w.providerA.id], maxUses: 50 } })).body.items.map((i) => i.id);
+    const byProvider = (await call('POST', '/v1/hardware-ids', { key: w.providerA.key, body: { scope: 'server', customerId: w.customer.id, maxUses: 50 } })).body.items.map((i) => i.id);
+    const [rack] = (await call('POST', '/v1/hardware-ids', { key: w.customer.key, body: { scope: 'rack', maxUses: 50 } })).body.items.map((i) => i.id);
     const removed = await call('PUT', '/v1/placements', { key: OPERATOR, body: { remove: [{ customerId: w.customer.id, serverId: w.serverIds[0] }] } });
     expectStatus(removed, 200);
     // One of the two server IDs named the server the data left: exactly one of each pair now fails.

@@ -58,7 +58,7 @@ describe('POST /v1/hardware-ids', () => {
   });
 
   describe('refuses, minting nothing', () => {
-    const refusals: [string, () => { key: string; body: unknown }, number, string][] = [
+    const refusals: [string, () => { key: string; body: unknown }, 400 | 403 | 422, string][] = [
       ['a customer asking for another customer', () => ({ key: w.bob.key, body: { customerId: w.alice.id, scope: 'server' } }), 403, 'forbidden'],
       ['a provider that is not the current one', () => ({ key: w.otherProvider.key, body: { customerId: w.alice.id, scope: 'server' } }), 403, 'forbidden'],
       ['a provider for a customer that does not exist', () => ({ key: w.provider.key, body: { customerId: 'cus_nobody', scope: 'server' } }), 403, 'forbidden'],

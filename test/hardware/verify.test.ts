@@ -31,7 +31,7 @@ describe('POST /v1/hardware-ids/verify', () => {
       expect(Object.keys(item).sort()).toEqual(['expiresAt', 'scope', 'usesLeft']);
       expect(item).toMatchObject({ scope: 'rack', usesLeft: 1 });
     }
-    expect(bodyOf(await verify(w.alice, ids), 200).items.map((i: { usesLeft: number }) => i.usesLeft)).toEqual([0, 0, 0]);
+    expect(bodyOf(await verify(w.alice, ids), 200).items.map((i) => i.usesLeft)).toEqual([0, 0, 0]);
     expectProblem(await verify(w.alice, ids), 403, 'hardware-id-refused');
   });
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { transitionEvents } from '../../src/migrations/lifecycle';
 import { TERMINAL_STATES, type MigrationState } from '../../src/lib/lifecycle';
 import { bodyOf, call, expectStatus, OPERATOR } from '../http';
-import { coordinator, progress, start, steer, world, type World } from './world';
+import { coordinator, leased, progress, start, steer, world, type World } from './world';
 
 type Command =
   | { kind: 'start' }
@@ -45,7 +45,7 @@ async function apply(w: World, c: Command): Promise<void> {
       return;
     case 'deploy': {
       const agent = w.agents[c.agent]!;
-      const [task] = bodyOf(await call('GET', '/v1/agent/tasks', { key: agent.key }), 200).items;
+      const [task] = await leased(agent.key);
       if (task) await call('POST', `/v1/agent/tasks/${task.id}/result`, { key: agent.key, body: c.ok ? { attempt: task.attempt, outcome: 'succeeded' } : { attempt: task.attempt, outcome: 'failed', error: 'boom' } });
       return;
     }

@@ -52,8 +52,8 @@ describe('a whole migration over HTTP', () => {
     expectStatus(done, 200);
     expect(done.body).toMatchObject({ state: 'completed', progress: { segmentsDone: 10, segmentsTotal: 10, percent: 100 } });
     expect(states(done.body.history)).toEqual(['requested', 'awaiting_consent', 'deploying', 'migrating', 'cutting_over', 'completed']);
-    expect(done.body.history.map((h: { from: string | null }) => h.from)).toEqual([null, 'requested', 'awaiting_consent', 'deploying', 'migrating', 'cutting_over']);
-    expect(done.body.history.map((h: { by: { kind: string } }) => h.by.kind)).toEqual(['customer', 'customer', 'provider', 'system', 'provider', 'system']);
+    expect(done.body.history.map((h) => h.from)).toEqual([null, 'requested', 'awaiting_consent', 'deploying', 'migrating', 'cutting_over']);
+    expect(done.body.history.map((h) => h.by.kind)).toEqual(['customer', 'customer', 'provider', 'system', 'provider', 'system']);
     expect(await placementsOf(w.customer.id)).toEqual([w.platformB.id, w.platformB.id]);
 
     await coordinator(w.customer.id).runDue();
@@ -181,7 +181,7 @@ describe('who may do what', () => {
   it('lets only the customer and the target provider steer', async () => {
     const w = await world();
     const id = bodyOf(await start(w), 201).id;
-    for (const action of ['accept', 'approve', 'pause', 'resume', 'rollback', 'cancel']) {
+    for (const action of ['accept', 'approve', 'pause', 'resume', 'rollback', 'cancel'] as const) {
       const r = await steer(id, action, w.providerA.key);
       expectProblem(r, 403, 'forbidden');
     }
@@ -213,14 +213,14 @@ describe('who may do what', () => {
     }
     const all = await call('GET', '/v1/migrations', { key: w.customer.key });
     expectStatus(all, 200);
-    const listed = all.body.items.map((m: { id: string; createdAt: number }) => m.id);
+    const listed = all.body.items.map((m) => m.id);
     expect([...listed].sort()).toEqual([...ids].sort());
     const first = await call('GET', '/v1/migrations?limit=2', { key: w.customer.key });
     expectStatus(first, 200);
-    expect(first.body.items.map((m: { id: string }) => m.id)).toEqual(listed.slice(0, 2));
+    expect(first.body.items.map((m) => m.id)).toEqual(listed.slice(0, 2));
     const second = await call('GET', `/v1/migrations?limit=2&cursor=${first.body.nextCursor}`, { key: w.customer.key });
     expect(second.body).toMatchObject({ items: [{ id: listed[2] }], nextCursor: null });
-    const created = all.body.items.map((m: { createdAt: number }) => m.createdAt);
+    const created = all.body.items.map((m) => m.createdAt);
     expect(created).toEqual([...created].sort((a: number, b: number) => b - a));
     const cancelled = await call('GET', `/v1/migrations?state=cancelled&customerId=${w.customer.id}`, { key: w.providerB.key });
     expectStatus(cancelled, 200);

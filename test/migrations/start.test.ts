@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { bodyOf, call, expectProblem, expectStatus, OPERATOR } from '../http';
 import { createPlatform, place, putInventory, registerCustomer, registerProvider, server } from '../factories';
-import { coordinator, mintIds, start, steer, world, type World } from './world';
+import { coordinator, leased, mintIds, start, steer, world, type World } from './world';
 
 describe('hardware IDs at start', () => {
   it('accepts the customer’s own IDs covering all of its data', async () => {
@@ -85,12 +85,8 @@ describe('compatibility re-checked at start', () => {
     const r = await start(w, { body: { customerId: w.customer.id, targetPlatformId: w.platformB.id, scope: 'rack' } });
     expectStatus(r, 201);
     await steer(r.body.id, 'accept', w.providerB.key);
-    const onV1 = await call('GET', '/v1/agent/tasks', { key: w.agents[0]!.key });
-    expectStatus(onV1, 200);
-    expect(onV1.body.items).toEqual([]);
-    const onV3 = await call('GET', '/v1/agent/tasks', { key: w.agents[2]!.key });
-    expectStatus(onV3, 200);
-    expect(onV3.body.items.map((t: { payload: { storageAddress: string } }) => t.payload.storageAddress).sort()).toEqual(
+    expect(await leased(w.agents[0]!.key)).toEqual([]);
+    expect((await leased(w.agents[2]!.key)).map((t) => t.payload.storageAddress).sort()).toEqual(
       w.serverIds.map((s) => `iscsi://storage/${w.customer.id}/${s}`).sort(),
     );
   });

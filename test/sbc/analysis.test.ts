@@ -89,7 +89,7 @@ describe('SBC analysis: only the platform can fail it', { timeout: 300_000 }, ()
     await analysis(id, w.customer.key);
     expect(await state(id, w.customer.key)).toBe('rolled_back');
     const m = await call('GET', `/v1/migrations/${id}`, { key: w.customer.key });
-    const rollback = m.body.history.find((t: { to: string }) => t.to === 'rolling_back');
+    const rollback = m.body.history.find((t) => t.to === 'rolling_back');
     expect(rollback).toMatchObject({ by: { kind: 'system' } });
     // The verdict as it was when B breached (flushes run as the calls come, so the count varies).
     const [, calls, clients] = (rollback.reason as string).match(/^analysis: B failed 100\.0 % of (\d+) counted calls from (\d+) clients, against /) ?? [];
@@ -193,7 +193,7 @@ describe('GET|PUT /v1/migrations/{id}/analysis', { timeout: 120_000 }, () => {
       const r = await call('PUT', path, { key: w.customer.key, body });
       expectProblem(r, 400, 'validation');
       // An unknown key is the body's fault as a whole; a bad value, its field's.
-      expect(r.body.errors[0].field).toBe('extra' in body ? 'json' : `json.${Object.keys(body)[0]}`);
+      expect(r.body.errors?.[0].field).toBe('extra' in body ? 'json' : `json.${Object.keys(body)[0]}`);
     }
     const inconsistent = await call('PUT', path, { key: OPERATOR, body: { minCalls: 20, minClients: 30 } });
     expectProblem(inconsistent, 422, 'unprocessable');

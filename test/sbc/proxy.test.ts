@@ -166,7 +166,7 @@ describe('traffic shift during a migration', { timeout: 120_000 }, () => {
     }
     expect(state).toBe('rolled_back');
     const m = await call('GET', `/v1/migrations/${id}`, { key: w.customer.key });
-    expect(m.body.history.map((t: { to: string }) => t.to)).toContain('rolling_back');
+    expect(m.body.history.map((t) => t.to)).toContain('rolling_back');
     const after = await sides(w.customer.id, list.slice(0, 30));
     expect([...after.values()].every((s) => s === 'A')).toBe(true);
   });

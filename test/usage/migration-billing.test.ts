@@ -7,7 +7,7 @@ import { deployAll, mintIds, progress, start, steer, world } from '../migrations
 async function migrationsBilled(key: string) {
   const usage = await call('GET', '/v1/account/usage', { key });
   expectStatus(usage, 200);
-  return usage.body.monthly.flatMap((m: { lines: { operation: string; quantity: number; amountMicros: number }[] }) => m.lines).find((l: { operation: string }) => l.operation === 'migrations');
+  return usage.body.monthly.flatMap((m) => m.lines).find((l) => l.operation === 'migrations');
 }
 
 describe('billing of migrations', () => {

@@ -93,13 +93,13 @@ describe('GET /v1/account/usage', () => {
     const r = await call('GET', `/v1/account/usage?from=2026-01-01&to=${today}`, { key: c.key });
     expectStatus(r, 200);
     expect(r.body).toMatchObject({ principalId: c.id, currency: 'EUR', from: '2026-01-01', to: today });
-    expect(r.body.daily.map((d: { period: string; lines: { operation: string; quantity: number }[] }) => [d.period, d.lines.map((l) => [l.operation, l.quantity])])).toEqual([
+    expect(r.body.daily.map((d) => [d.period, d.lines.map((l) => [l.operation, l.quantity])])).toEqual([
       ['2026-01-15', [['compatibility-checks', 4]]],
       [today, [['sbc-calls', 7]]],
     ]);
-    expect(r.body.monthly.map((m: { period: string }) => m.period)).toEqual(['2026-01', today.slice(0, 7)]);
+    expect(r.body.monthly.map((m) => m.period)).toEqual(['2026-01', today.slice(0, 7)]);
     expect(r.body.total).toBe('0.004014');
-    expect(r.body.prices.map((p: { operation: string }) => p.operation)).toEqual(['hardware-ids', 'compatibility-checks', 'migrations', 'sbc-calls']);
+    expect(r.body.prices.map((p) => p.operation)).toEqual(['hardware-ids', 'compatibility-checks', 'migrations', 'sbc-calls']);
   });
 
   it('defaults to the last three months and is empty for a new principal', async () => {
@@ -144,7 +144,7 @@ describe('billable operations', () => {
     expectStatus(await call('POST', '/v1/hardware-ids', { key: p.key, body: { scope: 'row', customerId: c.id } }), 201);
     expectProblem(await call('POST', '/v1/hardware-ids', { key: stranger.key, body: { scope: 'row', customerId: c.id } }), 403, 'forbidden');
     expectProblem(await call('POST', '/v1/hardware-ids', { key: c.key, body: { scope: 'galaxy' } }), 400, 'validation');
-    const lines = async (key: string) => bodyOf(await call('GET', '/v1/account/usage', { key }), 200).monthly.flatMap((m: { lines: { operation: string; quantity: number }[] }) => m.lines.map((l) => [l.operation, l.quantity]));
+    const lines = async (key: string) => bodyOf(await call('GET', '/v1/account/usage', { key }), 200).monthly.flatMap((m) => m.lines.map((l) => [l.operation, l.quantity]));
     expect(await lines(c.key)).toEqual([['hardware-ids', 3]]);
     expect(await lines(p.key)).toEqual([['hardware-ids', 1]]);
     expect(await lines(stranger.key)).toEqual([]);

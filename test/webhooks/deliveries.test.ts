@@ -65,7 +65,7 @@ describe('webhook delivery from the coordinator', () => {
     expectStatus(log, 200);
     for (const d of log.body.items) expect(d).toMatchObject({ state: 'failed', attempts: WEBHOOK_MAX_ATTEMPTS, lastStatus: 500, lastError: 'receiver answered 500', nextAttemptAt: null });
     await later(stub);
-    expect(bodyOf(await call('GET', '/v1/webhook-deliveries', { key: w.providerB.key }), 200).items.map((d: { attempts: number }) => d.attempts)).toEqual([WEBHOOK_MAX_ATTEMPTS, WEBHOOK_MAX_ATTEMPTS]);
+    expect(bodyOf(await call('GET', '/v1/webhook-deliveries', { key: w.providerB.key }), 200).items.map((d) => d.attempts)).toEqual([WEBHOOK_MAX_ATTEMPTS, WEBHOOK_MAX_ATTEMPTS]);
   });
 
   it('honours Retry-After', async () => {
@@ -134,7 +134,7 @@ describe('webhook delivery from the coordinator', () => {
     await coordinator(w.customer.id).runDue();
     const log = await call('GET', '/v1/webhook-deliveries', { key: w.providerA.key });
     expectStatus(log, 200);
-    expect(log.body.items.map((d: { lastError: string }) => d.lastError)).toEqual(['no endpoint configured', 'no endpoint configured']);
+    expect(log.body.items.map((d) => d.lastError)).toEqual(['no endpoint configured', 'no endpoint configured']);
   });
 });
 
@@ -175,7 +175,7 @@ describe('GET /v1/webhook-deliveries and redeliver', () => {
     await stub.runDue();
     const ids = (await hook.box.requests()).map((x) => x.headers['webhook-id']);
     expect(ids.filter((id) => id === original.eventId)).toHaveLength(2);
-    const copy = bodyOf(await call('GET', '/v1/webhook-deliveries', { key: w.providerB.key }), 200).items.find((d: { id: string }) => d.id === r.body.id);
+    const copy = bodyOf(await call('GET', '/v1/webhook-deliveries', { key: w.providerB.key }), 200).items.find((d) => d.id === r.body.id);
     expect(copy).toMatchObject({ eventId: original.eventId, state: 'succeeded', attempts: 1 });
   });
 

@@ -1,16 +1,11 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { PAGE_LIMIT_MAX } from '../../src/constants';
+import type { Schemas } from '../../scripts/lib/api-types';
 import { bodyOf, call, expectProblem, expectStatus } from '../http';
 import { coordinator, deployAll, hookUp, progress, start, steer, world } from '../migrations/world';
 
-interface LoggedDelivery {
-  id: string;
-  eventType: string;
-  state: string;
-  migrationId: string | null;
-  createdAt: number;
-}
+type LoggedDelivery = Schemas['WebhookDelivery'];
 
 /** Every delivery of the provider's log matching `query`, page by page. */
 async function walk(key: string, query: string, limit: number) {
@@ -18,7 +13,8 @@ async function walk(key: string, query: string, limit: number) {
   let pages = 0;
   let cursor: string | null = null;
   do {
-    const r: { status: number; body: { items: LoggedDelivery[]; nextCursor: string | null } } = await call('GET', `/v1/webhook-deliveries?limit=${limit}${query}${cursor ? `&cursor=${cursor}` : ''}`, { key });
+    const after: string = cursor ? `&cursor=${cursor}` : '';
+    const r = await call('GET', `/v1/webhook-deliveries?limit=${limit}${query}${after}`, { key });
     expectStatus(r, 200);
     expect(r.body.items.length).toBeLessThanOrEqual(limit);
     items.push(...r.body.items);
@@ -33,7 +29,7 @@ describe('GET /v1/webhook-deliveries', () => {
     const w = await world();
     // Provider A has no endpoint: its deliveries fail. Provider B's receiver takes everything.
     await hookUp(w.providerB.key);
-    const id = bodyOf(await start(w), 201).id as string;
+    const id = bodyOf(await start(w), 201).id;
     await steer(id, 'accept', w.providerB.key);
     await deployAll(w);
     const reports = 8;

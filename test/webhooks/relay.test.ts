@@ -27,7 +27,7 @@ describe('compatibility.revoked reaches the providers', () => {
     // The operator records that one of the customer's servers lost the trait platform B needs.
     const servers = await call('GET', `/v1/inventory/servers?rack=${w.serverIds[0]!.replace(/-v\d+$/, '')}`, { key: OPERATOR });
     expectStatus(servers, 200);
-    const s = servers.body.items.find((x: { id: string }) => x.id === w.serverIds[0]);
+    const s = servers.body.items.find((x) => x.id === w.serverIds[0])!;
     const changed = server(s.id, s.rackId, { ...s.properties, traits: [] });
     await call('PUT', '/v1/inventory', { key: OPERATOR, body: { servers: [{ ...changed, identity: s.identity }] } });
     // Compatibility is recomputed on the queue: the revocation exists once it has caught up.
