@@ -1,4 +1,4 @@
-import type { Paths } from '../scripts/lib/api-types';
+import type { Paths, Schemas } from '../scripts/lib/api-types';
 import { exports } from 'cloudflare:workers';
 import { TEST_OPERATOR_KEY } from './keys';
 
@@ -95,7 +95,7 @@ export function bodyOf<R extends RawReply, S extends R['status']>(reply: R, stat
 }
 
 /** Fails unless the reply is a problem+json of this status and type, with a request id. */
-export function expectProblem<R extends RawReply, S extends R['status']>(reply: R, status: S, slug: string): asserts reply is WithStatus<R, S> {
+export function expectProblem<R extends RawReply, S extends R['status']>(reply: R, status: S, slug: string): asserts reply is WithStatus<R, S> & { body: Schemas['Problem'] } {
   const type = (reply.body as { type?: unknown } | null)?.type;
   if (reply.status !== status || type !== `urn:inplace:problem:${slug}`) {
     throw new Error(`expected ${status} ${slug}, got ${reply.status} ${JSON.stringify(reply.body)}`);

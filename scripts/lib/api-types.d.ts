@@ -1502,6 +1502,16 @@ export interface Paths {
             "application/problem+json": Schemas["Problem"];
           };
         };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
       };
     };
     get: {
@@ -1555,6 +1565,16 @@ export interface Paths {
             "application/problem+json": Schemas["Problem"];
           };
         };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
       };
     };
     get: {
@@ -1591,6 +1611,11 @@ export interface Paths {
         200: {
           content: {
             "application/json": Schemas["Account"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
           };
         };
         401: {
@@ -1667,6 +1692,16 @@ export interface Paths {
             "application/problem+json": Schemas["Problem"];
           };
         };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
       };
     };
     get: {
@@ -1676,6 +1711,11 @@ export interface Paths {
             "application/json": {
               items: Array<Schemas["ApiKey"]>;
             };
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
           };
         };
         401: {
@@ -1918,6 +1958,16 @@ export interface Paths {
             "application/problem+json": Schemas["Problem"];
           };
         };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
         422: {
           content: {
             "application/problem+json": Schemas["Problem"];
@@ -1982,6 +2032,16 @@ export interface Paths {
           };
         };
         409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
           content: {
             "application/problem+json": Schemas["Problem"];
           };
@@ -2087,6 +2147,16 @@ export interface Paths {
             "application/problem+json": Schemas["Problem"];
           };
         };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
         422: {
           content: {
             "application/problem+json": Schemas["Problem"];
@@ -2114,6 +2184,16 @@ export interface Paths {
           };
         };
         403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
           content: {
             "application/problem+json": Schemas["Problem"];
           };
@@ -2171,6 +2251,16 @@ export interface Paths {
           };
         };
         404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
           content: {
             "application/problem+json": Schemas["Problem"];
           };
@@ -2269,6 +2359,16 @@ export interface Paths {
             "application/problem+json": Schemas["Problem"];
           };
         };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
       };
     };
   };
@@ -2291,6 +2391,16 @@ export interface Paths {
           };
         };
         403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
           content: {
             "application/problem+json": Schemas["Problem"];
           };
@@ -2326,6 +2436,16 @@ export interface Paths {
             "application/problem+json": Schemas["Problem"];
           };
         };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
       };
     };
   };
@@ -2348,6 +2468,16 @@ export interface Paths {
           };
         };
         403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
           content: {
             "application/problem+json": Schemas["Problem"];
           };
@@ -2384,6 +2514,16 @@ export interface Paths {
           };
         };
         409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
           content: {
             "application/problem+json": Schemas["Problem"];
           };
@@ -2436,6 +2576,16 @@ export interface Paths {
           };
         };
         409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
           content: {
             "application/problem+json": Schemas["Problem"];
           };
@@ -2496,6 +2646,16 @@ export interface Paths {
           };
         };
         409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
           content: {
             "application/problem+json": Schemas["Problem"];
           };
@@ -2599,6 +2759,16 @@ export interface Paths {
             "application/problem+json": Schemas["Problem"];
           };
         };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
       };
     };
   };
@@ -2631,6 +2801,16 @@ export interface Paths {
           };
         };
         409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
           content: {
             "application/problem+json": Schemas["Problem"];
           };
@@ -2671,6 +2851,16 @@ export interface Paths {
             "application/problem+json": Schemas["Problem"];
           };
         };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
       };
     };
   };
@@ -2703,6 +2893,16 @@ export interface Paths {
           };
         };
         409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
           content: {
             "application/problem+json": Schemas["Problem"];
           };
@@ -2743,6 +2943,16 @@ export interface Paths {
             "application/problem+json": Schemas["Problem"];
           };
         };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
       };
     };
   };
@@ -2779,6 +2989,16 @@ export interface Paths {
             "application/problem+json": Schemas["Problem"];
           };
         };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
       };
     };
   };
@@ -2811,6 +3031,16 @@ export interface Paths {
           };
         };
         409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
           content: {
             "application/problem+json": Schemas["Problem"];
           };
@@ -2977,6 +3207,16 @@ export interface Paths {
           };
         };
         409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
           content: {
             "application/problem+json": Schemas["Problem"];
           };
@@ -3191,6 +3431,16 @@ export interface Paths {
             "application/problem+json": Schemas["Problem"];
           };
         };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
         422: {
           content: {
             "application/problem+json": Schemas["Problem"];
@@ -3266,6 +3516,16 @@ export interface Paths {
             "application/problem+json": Schemas["Problem"];
           };
         };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
       };
     };
   };
@@ -3298,6 +3558,16 @@ export interface Paths {
           };
         };
         409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
           content: {
             "application/problem+json": Schemas["Problem"];
           };
@@ -3363,6 +3633,16 @@ export interface Paths {
           };
         };
         409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
           content: {
             "application/problem+json": Schemas["Problem"];
           };
