@@ -40,6 +40,11 @@ export type Documented<M extends Method, P extends string> = P extends unknown
     }[keyof Paths & string]
   : never;
 
+/** A call's options, or (for a path no documented operation of this method matches) an error naming it. */
+type Options<M extends Method, P extends string> = [Documented<M, P>] extends [never]
+  ? [undocumented: `no ${M} operation in the OpenAPI document matches ${P}; use raw()`]
+  : [opts?: CallOptions];
+
 /** What a request the OpenAPI document does not describe answers: any status, an untyped body. */
 export interface RawReply {
   status: number;
@@ -52,12 +57,15 @@ export interface RawReply {
  * must match an operation of the OpenAPI document for this method (else the call does not type
  * check), and the reply's status and body are that operation's documented responses.
  */
-export function call<M extends Method, P extends string>(
-  method: M,
-  path: P,
-  ...opts: [Documented<M, P>] extends [never] ? [undocumented: `no ${M} operation in the OpenAPI document matches ${P}; use raw()`] : [opts?: CallOptions]
-): Promise<Documented<M, P>> {
+export function call<M extends Method, P extends string>(method: M, path: P, ...opts: Options<M, P>): Promise<Documented<M, P>> {
   return raw(method, path, opts[0] as CallOptions | undefined) as Promise<Documented<M, P>>;
+}
+
+/** A set-up step: the documented success body of one call; fails with the reply on any other status. */
+export async function succeed<M extends Method, P extends string>(method: M, path: P, ...opts: Options<M, P>): Promise<Extract<Documented<M, P>, { status: 200 | 201 | 202 | 204 }>['body']> {
+  const reply = await raw(method, path, opts[0] as CallOptions | undefined);
+  if (reply.status < 200 || reply.status > 299) throw new Error(`${method} ${path}: ${reply.status} ${JSON.stringify(reply.body)}`);
+  return reply.body as Extract<Documented<M, P>, { status: 200 | 201 | 202 | 204 }>['body'];
 }
 
 /**

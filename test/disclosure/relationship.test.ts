@@ -4,7 +4,7 @@
  * naming a server stop working once the customer's data has left it.
  */
 import { describe, expect, it } from 'vitest';
-import { call, expectProblem, OPERATOR, expectStatus } from '../http';
+import { bodyOf, call, expectProblem, expectStatus, OPERATOR } from '../http';
 import { createPlatform } from '../factories';
 import { deployAll, progress, start, world, type World } from '../migrations/world';
 
@@ -38,9 +38,10 @@ describe('relationships end, access ends', () => {
     const forB = await mintAll(w, w.customer, [w.providerB.id]);
 
     const started = await start(w);
+    expectStatus(started, 201);
     expect(started.body.state).toBe('deploying');
     await deployAll(w);
-    expect((await progress(started.body.id, w.providerB.key, 1, 1)).body.state).toBe('completed');
+    expect(bodyOf(await progress(started.body.id, w.providerB.key, 1, 1), 200).state).toBe('completed');
 
     for (const id of [...minted, ...handed]) {
       expectProblem(await call('POST', '/v1/compatibility', { key: w.providerA.key, body: { hardwareIds: [id], platformId: w.platformA.id } }), 403, 'hardware-id-refused');
@@ -64,9 +65,9 @@ describe('relationships end, access ends', () => {
   it('when the customer’s data leaves a server, IDs naming that server stop working for the customer and its provider', async () => {
     const w = await world({ servers: 2 });
     const own = await createPlatform(w.providerA.key);
-    const byCustomer = (await call('POST', '/v1/hardware-ids', { key: w.customer.key, body: { scope: 'server', audience: [w.customer.id, w.providerA.id], maxUses: 50 } })).body.items.map((i) => i.id);
-    const byProvider = (await call('POST', '/v1/hardware-ids', { key: w.providerA.key, body: { scope: 'server', customerId: w.customer.id, maxUses: 50 } })).body.items.map((i) => i.id);
-    const [rack] = (await call('POST', '/v1/hardware-ids', { key: w.customer.key, body: { scope: 'rack', maxUses: 50 } })).body.items.map((i) => i.id);
+    const byCustomer = bodyOf(await call('POST', '/v1/hardware-ids', { key: w.customer.key, body: { scope: 'server', audience: [w.customer.id, w.providerA.id], maxUses: 50 } }), 201).items.map((i) => i.id);
+    const byProvider = bodyOf(await call('POST', '/v1/hardware-ids', { key: w.providerA.key, body: { scope: 'server', customerId: w.customer.id, maxUses: 50 } }), 201).items.map((i) => i.id);
+    const [rack] = bodyOf(await call('POST', '/v1/hardware-ids', { key: w.customer.key, body: { scope: 'rack', maxUses: 50 } }), 201).items.map((i) => i.id);
     const removed = await call('PUT', '/v1/placements', { key: OPERATOR, body: { remove: [{ customerId: w.customer.id, serverId: w.serverIds[0] }] } });
     expectStatus(removed, 200);
     // One of the two server IDs named the server the data left: exactly one of each pair now fails.

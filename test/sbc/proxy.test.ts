@@ -2,7 +2,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
 import { inject } from 'vitest';
 import { describe, expect, it } from 'vitest';
-import { call, expectProblem, OPERATOR, expectStatus } from '../http';
+import { bodyOf, call, expectProblem, expectStatus, OPERATOR } from '../http';
 import { SBC_MAX_BODY_BYTES } from '../../src/constants';
 import { bucketOf } from '../../src/sbc/assign';
 import { TEST_SECRETS_KEY } from '../keys';
@@ -22,7 +22,7 @@ async function sides(customerId: string, list: string[]) {
 }
 
 async function migrationState(id: string, key: string) {
-  return (await call('GET', `/v1/migrations/${id}`, { key })).body.state as string;
+  return bodyOf(await call('GET', `/v1/migrations/${id}`, { key }), 200).state as string;
 }
 
 describe('ANY /sbc/{customerId}/*', { timeout: 60_000 }, () => {
@@ -74,6 +74,7 @@ describe('ANY /sbc/{customerId}/*', { timeout: 60_000 }, () => {
     expectProblem(r, 502, 'bad-gateway');
     expect(r.headers.get('x-inplace-platform')).toBe(w.platformA.id);
     const traffic = await call('GET', `/v1/customers/${w.customer.id}/traffic`, { key: w.customer.key });
+    expectStatus(traffic, 200);
     expect(traffic.body.totals[w.platformA.id]).toMatchObject({ requests: 1, upstreamFailures: 1 });
   });
 
@@ -114,6 +115,7 @@ describe('traffic shift during a migration', { timeout: 120_000 }, () => {
       expect(decision.body).toMatchObject({ side: now.get(list[0]!), weightB: done * 1000 });
     }
     const traffic = await call('GET', `/v1/customers/${w.customer.id}/traffic`, { key: w.providerA.key });
+    expectStatus(traffic, 200);
     expect(traffic.body).toMatchObject({ weightB: 9000, percentB: 90, a: { platformId: w.platformA.id }, b: { platformId: w.platformB.id }, migrationId: id });
     expect(traffic.body.totals[w.platformB.id].requests).toBeGreaterThan(0);
 
@@ -166,6 +168,7 @@ describe('traffic shift during a migration', { timeout: 120_000 }, () => {
     }
     expect(state).toBe('rolled_back');
     const m = await call('GET', `/v1/migrations/${id}`, { key: w.customer.key });
+    expectStatus(m, 200);
     expect(m.body.history.map((t) => t.to)).toContain('rolling_back');
     const after = await sides(w.customer.id, list.slice(0, 30));
     expect([...after.values()].every((s) => s === 'A')).toBe(true);
@@ -183,6 +186,7 @@ describe('traffic shift during a migration', { timeout: 120_000 }, () => {
     }
     expect(onB).toBeGreaterThan(0);
     const traffic = await call('GET', `/v1/customers/${w.customer.id}/traffic`, { key: w.customer.key });
+    expectStatus(traffic, 200);
     expect(traffic.body.window[w.platformB.id]).toMatchObject({ requests: onB, errors: onB });
     expect(traffic.body.weightB).toBe(5000);
     expect(await migrationState(id, w.customer.key)).toBe('migrating');
@@ -193,16 +197,17 @@ describe('GET /v1/sbc/route and /v1/customers/{id}/traffic', { timeout: 60_000 }
   it('answers only the parties', async () => {
     const w = await sbcWorld();
     const outsider = await call('POST', '/v1/providers', { key: OPERATOR, body: { name: 'Outsider', organisation: 'Out' } });
-    const q = `/v1/sbc/route?customerId=${w.customer.id}&session=s1`;
+    expectStatus(outsider, 201);
+    const q = `/v1/sbc/route?customerId=${w.customer.id}&session=s1` as const;
     expect((await call('GET', q, { key: w.providerA.key })).body).toMatchObject({ side: 'A', platformId: w.platformA.id });
     expectStatus(await call('GET', q, { key: OPERATOR }), 200);
     expectProblem(await call('GET', q, { key: outsider.body.apiKey.key }), 404, 'not-found');
     expectProblem(await call('GET', q, { key: w.customer.key }), 403, 'forbidden');
-    const t = `/v1/customers/${w.customer.id}/traffic`;
+    const t = `/v1/customers/${w.customer.id}/traffic` as const;
     expectStatus(await call('GET', t, { key: w.customer.key }), 200);
     expectProblem(await call('GET', t, { key: outsider.body.apiKey.key }), 404, 'not-found');
-    const otherCustomer = await call('POST', '/v1/customers', { key: OPERATOR, body: { name: 'Other', organisation: 'O' } });
-    expectProblem(await call('GET', t, { key: otherCustomer.body.apiKey.key }), 404, 'not-found');
+    const otherCustomer = bodyOf(await call('POST', '/v1/customers', { key: OPERATOR, body: { name: 'Other', organisation: 'O' } }), 201);
+    expectProblem(await call('GET', t, { key: otherCustomer.apiKey.key }), 404, 'not-found');
   });
 });
 
