@@ -21,7 +21,7 @@ async function deploying(w: World) {
 async function modulesOf(platformId: string) {
   const r = await call('GET', `/v1/platforms/${platformId}`, { key: OPERATOR });
   expectStatus(r, 200);
-  return (r.body.modules as { name: string; version: string }[]).map(({ name, version }) => ({ name, version }));
+  return r.body.modules.map(({ name, version }) => ({ name, version }));
 }
 
 describe('removal tasks', () => {

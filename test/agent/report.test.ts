@@ -1,22 +1,20 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createPlatform, dataCenter, putInventory, registerCustomer, registerProvider, settled } from '../factories';
-import { bodyOf, call, expectProblem, expectStatus, OPERATOR } from '../http';
+import { bodyOf, call, expectProblem, expectStatus, OPERATOR, succeed } from '../http';
 
 const { serverIds, ...inventory } = dataCenter(undefined, 1, 1, 3);
 const identity = (i: number) => inventory.servers![i]!.identity;
 let agentKeys: string[] = [];
 
 async function agentKeyFor(serverId: string): Promise<string> {
-  const r = await call('POST', '/v1/api-keys', { key: OPERATOR, body: { agentFor: serverId } });
-  if (r.status !== 201) throw new Error(`agent key: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body.key;
+  return (await succeed('POST', '/v1/api-keys', { key: OPERATOR, body: { agentFor: serverId } })).key;
 }
 
 async function serverRecord(id: string) {
   const r = await call('GET', `/v1/inventory/servers?rack=${inventory.racks![0]!.id}`, { key: OPERATOR });
   expectStatus(r, 200);
-  return (r.body.items as { id: string; identity: Record<string, string>; properties: Record<string, unknown>; updatedAt: number }[]).find((s) => s.id === id)!;
+  return r.body.items.find((s) => s.id === id)!;
 }
 
 const report = (key: string, body: unknown) => call('POST', '/v1/agent/report', { key, body });
@@ -74,7 +72,7 @@ describe('POST /v1/agent/report', () => {
     expectProblem(await report(OPERATOR, { properties: { cores: 8 } }), 403, 'forbidden');
     const bad = await report(agentKeys[0]!, { identity: { mac: 'not-a-mac' }, properties: { cores: 0, certifications: ['pci-dss'] } });
     expectProblem(bad, 400, 'validation');
-    expect((bad.body.errors as { field: string }[]).map((e) => e.field).sort()).toEqual(['json.identity.mac', 'json.properties', 'json.properties.cores']);
+    expect(bad.body.errors?.map((e) => e.field).sort()).toEqual(['json.identity.mac', 'json.properties', 'json.properties.cores']);
   });
 });
 
@@ -112,7 +110,7 @@ describe('an agent reporting less capacity than is allocated', () => {
     expect(free).toEqual({ cores: 0, memory: 0 });
     const flags = await call('GET', `/v1/agent/flags?serverId=${id}`, { key: OPERATOR });
     expectStatus(flags, 200);
-    const seen = (flags.body.items as { field: string }[]).map(({ field, recorded, observed, reports, serverId }: Record<string, unknown>) => ({ field, recorded, observed, reports, serverId }));
+    const seen = flags.body.items.map(({ field, recorded, observed, reports, serverId }) => ({ field, recorded, observed, reports, serverId }));
     expect(seen.sort((x, y) => String(x.field).localeCompare(String(y.field)))).toEqual([
       { serverId: id, field: 'cores', recorded: '48', observed: '32', reports: 2 },
       { serverId: id, field: 'memoryGib', recorded: '200', observed: '128', reports: 2 },

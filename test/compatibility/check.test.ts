@@ -1,6 +1,7 @@
 import type { z } from '@hono/zod-openapi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Requirements } from '../../src/catalog/schema';
+import type { Schemas } from '../../scripts/lib/api-types';
 import { call, expectProblem, expectStatus, OPERATOR } from '../http';
 import { createPlatform, place, putInventory, registerCustomer, registerProvider, server } from '../factories';
 import { mint, type Principal } from '../hardware/helpers';
@@ -49,7 +50,7 @@ beforeAll(async () => {
 });
 
 const check = (caller: Principal, body: Record<string, unknown>) => call('POST', '/v1/compatibility', { key: caller.key, body });
-type Result = { approved: boolean; reasons: { reason: string; servers: number }[]; servers: { total: number; approved: number } };
+type Result = Schemas['CompatibilityResult']['results'][number];
 /** Results in a stable order: the IDs come in random order, so do their answers. */
 const sorted = (results: Result[]) => results.map(({ approved, reasons, servers }) => ({ approved, reasons, servers })).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 
@@ -107,7 +108,7 @@ describe('POST /v1/compatibility: what may be asked', () => {
     const r = await check(providerB, { hardwareIds: ids, requirements: { requiredTraits: ['tdx'], minFree: { cores: 65, memoryGib: 0 } } });
     expectStatus(r, 200);
     expect(r.body.platformId).toBeNull();
-    const reasons = r.body.results.flatMap((x: Result) => x.reasons.map((y) => y.reason)).sort();
+    const reasons = r.body.results.flatMap((x) => x.reasons.map((y) => y.reason)).sort();
     // Judged on the class, [64, 128) free cores: its lower bound is below 65.
     expect(reasons).toEqual(['free cores below the required 65', 'free cores below the required 65', 'free cores below the required 65', 'missing trait tdx']);
   });

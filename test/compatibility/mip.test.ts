@@ -100,7 +100,7 @@ describe('GET /v1/customers/{customerId}/mip-list: scope semantics', () => {
   it('each platform gets the narrowest scope at which it is available, and its coverage per scope', async () => {
     const r = await mip('site');
     expectStatus(r, 200);
-    const narrowest = Object.fromEntries([...r.body.available, ...r.body.unavailable].map((e: any) => [e.name, e.narrowestScope]));
+    const narrowest = Object.fromEntries([...r.body.available, ...r.body.unavailable].map((e) => [e.name, e.narrowestScope]));
     expect(narrowest).toEqual({
       'needs-t-srv': 'server',
       'needs-t-srv-prefers': 'server',

@@ -17,7 +17,7 @@ async function mintAll(w: World, caller: { id: string; key: string }, audience?:
     const body = { scope, maxUses: 50, ...(caller.id === w.customer.id ? {} : { customerId: w.customer.id }), ...(audience ? { audience } : {}) };
     const r = await call('POST', '/v1/hardware-ids', { key: caller.key, body });
     expectStatus(r, 201);
-    ids.push(...(r.body.items as { id: string }[]).map((i) => i.id));
+    ids.push(...r.body.items.map((i) => i.id));
   }
   return ids;
 }

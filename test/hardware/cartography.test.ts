@@ -39,7 +39,7 @@ beforeAll(async () => {
         const r = await call('POST', '/v1/hardware-ids', { key: caller.key, body });
         expectStatus(r, 201);
         const request = responses.length;
-        const items = (r.body.items as { id: string; coverage: number }[]).map((i) => ({ request, requester, customer, scope, coverage: i.coverage, token: i.id }));
+        const items = r.body.items.map((i) => ({ request, requester, customer, scope, coverage: i.coverage, token: i.id }));
         responses.push(items);
         minted.push(...items);
       }

@@ -16,7 +16,7 @@ describe('POST /v1/hardware-ids', () => {
       const before = Date.now();
       const r = await call('POST', '/v1/hardware-ids', { key: w.alice.key, body: { scope, ttlSeconds: 600, maxUses: 3 } });
       expectStatus(r, 201);
-      const items = r.body.items as { id: string; scope: string; coverage: number; expiresAt: number; usesLeft: number }[];
+      const items = r.body.items;
       expect(items.map((i) => i.coverage).sort()).toEqual(coverage);
       for (const item of items) {
         expect(item.scope).toBe(scope);
@@ -82,6 +82,6 @@ describe('POST /v1/hardware-ids', () => {
   it('lists each out-of-range field', async () => {
     const r = await call('POST', '/v1/hardware-ids', { key: w.alice.key, body: { scope: 'server', ttlSeconds: 0, maxUses: 0, audience: [] } });
     expectProblem(r, 400, 'validation');
-    expect((r.body.errors as { field: string }[]).map((e) => e.field).sort()).toEqual(['json.audience', 'json.maxUses', 'json.ttlSeconds']);
+    expect(r.body.errors?.map((e) => e.field).sort()).toEqual(['json.audience', 'json.maxUses', 'json.ttlSeconds']);
   });
 });

@@ -38,7 +38,7 @@ describe('hardware IDs at start', () => {
     await start(w);
     const r = await call('POST', '/v1/hardware-ids', { key: w.customer.key, body: { scope: 'site', audience: [w.providerB.id], maxUses: 1 } });
     expectStatus(r, 201);
-    const ids = (r.body.items as { id: string }[]).map((i) => i.id);
+    const ids = r.body.items.map((i) => i.id);
     const body = { customerId: w.customer.id, targetPlatformId: w.platformB.id, hardwareIds: ids };
     expectProblem(await start(w, { key: w.providerB.key, body }), 409, 'conflict');
     // Single-use: had the refused start kept its use, this would be refused as used up.

@@ -2,18 +2,13 @@ import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { SBC_WEIGHT_SCALE, TIMELINE_MAX_POINTS } from '../../src/constants';
 import { observe, timelineOf } from '../../src/migrations/timeline';
+import type { Schemas } from '../../scripts/lib/api-types';
 import { call, expectProblem, OPERATOR, expectStatus } from '../http';
 import { registerCustomer, registerProvider } from '../factories';
 import { endUser, migrating, progress, sbcWorld, steer } from '../sbc/world';
 import { coordinator } from './world';
 
-interface Point {
-  at: number;
-  state: string;
-  migratedPercent: number;
-  percentB: number | null;
-  calls: { a: { requests: number; failures: number }; b: { requests: number; failures: number } };
-}
+type Point = Schemas['MigrationTimeline']['points'][number];
 
 async function timeline(id: string, key: string): Promise<Point[]> {
   const r = await call('GET', `/v1/migrations/${id}/timeline`, { key });

@@ -155,7 +155,7 @@ describe('webhook sequence', () => {
     await progress(id, w.providerB.key, 1, 3);
     await progress(id, w.providerB.key, 3, 3);
     await flush(w);
-    const missed = bodyOf(await call('GET', '/v1/webhook-deliveries?state=failed', { key: w.providerB.key }), 200).items as { id: string }[];
+    const missed = bodyOf(await call('GET', '/v1/webhook-deliveries?state=failed', { key: w.providerB.key }), 200).items;
     expect(missed).toHaveLength(4);
     for (const d of missed) expectStatus(await call('POST', `/v1/webhook-deliveries/${d.id}/redeliver`, { key: w.providerB.key }), 202);
     await flush(w);
@@ -173,7 +173,7 @@ describe('webhook sequence', () => {
     expect(deploying.timestamp).toBe(accepted.timestamp);
     expect(deploying.sequence).toBe(accepted.sequence + 1);
     // The timestamp is the transition's own time, as the migration's history records it.
-    const history = bodyOf(await call('GET', `/v1/migrations/${id}`, { key: w.customer.key }), 200).history as { to: string; at: number }[];
+    const history = bodyOf(await call('GET', `/v1/migrations/${id}`, { key: w.customer.key }), 200).history;
     expect(Date.parse(accepted.timestamp)).toBe(history.find((h) => h.to === 'deploying')!.at);
   });
 });
