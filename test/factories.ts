@@ -3,7 +3,7 @@ import type { CreatePlatformBody } from '../src/catalog/schema';
 import type { InventoryBody, ServerInput } from '../src/inventory/schema';
 import { env } from 'cloudflare:workers';
 import { vi } from 'vitest';
-import { call, OPERATOR } from './http';
+import { OPERATOR, succeed } from './http';
 
 type ServerIn = z.input<typeof ServerInput>;
 type InventoryIn = z.input<typeof InventoryBody>;
@@ -12,15 +12,13 @@ let seq = 0;
 const next = () => ++seq;
 
 export async function registerCustomer(name = `customer-${next()}`) {
-  const r = await call('POST', '/v1/customers', { key: OPERATOR, body: { name, organisation: `${name} Ltd` } });
-  if (r.status !== 201) throw new Error(`register customer: ${r.status} ${JSON.stringify(r.body)}`);
-  return { id: r.body.id as string, key: r.body.apiKey.key as string };
+  const r = await succeed('POST', '/v1/customers', { key: OPERATOR, body: { name, organisation: `${name} Ltd` } });
+  return { id: r.id, key: r.apiKey.key };
 }
 
 export async function registerProvider(name = `provider-${next()}`) {
-  const r = await call('POST', '/v1/providers', { key: OPERATOR, body: { name, organisation: `${name} Inc` } });
-  if (r.status !== 201) throw new Error(`register provider: ${r.status} ${JSON.stringify(r.body)}`);
-  return { id: r.body.id as string, key: r.body.apiKey.key as string, webhookSecret: r.body.webhookSecret as string };
+  const r = await succeed('POST', '/v1/providers', { key: OPERATOR, body: { name, organisation: `${name} Inc` } });
+  return { id: r.id, key: r.apiKey.key, webhookSecret: r.webhookSecret };
 }
 
 export function server(id: string, rackId: string, overrides: Partial<ServerIn['properties']> = {}, capacity?: ServerIn['capacity']): ServerIn {
@@ -76,10 +74,9 @@ export function dataCenter(prefix = `dc${next()}`, rows = 2, racks = 2, perRack 
 }
 
 export async function putInventory(body: InventoryIn) {
-  const r = await call('PUT', '/v1/inventory', { key: OPERATOR, body });
-  if (r.status !== 200) throw new Error(`inventory: ${r.status} ${JSON.stringify(r.body)}`);
+  const r = await succeed('PUT', '/v1/inventory', { key: OPERATOR, body });
   await settled();
-  return r.body;
+  return r;
 }
 
 export function platformBody(overrides: Partial<z.input<typeof CreatePlatformBody>> = {}): z.input<typeof CreatePlatformBody> {
@@ -93,18 +90,16 @@ export function platformBody(overrides: Partial<z.input<typeof CreatePlatformBod
 }
 
 export async function createPlatform(providerKey: string, overrides: Partial<z.input<typeof CreatePlatformBody>> = {}) {
-  const r = await call('POST', '/v1/platforms', { key: providerKey, body: platformBody(overrides) });
-  if (r.status !== 201) throw new Error(`platform: ${r.status} ${JSON.stringify(r.body)}`);
+  const r = await succeed('POST', '/v1/platforms', { key: providerKey, body: platformBody(overrides) });
   await settled();
-  return r.body as { id: string; providerId: string; name: string; revision: number };
+  return r;
 }
 
 export async function place(customerId: string, serverIds: string[], platformId: string) {
-  const r = await call('PUT', '/v1/placements', {
+  await succeed('PUT', '/v1/placements', {
     key: OPERATOR,
     body: { placements: serverIds.map((serverId) => ({ customerId, serverId, platformId, storageAddress: `iscsi://storage/${customerId}/${serverId}`, cores: 8, memoryGib: 32 })) },
   });
-  if (r.status !== 200) throw new Error(`placements: ${r.status} ${JSON.stringify(r.body)}`);
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Paths, Schemas } from '../scripts/lib/api-types';
 import { exports } from 'cloudflare:workers';
 import { TEST_OPERATOR_KEY } from './keys';
 
@@ -10,14 +11,68 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
-export interface Reply<T = any> {
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+// The typed client's whole machinery: the path a test sends (a literal or a template literal type,
+// query string dropped) is matched segment by segment against the OpenAPI document's path
+// templates, where `{name}` takes any one segment. The reply is then a union over the statuses that
+// operation documents, each with its documented body (the JSON schema, or text for other media).
+type Segments<S extends string> = S extends `${infer Head}/${infer Tail}` ? [Head, ...Segments<Tail>] : [S];
+type Fits<Sent extends string[], Doc extends string[]> = Sent extends [infer S, ...infer SentRest extends string[]]
+  ? Doc extends [infer D, ...infer DocRest extends string[]]
+    ? (D extends `{${string}}` ? true : [S] extends [D] ? true : false) extends true
+      ? Fits<SentRest, DocRest>
+      : false
+    : false
+  : Doc extends []
+    ? true
+    : false;
+type Content<C> = [keyof C] extends [never] ? string : { [K in keyof C]: K extends `${string}json` ? C[K] : string }[keyof C];
+type Replies<R> = { [S in keyof R & number]: { status: S; headers: Headers; body: R[S] extends { content: infer C } ? Content<C> : never } }[keyof R & number];
+type Operation<M extends Method, T extends keyof Paths> = Paths[T][Lowercase<M> & keyof Paths[T]];
+export type Documented<M extends Method, P extends string> = P extends unknown
+  ? {
+      [T in keyof Paths & string]: Lowercase<M> extends keyof Paths[T]
+        ? Fits<Segments<P extends `${infer Path}?${string}` ? Path : P>, Segments<T>> extends true
+          ? Replies<Operation<M, T> extends { responses: infer R } ? R : never>
+          : never
+        : never;
+    }[keyof Paths & string]
+  : never;
+
+/** A call's options, or (for a path no documented operation of this method matches) an error naming it. */
+type Options<M extends Method, P extends string> = [Documented<M, P>] extends [never]
+  ? [undocumented: `no ${M} operation in the OpenAPI document matches ${P}; use raw()`]
+  : [opts?: CallOptions];
+
+/** What a request the OpenAPI document does not describe answers: any status, an untyped body. */
+export interface RawReply {
   status: number;
   headers: Headers;
-  body: T;
+  body: unknown;
 }
 
-/** One request through the Worker's own fetch handler, on the real bindings. */
-export async function call<T = any>(method: string, path: string, opts: CallOptions = {}): Promise<Reply<T>> {
+/**
+ * One documented operation through the Worker's own fetch handler, on the real bindings. The path
+ * must match an operation of the OpenAPI document for this method (else the call does not type
+ * check), and the reply's status and body are that operation's documented responses.
+ */
+export function call<M extends Method, P extends string>(method: M, path: P, ...opts: Options<M, P>): Promise<Documented<M, P>> {
+  return raw(method, path, opts[0] as CallOptions | undefined) as Promise<Documented<M, P>>;
+}
+
+/** A set-up step: the documented success body of one call; fails with the reply on any other status. */
+export async function succeed<M extends Method, P extends string>(method: M, path: P, ...opts: Options<M, P>): Promise<Extract<Documented<M, P>, { status: 200 | 201 | 202 | 204 }>['body']> {
+  const reply = await raw(method, path, opts[0] as CallOptions | undefined);
+  if (reply.status < 200 || reply.status > 299) throw new Error(`${method} ${path}: ${reply.status} ${JSON.stringify(reply.body)}`);
+  return reply.body as Extract<Documented<M, P>, { status: 200 | 201 | 202 | 204 }>['body'];
+}
+
+/**
+ * A request outside the OpenAPI document, on purpose: a route it does not list (health, docs, the
+ * document itself), a method a route lacks, or a path built at run time across many routes.
+ */
+export async function raw(method: string, path: string, opts: CallOptions = {}): Promise<RawReply> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.key) headers.authorization = `Bearer ${opts.key}`;
   let body: BodyInit | undefined;
@@ -30,11 +85,27 @@ export async function call<T = any>(method: string, path: string, opts: CallOpti
   let parsed: unknown = text;
   const type = res.headers.get('content-type') ?? '';
   if (type.includes('json') && text) parsed = JSON.parse(text);
-  return { status: res.status, headers: res.headers, body: parsed as T };
+  return { status: res.status, headers: res.headers, body: parsed };
 }
 
-export function expectProblem(reply: Reply, status: number, slug: string) {
-  if (reply.status !== status || reply.body?.type !== `urn:inplace:problem:${slug}`) {
+/** A raw reply keeps its shape; a documented one narrows to the status asked for. */
+type WithStatus<R extends RawReply, S> = number extends R['status'] ? R : Extract<R, { status: S }>;
+
+/** Fails unless the reply has this status (one the operation documents), and narrows its body. */
+export function expectStatus<R extends RawReply, S extends R['status']>(reply: R, status: S): asserts reply is WithStatus<R, S> {
+  if (reply.status !== status) throw new Error(`expected ${status}, got ${reply.status} ${JSON.stringify(reply.body)}`);
+}
+
+/** Fails unless the reply has this status; its body, typed as documented for that status. */
+export function bodyOf<R extends RawReply, S extends R['status']>(reply: R, status: S): WithStatus<R, S>['body'] {
+  expectStatus(reply, status);
+  return reply.body;
+}
+
+/** Fails unless the reply is a problem+json of this status and type, with a request id. */
+export function expectProblem<R extends RawReply, S extends R['status']>(reply: R, status: S, slug: string): asserts reply is WithStatus<R, S> & { body: Schemas['Problem'] } {
+  const type = (reply.body as { type?: unknown } | null)?.type;
+  if (reply.status !== status || type !== `urn:inplace:problem:${slug}`) {
     throw new Error(`expected ${status} ${slug}, got ${reply.status} ${JSON.stringify(reply.body)}`);
   }
   if (!reply.headers.get('content-type')?.startsWith('application/problem+json')) throw new Error('not problem+json');

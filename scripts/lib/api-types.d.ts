@@ -1476,3 +1476,2183 @@ export interface Operations {
     response: Schemas["TrafficAnalysis"];
   };
 }
+
+/** Every operation's documented responses by path template, method and status, in openapi-typescript's shape. */
+export interface Paths {
+  "/v1/customers": {
+    post: {
+      responses: {
+        201: {
+          content: {
+            "application/json": Schemas["Registered"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+    get: {
+      responses: {
+        200: {
+          content: {
+            "application/json": {
+              items: Array<Schemas["Principal"]>;
+              nextCursor: string | null;
+            };
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/providers": {
+    post: {
+      responses: {
+        201: {
+          content: {
+            "application/json": Schemas["RegisteredProvider"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+    get: {
+      responses: {
+        200: {
+          content: {
+            "application/json": {
+              items: Array<Schemas["Principal"]>;
+              nextCursor: string | null;
+            };
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/account": {
+    get: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["Account"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/account/usage": {
+    get: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["UsageReport"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/api-keys": {
+    post: {
+      responses: {
+        201: {
+          content: {
+            "application/json": Schemas["IssuedApiKey"] & {
+              principalId: string;
+            };
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+    get: {
+      responses: {
+        200: {
+          content: {
+            "application/json": {
+              items: Array<Schemas["ApiKey"]>;
+            };
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/api-keys/{id}": {
+    delete: {
+      responses: {
+        204: {
+          content: Record<string, never>;
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/inventory": {
+    put: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["InventoryUpsertResult"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        422: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/inventory/servers": {
+    get: {
+      responses: {
+        200: {
+          content: {
+            "application/json": {
+              items: Array<Schemas["Server"]>;
+              nextCursor: string | null;
+            };
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/inventory/units": {
+    get: {
+      responses: {
+        200: {
+          content: {
+            "application/json": {
+              items: Array<Schemas["SiteInput"] | Schemas["RowInput"] | Schemas["RackInput"]>;
+              nextCursor: string | null;
+            };
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/placements": {
+    put: {
+      responses: {
+        200: {
+          content: {
+            "application/json": {
+              upserted: number;
+              removed: number;
+            };
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        422: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+    get: {
+      responses: {
+        200: {
+          content: {
+            "application/json": {
+              items: Array<Schemas["Placement"]>;
+              nextCursor: string | null;
+            };
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/platforms": {
+    post: {
+      responses: {
+        201: {
+          content: {
+            "application/json": Schemas["Platform"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        422: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+    get: {
+      responses: {
+        200: {
+          content: {
+            "application/json": {
+              items: Array<Schemas["CatalogEntry"]>;
+              nextCursor: string | null;
+            };
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/platforms/{id}": {
+    patch: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["Platform"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        422: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+    get: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["CatalogEntry"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/customers/{customerId}/mip-list": {
+    get: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["MipList"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/compatibility": {
+    post: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["CompatibilityResult"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        410: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        422: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/compatibility/rebuild": {
+    post: {
+      responses: {
+        202: {
+          content: {
+            "application/json": Schemas["CompatibilityRebuildResult"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/compatibility/status": {
+    get: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["CompatibilityStatus"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/providers/me/webhook": {
+    put: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["RotatedWebhookEndpoint"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        422: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+    get: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["WebhookEndpoint"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/webhook-deliveries": {
+    get: {
+      responses: {
+        200: {
+          content: {
+            "application/json": {
+              items: Array<Schemas["WebhookDelivery"]>;
+              nextCursor: string | null;
+            };
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/webhook-deliveries/{id}/redeliver": {
+    post: {
+      responses: {
+        202: {
+          content: {
+            "application/json": Schemas["WebhookRedelivery"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/hardware-ids": {
+    post: {
+      responses: {
+        201: {
+          content: {
+            "application/json": Schemas["HardwareIds"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        422: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/hardware-ids/verify": {
+    post: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["VerifiedHardwareIds"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/hardware-ids/revoke": {
+    post: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["RevokedHardwareIds"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/hardware-ids/discover": {
+    post: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["HardwareId"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        422: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/.well-known/jwks.json": {
+    get: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["JsonWebKeySet"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/agent/report": {
+    post: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["AgentReportResult"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/agent/flags": {
+    get: {
+      responses: {
+        200: {
+          content: {
+            "application/json": {
+              items: Array<Schemas["AgentFlag"]>;
+              nextCursor: string | null;
+            };
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/migrations": {
+    post: {
+      responses: {
+        201: {
+          content: {
+            "application/json": Schemas["Migration"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        422: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+    get: {
+      responses: {
+        200: {
+          content: {
+            "application/json": {
+              items: Array<Schemas["Migration"]>;
+              nextCursor: string | null;
+            };
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/migrations/{id}": {
+    get: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["Migration"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/migrations/{id}/accept": {
+    post: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["Migration"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/migrations/{id}/approve": {
+    post: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["Migration"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/migrations/{id}/pause": {
+    post: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["Migration"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/migrations/{id}/resume": {
+    post: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["Migration"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/migrations/{id}/rollback": {
+    post: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["Migration"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/migrations/{id}/cancel": {
+    post: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["Migration"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/migrations/{id}/progress": {
+    post: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["Migration"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/migrations/{id}/storage": {
+    get: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["MigrationStorageAccess"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/migrations/{id}/timeline": {
+    get: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["MigrationTimeline"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/migrations/{id}/tasks": {
+    get: {
+      responses: {
+        200: {
+          content: {
+            "application/json": {
+              items: Array<Schemas["MigrationTask"]>;
+              nextCursor: string | null;
+            };
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/agent/tasks": {
+    get: {
+      responses: {
+        200: {
+          content: {
+            "application/json": {
+              items: Array<Schemas["AgentTask"] | Schemas["ServerTask"]>;
+              nextCursor?: string | null;
+            };
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/agent/tasks/{id}/result": {
+    post: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["AgentTaskState"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/sbc/{customerId}/{path}": {
+    get: {
+      responses: {
+        200: {
+          content: Record<string, never>;
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        502: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+    post: {
+      responses: {
+        200: {
+          content: Record<string, never>;
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        502: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+    put: {
+      responses: {
+        200: {
+          content: Record<string, never>;
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        502: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+    patch: {
+      responses: {
+        200: {
+          content: Record<string, never>;
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        502: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+    delete: {
+      responses: {
+        200: {
+          content: Record<string, never>;
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        502: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/sbc/route": {
+    get: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["RouteDecision"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/customers/{customerId}/traffic": {
+    get: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["Traffic"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/customers/{customerId}/traffic/schedule": {
+    put: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["Traffic"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        422: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+    delete: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["Traffic"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/customers/{customerId}/traffic/schedule/pause": {
+    post: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["Traffic"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/customers/{customerId}/traffic/schedule/resume": {
+    post: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["Traffic"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/v1/migrations/{id}/analysis": {
+    get: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["TrafficAnalysis"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+    put: {
+      responses: {
+        200: {
+          content: {
+            "application/json": Schemas["TrafficAnalysis"];
+          };
+        };
+        400: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        401: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        403: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        404: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        409: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        413: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        415: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+        422: {
+          content: {
+            "application/problem+json": Schemas["Problem"];
+          };
+        };
+      };
+    };
+  };
+}

@@ -70,7 +70,7 @@ apiKeysRouter.openapi(
     security: bearerSecurity,
     responses: {
       200: jsonResponse(z.object({ items: z.array(KeySchema) }), 'Your keys'),
-      ...problemResponses(401),
+      ...problemResponses(400, 401),
     },
   }),
   async (c) => c.json({ items: await listKeys(getDb(c.env.DB), c.get('principal').id) }, 200),

@@ -89,7 +89,7 @@ accountRouter.openapi(
     tags: ['Account'],
     summary: 'Your principal, organisation and service level',
     security: bearerSecurity,
-    responses: { 200: jsonResponse(AccountSchema, 'Your account'), ...problemResponses(401) },
+    responses: { 200: jsonResponse(AccountSchema, 'Your account'), ...problemResponses(400, 401) },
   }),
   async (c) => {
     const me = c.get('principal');

@@ -65,6 +65,9 @@ export function problemResponses(...statuses: number[]) {
 /** The statuses every authenticated route can answer with. */
 export const AUTHED = [400, 401, 403] as const;
 
+/** What a write under /v1 can answer before its handler: a body over the limit, a body not JSON. */
+export const BODY_REFUSALS = [413, 415] as const;
+
 export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
   return { required: true, content: { 'application/json': { schema } }, ...(description ? { description } : {}) };
 }

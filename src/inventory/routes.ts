@@ -17,7 +17,7 @@ inventoryRouter.openapi(
     summary: 'Bulk upsert of sites, rows, racks and servers (operator; idempotent, all or nothing)',
     allow: ['operator'],
     request: { body: jsonBody(InventoryBody) },
-    problems: [409, 413, 415, 422],
+    problems: [409, 422],
     responses: { 200: jsonResponse(InventoryResult, 'What was received and what actually changed') },
   }),
   async (c) => {
@@ -62,7 +62,7 @@ inventoryRouter.openapi(
     summary: 'Record which customer’s data sits on which server, under which platform (operator)',
     allow: ['operator'],
     request: { body: jsonBody(PlacementsBody) },
-    problems: [413, 415, 422],
+    problems: [422],
     responses: { 200: jsonResponse(z.object({ upserted: z.number().int(), removed: z.number().int() }), 'Applied, all or nothing') },
   }),
   async (c) => c.json(await putPlacements(getDb(c.env.DB), c.req.valid('json'), c.get('reactions').relationshipEnded), 200),

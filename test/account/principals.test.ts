@@ -1,22 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { PAGE_LIMIT_MAX } from '../../src/constants';
 import { registerCustomer, registerProvider } from '../factories';
-import { call, expectProblem, OPERATOR } from '../http';
+import type { Schemas } from '../../scripts/lib/api-types';
+import { call, expectProblem, OPERATOR, expectStatus } from '../http';
 
-interface Listed {
-  id: string;
-  kind: string;
-  name: string;
-}
+type Listed = Schemas['Principal'];
 
 /** Every item of an operator list, page by page, with the pages' sizes. */
-async function walk(path: string, limit: number) {
+async function walk(path: '/v1/customers' | '/v1/providers', limit: number) {
   const items: Listed[] = [];
   const sizes: number[] = [];
   let cursor: string | null = null;
   do {
-    const r: { status: number; body: { items: Listed[]; nextCursor: string | null } } = await call('GET', `${path}?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, { key: OPERATOR });
-    expect(r.status).toBe(200);
+    const after: string = cursor ? `&cursor=${cursor}` : '';
+    const r = await call('GET', `${path}?limit=${limit}${after}`, { key: OPERATOR });
+    expectStatus(r, 200);
     items.push(...r.body.items);
     sizes.push(r.body.items.length);
     cursor = r.body.nextCursor;
@@ -25,8 +23,8 @@ async function walk(path: string, limit: number) {
 }
 
 describe.each([
-  { path: '/v1/customers', kind: 'customer', register: registerCustomer, other: registerProvider },
-  { path: '/v1/providers', kind: 'provider', register: registerProvider, other: registerCustomer },
+  { path: '/v1/customers' as const, kind: 'customer', register: registerCustomer, other: registerProvider },
+  { path: '/v1/providers' as const, kind: 'provider', register: registerProvider, other: registerCustomer },
 ])('GET $path', ({ path, kind, register, other }) => {
   it('lists every principal of its kind once, page by page, and no other kind', async () => {
     const mine = [await register(), await register(), await register(), await register(), await register()];

@@ -1,21 +1,20 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createPlatform, dataCenter, putInventory, registerCustomer, registerProvider, settled } from '../factories';
-import { call, expectProblem, OPERATOR } from '../http';
+import { bodyOf, call, expectProblem, expectStatus, OPERATOR, succeed } from '../http';
 
 const { serverIds, ...inventory } = dataCenter(undefined, 1, 1, 3);
 const identity = (i: number) => inventory.servers![i]!.identity;
 let agentKeys: string[] = [];
 
 async function agentKeyFor(serverId: string): Promise<string> {
-  const r = await call('POST', '/v1/api-keys', { key: OPERATOR, body: { agentFor: serverId } });
-  if (r.status !== 201) throw new Error(`agent key: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body.key;
+  return (await succeed('POST', '/v1/api-keys', { key: OPERATOR, body: { agentFor: serverId } })).key;
 }
 
 async function serverRecord(id: string) {
   const r = await call('GET', `/v1/inventory/servers?rack=${inventory.racks![0]!.id}`, { key: OPERATOR });
-  return (r.body.items as { id: string; identity: Record<string, string>; properties: Record<string, unknown>; updatedAt: number }[]).find((s) => s.id === id)!;
+  expectStatus(r, 200);
+  return r.body.items.find((s) => s.id === id)!;
 }
 
 const report = (key: string, body: unknown) => call('POST', '/v1/agent/report', { key, body });
@@ -29,7 +28,7 @@ describe('POST /v1/agent/report', () => {
   it('confirms a matching identity and unchanged properties without writing anything', async () => {
     const before = await serverRecord(serverIds[0]!);
     const r = await report(agentKeys[0]!, { identity: identity(0), properties: { cores: 64, memoryGib: 256, traits: ['sev'] } });
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     expect(r.body).toEqual({ identity: { matches: true, mismatched: [] }, properties: { applied: true, changed: [], overAllocated: [] } });
     expect((await serverRecord(serverIds[0]!)).updatedAt).toBe(before.updatedAt);
   });
@@ -59,10 +58,10 @@ describe('POST /v1/agent/report', () => {
     }
     expect(await serverRecord(serverIds[2]!)).toEqual(before);
     const flags = await call('GET', `/v1/agent/flags?serverId=${serverIds[2]}`, { key: OPERATOR });
-    expect(flags.status).toBe(200);
+    expectStatus(flags, 200);
     expect(flags.body.items).toHaveLength(2);
-    expect(flags.body.items.map((f: { field: string }) => f.field).sort()).toEqual(['dom0Ip', 'mac']);
-    const mac = flags.body.items.find((f: { field: string }) => f.field === 'mac');
+    expect(flags.body.items.map((f) => f.field).sort()).toEqual(['dom0Ip', 'mac']);
+    const mac = flags.body.items.find((f) => f.field === 'mac')!;
     expect(mac).toMatchObject({ serverId: serverIds[2], recorded: identity(2).mac, observed: '02:ff:ff:ff:ff:01', reports: 2 });
     expect(mac.lastSeenAt).toBeGreaterThanOrEqual(mac.firstSeenAt);
   });
@@ -73,7 +72,7 @@ describe('POST /v1/agent/report', () => {
     expectProblem(await report(OPERATOR, { properties: { cores: 8 } }), 403, 'forbidden');
     const bad = await report(agentKeys[0]!, { identity: { mac: 'not-a-mac' }, properties: { cores: 0, certifications: ['pci-dss'] } });
     expectProblem(bad, 400, 'validation');
-    expect((bad.body.errors as { field: string }[]).map((e) => e.field).sort()).toEqual(['json.identity.mac', 'json.properties', 'json.properties.cores']);
+    expect(bad.body.errors?.map((e) => e.field).sort()).toEqual(['json.identity.mac', 'json.properties', 'json.properties.cores']);
   });
 });
 
@@ -81,8 +80,10 @@ describe('GET /v1/agent/flags', () => {
   it('pages through flags and is for the operator only', async () => {
     await report(agentKeys[0]!, { identity: { serial: 'SN-SWAPPED' } });
     const first = await call('GET', '/v1/agent/flags?limit=2', { key: OPERATOR });
+    expectStatus(first, 200);
     expect(first.body.items).toHaveLength(2);
     const second = await call('GET', `/v1/agent/flags?limit=2&cursor=${first.body.nextCursor}`, { key: OPERATOR });
+    expectStatus(second, 200);
     expect(second.body).toMatchObject({ nextCursor: null });
     expect(second.body.items).toHaveLength(1);
     expect(second.body.items[0]).toMatchObject({ serverId: serverIds[0], field: 'serial', observed: 'SN-SWAPPED' });
@@ -100,6 +101,7 @@ describe('an agent reporting less capacity than is allocated', () => {
     await createPlatform(provider.key, { requirements: { minFree: { cores: 1, memoryGib: 0 } } });
     for (let i = 0; i < 2; i++) {
       const r = await report(key, { identity: dc.servers![0]!.identity, properties: { cores: 32, memoryGib: 128 } });
+      expectStatus(r, 200);
       expect(r.body.properties).toEqual({ applied: true, changed: i === 0 ? ['cores', 'memoryGib'] : [], overAllocated: ['cores', 'memoryGib'] });
     }
     // Recomputed on the queue.
@@ -107,7 +109,8 @@ describe('an agent reporting less capacity than is allocated', () => {
     const free = await env.DB.prepare('SELECT free_cores AS cores, free_memory_gib AS memory FROM compat_servers WHERE server_id = ?').bind(id).first();
     expect(free).toEqual({ cores: 0, memory: 0 });
     const flags = await call('GET', `/v1/agent/flags?serverId=${id}`, { key: OPERATOR });
-    const seen = (flags.body.items as { field: string }[]).map(({ field, recorded, observed, reports, serverId }: Record<string, unknown>) => ({ field, recorded, observed, reports, serverId }));
+    expectStatus(flags, 200);
+    const seen = flags.body.items.map(({ field, recorded, observed, reports, serverId }) => ({ field, recorded, observed, reports, serverId }));
     expect(seen.sort((x, y) => String(x.field).localeCompare(String(y.field)))).toEqual([
       { serverId: id, field: 'cores', recorded: '48', observed: '32', reports: 2 },
       { serverId: id, field: 'memoryGib', recorded: '200', observed: '128', reports: 2 },
@@ -120,7 +123,8 @@ describe('an agent reporting less capacity than is allocated', () => {
     await putInventory(dc);
     const key = await agentKeyFor(id!);
     const r = await report(key, { properties: { cores: 48, memoryGib: 200 } });
+    expectStatus(r, 200);
     expect(r.body.properties.overAllocated).toEqual([]);
-    expect((await call('GET', `/v1/agent/flags?serverId=${id}`, { key: OPERATOR })).body.items).toEqual([]);
+    expect(bodyOf(await call('GET', `/v1/agent/flags?serverId=${id}`, { key: OPERATOR }), 200).items).toEqual([]);
   });
 });

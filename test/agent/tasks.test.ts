@@ -1,11 +1,11 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { TASK_LEASE_MS, TASK_MAX_ATTEMPTS } from '../../src/constants';
-import { call, expectProblem } from '../http';
-import { coordinator, start, steer, world, type World } from '../migrations/world';
+import { bodyOf, call, expectProblem, expectStatus } from '../http';
+import { coordinator, leased, start, steer, world, type World } from '../migrations/world';
 
 async function deploying(w: World) {
-  const id = (await start(w)).body.id as string;
+  const id = bodyOf(await start(w), 201).id;
   await steer(id, 'accept', w.providerB.key);
   return id;
 }
@@ -17,9 +17,8 @@ describe('GET /v1/agent/tasks', () => {
   it('leases each server its own deployment task with the modules, digests and storage address', async () => {
     const w = await world();
     const id = await deploying(w);
-    const r = await poll(w.agents[0]!.key);
-    expect(r.status).toBe(200);
-    expect(r.body.items).toEqual([
+    const items = await leased(w.agents[0]!.key);
+    expect(items).toEqual([
       {
         id: expect.stringMatching(/^tsk_/),
         kind: 'deploy_platform_modules',
@@ -34,19 +33,19 @@ describe('GET /v1/agent/tasks', () => {
         },
       },
     ]);
-    expect(r.body.items[0].leaseExpiresAt - Date.now()).toBeLessThanOrEqual(TASK_LEASE_MS);
-    expect((await poll(w.agents[0]!.key)).body.items).toEqual([]);
+    expect(items[0].leaseExpiresAt - Date.now()).toBeLessThanOrEqual(TASK_LEASE_MS);
+    expect(await leased(w.agents[0]!.key)).toEqual([]);
   });
 
   it('offers nothing before consent, while paused, or to other callers', async () => {
     const w = await world();
-    const id = (await start(w)).body.id;
-    expect((await poll(w.agents[0]!.key)).body.items).toEqual([]);
+    const id = bodyOf(await start(w), 201).id;
+    expect(await leased(w.agents[0]!.key)).toEqual([]);
     await steer(id, 'accept', w.providerB.key);
     await steer(id, 'pause', w.customer.key);
-    expect((await poll(w.agents[0]!.key)).body.items).toEqual([]);
+    expect(await leased(w.agents[0]!.key)).toEqual([]);
     await steer(id, 'resume', w.customer.key);
-    expect((await poll(w.agents[0]!.key)).body.items).toHaveLength(1);
+    expect(await leased(w.agents[0]!.key)).toHaveLength(1);
     expectProblem(await poll(w.customer.key), 403, 'forbidden');
   });
 });
@@ -57,27 +56,28 @@ describe('POST /v1/agent/tasks/{id}/result', () => {
     const id = await deploying(w);
     const agent = w.agents[0]!;
     for (let attempt = 1; attempt <= TASK_MAX_ATTEMPTS; attempt++) {
-      const [task] = (await poll(agent.key)).body.items;
+      const [task] = await leased(agent.key);
       expect(task.attempt).toBe(attempt);
       const r = await report(agent.key, task.id, { attempt, outcome: 'failed', error: 'checksum mismatch' });
       expect(r.body).toEqual({ id: task.id, state: attempt < TASK_MAX_ATTEMPTS ? 'pending' : 'failed', attempts: attempt });
     }
     const m = await call('GET', `/v1/migrations/${id}`, { key: w.customer.key });
+    expectStatus(m, 200);
     expect(m.body.state).toBe('failed');
     expect(m.body.history.at(-1)).toMatchObject({ from: 'deploying', to: 'failed', by: { kind: 'system' }, reason: 'a deployment task failed on every attempt' });
     expect(m.body.deployment).toEqual({ tasks: 2, succeeded: 0, pending: 0, failed: 1 });
-    expect((await poll(w.agents[1]!.key)).body.items).toEqual([]);
+    expect(await leased(w.agents[1]!.key)).toEqual([]);
   });
 
   it('reclaims a task whose lease ran out, and refuses the late result of that attempt', async () => {
     const w = await world();
     await deploying(w);
     const agent = w.agents[0]!;
-    const [first] = (await poll(agent.key)).body.items;
+    const [first] = await leased(agent.key);
     const stub = coordinator(w.customer.id);
     await runInDurableObject(stub, (_, state) => void state.storage.sql.exec('UPDATE agent_task SET lease_expires_at = 1 WHERE id = ?', first.id));
     expect((await stub.runDue()).reclaimedTasks).toBe(1);
-    const [again] = (await poll(agent.key)).body.items;
+    const [again] = await leased(agent.key);
     expect(again).toMatchObject({ id: first.id, attempt: 2 });
     const late = await report(agent.key, first.id, { attempt: 1, outcome: 'succeeded' });
     expectProblem(late, 409, 'conflict');
@@ -89,10 +89,11 @@ describe('POST /v1/agent/tasks/{id}/result', () => {
     const w = await world();
     const id = await deploying(w);
     for (const a of w.agents) {
-      const [t] = (await poll(a.key)).body.items;
+      const [t] = await leased(a.key);
       await report(a.key, t.id, { attempt: t.attempt, outcome: 'succeeded' });
     }
     const m = await call('GET', `/v1/migrations/${id}`, { key: w.customer.key });
+    expectStatus(m, 200);
     expect(m.body).toMatchObject({ state: 'migrating', deployment: { tasks: 2, succeeded: 2, pending: 0, failed: 0 } });
     expect(m.body.history.at(-1)).toMatchObject({ from: 'deploying', to: 'migrating', by: { kind: 'system' } });
   });
@@ -100,12 +101,12 @@ describe('POST /v1/agent/tasks/{id}/result', () => {
   it('keeps tasks to their own server and refuses results for cancelled tasks', async () => {
     const w = await world();
     const id = await deploying(w);
-    const [t] = (await poll(w.agents[0]!.key)).body.items;
+    const [t] = await leased(w.agents[0]!.key);
     expectProblem(await report(w.agents[1]!.key, t.id, { attempt: 1, outcome: 'succeeded' }), 404, 'not-found');
     expectProblem(await report(w.agents[0]!.key, 'tsk_nope', { attempt: 1, outcome: 'succeeded' }), 404, 'not-found');
     expectProblem(await report(w.agents[0]!.key, t.id, { attempt: 1, outcome: 'failed' }), 400, 'validation');
     await steer(id, 'cancel', w.customer.key);
     expectProblem(await report(w.agents[0]!.key, t.id, { attempt: 1, outcome: 'succeeded' }), 409, 'conflict');
-    expect((await call('GET', `/v1/migrations/${id}`, { key: w.customer.key })).body.deployment).toMatchObject({ succeeded: 0, pending: 0 });
+    expect(bodyOf(await call('GET', `/v1/migrations/${id}`, { key: w.customer.key }), 200).deployment).toMatchObject({ succeeded: 0, pending: 0 });
   });
 });

@@ -1,16 +1,16 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { call, expectProblem, OPERATOR } from '../http';
+import { bodyOf, call, expectProblem, expectStatus, OPERATOR } from '../http';
 import { dataCenter, putInventory, registerCustomer, registerProvider } from '../factories';
 
 describe('POST /v1/customers and /v1/providers', () => {
   it('returns the first key once; it works and has the customer prefix', async () => {
     const r = await call('POST', '/v1/customers', { key: OPERATOR, body: { name: 'Acme', organisation: 'Acme GmbH', serviceLevel: 'premium' } });
-    expect(r.status).toBe(201);
+    expectStatus(r, 201);
     expect(r.body).toMatchObject({ kind: 'customer', name: 'Acme', organisation: 'Acme GmbH', serviceLevel: 'premium' });
     expect(r.body.apiKey.key).toMatch(/^inp_cus_[A-Za-z0-9_-]{43}$/);
     const me = await call('GET', '/v1/account', { key: r.body.apiKey.key });
-    expect(me.status).toBe(200);
+    expectStatus(me, 200);
     expect(me.body).toMatchObject({ id: r.body.id, kind: 'customer', serviceLevel: 'premium', keyId: r.body.apiKey.id });
   });
 
@@ -52,12 +52,12 @@ describe('POST /v1/api-keys', () => {
   it('mints a second key for the caller, listed without its value', async () => {
     const c = await registerCustomer();
     const r = await call('POST', '/v1/api-keys', { key: c.key, body: { name: 'ci' } });
-    expect(r.status).toBe(201);
+    expectStatus(r, 201);
     expect(r.body).toMatchObject({ name: 'ci', principalId: c.id, hint: r.body.key.slice(-4) });
-    expect((await call('GET', '/v1/account', { key: r.body.key })).body.id).toBe(c.id);
-    const list = await call('GET', '/v1/api-keys', { key: c.key });
-    expect(list.body.items.map((k: { name: string }) => k.name)).toEqual(['first key', 'ci']);
-    expect(JSON.stringify(list.body)).not.toContain(r.body.key);
+    expect(bodyOf(await call('GET', '/v1/account', { key: r.body.key }), 200).id).toBe(c.id);
+    const list = bodyOf(await call('GET', '/v1/api-keys', { key: c.key }), 200);
+    expect(list.items.map((k) => k.name)).toEqual(['first key', 'ci']);
+    expect(JSON.stringify(list)).not.toContain(r.body.key);
   });
 
   it('lets only the operator mint an agent key, bound to an existing server', async () => {
@@ -67,35 +67,34 @@ describe('POST /v1/api-keys', () => {
     expectProblem(await call('POST', '/v1/api-keys', { key: c.key, body: { agentFor: dc.serverIds[0] } }), 403, 'forbidden');
     expectProblem(await call('POST', '/v1/api-keys', { key: OPERATOR, body: { agentFor: 'no-such-server' } }), 404, 'not-found');
     const first = await call('POST', '/v1/api-keys', { key: OPERATOR, body: { agentFor: dc.serverIds[0] } });
-    expect(first.status).toBe(201);
+    expectStatus(first, 201);
     expect(first.body.key).toMatch(/^inp_agt_/);
     const me = await call('GET', '/v1/account', { key: first.body.key });
     expect(me.body).toMatchObject({ kind: 'agent', serverId: dc.serverIds[0] });
-    const second = await call('POST', '/v1/api-keys', { key: OPERATOR, body: { agentFor: dc.serverIds[0] } });
-    expect(second.body.principalId).toBe(first.body.principalId);
+    const second = bodyOf(await call('POST', '/v1/api-keys', { key: OPERATOR, body: { agentFor: dc.serverIds[0] } }), 201);
+    expect(second.principalId).toBe(first.body.principalId);
   });
 });
 
 describe('DELETE /v1/api-keys/{id}', () => {
   it('revokes the caller’s key; the revoked key gets the same 401 as an unknown one', async () => {
     const c = await registerCustomer();
-    const extra = await call('POST', '/v1/api-keys', { key: c.key, body: { name: 'temp' } });
-    expect((await call('GET', '/v1/account', { key: extra.body.key })).status).toBe(200);
-    const del = await call('DELETE', `/v1/api-keys/${extra.body.id}`, { key: c.key });
-    expect(del.status).toBe(204);
-    const revoked = await call('GET', '/v1/account', { key: extra.body.key });
+    const extra = bodyOf(await call('POST', '/v1/api-keys', { key: c.key, body: { name: 'temp' } }), 201);
+    expectStatus(await call('GET', '/v1/account', { key: extra.key }), 200);
+    const del = await call('DELETE', `/v1/api-keys/${extra.id}`, { key: c.key });
+    expectStatus(del, 204);
+    const revoked = await call('GET', '/v1/account', { key: extra.key });
     const unknown = await call('GET', '/v1/account', { key: `inp_cus_${'z'.repeat(43)}` });
     expectProblem(revoked, 401, 'unauthorized');
     expect({ ...revoked.body, requestId: 0, instance: 0 }).toEqual({ ...unknown.body, requestId: 0, instance: 0 });
-    expect((await call('GET', '/v1/account', { key: c.key })).status).toBe(200);
+    expectStatus(await call('GET', '/v1/account', { key: c.key }), 200);
   });
 
   it('cannot revoke another principal’s key (404, key still works)', async () => {
     const a = await registerCustomer();
     const b = await registerCustomer();
-    const bKeys = await call('GET', '/v1/api-keys', { key: b.key });
-    const bKeyId = bKeys.body.items[0].id;
+    const bKeyId = bodyOf(await call('GET', '/v1/api-keys', { key: b.key }), 200).items[0].id;
     expectProblem(await call('DELETE', `/v1/api-keys/${bKeyId}`, { key: a.key }), 404, 'not-found');
-    expect((await call('GET', '/v1/account', { key: b.key })).status).toBe(200);
+    expectStatus(await call('GET', '/v1/account', { key: b.key }), 200);
   });
 });

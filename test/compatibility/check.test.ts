@@ -1,7 +1,8 @@
 import type { z } from '@hono/zod-openapi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Requirements } from '../../src/catalog/schema';
-import { call, expectProblem, OPERATOR } from '../http';
+import type { Schemas } from '../../scripts/lib/api-types';
+import { call, expectProblem, expectStatus, OPERATOR } from '../http';
 import { createPlatform, place, putInventory, registerCustomer, registerProvider, server } from '../factories';
 import { mint, type Principal } from '../hardware/helpers';
 
@@ -49,7 +50,7 @@ beforeAll(async () => {
 });
 
 const check = (caller: Principal, body: Record<string, unknown>) => call('POST', '/v1/compatibility', { key: caller.key, body });
-type Result = { approved: boolean; reasons: { reason: string; servers: number }[]; servers: { total: number; approved: number } };
+type Result = Schemas['CompatibilityResult']['results'][number];
 /** Results in a stable order: the IDs come in random order, so do their answers. */
 const sorted = (results: Result[]) => results.map(({ approved, reasons, servers }) => ({ approved, reasons, servers })).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 
@@ -57,9 +58,9 @@ describe('POST /v1/compatibility: the provider-side flow', () => {
   it('provider B answers per server ID the customer handed over, with a reason for every failed requirement', async () => {
     const ids = await mint(customer, { scope: 'server', audience: [providerB.id] });
     const r = await check(providerB, { hardwareIds: ids, platformId: platformB.id });
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     expect(r.body.platformId).toBe(platformB.id);
-    expect(r.body.results.map((x: { index: number }) => x.index)).toEqual([0, 1, 2]);
+    expect(r.body.results.map((x) => x.index)).toEqual([0, 1, 2]);
     expect(sorted(r.body.results)).toEqual([
       // Its memory is not shown: the only 64 GiB server of the data center would be singled out.
       { approved: false, servers: { total: 1, approved: 0 }, reasons: [{ reason: 'missing trait tdx', servers: 1 }, { reason: 'memory < required 128 GiB', servers: 1 }] },
@@ -71,6 +72,7 @@ describe('POST /v1/compatibility: the provider-side flow', () => {
   it('releases non-identifying properties on request, generalised until 5 servers share them, never identity, names or the private network', async () => {
     const ids = await mint(customer, { scope: 'server', audience: [providerB.id] });
     const r = await check(providerB, { hardwareIds: ids, platformId: platformB.id, include: ['properties'] });
+    expectStatus(r, 200);
     // Six servers, three of them unique (traits, memory): only what all six share is released.
     const shared = { cpuArch: 'x86_64', cpuVendor: 'AMD', storageKind: 'nvme', hypervisor: 'kvm' };
     const withheld = { cpuModel: null, cores: null, memoryGib: null, storageGib: null, gpus: null, traits: null, certifications: null, free: { cores: null, memoryGib: null } };
@@ -84,17 +86,18 @@ describe('POST /v1/compatibility: the provider-side flow', () => {
     const ids = await mint(customer, { scope: 'server', audience: [providerB.id], maxUses: 2 });
     const refused = await check(outsider, { hardwareIds: ids, platformId: (await createPlatform(outsider.key)).id });
     expectProblem(refused, 403, 'hardware-id-refused');
-    expect(refused.body.errors.map((e: { field: string }) => e.field)).toEqual(['json.hardwareIds.0', 'json.hardwareIds.1', 'json.hardwareIds.2']);
+    expect(refused.body.errors?.map((e) => e.field)).toEqual(['json.hardwareIds.0', 'json.hardwareIds.1', 'json.hardwareIds.2']);
     // B's own mistake (another provider's platform) is refused before any use is counted too.
     expectProblem(await check(providerB, { hardwareIds: ids, platformId: platformA.id }), 404, 'not-found');
-    expect((await check(providerB, { hardwareIds: ids, platformId: platformB.id })).status).toBe(200);
-    expect((await check(providerB, { hardwareIds: ids, requirements: { requiredTraits: ['tdx'] } })).status).toBe(200);
+    expectStatus(await check(providerB, { hardwareIds: ids, platformId: platformB.id }), 200);
+    expectStatus(await check(providerB, { hardwareIds: ids, requirements: { requiredTraits: ['tdx'] } }), 200);
     expectProblem(await check(providerB, { hardwareIds: ids, platformId: platformB.id }), 403, 'hardware-id-refused');
   });
 
   it('then the customer sees B’s platform in its MIP list, at the scope that fits', async () => {
     const r = await call('GET', `/v1/customers/${customer.id}/mip-list?scope=rack`, { key: customer.key });
-    const b = r.body.available.find((e: { platformId: string }) => e.platformId === platformB.id);
+    expectStatus(r, 200);
+    const b = r.body.available.find((e) => e.platformId === platformB.id);
     expect(b).toMatchObject({ narrowestScope: 'rack', coverage: { placements: 3, server: 2, rack: 3, row: 3, site: 3 } });
   });
 });
@@ -103,9 +106,9 @@ describe('POST /v1/compatibility: what may be asked', () => {
   it('providers may check ad-hoc requirements', async () => {
     const ids = await mint(customer, { scope: 'server', audience: [providerB.id] });
     const r = await check(providerB, { hardwareIds: ids, requirements: { requiredTraits: ['tdx'], minFree: { cores: 65, memoryGib: 0 } } });
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     expect(r.body.platformId).toBeNull();
-    const reasons = r.body.results.flatMap((x: Result) => x.reasons.map((y) => y.reason)).sort();
+    const reasons = r.body.results.flatMap((x) => x.reasons.map((y) => y.reason)).sort();
     // Judged on the class, [64, 128) free cores: its lower bound is below 65.
     expect(reasons).toEqual(['free cores below the required 65', 'free cores below the required 65', 'free cores below the required 65', 'missing trait tdx']);
   });
@@ -113,6 +116,7 @@ describe('POST /v1/compatibility: what may be asked', () => {
   it('customers may ask about any platform with their own IDs, but not with ad-hoc requirements', async () => {
     const ids = await mint(customer, { scope: 'server' });
     const r = await check(customer, { hardwareIds: ids, platformId: platformB.id });
+    expectStatus(r, 200);
     expect(sorted(r.body.results).map((x) => x.approved)).toEqual([false, true, true]);
     expectProblem(await check(customer, { hardwareIds: ids, requirements: { requiredTraits: ['tdx'] } }), 403, 'forbidden');
   });
@@ -131,9 +135,10 @@ describe('POST /v1/compatibility: what may be asked', () => {
     const payer = await registerProvider();
     const own = await createPlatform(payer.key);
     const ids = await mint(customer, { scope: 'server', audience: [payer.id] });
-    expect((await check(payer, { hardwareIds: ids, platformId: own.id })).status).toBe(200);
+    expectStatus(await check(payer, { hardwareIds: ids, platformId: own.id }), 200);
     const usage = await call('GET', '/v1/account/usage', { key: payer.key });
-    const lines = usage.body.daily.flatMap((d: { lines: { operation: string; quantity: number }[] }) => d.lines);
+    expectStatus(usage, 200);
+    const lines = usage.body.daily.flatMap((d) => d.lines);
     expect(lines).toEqual([expect.objectContaining({ operation: 'compatibility-checks', quantity: 3 })]);
   });
 
@@ -156,14 +161,17 @@ describe('POST /v1/compatibility: rack, row and site IDs', () => {
   it('say how many servers of the unit approve, with the reasons counted over them', async () => {
     const [rack] = await mint(customer, { scope: 'rack', audience: [providerB.id] });
     const r = await check(providerB, { hardwareIds: [rack], platformId: platformB.id });
+    expectStatus(r, 200);
     expect(r.body.results).toEqual([{ index: 0, scope: 'rack', fresh: true, ...rackAnswer }]);
   });
 
   it('give the same answer evaluated live (ad-hoc, or with properties) as from the materialised table', async () => {
     const [rack] = await mint(customer, { scope: 'rack', audience: [providerB.id] });
     const adHoc = await check(providerB, { hardwareIds: [rack], requirements: requirementsB });
+    expectStatus(adHoc, 200);
     expect(adHoc.body.results[0]).toMatchObject(rackAnswer);
     const withProps = await check(providerB, { hardwareIds: [rack], platformId: platformB.id, include: ['properties'] });
+    expectStatus(withProps, 200);
     expect(withProps.body.results[0]).toMatchObject(rackAnswer);
     // A summary of the servers' released records (what all six servers share), withheld below 3 racks.
     expect(withProps.body.results[0].propertiesSummary).toEqual({
@@ -185,6 +193,7 @@ describe('POST /v1/compatibility: rack, row and site IDs', () => {
   it('a site ID covers every server of the site', async () => {
     const [site] = await mint(customer, { scope: 'site', audience: [providerB.id] });
     const r = await check(providerB, { hardwareIds: [site], platformId: platformB.id });
+    expectStatus(r, 200);
     expect(r.body.results[0]).toMatchObject({ scope: 'site', approved: true, servers: { total: 6, approved: 2 } });
     expect(r.body.results[0].reasons[0]).toEqual({ reason: 'missing trait tdx', servers: 4 });
   });

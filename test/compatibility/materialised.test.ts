@@ -13,7 +13,7 @@ import { readServerRows } from '../../src/compatibility/store';
 import { readUnits, refreshUnits } from '../../src/compatibility/units';
 import { getDb } from '../../src/db';
 import type { InventoryBody } from '../../src/inventory/schema';
-import { call, expectProblem, OPERATOR } from '../http';
+import { bodyOf, call, expectProblem, expectStatus, OPERATOR } from '../http';
 import { createPlatform, dataCenter, place, putInventory, registerCustomer, registerProvider, settled } from '../factories';
 
 type Inventory = Required<z.input<typeof InventoryBody>>;
@@ -111,7 +111,7 @@ describe('compatibility.revoked', () => {
   it('is recorded for the platform a customer is migrating to when its requirements change', async () => {
     await setMigrationTarget(db, customer.id, target.id);
     const r = await call('PATCH', `/v1/platforms/${target.id}`, { key: provider.key, body: { requirements: { requiredTraits: ['sev', 'tdx'] } } });
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     await settled();
     const events = await drainOutbox();
     // Only mt-r1-k1-v2 still approved before the change (v1 lost `sev` earlier).
@@ -137,11 +137,11 @@ describe('platform passes on the queue', () => {
     return getQueueResult(batch, createExecutionContext());
   }
   const mipEntry = async (platformId: string) => {
-    const list = (await call('GET', `/v1/customers/${customer.id}/mip-list?scope=site`, { key: customer.key })).body;
-    return [...list.available, ...list.unavailable].find((e: { platformId: string }) => e.platformId === platformId);
+    const list = bodyOf(await call('GET', `/v1/customers/${customer.id}/mip-list?scope=site`, { key: customer.key }), 200);
+    return [...list.available, ...list.unavailable].find((e) => e.platformId === platformId);
   };
   const status = async (platformId: string) =>
-    (await call('GET', '/v1/compatibility/status', { key: OPERATOR })).body.platforms.find((p: { platformId: string }) => p.platformId === platformId);
+    bodyOf(await call('GET', '/v1/compatibility/status', { key: OPERATOR }), 200).platforms.find((p) => p.platformId === platformId);
 
   it('run page by page, show their progress and fresh: false until the last page, and end as a refresh from the server rows would', async () => {
     const p = await createPlatform(provider.key, { requirements: { requiredTraits: ['sev'], minFree: { cores: 16, memoryGib: 64 } } });
@@ -188,6 +188,7 @@ describe('platform passes on the queue', () => {
     await startPass(db, keep, (await getPlatform(db, p.id))!);
     await planPass(db, keep, { platformId: p.id, revision: 1, pageServers: 2 });
     const r = await call('PATCH', `/v1/platforms/${p.id}`, { key: provider.key, body: { requirements: { requiredTraits: ['tdx'] } } });
+    expectStatus(r, 200);
     expect(r.body.revision).toBe(2);
     await settled();
     const key = await slotOf(p.id);
@@ -208,6 +209,7 @@ describe('platform passes on the queue', () => {
 describe('platform revisions', () => {
   it('a patch that leaves the requirements alone keeps the verdicts and moves the revision', async () => {
     const r = await call('PATCH', `/v1/platforms/${sevPlatform.id}`, { key: provider.key, body: { description: 'renamed only' } });
+    expectStatus(r, 200);
     expect(r.body.revision).toBe(2);
     const slots = await env.DB.prepare('select revision from compat_platforms where platform_id = ?').bind(sevPlatform.id).first<{ revision: number }>();
     expect(slots?.revision).toBe(2);
@@ -256,7 +258,7 @@ describe('POST /v1/compatibility/rebuild', () => {
     await env.DB.prepare('delete from compat_units').run();
     await env.DB.prepare("update compat_servers set verdicts = '{}'").run();
     const r = await call('POST', '/v1/compatibility/rebuild', { key: OPERATOR, body: {} });
-    expect(r.status).toBe(202);
+    expectStatus(r, 202);
     expect(r.body).toEqual({ servers: 8, pages: 1 });
     await settled();
     const status = await call('GET', '/v1/compatibility/status', { key: OPERATOR });
@@ -273,12 +275,12 @@ describe('POST /v1/compatibility/rebuild', () => {
     await env.DB.prepare('delete from mip_answers').run();
     const status = await call('GET', '/v1/compatibility/status', { key: OPERATOR });
     expect(status.body).toMatchObject({ fresh: false, serversBehind: 1 });
-    const list = (await call('GET', `/v1/customers/${customer.id}/mip-list?scope=site`, { key: customer.key })).body;
-    expect([...list.available, ...list.unavailable].every((e: { fresh: boolean }) => !e.fresh)).toBe(true);
+    const list = bodyOf(await call('GET', `/v1/customers/${customer.id}/mip-list?scope=site`, { key: customer.key }), 200);
+    expect([...list.available, ...list.unavailable].every((e) => !e.fresh)).toBe(true);
     await call('POST', '/v1/compatibility/rebuild', { key: OPERATOR, body: {} });
     await settled();
-    const after = (await call('GET', `/v1/customers/${customer.id}/mip-list?scope=site`, { key: customer.key })).body;
-    expect([...after.available, ...after.unavailable].every((e: { fresh: boolean }) => e.fresh)).toBe(true);
+    const after = bodyOf(await call('GET', `/v1/customers/${customer.id}/mip-list?scope=site`, { key: customer.key }), 200);
+    expect([...after.available, ...after.unavailable].every((e) => e.fresh)).toBe(true);
   });
 
   it('is for the operator only and takes no parameters', async () => {

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { storedAnswer } from '../../src/compatibility/answers';
 import { getDb } from '../../src/db';
 import type { InventoryBody } from '../../src/inventory/schema';
-import { call, expectProblem, OPERATOR } from '../http';
+import { bodyOf, call, expectProblem, expectStatus, OPERATOR } from '../http';
 import { createPlatform, place, putInventory, registerCustomer, registerProvider, server, settled } from '../factories';
 
 type Inventory = Required<z.input<typeof InventoryBody>>;
@@ -84,23 +84,23 @@ beforeAll(async () => {
 
 const mip = (scope: string, key = customer.key, customerId = customer.id) => call('GET', `/v1/customers/${customerId}/mip-list?scope=${scope}`, { key });
 const names = (entries: { name: string }[]) => entries.map((e) => e.name);
-const entry = (list: { unavailable: { platformId: string }[]; available: { platformId: string }[] }, id: string) =>
-  [...list.available, ...list.unavailable].find((e) => e.platformId === id) as Record<string, any>;
+const entry = <E extends { platformId: string }>(list: { unavailable: E[]; available: E[] }, id: string) => [...list.available, ...list.unavailable].find((e) => e.platformId === id)!;
 
 describe('GET /v1/customers/{customerId}/mip-list: scope semantics', () => {
   it('server: only the platform every one of the customer’s servers satisfies, preferences first', async () => {
     const r = await mip('server');
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     expect(r.body).toMatchObject({ customerId: customer.id, scope: 'server', placements: 3 });
     expect(names(r.body.available)).toEqual(['needs-t-srv-prefers', 'needs-t-srv']);
-    expect(r.body.available.map((e: { preferenceFit: number | null }) => e.preferenceFit)).toEqual([0.667, null]);
+    expect(r.body.available.map((e) => e.preferenceFit)).toEqual([0.667, null]);
     expect(names(r.body.unavailable)).toHaveLength(6);
     expect(names([...r.body.available, ...r.body.unavailable])).not.toContain('current');
   });
 
   it('each platform gets the narrowest scope at which it is available, and its coverage per scope', async () => {
     const r = await mip('site');
-    const narrowest = Object.fromEntries([...r.body.available, ...r.body.unavailable].map((e: any) => [e.name, e.narrowestScope]));
+    expectStatus(r, 200);
+    const narrowest = Object.fromEntries([...r.body.available, ...r.body.unavailable].map((e) => [e.name, e.narrowestScope]));
     expect(narrowest).toEqual({
       'needs-t-srv': 'server',
       'needs-t-srv-prefers': 'server',
@@ -118,6 +118,7 @@ describe('GET /v1/customers/{customerId}/mip-list: scope semantics', () => {
 
   it('rack: available up to rack; a rack without room for a placement is the reason', async () => {
     const r = await mip('rack');
+    expectStatus(r, 200);
     expect(names(r.body.available)).toEqual(['needs-t-srv-prefers', 'needs-t-srv', 'needs-t-rack']);
     const cap = entry(r.body, ids['t-cap']!);
     expect(cap).toMatchObject({ available: false, narrowestScope: 'row', fresh: true });
@@ -128,8 +129,9 @@ describe('GET /v1/customers/{customerId}/mip-list: scope semantics', () => {
   });
 
   it('row and site widen the list in order', async () => {
-    expect(names((await mip('row')).body.available)).toEqual(['needs-t-srv-prefers', 'needs-t-srv', 'needs-t-rack', 'needs-t-cap', 'needs-t-row']);
+    expect(names(bodyOf(await mip('row'), 200).available)).toEqual(['needs-t-srv-prefers', 'needs-t-srv', 'needs-t-rack', 'needs-t-cap', 'needs-t-row']);
     const site = await mip('site');
+    expectStatus(site, 200);
     expect(names(site.body.unavailable)).toEqual(['needs-t-p', 'needs-t-far']);
     expect(entry(site.body, ids['t-far']!).reasons).toEqual([
       { reason: 'missing trait t-far', placements: 3 },
@@ -138,7 +140,7 @@ describe('GET /v1/customers/{customerId}/mip-list: scope semantics', () => {
   });
 
   it('carries the service profile and a price for the customer’s cores', async () => {
-    const e = entry((await mip('server')).body, ids['t-srv']!);
+    const e = entry(bodyOf(await mip('server'), 200), ids['t-srv']!);
     expect(e.serviceProfile.supportLevel).toBe('business');
     // 100 a month plus 2 per core for 3 placements of 8 cores.
     expect(e.estimatedMonthlyPrice).toEqual({ currency: 'USD', amount: 148 });
@@ -146,7 +148,7 @@ describe('GET /v1/customers/{customerId}/mip-list: scope semantics', () => {
   });
 
   it('defaults to the server scope and refuses an unknown scope', async () => {
-    expect((await call('GET', `/v1/customers/${customer.id}/mip-list`, { key: customer.key })).body.scope).toBe('server');
+    expect(bodyOf(await call('GET', `/v1/customers/${customer.id}/mip-list`, { key: customer.key }), 200).scope).toBe('server');
     expectProblem(await mip('planet'), 400, 'validation');
   });
 
@@ -161,7 +163,7 @@ describe('GET /v1/customers/{customerId}/mip-list: scope semantics', () => {
 describe('GET /v1/customers/{customerId}/mip-list?include=hardwareIds', () => {
   it('mints masked IDs of the units involved, per narrowest scope, for the caller only', async () => {
     const r = await call('GET', `/v1/customers/${customer.id}/mip-list?scope=site&include=hardwareIds`, { key: customer.key });
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     const ids = r.body.hardwareIds as Record<string, { id: string; coverage: number }[]>;
     // The customer's 3 servers sit in 2 racks, 2 rows and 1 site.
     expect(Object.fromEntries(Object.entries(ids).map(([scope, list]) => [scope, list.map((i) => i.coverage).sort()]))).toEqual({
@@ -172,12 +174,12 @@ describe('GET /v1/customers/{customerId}/mip-list?include=hardwareIds', () => {
     });
     for (const u of [...inventory.servers, ...inventory.racks, ...inventory.rows]) expect(JSON.stringify(ids)).not.toContain(u.id);
     const rackIds = ids.rack!.map((i) => i.id);
-    expect((await call('POST', '/v1/hardware-ids/verify', { key: customer.key, body: { hardwareIds: rackIds } })).status).toBe(200);
+    expectStatus(await call('POST', '/v1/hardware-ids/verify', { key: customer.key, body: { hardwareIds: rackIds } }), 200);
     expectProblem(await call('POST', '/v1/hardware-ids/verify', { key: otherProvider.key, body: { hardwareIds: rackIds } }), 403, 'hardware-id-refused');
   });
 
   it('mints nothing unless asked', async () => {
-    expect((await mip('site')).body.hardwareIds).toBeUndefined();
+    expect(bodyOf(await mip('site'), 200).hardwareIds).toBeUndefined();
   });
 });
 
@@ -189,31 +191,31 @@ describe('GET /v1/customers/{customerId}/mip-list: changes show up with no manua
   }
 
   it('an inventory change (traits) moves a platform into the list', async () => {
-    expect(entry((await mip('server')).body, ids['t-p']!).available).toBe(false);
+    expect(entry(bodyOf(await mip('server'), 200), ids['t-p']!).available).toBe(false);
     await putInventory(withServer('hA-r1-k1-v2', (s) => (s.properties.traits = ['t-srv', 't-p'])));
     await putInventory(withServer('hA-r2-k1-v1', (s) => (s.properties.traits = ['t-srv', 't-p'])));
-    const after = entry((await mip('server')).body, ids['t-p']!);
+    const after = entry(bodyOf(await mip('server'), 200), ids['t-p']!);
     expect(after).toMatchObject({ available: true, narrowestScope: 'server', reasons: [] });
   });
 
   it('a capacity change narrows a platform from row to rack', async () => {
     await putInventory(withServer('hA-r1-k1-v3', (s) => (s.capacity = { coresAllocated: 0, memoryAllocatedGib: 0 })));
-    expect(entry((await mip('rack')).body, ids['t-cap']!)).toMatchObject({ available: true, narrowestScope: 'rack' });
+    expect(entry(bodyOf(await mip('rack'), 200), ids['t-cap']!)).toMatchObject({ available: true, narrowestScope: 'rack' });
   });
 
   it('a requirement change moves a platform out of the list, with its reason', async () => {
     const r = await call('PATCH', `/v1/platforms/${ids['t-srv']}`, { key: otherProvider.key, body: { requirements: { requiredTraits: ['t-srv', 'tdx'] } } });
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     // Recomputed on the queue (fresh: false meanwhile, see materialised.test.ts).
     await settled();
-    const after = entry((await mip('server')).body, ids['t-srv']!);
+    const after = entry(bodyOf(await mip('server'), 200), ids['t-srv']!);
     expect(after).toMatchObject({ available: false, narrowestScope: null, fresh: true });
     expect(after.reasons).toEqual([{ reason: 'missing trait tdx', placements: 3 }]);
   });
 
   it('a new platform appears at once', async () => {
     const p = await createPlatform(otherProvider.key, { name: 'brand-new', ...requires('t-rack') });
-    expect(entry((await mip('rack')).body, p.id)).toMatchObject({ available: true, narrowestScope: 'rack', fresh: true });
+    expect(entry(bodyOf(await mip('rack'), 200), p.id)).toMatchObject({ available: true, narrowestScope: 'rack', fresh: true });
   });
 });
 
@@ -228,7 +230,7 @@ describe('GET /v1/customers/{customerId}/mip-list: the stored answer', () => {
     // Served from the table: a marker put into the stored answer comes back as it is.
     await env.DB.prepare("update mip_answers set body = json_set(body, '$.placements', 99) where customer_id = ? and scope = 'row'").bind(customer.id).run();
     const served = await mip('row');
-    expect(served.status).toBe(200);
+    expectStatus(served, 200);
     expect(served.headers.get('content-type')).toMatch(/^application\/json/);
     expect(served.body).toEqual({ ...computed.body, placements: 99 });
   });
@@ -237,17 +239,17 @@ describe('GET /v1/customers/{customerId}/mip-list: the stored answer', () => {
     const marker = () => env.DB.prepare("update mip_answers set body = json_set(body, '$.placements', 99) where customer_id = ? and scope = 'row'").bind(customer.id).run();
     const changes = [
       () => place(customer.id, customerServers, currentPlatformId),
-      async () => expect((await call('PATCH', `/v1/platforms/${ids['t-far']}`, { key: otherProvider.key, body: { description: 'changed' } })).status).toBe(200),
+      async () => expectStatus(await call('PATCH', `/v1/platforms/${ids['t-far']}`, { key: otherProvider.key, body: { description: 'changed' } }), 200),
       () => putInventory({ sites: [], rows: [], racks: [], servers: [{ ...inventory.servers.find((x) => x.id === 'hA-r3-k1-v1')!, capacity: { coresAllocated: 1, memoryAllocatedGib: 0 } }] }),
     ];
     for (const change of changes) {
       await mip('row');
       await vi.waitUntil(stored, { timeout: 10_000, interval: 20 });
       await marker();
-      expect((await mip('row')).body.placements).toBe(99);
+      expect(bodyOf(await mip('row'), 200).placements).toBe(99);
       await change();
       await settled();
-      expect((await mip('row')).body.placements).toBe(3);
+      expect(bodyOf(await mip('row'), 200).placements).toBe(3);
     }
   });
 });
@@ -255,7 +257,7 @@ describe('GET /v1/customers/{customerId}/mip-list: the stored answer', () => {
 describe('GET /v1/customers/{customerId}/mip-list: who may ask', () => {
   it('the customer’s current provider may', async () => {
     const r = await mip('rack', currentProvider.key);
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     expect(r.body.customerId).toBe(customer.id);
   });
 

@@ -6,7 +6,7 @@ import { recordUsage, utcDay } from '../../src/usage/recorder';
 import { fingerprint } from '../../src/console/handoff';
 import { pastedIds } from '../../src/console/provider-check';
 import { periodsBetween } from '../../src/console/usage-chart';
-import { call, OPERATOR } from '../http';
+import { bodyOf, call, expectStatus, OPERATOR } from '../http';
 import { createPlatform, dataCenter, place, putInventory, registerCustomer, registerProvider, server } from '../factories';
 import { cookieOf, csrfOf, signIn, visit } from './session';
 
@@ -57,6 +57,7 @@ describe('console sign-in', () => {
     const dc = dataCenter('csa', 1, 1, 1);
     await putInventory(dc);
     const agent = await call('POST', '/v1/api-keys', { key: OPERATOR, body: { agentFor: dc.serverIds[0] } });
+    expectStatus(agent, 201);
     for (const key of [`inp_cus_${'x'.repeat(43)}`, 'hello', agent.body.key as string]) {
       const page = await visit('/console/sign-in', { form: { key } });
       expect(page.status).toBe(401);
@@ -80,6 +81,7 @@ describe('console sign-in', () => {
     expect((await visit('/console/usage', { cookie: tampered })).status).toBe(303);
     expect((await visit('/console/usage', { cookie })).status).toBe(200);
     const keys = await call('GET', '/v1/api-keys', { key: c.key });
+    expectStatus(keys, 200);
     expect((await call('DELETE', `/v1/api-keys/${keys.body.items[0].id}`, { key: c.key })).status).toBe(204);
     const after = await visit('/console/usage', { cookie });
     expect(after.status).toBe(303);
@@ -249,6 +251,7 @@ describe('customer and provider pages', () => {
     expect(shown.html.match(/data-hardware-id/g)?.length).toBe(11);
     for (const id of dc.serverIds) expect(shown.html).not.toContain(id);
     const usage = await call('GET', '/v1/account/usage', { key: c.key });
+    expectStatus(usage, 200);
     expect(usage.body.monthly[0].lines).toEqual([expect.objectContaining({ operation: 'hardware-ids', quantity: 4 })]);
     expect((await visit('/console/customer/hardware', { cookie, form: { _csrf: 'forged', hwscope: 'all' } })).status).toBe(403);
   });
@@ -302,7 +305,8 @@ describe('migration pages', () => {
     const id = first.headers.get('location')?.split('/').pop() ?? '';
     expect(id).toMatch(/^mig_/);
     const started = await call('GET', '/v1/migrations', { key: c.key });
-    expect(started.body.items.map((m: { id: string }) => m.id)).toEqual([id]);
+    expectStatus(started, 200);
+    expect(started.body.items.map((m) => m.id)).toEqual([id]);
 
     const live = await visit(`/console/customer/migrations/${id}`, { cookie });
     expect(live.html).toContain(`data-src="/console/api/migrations/${id}"`);
@@ -321,7 +325,7 @@ describe('migration pages', () => {
     expect(home.html).toContain(`<tr data-migration="${id}">`);
     const accepted = await visit(`/console/provider/migrations/${id}/accept`, { cookie: provider, form: { _csrf: csrfOf(home.html) } });
     expect(accepted.status).toBe(303);
-    expect((await call('GET', `/v1/migrations/${id}`, { key: c.key })).body.state).toBe('deploying');
+    expect(bodyOf(await call('GET', `/v1/migrations/${id}`, { key: c.key }), 200).state).toBe('deploying');
     expect(JSON.parse((await visit(`/console/api/migrations/${id}`, { cookie })).html).steps).toEqual(['pause', 'rollback', 'cancel']);
     expect(JSON.parse((await visit(`/console/api/migrations/${id}`, { cookie: provider })).html).steps).toEqual(['pause', 'rollback', 'cancel']);
     const cancelled = await visit(`/console/customer/migrations/${id}/cancel`, { cookie, form: { _csrf: csrfOf(live.html) } });
@@ -330,12 +334,14 @@ describe('migration pages', () => {
 
     // Cancelled while deploying, before any data moved: not billed.
     const usage = await call('GET', '/v1/account/usage', { key: c.key });
-    expect(usage.body.monthly.flatMap((m: { lines: { operation: string }[] }) => m.lines).filter((l: { operation: string }) => l.operation === 'migrations')).toEqual([]);
+    expectStatus(usage, 200);
+    expect(usage.body.monthly.flatMap((m) => m.lines).filter((l) => l.operation === 'migrations')).toEqual([]);
   });
 
   it('keeps other tenants out of a migration', async () => {
     const { c, target } = await setUp('cmig2');
     const started = await call('POST', '/v1/migrations', { key: c.key, body: { customerId: c.id, targetPlatformId: target.id }, headers: { 'idempotency-key': 'k-1' } });
+    expectStatus(started, 201);
     expect(started.status).toBe(201);
     const stranger = await signIn((await registerCustomer()).key);
     expect((await visit(`/console/customer/migrations/${started.body.id}`, { cookie: stranger })).status).toBe(404);
@@ -349,8 +355,9 @@ describe('migration pages', () => {
   it('shows deployment per server: server ids to the operator only, hardware IDs to the parties', async () => {
     const { p, c, target } = await setUp('cdep');
     const started = await call('POST', '/v1/migrations', { key: c.key, headers: { 'idempotency-key': crypto.randomUUID() }, body: { customerId: c.id, targetPlatformId: target.id } });
+    expectStatus(started, 201);
     await call('POST', `/v1/migrations/${started.body.id}/accept`, { key: p.key });
-    const servers = (await call('GET', `/v1/migrations/${started.body.id}/tasks`, { key: OPERATOR })).body.items.map((t: { serverId: string }) => t.serverId);
+    const servers = bodyOf(await call('GET', `/v1/migrations/${started.body.id}/tasks`, { key: OPERATOR }), 200).items.map((t) => t.serverId);
     expect(servers).toHaveLength(2);
     for (const [key, base] of [[c.key, '/console/customer/migrations'], [p.key, '/console/provider/migrations']] as const) {
       const page = await visit(`${base}/${started.body.id}`, { cookie: await signIn(key) });

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DISCLOSE_K_SERVERS, DISCLOSE_K_UNITS } from '../../src/constants';
 import { freeClass } from '../../src/disclosure/classes';
 import { settled } from '../factories';
-import { call, OPERATOR } from '../http';
+import { bodyOf, call, expectStatus, OPERATOR } from '../http';
 import before from '../fixtures/demo-answers-before.json';
 import { seedDemo, type Demo } from './demo-world';
 
@@ -23,7 +23,7 @@ beforeAll(async () => {
 }, 60_000);
 
 const ids = async (key: string, scope: string, audience?: string[]) =>
-  (await call('POST', '/v1/hardware-ids', { key, body: { scope, maxUses: 1000, ...(audience ? { audience } : {}) } })).body.items.map((i: { id: string }) => i.id) as string[];
+  bodyOf(await call('POST', '/v1/hardware-ids', { key, body: { scope, maxUses: 1000, ...(audience ? { audience } : {}) } }), 201).items.map((i) => i.id) as string[];
 
 /** Every customer's MIP list at every scope and every platform's verdicts on its units, as recorded before the policy. */
 async function answers(): Promise<Record<string, string[] | boolean[]>> {
@@ -32,11 +32,13 @@ async function answers(): Promise<Record<string, string[] | boolean[]>> {
   for (const c of demo.customers) {
     for (const scope of SCOPES) {
       const r = await call('GET', `/v1/customers/${c.id}/mip-list?scope=${scope}`, { key: c.key });
+      expectStatus(r, 200);
       out[`${c.name}/mip/${scope}`] = [...r.body.available, ...r.body.unavailable].map((e) => `${e.name}:${e.available}:${e.narrowestScope}:${JSON.stringify(e.coverage)}`);
       const hw = await ids(c.key, scope);
       for (const p of platforms) {
         const v = await call('POST', '/v1/compatibility', { key: c.key, body: { hardwareIds: hw, platformId: p.id } });
-        out[`${c.name}/compat/${scope}/${p.name}`] = v.body.results.map((x: { approved: boolean }) => x.approved).sort();
+        expectStatus(v, 200);
+        out[`${c.name}/compat/${scope}/${p.name}`] = v.body.results.map((x) => x.approved).sort();
       }
     }
   }
@@ -64,10 +66,11 @@ describe('the demo data center under the disclosure policy', () => {
     // What customers are told about their own servers is one of those records, and not a trivial one.
     const c = demo.customers[0]!;
     const r = await call('POST', '/v1/compatibility', { key: c.key, body: { hardwareIds: await ids(c.key, 'server'), platformId: c.platformId, include: ['properties'] } });
+    expectStatus(r, 200);
     const released = new Set(servers.map((s) => s.record));
     for (const x of r.body.results) {
       expect(released.has(JSON.stringify(x.properties))).toBe(true);
-      expect(x.properties.cpuModel).not.toBeNull();
+      expect(x.properties!.cpuModel).not.toBeNull();
     }
   });
 
@@ -86,7 +89,7 @@ describe('the demo data center under the disclosure policy', () => {
       for (const scope of SCOPES) {
         seen.push((await call('GET', `/v1/customers/${c.id}/mip-list?scope=${scope}`, { key: c.key })).body);
         const hw = await ids(c.key, scope, [provider.id]);
-        seen.push((await call('POST', '/v1/compatibility', { key: provider.key, body: { hardwareIds: hw, platformId: c.platformId, include: ['properties'] } })).body.results.map(({ index: _i, ...x }: { index: number }) => x).sort((a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b))));
+        seen.push(bodyOf(await call('POST', '/v1/compatibility', { key: provider.key, body: { hardwareIds: hw, platformId: c.platformId, include: ['properties'] } }), 200).results.map(({ index: _i, ...x }: { index: number }) => x).sort((a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b))));
       }
       return seen;
     };
@@ -94,7 +97,7 @@ describe('the demo data center under the disclosure policy', () => {
     const target = demo.inventory.servers.find((s) => s.id === c.servers[0])!;
     for (const d of [1, -1]) {
       const capacity = { ...target.capacity, coresAllocated: target.capacity.coresAllocated + (d > 0 ? 1 : 0) };
-      expect((await call('PUT', '/v1/inventory', { key: OPERATOR, body: { servers: [{ ...target, capacity }] } })).status).toBe(200);
+      expectStatus(await call('PUT', '/v1/inventory', { key: OPERATOR, body: { servers: [{ ...target, capacity }] } }), 200);
       // Answers read `fresh: false` while the recompute queue works: compare once it has caught up.
       await settled();
       expect(await view()).toEqual(seen);
@@ -108,14 +111,15 @@ describe('the demo data center under the disclosure policy', () => {
       for (const scope of ['server', 'rack'] as const) {
         const hw = await ids(c.key, scope, [c.id, provider.id]);
         for (const p of demo.providers.flatMap((x) => x.platforms)) {
-          reasons.push(...(await call('POST', '/v1/compatibility', { key: c.key, body: { hardwareIds: hw, platformId: p.id } })).body.results.flatMap((x: { reasons: { reason: string }[] }) => x.reasons.map((y) => y.reason)));
+          reasons.push(...bodyOf(await call('POST', '/v1/compatibility', { key: c.key, body: { hardwareIds: hw, platformId: p.id } }), 200).results.flatMap((x) => x.reasons.map((y) => y.reason)));
         }
         for (const minFree of [{ cores: 100000, memoryGib: 0 }, { cores: 0, memoryGib: 100000 }, { cores: 37, memoryGib: 0 }]) {
           const r = await call('POST', '/v1/compatibility', { key: provider.key, body: { hardwareIds: hw, requirements: { minFree } } });
-          reasons.push(...r.body.results.flatMap((x: { reasons: { reason: string }[] }) => x.reasons.map((y) => y.reason)));
+          expectStatus(r, 200);
+          reasons.push(...r.body.results.flatMap((x) => x.reasons.map((y) => y.reason)));
         }
       }
-      reasons.push(...(await call('GET', `/v1/customers/${c.id}/mip-list?scope=rack`, { key: c.key })).body.unavailable.flatMap((e: { reasons: { reason: string }[] }) => e.reasons.map((y) => y.reason)));
+      reasons.push(...bodyOf(await call('GET', `/v1/customers/${c.id}/mip-list?scope=rack`, { key: c.key }), 200).unavailable.flatMap((e) => e.reasons.map((y) => y.reason)));
     }
     const capacity = reasons.filter((r) => /free/.test(r));
     expect(capacity.length).toBeGreaterThan(0);

@@ -4,7 +4,7 @@
  * naming a server stop working once the customer's data has left it.
  */
 import { describe, expect, it } from 'vitest';
-import { call, expectProblem, OPERATOR } from '../http';
+import { bodyOf, call, expectProblem, expectStatus, OPERATOR } from '../http';
 import { createPlatform } from '../factories';
 import { deployAll, progress, start, world, type World } from '../migrations/world';
 
@@ -16,8 +16,8 @@ async function mintAll(w: World, caller: { id: string; key: string }, audience?:
   for (const scope of SCOPES) {
     const body = { scope, maxUses: 50, ...(caller.id === w.customer.id ? {} : { customerId: w.customer.id }), ...(audience ? { audience } : {}) };
     const r = await call('POST', '/v1/hardware-ids', { key: caller.key, body });
-    expect(r.status).toBe(201);
-    ids.push(...(r.body.items as { id: string }[]).map((i) => i.id));
+    expectStatus(r, 201);
+    ids.push(...r.body.items.map((i) => i.id));
   }
   return ids;
 }
@@ -38,9 +38,10 @@ describe('relationships end, access ends', () => {
     const forB = await mintAll(w, w.customer, [w.providerB.id]);
 
     const started = await start(w);
+    expectStatus(started, 201);
     expect(started.body.state).toBe('deploying');
     await deployAll(w);
-    expect((await progress(started.body.id, w.providerB.key, 1, 1)).body.state).toBe('completed');
+    expect(bodyOf(await progress(started.body.id, w.providerB.key, 1, 1), 200).state).toBe('completed');
 
     for (const id of [...minted, ...handed]) {
       expectProblem(await call('POST', '/v1/compatibility', { key: w.providerA.key, body: { hardwareIds: [id], platformId: w.platformA.id } }), 403, 'hardware-id-refused');
@@ -49,7 +50,7 @@ describe('relationships end, access ends', () => {
     // The new current provider's IDs keep working; the former one may not mint any more.
     expect(await statuses(w.providerB, forB, w.platformB.id)).toEqual(forB.map(() => 200));
     const again = await call('POST', '/v1/hardware-ids', { key: w.providerA.key, body: { scope: 'site', customerId: w.customer.id } });
-    expect(again.status).toBe(403);
+    expectStatus(again, 403);
   }, 30_000);
 
   it('a placement change that moves the customer to another provider ends the old one’s IDs at once', async () => {
@@ -57,18 +58,18 @@ describe('relationships end, access ends', () => {
     const minted = await mintAll(w, w.providerA);
     const handed = await mintAll(w, w.customer, [w.providerA.id]);
     const placements = w.serverIds.map((serverId) => ({ customerId: w.customer.id, serverId, platformId: w.platformB.id, storageAddress: `iscsi://s/${serverId}` }));
-    expect((await call('PUT', '/v1/placements', { key: OPERATOR, body: { placements } })).status).toBe(200);
+    expectStatus(await call('PUT', '/v1/placements', { key: OPERATOR, body: { placements } }), 200);
     expect(await statuses(w.providerA, [...minted, ...handed], w.platformA.id)).toEqual([...minted, ...handed].map(() => 403));
   }, 30_000);
 
   it('when the customer’s data leaves a server, IDs naming that server stop working for the customer and its provider', async () => {
     const w = await world({ servers: 2 });
     const own = await createPlatform(w.providerA.key);
-    const byCustomer = (await call('POST', '/v1/hardware-ids', { key: w.customer.key, body: { scope: 'server', audience: [w.customer.id, w.providerA.id], maxUses: 50 } })).body.items.map((i: { id: string }) => i.id);
-    const byProvider = (await call('POST', '/v1/hardware-ids', { key: w.providerA.key, body: { scope: 'server', customerId: w.customer.id, maxUses: 50 } })).body.items.map((i: { id: string }) => i.id);
-    const [rack] = (await call('POST', '/v1/hardware-ids', { key: w.customer.key, body: { scope: 'rack', maxUses: 50 } })).body.items.map((i: { id: string }) => i.id);
+    const byCustomer = bodyOf(await call('POST', '/v1/hardware-ids', { key: w.customer.key, body: { scope: 'server', audience: [w.customer.id, w.providerA.id], maxUses: 50 } }), 201).items.map((i) => i.id);
+    const byProvider = bodyOf(await call('POST', '/v1/hardware-ids', { key: w.providerA.key, body: { scope: 'server', customerId: w.customer.id, maxUses: 50 } }), 201).items.map((i) => i.id);
+    const [rack] = bodyOf(await call('POST', '/v1/hardware-ids', { key: w.customer.key, body: { scope: 'rack', maxUses: 50 } }), 201).items.map((i) => i.id);
     const removed = await call('PUT', '/v1/placements', { key: OPERATOR, body: { remove: [{ customerId: w.customer.id, serverId: w.serverIds[0] }] } });
-    expect(removed.status).toBe(200);
+    expectStatus(removed, 200);
     // One of the two server IDs named the server the data left: exactly one of each pair now fails.
     expect((await statuses(w.customer, byCustomer, own.id)).sort()).toEqual([200, 403]);
     expect((await statuses(w.providerA, byCustomer, own.id)).sort()).toEqual([200, 403]);

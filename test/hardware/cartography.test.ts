@@ -5,7 +5,7 @@
  * times. Every ID must be request-level values plus fresh randomness, nothing else.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call } from '../http';
+import { call, expectStatus } from '../http';
 import { parts, world, type Principal } from './helpers';
 
 const ROUNDS = 5;
@@ -37,9 +37,9 @@ beforeAll(async () => {
       for (const [requester, caller, customer] of askers) {
         const body = caller.id === customer ? { scope } : { scope, customerId: customer };
         const r = await call('POST', '/v1/hardware-ids', { key: caller.key, body });
-        expect(r.status).toBe(201);
+        expectStatus(r, 201);
         const request = responses.length;
-        const items = (r.body.items as { id: string; coverage: number }[]).map((i) => ({ request, requester, customer, scope, coverage: i.coverage, token: i.id }));
+        const items = r.body.items.map((i) => ({ request, requester, customer, scope, coverage: i.coverage, token: i.id }));
         responses.push(items);
         minted.push(...items);
       }

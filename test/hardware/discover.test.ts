@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, expectProblem } from '../http';
+import { call, expectProblem, expectStatus } from '../http';
 import { parts, verify, world } from './helpers';
 
 let w: Awaited<ReturnType<typeof world>>;
@@ -15,11 +15,11 @@ describe('POST /v1/hardware-ids/discover', () => {
     const host = identityOf(w.aliceServers[4]!);
     for (const address of [host.dom0Ip, host.internalIp]) {
       const r = await discover(w.alice.key, { address, maxUses: 2, audience: [w.provider.id] });
-      expect(r.status).toBe(200);
+      expectStatus(r, 200);
       expect(r.body).toMatchObject({ scope: 'server', coverage: 1, usesLeft: 2 });
       expect(parts(r.body.id).payload).toMatchObject({ scope: 'server', aud: [w.provider.id] });
       expect(r.body.id).not.toContain(address);
-      expect((await verify(w.provider, [r.body.id])).status).toBe(200);
+      expectStatus(await verify(w.provider, [r.body.id]), 200);
     }
   });
 

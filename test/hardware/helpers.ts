@@ -3,7 +3,7 @@ import { decodeJwt, decodeProtectedHeader, importJWK, SignJWT, type JWTPayload }
 import { expect } from 'vitest';
 import { createPlatform, dataCenter, place, putInventory, registerCustomer, registerProvider } from '../factories';
 import { TEST_HWID_SIGNING_KEYS } from '../fixtures/hwid-signing-keys';
-import { call } from '../http';
+import { call, succeed } from '../http';
 
 export type Principal = { id: string; key: string };
 
@@ -30,9 +30,7 @@ export async function world() {
 }
 
 export async function mint(caller: Principal, body: Record<string, unknown>): Promise<string[]> {
-  const r = await call('POST', '/v1/hardware-ids', { key: caller.key, body });
-  if (r.status !== 201) throw new Error(`mint: ${r.status} ${JSON.stringify(r.body)}`);
-  return (r.body.items as { id: string }[]).map((i) => i.id);
+  return (await succeed('POST', '/v1/hardware-ids', { key: caller.key, body })).items.map((i) => i.id);
 }
 
 export async function mintOne(caller: Principal, body: Record<string, unknown> = {}): Promise<string> {

@@ -1,7 +1,7 @@
 import { createVerifier } from 'fast-jwt';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_HWID_SIGNING_KEYS } from '../fixtures/hwid-signing-keys';
-import { call } from '../http';
+import { bodyOf, call, expectStatus } from '../http';
 import { mintOne, parts, publicPem, world } from './helpers';
 
 let w: Awaited<ReturnType<typeof world>>;
@@ -9,17 +9,10 @@ beforeAll(async () => {
   w = await world();
 });
 
-interface Jwk {
-  kty: string;
-  crv: string;
-  x: string;
-  kid: string;
-}
-
 describe('GET /.well-known/jwks.json', () => {
   it('publishes the public half of every configured key, without a key and cacheable', async () => {
     const r = await call('GET', '/.well-known/jwks.json');
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     expect(r.headers.get('cache-control')).toBe('public, max-age=300');
     expect(r.body).toEqual({
       keys: TEST_HWID_SIGNING_KEYS.map(({ kty, crv, x, kid }) => ({ kty, crv, x, kid, alg: 'EdDSA', use: 'sig' })),
@@ -29,7 +22,7 @@ describe('GET /.well-known/jwks.json', () => {
 
   it('lets an independent library (fast-jwt) verify a minted ID offline', async () => {
     const token = await mintOne(w.alice, { audience: [w.provider.id] });
-    const { keys } = (await call('GET', '/.well-known/jwks.json')).body as { keys: Jwk[] };
+    const { keys } = bodyOf(await call('GET', '/.well-known/jwks.json'), 200);
     const jwk = keys.find((k) => k.kid === parts(token).header.kid)!;
     const pem = publicPem(jwk);
     const verifyAs = (aud: string) => createVerifier({ key: pem, algorithms: ['EdDSA'], allowedIss: 'inplace', allowedAud: aud, requiredClaims: ['exp', 'jti', 'sub'] });

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerCustomer } from '../factories';
 import { TEST_HWID_SIGNING_KEYS } from '../fixtures/hwid-signing-keys';
-import { call, expectProblem, OPERATOR } from '../http';
+import { call, expectProblem, expectStatus, OPERATOR } from '../http';
 import { count, parts, world } from './helpers';
 
 let w: Awaited<ReturnType<typeof world>>;
@@ -15,8 +15,8 @@ describe('POST /v1/hardware-ids', () => {
     for (const [scope, coverage] of Object.entries(expected)) {
       const before = Date.now();
       const r = await call('POST', '/v1/hardware-ids', { key: w.alice.key, body: { scope, ttlSeconds: 600, maxUses: 3 } });
-      expect(r.status).toBe(201);
-      const items = r.body.items as { id: string; scope: string; coverage: number; expiresAt: number; usesLeft: number }[];
+      expectStatus(r, 201);
+      const items = r.body.items;
       expect(items.map((i) => i.coverage).sort()).toEqual(coverage);
       for (const item of items) {
         expect(item.scope).toBe(scope);
@@ -29,6 +29,7 @@ describe('POST /v1/hardware-ids', () => {
 
   it('signs an EdDSA JWT with the hwid typ, the active kid and only request-level claims', async () => {
     const r = await call('POST', '/v1/hardware-ids', { key: w.alice.key, body: { scope: 'server' } });
+    expectStatus(r, 201);
     const { header, payload } = parts(r.body.items[0].id);
     expect(header).toEqual({ alg: 'EdDSA', typ: 'hwid+jwt', kid: TEST_HWID_SIGNING_KEYS[0].kid });
     expect(Object.keys(payload).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'scope', 'sub']);
@@ -44,7 +45,7 @@ describe('POST /v1/hardware-ids', () => {
       key: w.provider.key,
       body: { customerId: w.alice.id, scope: 'row', audience: [w.otherProvider.id, w.provider.id] },
     });
-    expect(r.status).toBe(201);
+    expectStatus(r, 201);
     expect(r.body.items).toHaveLength(2);
     expect(parts(r.body.items[0].id).payload.aud).toEqual([w.otherProvider.id, w.provider.id]);
   });
@@ -52,12 +53,12 @@ describe('POST /v1/hardware-ids', () => {
   it('answers an empty list for a customer with no placements', async () => {
     const loner = await registerCustomer();
     const r = await call('POST', '/v1/hardware-ids', { key: loner.key, body: { scope: 'server' } });
-    expect(r.status).toBe(201);
+    expectStatus(r, 201);
     expect(r.body).toEqual({ items: [] });
   });
 
   describe('refuses, minting nothing', () => {
-    const refusals: [string, () => { key: string; body: unknown }, number, string][] = [
+    const refusals: [string, () => { key: string; body: unknown }, 400 | 403 | 422, string][] = [
       ['a customer asking for another customer', () => ({ key: w.bob.key, body: { customerId: w.alice.id, scope: 'server' } }), 403, 'forbidden'],
       ['a provider that is not the current one', () => ({ key: w.otherProvider.key, body: { customerId: w.alice.id, scope: 'server' } }), 403, 'forbidden'],
       ['a provider for a customer that does not exist', () => ({ key: w.provider.key, body: { customerId: 'cus_nobody', scope: 'server' } }), 403, 'forbidden'],
@@ -81,6 +82,6 @@ describe('POST /v1/hardware-ids', () => {
   it('lists each out-of-range field', async () => {
     const r = await call('POST', '/v1/hardware-ids', { key: w.alice.key, body: { scope: 'server', ttlSeconds: 0, maxUses: 0, audience: [] } });
     expectProblem(r, 400, 'validation');
-    expect((r.body.errors as { field: string }[]).map((e) => e.field).sort()).toEqual(['json.audience', 'json.maxUses', 'json.ttlSeconds']);
+    expect(r.body.errors?.map((e) => e.field).sort()).toEqual(['json.audience', 'json.maxUses', 'json.ttlSeconds']);
   });
 });

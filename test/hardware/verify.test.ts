@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '../../src/db';
 import { verifyHardwareIds, type RefusalReason } from '../../src/hardware/verifier';
 import { TEST_HWID_SIGNING_KEYS } from '../fixtures/hwid-signing-keys';
-import { call, expectProblem } from '../http';
+import { bodyOf, call, expectProblem, expectStatus } from '../http';
 import { mint, mintOne, parts, publicPem, refusalShape, signWith, verify, world } from './helpers';
 
 let w: Awaited<ReturnType<typeof world>>;
@@ -25,20 +25,20 @@ describe('POST /v1/hardware-ids/verify', () => {
   it('accepts the caller’s own IDs, counting one use each, and reveals no unit', async () => {
     const ids = await mint(w.alice, { scope: 'rack', maxUses: 2 });
     const first = await verify(w.alice, ids);
-    expect(first.status).toBe(200);
+    expectStatus(first, 200);
     expect(first.body.items).toHaveLength(3);
     for (const item of first.body.items) {
       expect(Object.keys(item).sort()).toEqual(['expiresAt', 'scope', 'usesLeft']);
       expect(item).toMatchObject({ scope: 'rack', usesLeft: 1 });
     }
-    expect((await verify(w.alice, ids)).body.items.map((i: { usesLeft: number }) => i.usesLeft)).toEqual([0, 0, 0]);
+    expect(bodyOf(await verify(w.alice, ids), 200).items.map((i) => i.usesLeft)).toEqual([0, 0, 0]);
     expectProblem(await verify(w.alice, ids), 403, 'hardware-id-refused');
   });
 
   it('accepts an ID for every principal in its audience, and only for them', async () => {
     const id = await mintOne(w.alice, { audience: [w.provider.id, w.otherProvider.id] });
-    expect((await verify(w.provider, [id])).status).toBe(200);
-    expect((await verify(w.otherProvider, [id])).status).toBe(200);
+    expectStatus(await verify(w.provider, [id]), 200);
+    expectStatus(await verify(w.otherProvider, [id]), 200);
     expectProblem(await verify(w.alice, [id]), 403, 'hardware-id-refused');
   });
 
@@ -46,7 +46,7 @@ describe('POST /v1/hardware-ids/verify', () => {
     const { payload } = parts(await mintOne(w.alice));
     const old = await signWith(payload, {}, 1);
     expect(parts(old).header.kid).toBe(TEST_HWID_SIGNING_KEYS[1].kid);
-    expect((await verify(w.alice, [old])).status).toBe(200);
+    expectStatus(await verify(w.alice, [old]), 200);
   });
 
   describe('refuses, with one generic problem and the precise reason only in logs', () => {
@@ -110,7 +110,7 @@ describe('POST /v1/hardware-ids/verify', () => {
 
     it('used up', async () => {
       const token = await mintOne(w.alice, { maxUses: 1 });
-      expect((await verify(w.alice, [token])).status).toBe(200);
+      expectStatus(await verify(w.alice, [token]), 200);
       expect(await reasonFor(token, w.alice.id)).toBe('used-up');
       const r = await verify(w.alice, [token]);
       expectProblem(r, 403, 'hardware-id-refused');
@@ -132,7 +132,7 @@ describe('POST /v1/hardware-ids/verify', () => {
       { field: 'json.hardwareIds.1', message: 'not accepted' },
       { field: 'json.hardwareIds.2', message: 'not accepted' },
     ]);
-    expect((await verify(w.alice, [good])).body.items[0].usesLeft).toBe(0);
+    expect(bodyOf(await verify(w.alice, [good]), 200).items[0].usesLeft).toBe(0);
   });
 
   it('lets 50 concurrent presentations of a single-use ID succeed exactly once', async () => {

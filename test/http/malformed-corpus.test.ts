@@ -10,7 +10,7 @@ import { runDurableObjectAlarm } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import { dataCenter, platformBody, settled } from '../factories';
-import { call } from '../http';
+import { call, expectStatus, raw } from '../http';
 import { coordinator, world } from '../migrations/world';
 import { OPERATOR } from '../http';
 
@@ -41,7 +41,7 @@ const RAW_BODIES = ['{', '{"name":', '[1,2', 'nul', '"\\ud800"', '{"a":1,}', "{'
 const TOP_LEVEL: Json[] = [[], 1, 'text', null, true];
 const BAD_IDS = ['x'.repeat(300), '%00', '..%2F..%2Fv1%2Faccount', '%E2%80%AE', '%ED%A0%80', '%FF', 'null', '-1', '%20', 'a%0Ab'];
 
-async function snapshot(migrationPath: string, key: string) {
+async function snapshot(migrationPath: `/v1/migrations/${string}`, key: string) {
   const { results: tables } = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name != 'd1_migrations' ORDER BY name").all<{ name: string }>();
   const rows: Record<string, unknown[]> = {};
   // A refused start still records its Idempotency-Key with the 4xx it answered, so that a retry with
@@ -59,7 +59,7 @@ describe('malformed-input corpus over every write route', () => {
       headers: { 'idempotency-key': crypto.randomUUID() },
       body: { customerId: w.customer.id, targetPlatformId: w.platformB.id },
     });
-    expect(started.status).toBe(201);
+    expectStatus(started, 201);
     const migrationId = started.body.id as string;
     const agent = w.agents[0]!;
     const { serverIds: _ids, ...inventory } = dataCenter('corpus', 1, 1, 1);
@@ -153,13 +153,13 @@ describe('malformed-input corpus over every write route', () => {
       },
       { timeout: 30_000, interval: 100 },
     );
-    const migrationPath = `/v1/migrations/${migrationId}`;
+    const migrationPath = `/v1/migrations/${migrationId}` as const;
     const before = await snapshot(migrationPath, w.customer.key);
     const wrong: string[] = [];
     for (let i = 0; i < cases.length; i += 40) {
       await Promise.all(
         cases.slice(i, i + 40).map(async (c) => {
-          const r = await call(c.method, c.path, { key: c.key, body: c.body, headers: c.headers });
+          const r = await raw(c.method, c.path, { key: c.key, body: c.body, headers: c.headers });
           const problem = r.headers.get('content-type')?.startsWith('application/problem+json');
           if (r.status < 400 || r.status >= 500 || !problem) wrong.push(`${r.status} ${c.route} ${c.path} ${c.body?.slice(0, 120)}`);
         }),

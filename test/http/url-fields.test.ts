@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { app } from '../../src/app';
 import { platformBody, registerProvider } from '../factories';
-import { call } from '../http';
+import { bodyOf, call } from '../http';
 import { publicUrls, rules } from './url-spellings';
 
 /** The Worker's own app under production rules (ENVIRONMENT=production) on the test's real bindings. */
@@ -43,10 +43,8 @@ describe('the three provider URL fields under production rules', () => {
       if (![400, 422].includes(r.status) || r.type !== 'application/problem+json' || !named) wrong.push(`${r.status} ${url}`);
     });
     expect(wrong).toEqual([]);
-    const platforms = await call('GET', `/v1/platforms?providerId=${provider.id}`, { key: provider.key });
-    expect(platforms.body.items).toEqual([]);
-    const webhook = await call('GET', '/v1/providers/me/webhook', { key: provider.key });
-    expect(webhook.body.url).toBeNull();
+    expect(bodyOf(await call('GET', `/v1/platforms?providerId=${provider.id}`, { key: provider.key }), 200).items).toEqual([]);
+    expect(bodyOf(await call('GET', '/v1/providers/me/webhook', { key: provider.key }), 200).url).toBeNull();
   });
 });
 

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { call, expectProblem, OPERATOR } from '../http';
+import { call, expectProblem, expectStatus, OPERATOR } from '../http';
 import { createPlatform, dataCenter, place, putInventory, registerCustomer, registerProvider } from '../factories';
 
 async function placementsOf(customerId: string) {
@@ -23,6 +23,7 @@ describe('PUT /v1/placements', () => {
     expect(r.body).toEqual({ upserted: 0, removed: 1 });
     expect(await placementsOf(c.id)).toEqual([{ server_id: dc.serverIds[1], platform_id: plat.id }]);
     const list = await call('GET', `/v1/placements?customerId=${c.id}`, { key: OPERATOR });
+    expectStatus(list, 200);
     expect(list.body.items).toEqual([expect.objectContaining({ customerId: c.id, serverId: dc.serverIds[1], storageAddress: expect.stringContaining('iscsi://') })]);
   });
 

@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { transitionEvents } from '../../src/migrations/lifecycle';
 import { TERMINAL_STATES, type MigrationState } from '../../src/lib/lifecycle';
-import { call, OPERATOR } from '../http';
-import { coordinator, progress, start, steer, world, type World } from './world';
+import { bodyOf, call, expectStatus, OPERATOR } from '../http';
+import { coordinator, leased, progress, start, steer, world, type World } from './world';
 
 type Command =
   | { kind: 'start' }
@@ -30,6 +30,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
 
 async function currentId(w: World): Promise<string | null> {
   const list = await call('GET', '/v1/migrations?limit=1', { key: w.customer.key });
+  expectStatus(list, 200);
   return list.body.items[0]?.id ?? null;
 }
 
@@ -44,7 +45,7 @@ async function apply(w: World, c: Command): Promise<void> {
       return;
     case 'deploy': {
       const agent = w.agents[c.agent]!;
-      const [task] = (await call('GET', '/v1/agent/tasks', { key: agent.key })).body.items;
+      const [task] = await leased(agent.key);
       if (task) await call('POST', `/v1/agent/tasks/${task.id}/result`, { key: agent.key, body: c.ok ? { attempt: task.attempt, outcome: 'succeeded' } : { attempt: task.attempt, outcome: 'failed', error: 'boom' } });
       return;
     }
@@ -81,6 +82,7 @@ async function check(w: World, seenProgress: Map<string, number>, readModel = fa
     for (const e of m.events) expect(e.recipients).toEqual([w.providerA.id, w.providerB.id].sort());
     if (!readModel) continue;
     const read = await call('GET', `/v1/migrations/${m.id}`, { key: w.customer.key });
+    expectStatus(read, 200);
     expect(read.body.state).toBe(m.state);
     expect(read.body.history).toEqual(m.history);
     expect(read.body.progress.segmentsDone).toBe(m.segmentsDone);
@@ -88,6 +90,7 @@ async function check(w: World, seenProgress: Map<string, number>, readModel = fa
 
   const completed = audit.migrations.some((m) => m.state === 'completed');
   const placed = await call('GET', `/v1/placements?customerId=${w.customer.id}`, { key: OPERATOR });
+  expectStatus(placed, 200);
   const platforms = new Set((placed.body.items as { platformId: string }[]).map((p) => p.platformId));
   expect([...platforms]).toEqual([completed ? w.platformB.id : w.platformA.id]);
   const migratingTo = await env.DB.prepare('SELECT platform_id FROM compat_targets WHERE customer_id = ?').bind(w.customer.id).first('platform_id');

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { requestHash } from '../../src/migrations/idempotency';
-import { call, expectProblem } from '../http';
+import { bodyOf, call, expectProblem, expectStatus } from '../http';
 import { start, steer, world } from './world';
 
 const db = () => env.DB;
@@ -14,13 +14,13 @@ describe('Idempotency-Key on POST /v1/migrations', () => {
   it('replays the stored response for the same key and body, creating nothing more', async () => {
     const w = await world();
     const first = await start(w, { idempotencyKey: 'k-replay' });
-    expect(first.status).toBe(201);
+    expectStatus(first, 201);
     expect(first.headers.get('idempotent-replayed')).toBeNull();
     const again = await start(w, { idempotencyKey: 'k-replay' });
-    expect(again.status).toBe(201);
+    expectStatus(again, 201);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.body).toEqual(first.body);
-    expect((await call('GET', '/v1/migrations', { key: w.customer.key })).body.items).toHaveLength(1);
+    expect(bodyOf(await call('GET', '/v1/migrations', { key: w.customer.key }), 200).items).toHaveLength(1);
     expect(await record(w.customer.id, 'k-replay')).toEqual({ state: 'done', response_status: 201, ttl: 24 * 3600_000 });
   });
 
@@ -37,7 +37,7 @@ describe('Idempotency-Key on POST /v1/migrations', () => {
     const r = await start(w, { idempotencyKey: 'k-mismatch', body: { customerId: w.customer.id, targetPlatformId: w.platformB.id, scope: 'rack' } });
     expectProblem(r, 422, 'unprocessable');
     expect(r.body.detail).toBe('This Idempotency-Key was used with another request body.');
-    expect((await call('GET', '/v1/migrations', { key: w.customer.key })).body.items).toHaveLength(1);
+    expect(bodyOf(await call('GET', '/v1/migrations', { key: w.customer.key }), 200).items).toHaveLength(1);
   });
 
   it('answers 409 to a duplicate while the first is still processing', async () => {
@@ -52,7 +52,7 @@ describe('Idempotency-Key on POST /v1/migrations', () => {
     const r = await start(w, { idempotencyKey: 'k-busy', body });
     expectProblem(r, 409, 'conflict');
     expect(r.body.detail).toBe('A request with this Idempotency-Key is still being processed; retry later.');
-    expect((await call('GET', '/v1/migrations', { key: w.customer.key })).body.items).toHaveLength(0);
+    expect(bodyOf(await call('GET', '/v1/migrations', { key: w.customer.key }), 200).items).toHaveLength(0);
   });
 
   it('lets concurrent duplicates create exactly one migration', async () => {
@@ -62,19 +62,20 @@ describe('Idempotency-Key on POST /v1/migrations', () => {
     expect(created.length).toBeGreaterThanOrEqual(1);
     expect(new Set(created.map((r) => r.body.id)).size).toBe(1);
     for (const r of replies.filter((x) => x.status !== 201)) expectProblem(r, 409, 'conflict');
-    expect((await call('GET', '/v1/migrations', { key: w.customer.key })).body.items).toHaveLength(1);
+    expect(bodyOf(await call('GET', '/v1/migrations', { key: w.customer.key }), 200).items).toHaveLength(1);
   });
 
   it('takes over a record whose request died, without starting a second migration', async () => {
     const w = await world();
     const first = await start(w, { idempotencyKey: 'k-died' });
+    expectStatus(first, 201);
     // As if the first request had died after the coordinator recorded the migration.
     await db().prepare("UPDATE idempotency_keys SET state = 'processing', response_status = NULL, response_body = NULL, locked_until = 0 WHERE key = 'k-died'").run();
     const retry = await start(w, { idempotencyKey: 'k-died' });
-    expect(retry.status).toBe(201);
+    expectStatus(retry, 201);
     expect(retry.headers.get('idempotent-replayed')).toBeNull();
     expect(retry.body.id).toBe(first.body.id);
-    expect((await call('GET', '/v1/migrations', { key: w.customer.key })).body.items).toHaveLength(1);
+    expect(bodyOf(await call('GET', '/v1/migrations', { key: w.customer.key }), 200).items).toHaveLength(1);
   });
 
   it('replays a refusal too', async () => {
@@ -91,10 +92,11 @@ describe('Idempotency-Key on POST /v1/migrations', () => {
   it('forgets a key after 24 hours', async () => {
     const w = await world();
     const first = await start(w, { idempotencyKey: 'k-old' });
+    expectStatus(first, 201);
     await steer(first.body.id, 'cancel', w.customer.key);
     await db().prepare("UPDATE idempotency_keys SET expires_at = ? WHERE key = 'k-old'").bind(Date.now() - 1).run();
     const reused = await start(w, { idempotencyKey: 'k-old', body: { customerId: w.customer.id, targetPlatformId: w.platformB.id, scope: 'rack' } });
-    expect(reused.status).toBe(201);
+    expectStatus(reused, 201);
     expect(reused.body.id).not.toBe(first.body.id);
     expect(reused.body.scope).toBe('rack');
   });
@@ -103,6 +105,7 @@ describe('Idempotency-Key on POST /v1/migrations', () => {
     const [w1, w2] = [await world(), await world()];
     const a = await start(w1, { idempotencyKey: 'k-shared' });
     const b = await start(w2, { idempotencyKey: 'k-shared' });
+    expectStatus(b, 201);
     expect([a.status, b.status]).toEqual([201, 201]);
     expect(b.headers.get('idempotent-replayed')).toBeNull();
     expect(b.body.customerId).toBe(w2.customer.id);

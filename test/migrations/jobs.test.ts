@@ -7,7 +7,7 @@ import { flagStalledMigrations, purgeIdempotencyKeys, repairReadModels } from '.
 import { quietMigrations } from '../../src/migrations/read-model';
 import { reconcile } from '../../src/reconcile/jobs';
 import { redriveWebhooks } from '../../src/webhooks/jobs';
-import { call } from '../http';
+import { bodyOf, call } from '../http';
 import { coordinator, hookUp, progress, start, steer, deployAll, world } from './world';
 
 type Stub = ReturnType<typeof coordinator>;
@@ -19,7 +19,7 @@ function exec(stub: Stub, query: string) {
 describe('cron: migration.stalled', () => {
   it('flags a quiet migration once, and again only after it moved', async () => {
     const w = await world();
-    const id = (await start(w)).body.id;
+    const id = bodyOf(await start(w), 201).id;
     await steer(id, 'accept', w.providerB.key);
     await deployAll(w);
     const stub = coordinator(w.customer.id);
@@ -42,7 +42,7 @@ describe('cron: migration.stalled', () => {
     const ids = new Set<string>();
     for (let i = 0; i < 2; i++) {
       const w = await world();
-      const id = (await start(w)).body.id;
+      const id = bodyOf(await start(w), 201).id;
       await steer(id, 'accept', w.providerB.key);
       await deployAll(w);
       await exec(coordinator(w.customer.id), 'UPDATE migration SET last_progress_at = 1, version = version + 1');
@@ -56,7 +56,7 @@ describe('cron: migration.stalled', () => {
 
   it('leaves migrations waiting for consent or paused alone', async () => {
     const w = await world();
-    const id = (await start(w)).body.id;
+    const id = bodyOf(await start(w), 201).id;
     const stub = coordinator(w.customer.id);
     expect(await stub.flagStalled(Date.now() + MIGRATION_STALL_AFTER_MS)).toBe(false);
     await steer(id, 'accept', w.providerB.key);
@@ -68,10 +68,10 @@ describe('cron: migration.stalled', () => {
 describe('cron: read-model repair', () => {
   it('rewrites a drifted D1 row from the coordinator, and is safe to run twice', async () => {
     const w = await world();
-    const id = (await start(w)).body.id;
+    const id = bodyOf(await start(w), 201).id;
     const truth = await call('GET', `/v1/migrations/${id}`, { key: w.customer.key });
     await env.DB.prepare("UPDATE migrations SET state = 'completed', history = '[]', segments_done = 99 WHERE id = ?").bind(id).run();
-    expect((await call('GET', `/v1/migrations/${id}`, { key: w.customer.key })).body.state).toBe('completed');
+    expect(bodyOf(await call('GET', `/v1/migrations/${id}`, { key: w.customer.key }), 200).state).toBe('completed');
     const first = await repairReadModels.run(env, Date.now());
     expect(first.coordinators).toBeGreaterThanOrEqual(1);
     expect((await call('GET', `/v1/migrations/${id}`, { key: w.customer.key })).body).toEqual(truth.body);
@@ -81,11 +81,11 @@ describe('cron: read-model repair', () => {
 
   it('writes what a failed flush left behind', async () => {
     const w = await world();
-    const id = (await start(w)).body.id;
+    const id = bodyOf(await start(w), 201).id;
     await env.DB.prepare('DELETE FROM migrations WHERE id = ?').bind(id).run();
     await exec(coordinator(w.customer.id), 'UPDATE migration SET mirrored_version = 0');
     await coordinator(w.customer.id).runDue();
-    expect((await call('GET', `/v1/migrations/${id}`, { key: w.customer.key })).body.state).toBe('awaiting_consent');
+    expect(bodyOf(await call('GET', `/v1/migrations/${id}`, { key: w.customer.key }), 200).state).toBe('awaiting_consent');
   });
 });
 

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { call, expectProblem, OPERATOR } from '../http';
+import { bodyOf, call, expectProblem, expectStatus, OPERATOR } from '../http';
 import { registerCustomer, registerProvider } from '../factories';
 import { coordinator, deployAll, hookUp, mintIds, progress, start, states, steer, verifiedEvents, world, type World } from './world';
 
 async function placementsOf(customerId: string) {
   const r = await call('GET', `/v1/placements?customerId=${customerId}`, { key: OPERATOR });
+  expectStatus(r, 200);
   return (r.body.items as { platformId: string }[]).map((p) => p.platformId);
 }
 
 async function migrating(w: World) {
-  const m = (await start(w)).body;
+  const m = bodyOf(await start(w), 201);
   await steer(m.id, 'accept', w.providerB.key);
   await deployAll(w);
   return m.id as string;
@@ -22,7 +23,7 @@ describe('a whole migration over HTTP', () => {
     const hookB = await hookUp(w.providerB.key);
 
     const started = await start(w);
-    expect(started.status).toBe(201);
+    expectStatus(started, 201);
     expect(started.body).toMatchObject({
       customerId: w.customer.id,
       state: 'awaiting_consent',
@@ -36,7 +37,7 @@ describe('a whole migration over HTTP', () => {
     const id = started.body.id as string;
 
     const accepted = await steer(id, 'accept', w.providerB.key);
-    expect(accepted.status).toBe(200);
+    expectStatus(accepted, 200);
     expect(accepted.body).toMatchObject({ state: 'deploying', deployment: { tasks: 2, succeeded: 0, pending: 2, failed: 0 } });
 
     await deployAll(w);
@@ -48,11 +49,11 @@ describe('a whole migration over HTTP', () => {
     expect(half.body).toMatchObject({ state: 'migrating', progress: { segmentsDone: 5, segmentsTotal: 10, percent: 50 } });
 
     const done = await progress(id, w.providerB.key, 10, 10);
-    expect(done.status).toBe(200);
+    expectStatus(done, 200);
     expect(done.body).toMatchObject({ state: 'completed', progress: { segmentsDone: 10, segmentsTotal: 10, percent: 100 } });
     expect(states(done.body.history)).toEqual(['requested', 'awaiting_consent', 'deploying', 'migrating', 'cutting_over', 'completed']);
-    expect(done.body.history.map((h: { from: string | null }) => h.from)).toEqual([null, 'requested', 'awaiting_consent', 'deploying', 'migrating', 'cutting_over']);
-    expect(done.body.history.map((h: { by: { kind: string } }) => h.by.kind)).toEqual(['customer', 'customer', 'provider', 'system', 'provider', 'system']);
+    expect(done.body.history.map((h) => h.from)).toEqual([null, 'requested', 'awaiting_consent', 'deploying', 'migrating', 'cutting_over']);
+    expect(done.body.history.map((h) => h.by.kind)).toEqual(['customer', 'customer', 'provider', 'system', 'provider', 'system']);
     expect(await placementsOf(w.customer.id)).toEqual([w.platformB.id, w.platformB.id]);
 
     await coordinator(w.customer.id).runDue();
@@ -84,7 +85,7 @@ describe('a whole migration over HTTP', () => {
     const id = await migrating(w);
     await progress(id, w.providerB.key, 3, 10);
     const r = await steer(id, 'rollback', w.customer.key);
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     expect(r.body.state).toBe('rolled_back');
     expect(states(r.body.history).slice(-2)).toEqual(['rolling_back', 'rolled_back']);
     expect(await placementsOf(w.customer.id)).toEqual([w.platformA.id, w.platformA.id]);
@@ -97,11 +98,12 @@ describe('a whole migration over HTTP', () => {
     const w = await world();
     const hardwareIds = await mintIds(w, { audience: [w.providerB.id] });
     const r = await start(w, { key: w.providerB.key, body: { customerId: w.customer.id, targetPlatformId: w.platformB.id, hardwareIds } });
-    expect(r.status).toBe(201);
+    expectStatus(r, 201);
     expect(r.body).toMatchObject({ state: 'awaiting_consent', initiatedBy: { id: w.providerB.id, kind: 'provider' } });
     expectProblem(await steer(r.body.id, 'accept', w.providerB.key), 403, 'forbidden');
     expectProblem(await steer(r.body.id, 'approve', w.providerB.key), 403, 'forbidden');
     const approved = await steer(r.body.id, 'approve', w.customer.key);
+    expectStatus(approved, 200);
     expect(approved.body.state).toBe('deploying');
     expect(approved.body.history.at(-1)).toMatchObject({ from: 'awaiting_consent', to: 'deploying', by: { id: w.customer.id, kind: 'customer' } });
     const audit = await coordinator(w.customer.id).audit();
@@ -111,6 +113,7 @@ describe('a whole migration over HTTP', () => {
   it('skips consent when the target platform accepts automatically', async () => {
     const w = await world({ autoAccept: true });
     const r = await start(w);
+    expectStatus(r, 201);
     expect(r.body.state).toBe('deploying');
     expect(r.body.history.at(-1)).toMatchObject({ from: 'requested', to: 'deploying', by: { kind: 'system' }, reason: 'the target platform accepts migrations automatically' });
   });
@@ -119,13 +122,13 @@ describe('a whole migration over HTTP', () => {
     const w = await world();
     const id = await migrating(w);
     await progress(id, w.providerB.key, 4, 10);
-    expect((await steer(id, 'pause', w.customer.key)).body.state).toBe('paused');
+    expect(bodyOf(await steer(id, 'pause', w.customer.key), 200).state).toBe('paused');
     expectProblem(await progress(id, w.providerB.key, 5, 10), 409, 'conflict');
-    expect((await steer(id, 'resume', w.providerB.key)).body.state).toBe('migrating');
+    expect(bodyOf(await steer(id, 'resume', w.providerB.key), 200).state).toBe('migrating');
     expectProblem(await progress(id, w.providerB.key, 3, 10), 409, 'conflict');
     expectProblem(await progress(id, w.providerB.key, 5, 12), 409, 'conflict');
     const same = await progress(id, w.providerB.key, 4, 10);
-    expect(same.status).toBe(200);
+    expectStatus(same, 200);
     expect(same.body.progress.segmentsDone).toBe(4);
     expectProblem(await progress(id, w.providerB.key, 11, 10), 400, 'validation');
     const audit = await coordinator(w.customer.id).audit();
@@ -134,10 +137,10 @@ describe('a whole migration over HTTP', () => {
 
   it('cancels before data moves, not after', async () => {
     const w = await world();
-    const m = (await start(w)).body;
-    expect((await steer(m.id, 'cancel', w.providerB.key)).body.state).toBe('cancelled');
+    const m = bodyOf(await start(w), 201);
+    expect(bodyOf(await steer(m.id, 'cancel', w.providerB.key), 200).state).toBe('cancelled');
     const again = await start(w);
-    expect(again.status).toBe(201);
+    expectStatus(again, 201);
     await steer(again.body.id, 'accept', w.providerB.key);
     await deployAll(w);
     const r = await steer(again.body.id, 'cancel', w.customer.key);
@@ -149,19 +152,20 @@ describe('a whole migration over HTTP', () => {
 describe('who may do what', () => {
   it('allows one active migration per customer', async () => {
     const w = await world();
-    expect((await start(w)).status).toBe(201);
+    expectStatus(await start(w), 201);
     const second = await start(w);
     expectProblem(second, 409, 'conflict');
     const list = await call('GET', '/v1/migrations', { key: w.customer.key });
+    expectStatus(list, 200);
     expect(list.body.items).toHaveLength(1);
   });
 
   it('shows a migration to its parties only', async () => {
     const w = await world();
-    const id = (await start(w)).body.id;
+    const id = bodyOf(await start(w), 201).id;
     for (const key of [w.customer.key, w.providerA.key, w.providerB.key, OPERATOR]) {
       const r = await call('GET', `/v1/migrations/${id}`, { key });
-      expect(r.status).toBe(200);
+      expectStatus(r, 200);
       expect(r.body.id).toBe(id);
     }
     const stranger = await registerCustomer();
@@ -169,22 +173,22 @@ describe('who may do what', () => {
     for (const key of [stranger.key, otherProvider.key]) {
       expectProblem(await call('GET', `/v1/migrations/${id}`, { key }), 404, 'not-found');
       expectProblem(await steer(id, 'cancel', key), 404, 'not-found');
-      expect((await call('GET', '/v1/migrations', { key })).body.items).toEqual([]);
+      expect(bodyOf(await call('GET', '/v1/migrations', { key }), 200).items).toEqual([]);
     }
     expectProblem(await call('GET', `/v1/migrations/${id}`, { key: w.agents[0]!.key }), 403, 'forbidden');
   });
 
   it('lets only the customer and the target provider steer', async () => {
     const w = await world();
-    const id = (await start(w)).body.id;
-    for (const action of ['accept', 'approve', 'pause', 'resume', 'rollback', 'cancel']) {
+    const id = bodyOf(await start(w), 201).id;
+    for (const action of ['accept', 'approve', 'pause', 'resume', 'rollback', 'cancel'] as const) {
       const r = await steer(id, action, w.providerA.key);
       expectProblem(r, 403, 'forbidden');
     }
     expectProblem(await steer(id, 'accept', w.customer.key), 403, 'forbidden');
     expectProblem(await progress(id, w.customer.key, 1, 2), 403, 'forbidden');
     expectProblem(await progress(id, w.providerA.key, 1, 2), 403, 'forbidden');
-    expect((await call('GET', `/v1/migrations/${id}`, { key: w.customer.key })).body.state).toBe('awaiting_consent');
+    expect(bodyOf(await call('GET', `/v1/migrations/${id}`, { key: w.customer.key }), 200).state).toBe('awaiting_consent');
   });
 
   it('refuses a customer starting for another, a provider starting to a platform not its own, and bad references', async () => {
@@ -203,20 +207,23 @@ describe('who may do what', () => {
     const w = await world();
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const m = (await start(w)).body;
+      const m = bodyOf(await start(w), 201);
       ids.unshift(m.id);
       await steer(m.id, 'cancel', w.customer.key);
     }
     const all = await call('GET', '/v1/migrations', { key: w.customer.key });
-    const listed = all.body.items.map((m: { id: string; createdAt: number }) => m.id);
+    expectStatus(all, 200);
+    const listed = all.body.items.map((m) => m.id);
     expect([...listed].sort()).toEqual([...ids].sort());
     const first = await call('GET', '/v1/migrations?limit=2', { key: w.customer.key });
-    expect(first.body.items.map((m: { id: string }) => m.id)).toEqual(listed.slice(0, 2));
+    expectStatus(first, 200);
+    expect(first.body.items.map((m) => m.id)).toEqual(listed.slice(0, 2));
     const second = await call('GET', `/v1/migrations?limit=2&cursor=${first.body.nextCursor}`, { key: w.customer.key });
     expect(second.body).toMatchObject({ items: [{ id: listed[2] }], nextCursor: null });
-    const created = all.body.items.map((m: { createdAt: number }) => m.createdAt);
+    const created = all.body.items.map((m) => m.createdAt);
     expect(created).toEqual([...created].sort((a: number, b: number) => b - a));
     const cancelled = await call('GET', `/v1/migrations?state=cancelled&customerId=${w.customer.id}`, { key: w.providerB.key });
+    expectStatus(cancelled, 200);
     expect(cancelled.body.items).toHaveLength(3);
   });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decide, type Parties } from '../../src/migrations/lifecycle';
 import { STEERING_ACTIONS, type MigrationState } from '../../src/lib/lifecycle';
-import { call, expectProblem } from '../http';
-import { deployAll, progress, start, steer, world, type World } from './world';
+import { bodyOf, call, expectProblem, expectStatus } from '../http';
+import { deployAll, leased, progress, start, steer, world, type World } from './world';
 
 const ACTIONS = [...STEERING_ACTIONS, 'progress'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -10,8 +10,7 @@ type Action = (typeof ACTIONS)[number];
 async function failDeployment(w: World) {
   const agent = w.agents[0]!;
   for (let i = 0; i < 3; i++) {
-    const tasks = await call('GET', '/v1/agent/tasks', { key: agent.key });
-    const t = tasks.body.items[0];
+    const [t] = await leased(agent.key);
     await call('POST', `/v1/agent/tasks/${t.id}/result`, { key: agent.key, body: { attempt: t.attempt, outcome: 'failed', error: 'disk full' } });
   }
 }
@@ -76,9 +75,10 @@ const SETUPS: { state: string; allowed: Action[]; reach(w: World, id: string): P
 describe('refused transitions over HTTP', () => {
   it.each(SETUPS.map((s, i) => [`${s.state} #${i}`, s] as const))('%s refuses every step it does not allow, changing nothing', async (_name, setup) => {
     const w = await world();
-    const id = (await start(w)).body.id as string;
+    const id = bodyOf(await start(w), 201).id;
     await setup.reach(w, id);
     const before = await call('GET', `/v1/migrations/${id}`, { key: w.customer.key });
+    expectStatus(before, 200);
     expect(before.body.state).toBe(setup.state);
     for (const action of ACTIONS.filter((a) => !setup.allowed.includes(a))) {
       // Each step by the party that could take it in another state.

@@ -1,14 +1,14 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { call, expectProblem, OPERATOR } from '../http';
+import { bodyOf, call, expectProblem, expectStatus, OPERATOR } from '../http';
 import { createPlatform, place, putInventory, registerCustomer, registerProvider, server } from '../factories';
-import { coordinator, mintIds, start, steer, world, type World } from './world';
+import { coordinator, leased, mintIds, start, steer, world, type World } from './world';
 
 describe('hardware IDs at start', () => {
   it('accepts the customer’s own IDs covering all of its data', async () => {
     const w = await world();
     const r = await start(w, { body: { customerId: w.customer.id, targetPlatformId: w.platformB.id, hardwareIds: await mintIds(w, { scope: 'rack' }) } });
-    expect(r.status).toBe(201);
+    expectStatus(r, 201);
   });
 
   it('refuses a provider without hardware IDs, or with IDs not meant for it', async () => {
@@ -19,7 +19,7 @@ describe('hardware IDs at start', () => {
     expect(r.body.errors).toEqual([{ field: 'json.hardwareIds', message: 'required' }]);
     const notForB = await mintIds(w, { audience: [w.providerA.id] });
     expectProblem(await start(w, { key: w.providerB.key, body: { ...body, hardwareIds: notForB } }), 403, 'hardware-id-refused');
-    expect((await call('GET', '/v1/migrations', { key: w.customer.key })).body.items).toEqual([]);
+    expect(bodyOf(await call('GET', '/v1/migrations', { key: w.customer.key }), 200).items).toEqual([]);
   });
 
   it('refuses IDs of another customer’s hardware, and IDs that leave some data out', async () => {
@@ -37,12 +37,13 @@ describe('hardware IDs at start', () => {
     const w = await world();
     await start(w);
     const r = await call('POST', '/v1/hardware-ids', { key: w.customer.key, body: { scope: 'site', audience: [w.providerB.id], maxUses: 1 } });
-    const ids = (r.body.items as { id: string }[]).map((i) => i.id);
+    expectStatus(r, 201);
+    const ids = r.body.items.map((i) => i.id);
     const body = { customerId: w.customer.id, targetPlatformId: w.platformB.id, hardwareIds: ids };
     expectProblem(await start(w, { key: w.providerB.key, body }), 409, 'conflict');
     // Single-use: had the refused start kept its use, this would be refused as used up.
     const verify = await call('POST', '/v1/hardware-ids/verify', { key: w.providerB.key, body: { hardwareIds: ids } });
-    expect(verify.status).toBe(200);
+    expectStatus(verify, 200);
     expect(verify.body.items[0].usesLeft).toBe(0);
   });
 });
@@ -64,6 +65,7 @@ async function tdxWorld() {
   const agents = [];
   for (const serverId of [`${rack}-v1`, `${rack}-v2`, `${rack}-v3`]) {
     const r = await call('POST', '/v1/api-keys', { key: OPERATOR, body: { agentFor: serverId } });
+    expectStatus(r, 201);
     agents.push({ serverId, key: r.body.key as string });
   }
   return { customer, providerA, providerB, platformA, platformB, agents, serverIds: [`${rack}-v1`, `${rack}-v2`], rack } as World & { rack: string };
@@ -81,12 +83,10 @@ describe('compatibility re-checked at start', () => {
   it('at rack scope, deploys to a compatible server with room in the same rack', async () => {
     const w = await tdxWorld();
     const r = await start(w, { body: { customerId: w.customer.id, targetPlatformId: w.platformB.id, scope: 'rack' } });
-    expect(r.status).toBe(201);
+    expectStatus(r, 201);
     await steer(r.body.id, 'accept', w.providerB.key);
-    const onV1 = await call('GET', '/v1/agent/tasks', { key: w.agents[0]!.key });
-    expect(onV1.body.items).toEqual([]);
-    const onV3 = await call('GET', '/v1/agent/tasks', { key: w.agents[2]!.key });
-    expect(onV3.body.items.map((t: { payload: { storageAddress: string } }) => t.payload.storageAddress).sort()).toEqual(
+    expect(await leased(w.agents[0]!.key)).toEqual([]);
+    expect((await leased(w.agents[2]!.key)).map((t) => t.payload.storageAddress).sort()).toEqual(
       w.serverIds.map((s) => `iscsi://storage/${w.customer.id}/${s}`).sort(),
     );
   });
@@ -97,7 +97,7 @@ describe('compatibility re-checked at start', () => {
     await env.DB.prepare(`UPDATE servers SET traits = '[]' WHERE id IN (?, ?)`).bind(w.serverIds[0], w.serverIds[1]).run();
     await call('PATCH', `/v1/platforms/${w.platformB.id}`, { key: w.providerB.key, body: { description: 'now needs sev' } });
     const needsSev = await call('PATCH', `/v1/platforms/${w.platformB.id}`, { key: w.providerB.key, body: { requirements: { requiredTraits: ['sev'] } } });
-    expect(needsSev.status).toBe(200);
+    expectStatus(needsSev, 200);
     await env.DB.prepare(`UPDATE servers SET traits = '["sev"]' WHERE id = ?`).bind(w.serverIds[0]).run();
     const r = await start(w);
     expectProblem(r, 422, 'unprocessable');

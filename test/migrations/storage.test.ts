@@ -1,18 +1,18 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { STORAGE_CREDENTIAL_TTL_S } from '../../src/constants';
-import { call, expectProblem } from '../http';
+import { bodyOf, call, expectProblem, expectStatus } from '../http';
 import { registerProvider } from '../factories';
 import { deployAll, progress, start, steer, world } from './world';
 
 describe('GET /v1/migrations/{id}/storage', () => {
   it('gives the target provider the data addresses and a short-lived JWT for it alone', async () => {
     const w = await world();
-    const id = (await start(w)).body.id;
+    const id = bodyOf(await start(w), 201).id;
     expectProblem(await call('GET', `/v1/migrations/${id}/storage`, { key: w.providerB.key }), 409, 'conflict');
     await steer(id, 'accept', w.providerB.key);
     const r = await call('GET', `/v1/migrations/${id}/storage`, { key: w.providerB.key });
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     const addresses = w.serverIds.map((s) => `iscsi://storage/${w.customer.id}/${s}`).sort();
     expect(r.body).toMatchObject({ migrationId: id, addresses, credential: { type: 'Bearer', token: expect.any(String), expiresAt: expect.any(Number) } });
     expect(r.body.credential.expiresAt - Date.now()).toBeLessThanOrEqual(STORAGE_CREDENTIAL_TTL_S * 1000);
@@ -26,13 +26,13 @@ describe('GET /v1/migrations/{id}/storage', () => {
 
   it('refuses everyone but the target provider, and after the migration ended', async () => {
     const w = await world();
-    const id = (await start(w)).body.id;
+    const id = bodyOf(await start(w), 201).id;
     await steer(id, 'accept', w.providerB.key);
     expectProblem(await call('GET', `/v1/migrations/${id}/storage`, { key: w.providerA.key }), 403, 'forbidden');
     expectProblem(await call('GET', `/v1/migrations/${id}/storage`, { key: w.customer.key }), 403, 'forbidden');
     expectProblem(await call('GET', `/v1/migrations/${id}/storage`, { key: (await registerProvider()).key }), 404, 'not-found');
     await deployAll(w);
-    expect((await call('GET', `/v1/migrations/${id}/storage`, { key: w.providerB.key })).status).toBe(200);
+    expectStatus(await call('GET', `/v1/migrations/${id}/storage`, { key: w.providerB.key }), 200);
     await progress(id, w.providerB.key, 1, 1);
     expectProblem(await call('GET', `/v1/migrations/${id}/storage`, { key: w.providerB.key }), 409, 'conflict');
   });

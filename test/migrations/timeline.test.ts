@@ -2,22 +2,17 @@ import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { SBC_WEIGHT_SCALE, TIMELINE_MAX_POINTS } from '../../src/constants';
 import { observe, timelineOf } from '../../src/migrations/timeline';
-import { call, expectProblem, OPERATOR } from '../http';
+import type { Schemas } from '../../scripts/lib/api-types';
+import { call, expectProblem, OPERATOR, expectStatus } from '../http';
 import { registerCustomer, registerProvider } from '../factories';
 import { endUser, migrating, progress, sbcWorld, steer } from '../sbc/world';
 import { coordinator } from './world';
 
-interface Point {
-  at: number;
-  state: string;
-  migratedPercent: number;
-  percentB: number | null;
-  calls: { a: { requests: number; failures: number }; b: { requests: number; failures: number } };
-}
+type Point = Schemas['MigrationTimeline']['points'][number];
 
 async function timeline(id: string, key: string): Promise<Point[]> {
   const r = await call('GET', `/v1/migrations/${id}/timeline`, { key });
-  expect(r.status).toBe(200);
+  expectStatus(r, 200);
   expect(r.body.migrationId).toBe(id);
   return r.body.points;
 }
@@ -61,7 +56,7 @@ describe('GET /v1/migrations/{id}/timeline', { timeout: 60_000 }, () => {
     const w = await sbcWorld();
     const id = await migrating(w);
     await progress(id, w.providerB.key, 3, 4);
-    expect((await steer(id, 'rollback', w.customer.key)).status).toBe(200);
+    expectStatus(await steer(id, 'rollback', w.customer.key), 200);
     expect(shape(await timeline(id, w.customer.key)).slice(-2)).toEqual([
       ['migrating', 75, 75],
       ['rolled_back', 75, 0],

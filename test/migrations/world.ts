@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { Webhook } from 'standardwebhooks';
-import { call, OPERATOR } from '../http';
+import type { Schemas } from '../../scripts/lib/api-types';
+import { bodyOf, call, OPERATOR, succeed } from '../http';
 import { receiver, type ScriptStep } from '../receiver';
 import { createPlatform, dataCenter, place, putInventory, registerCustomer, registerProvider } from '../factories';
 
@@ -18,9 +19,7 @@ export async function world(opts: { servers?: number; autoAccept?: boolean } = {
   await place(customer.id, dc.serverIds, platformA.id);
   const agents: { serverId: string; key: string }[] = [];
   for (const serverId of dc.serverIds) {
-    const r = await call('POST', '/v1/api-keys', { key: OPERATOR, body: { agentFor: serverId } });
-    if (r.status !== 201) throw new Error(`agent key: ${r.status} ${JSON.stringify(r.body)}`);
-    agents.push({ serverId, key: r.body.key });
+    agents.push({ serverId, key: (await succeed('POST', '/v1/api-keys', { key: OPERATOR, body: { agentFor: serverId } })).key });
   }
   return { customer, providerA, providerB, platformA, platformB, agents, serverIds: dc.serverIds };
 }
@@ -33,9 +32,8 @@ export function coordinator(customerId: string) {
 
 /** Hardware IDs the customer mints for `audience` (default: itself). */
 export async function mintIds(w: World, opts: { scope?: string; audience?: string[] } = {}): Promise<string[]> {
-  const r = await call('POST', '/v1/hardware-ids', { key: w.customer.key, body: { scope: opts.scope ?? 'server', ...(opts.audience ? { audience: opts.audience } : {}) } });
-  if (r.status !== 201) throw new Error(`hardware ids: ${r.status} ${JSON.stringify(r.body)}`);
-  return (r.body.items as { id: string }[]).map((i) => i.id);
+  const r = await succeed('POST', '/v1/hardware-ids', { key: w.customer.key, body: { scope: opts.scope ?? 'server', ...(opts.audience ? { audience: opts.audience } : {}) } });
+  return r.items.map((i) => i.id);
 }
 
 export async function start(w: World, opts: { key?: string; idempotencyKey?: string; body?: Record<string, unknown> } = {}) {
@@ -46,7 +44,7 @@ export async function start(w: World, opts: { key?: string; idempotencyKey?: str
   });
 }
 
-export function steer(id: string, action: string, key: string) {
+export function steer(id: string, action: 'accept' | 'approve' | 'pause' | 'resume' | 'rollback' | 'cancel', key: string) {
   return call('POST', `/v1/migrations/${id}/${action}`, { key });
 }
 
@@ -54,11 +52,18 @@ export function progress(id: string, key: string, segmentsDone: number, segments
   return call('POST', `/v1/migrations/${id}/progress`, { key, body: { segmentsDone, segmentsTotal } });
 }
 
+/** The tasks one agent's poll leased it (an agent's side of GET /v1/agent/tasks). */
+export async function leased(key: string): Promise<Schemas['AgentTask'][]> {
+  return bodyOf(await call('GET', '/v1/agent/tasks', { key }), 200).items.map((t) => {
+    if (!('leaseExpiresAt' in t)) throw new Error(`an agent was listed a task instead of leased one: ${JSON.stringify(t)}`);
+    return t;
+  });
+}
+
 /** Every agent polls once and reports success for what it got. */
 export async function deployAll(w: World) {
   for (const a of w.agents) {
-    const tasks = await call('GET', '/v1/agent/tasks', { key: a.key });
-    for (const t of tasks.body.items ?? []) {
+    for (const t of await leased(a.key)) {
       await call('POST', `/v1/agent/tasks/${t.id}/result`, { key: a.key, body: { attempt: t.attempt, outcome: 'succeeded' } });
     }
   }
@@ -71,9 +76,8 @@ export function states(history: { to: string }[]) {
 /** Points the provider's webhook at a fresh loopback inbox answering from `script`. */
 export async function hookUp(providerKey: string, script: ScriptStep[] = [], opts: { perMessage?: boolean } = {}) {
   const box = await receiver(script, opts);
-  const r = await call('PUT', '/v1/providers/me/webhook', { key: providerKey, body: { url: box.url } });
-  if (r.status !== 200) throw new Error(`webhook: ${r.status} ${JSON.stringify(r.body)}`);
-  return { box, secret: r.body.secret as string };
+  const r = await succeed('PUT', '/v1/providers/me/webhook', { key: providerKey, body: { url: box.url } });
+  return { box, secret: r.secret };
 }
 
 export interface ReceivedEvent {

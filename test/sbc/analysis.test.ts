@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { SBC_MAX_BODY_BYTES } from '../../src/constants';
 import { addClientOutcomes, clearOutcomes, judge, type ClientOutcomes } from '../../src/sbc/analysis';
 import { bucketOf } from '../../src/sbc/assign';
-import { call, expectProblem, OPERATOR } from '../http';
+import { bodyOf, call, expectProblem, expectStatus, OPERATOR } from '../http';
 import { coordinator } from '../migrations/world';
 import { TEST_SECRETS_KEY } from '../keys';
 import { analysis, endUser, migrating, progress, sbcWorld, setUpstreamStatus, steer } from './world';
@@ -43,7 +43,7 @@ async function upload(customerId: string, session: string, client: string, body:
 }
 
 async function state(id: string, key: string) {
-  return (await call('GET', `/v1/migrations/${id}`, { key })).body.state as string;
+  return bodyOf(await call('GET', `/v1/migrations/${id}`, { key }), 200).state as string;
 }
 
 const ATTACKER = '203.0.113.66';
@@ -56,20 +56,23 @@ describe('SBC analysis: only the platform can fail it', { timeout: 300_000 }, ()
     await setUpstreamStatus(w.names.b, 500);
     const onB = await sessionsOn('B', w.customer.id, 5000, 60, 'attack');
 
-    for (const s of onB) expect((await upload(w.customer.id, s, ATTACKER, 'aborted')).status).toBe(400);
+    for (const s of onB) expectStatus(await upload(w.customer.id, s, ATTACKER, 'aborted'), 400);
     // Control: a whole upload through the same path reaches B, whose 500 counts.
-    expect((await upload(w.customer.id, onB[0]!, '203.0.113.7', 'complete')).status).toBe(500);
+    expectStatus(await upload(w.customer.id, onB[0]!, '203.0.113.7', 'complete'), 500);
     const afterUploads = await analysis(id, w.customer.key);
+    expectStatus(afterUploads, 200);
     // The client broke its own bodies: not one of them counts, for or against B.
-    expect(afterUploads.body.verdict.b).toMatchObject({ calls: 1, failures: 1, failingClients: 1 });
+    expect(afterUploads.body.verdict!.b).toMatchObject({ calls: 1, failures: 1, failingClients: 1 });
     const traffic = await call('GET', `/v1/customers/${w.customer.id}/traffic`, { key: w.customer.key });
+    expectStatus(traffic, 200);
     expect(traffic.body.window[w.platformB.id]).toMatchObject({ requests: 61, errors: 1, upstreamFailures: 0 });
 
     for (let i = 0; i < 180; i++) {
       const r = await endUser(w.customer.id, onB[i % onB.length]!, { client: ATTACKER });
-      expect(r.status).toBe(500);
+      expectStatus(r, 500);
     }
     const judged = await analysis(id, w.customer.key);
+    expectStatus(judged, 200);
     // One client weighs at most 3 outcomes, and one client is never the 20 distinct clients needed.
     expect(judged.body.verdict).toMatchObject({ kind: 'inconclusive', b: { calls: 4, failures: 4, failingClients: 2 } });
     expect(await state(id, w.customer.key)).toBe('migrating');
@@ -89,10 +92,11 @@ describe('SBC analysis: only the platform can fail it', { timeout: 300_000 }, ()
     await analysis(id, w.customer.key);
     expect(await state(id, w.customer.key)).toBe('rolled_back');
     const m = await call('GET', `/v1/migrations/${id}`, { key: w.customer.key });
-    const rollback = m.body.history.find((t: { to: string }) => t.to === 'rolling_back');
+    expectStatus(m, 200);
+    const rollback = m.body.history.find((t) => t.to === 'rolling_back');
     expect(rollback).toMatchObject({ by: { kind: 'system' } });
     // The verdict as it was when B breached (flushes run as the calls come, so the count varies).
-    const [, calls, clients] = (rollback.reason as string).match(/^analysis: B failed 100\.0 % of (\d+) counted calls from (\d+) clients, against /) ?? [];
+    const [, calls, clients] = rollback!.reason!.match(/^analysis: B failed 100\.0 % of (\d+) counted calls from (\d+) clients, against /) ?? [];
     expect(Number(clients)).toBeGreaterThanOrEqual(20);
     expect(Number(calls)).toBeGreaterThanOrEqual(50);
     expect(Number(calls)).toBeLessThanOrEqual(60);
@@ -114,6 +118,7 @@ describe('SBC analysis: only the platform can fail it', { timeout: 300_000 }, ()
       }
     }
     const judged = await analysis(id, w.customer.key);
+    expectStatus(judged, 200);
     expect(judged.body.verdict).toMatchObject({
       kind: 'healthy',
       baseline: 'A',
@@ -170,12 +175,12 @@ describe('GET|PUT /v1/migrations/{id}/analysis', { timeout: 120_000 }, () => {
   it('lets the customer and the operator set it within bounds; refuses the rest and changes nothing', async () => {
     const w = await sbcWorld();
     const id = await migrating(w);
-    const path = `/v1/migrations/${id}/analysis`;
+    const path = `/v1/migrations/${id}/analysis` as const;
     const initial = await call('GET', path, { key: w.providerA.key });
     expect(initial.body).toMatchObject({ migrationId: id, defaults: true, setBy: null, settings: { threshold: 0.05, windowSeconds: 60, minCalls: 50, minClients: 20, action: 'rollback' } });
 
     const set = await call('PUT', path, { key: w.customer.key, body: { threshold: 0.1, minClients: 10, action: 'pause' } });
-    expect(set.status).toBe(200);
+    expectStatus(set, 200);
     expect(set.body).toMatchObject({ defaults: false, setBy: { id: w.customer.id, kind: 'customer' }, settings: { threshold: 0.1, windowSeconds: 60, minCalls: 50, minClients: 10, action: 'pause' } });
 
     for (const body of [
@@ -193,13 +198,14 @@ describe('GET|PUT /v1/migrations/{id}/analysis', { timeout: 120_000 }, () => {
       const r = await call('PUT', path, { key: w.customer.key, body });
       expectProblem(r, 400, 'validation');
       // An unknown key is the body's fault as a whole; a bad value, its field's.
-      expect(r.body.errors[0].field).toBe('extra' in body ? 'json' : `json.${Object.keys(body)[0]}`);
+      expect(r.body.errors?.[0].field).toBe('extra' in body ? 'json' : `json.${Object.keys(body)[0]}`);
     }
     const inconsistent = await call('PUT', path, { key: OPERATOR, body: { minCalls: 20, minClients: 30 } });
     expectProblem(inconsistent, 422, 'unprocessable');
     expect(inconsistent.body.errors).toEqual([{ field: 'minClients', message: 'at most minCalls (20)' }]);
 
     const outsider = await call('POST', '/v1/customers', { key: OPERATOR, body: { name: 'Other', organisation: 'O' } });
+    expectStatus(outsider, 201);
     expectProblem(await call('PUT', path, { key: outsider.body.apiKey.key, body: { threshold: 0.2 } }), 404, 'not-found');
     expectProblem(await call('GET', path, { key: outsider.body.apiKey.key }), 404, 'not-found');
     for (const key of [w.providerA.key, w.providerB.key]) expectProblem(await call('PUT', path, { key, body: { threshold: 0.2 } }), 403, 'forbidden');
@@ -210,7 +216,7 @@ describe('GET|PUT /v1/migrations/{id}/analysis', { timeout: 120_000 }, () => {
 
     const byOperator = await call('PUT', path, { key: OPERATOR, body: {} });
     expect(byOperator.body).toMatchObject({ setBy: { kind: 'operator' }, settings: { threshold: 0.05, minClients: 20, action: 'rollback' } });
-    expect((await steer(id, 'rollback', w.customer.key)).status).toBe(200);
+    expectStatus(await steer(id, 'rollback', w.customer.key), 200);
     expectProblem(await call('PUT', path, { key: w.customer.key, body: { threshold: 0.2 } }), 409, 'conflict');
   });
 
@@ -218,18 +224,19 @@ describe('GET|PUT /v1/migrations/{id}/analysis', { timeout: 120_000 }, () => {
     const w = await sbcWorld();
     const id = await migrating(w);
     await progress(id, w.providerB.key, 5, 10);
-    expect((await call('PUT', `/v1/migrations/${id}/analysis`, { key: w.customer.key, body: { action: 'pause', minClients: 5, minCalls: 20 } })).status).toBe(200);
+    expectStatus(await call('PUT', `/v1/migrations/${id}/analysis`, { key: w.customer.key, body: { action: 'pause', minClients: 5, minCalls: 20 } }), 200);
     await setUpstreamStatus(w.names.b, 502);
     const onB = await sessionsOn('B', w.customer.id, 5000, 10, 'pause');
     for (const [i, s] of onB.entries()) for (let k = 0; k < 2; k++) await endUser(w.customer.id, s, { client: `192.0.2.${i + 1}` });
     await analysis(id, w.customer.key);
     const m = await call('GET', `/v1/migrations/${id}`, { key: w.customer.key });
+    expectStatus(m, 200);
     expect(m.body.state).toBe('paused');
     expect(m.body.history.at(-1)).toMatchObject({ from: 'migrating', to: 'paused', by: { kind: 'system' }, reason: expect.stringMatching(/^analysis: B failed 100\.0 %/) });
     const events = (await coordinator(w.customer.id).audit()).migrations[0]!.events.filter((e) => e.type === 'migration.paused');
     expect(events.map((e) => e.recipients)).toEqual([[w.providerA.id, w.providerB.id].sort()]);
     // Judged afresh: the failures that paused it are gone from the window.
-    expect((await analysis(id, w.customer.key)).body.verdict.b.calls).toBe(0);
+    expect(bodyOf(await analysis(id, w.customer.key), 200).verdict!.b.calls).toBe(0);
   });
 });
 
@@ -266,13 +273,13 @@ describe('one client never changes the decision', { timeout: 600_000 }, () => {
     const id = await migrating(w);
     await progress(id, w.providerB.key, 5, 10);
     // Breaches are judged but not acted on: a paused migration is only paused again from migrating.
-    expect((await call('PUT', `/v1/migrations/${id}/analysis`, { key: w.customer.key, body: { action: 'pause' } })).status).toBe(200);
-    expect((await steer(id, 'pause', w.customer.key)).status).toBe(200);
+    expectStatus(await call('PUT', `/v1/migrations/${id}/analysis`, { key: w.customer.key, body: { action: 'pause' } }), 200);
+    expectStatus(await steer(id, 'pause', w.customer.key), 200);
     await setUpstreamStatus(w.names.b, 500, '/broken-on-b');
     await setUpstreamStatus(w.names.a, 404, '/missing');
     await setUpstreamStatus(w.names.b, 404, '/missing');
     const sessions = { A: await sessionsOn('A', w.customer.id, 5000, 4, 'prop-a'), B: await sessionsOn('B', w.customer.id, 5000, 4, 'prop-b') };
-    const epoch = (await call('GET', `/v1/customers/${w.customer.id}/traffic`, { key: w.customer.key })).body.epoch as number;
+    const epoch = bodyOf(await call('GET', `/v1/customers/${w.customer.id}/traffic`, { key: w.customer.key }), 200).epoch as number;
     const stub = coordinator(w.customer.id);
     let run = 0;
 
@@ -281,7 +288,7 @@ describe('one client never changes the decision', { timeout: 600_000 }, () => {
         const client = `198.18.${++run}.1`;
         await runInDurableObject(stub, (_instance, state) => clearOutcomes(state.storage.sql));
         await stub.recordTraffic(w.customer.id, { epoch, platforms: {}, clients: baseline(kind) });
-        const before = (await analysis(id, w.customer.key)).body.verdict.kind;
+        const before = bodyOf(await analysis(id, w.customer.key), 200).verdict!.kind;
         expect(before).toBe({ edge: 'healthy', breach: 'breach', none: 'inconclusive' }[kind]);
         for (const a of actions) {
           const session = sessions[a.side][a.session]!;
@@ -290,10 +297,10 @@ describe('one client never changes the decision', { timeout: 600_000 }, () => {
             await endUser(w.customer.id, session, { client, method: 'POST', path: '/upload', headers: { 'content-length': String(SBC_MAX_BODY_BYTES + 1) } });
           else await endUser(w.customer.id, session, { client, path: { ok: '/ok', 'b-500': '/broken-on-b', 'both-404': '/missing' }[a.kind] });
         }
-            const after = (await analysis(id, w.customer.key)).body.verdict;
-        expect(after.kind).toBe(before);
+            const after = bodyOf(await analysis(id, w.customer.key), 200).verdict;
+        expect(after!.kind).toBe(before);
         // The client weighs at most 3 outcomes on B.
-        expect(after.b.calls).toBeLessThanOrEqual(BASE_B_CALLS[kind] + 3);
+        expect(after!.b.calls).toBeLessThanOrEqual(BASE_B_CALLS[kind] + 3);
       }),
       { numRuns: 15 },
     );

@@ -2,7 +2,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
 import { inject } from 'vitest';
 import { describe, expect, it } from 'vitest';
-import { call, expectProblem, OPERATOR } from '../http';
+import { bodyOf, call, expectProblem, expectStatus, OPERATOR } from '../http';
 import { SBC_MAX_BODY_BYTES } from '../../src/constants';
 import { bucketOf } from '../../src/sbc/assign';
 import { TEST_SECRETS_KEY } from '../keys';
@@ -15,14 +15,14 @@ async function sides(customerId: string, list: string[]) {
   const out = new Map<string, string>();
   for (const s of list) {
     const r = await endUser(customerId, s);
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     out.set(s, r.headers.get('x-inplace-side')!);
   }
   return out;
 }
 
 async function migrationState(id: string, key: string) {
-  return (await call('GET', `/v1/migrations/${id}`, { key })).body.state as string;
+  return bodyOf(await call('GET', `/v1/migrations/${id}`, { key }), 200).state as string;
 }
 
 describe('ANY /sbc/{customerId}/*', { timeout: 60_000 }, () => {
@@ -42,7 +42,7 @@ describe('ANY /sbc/{customerId}/*', { timeout: 60_000 }, () => {
       duplex: 'half',
       headers: { connection: 'keep-alive, x-hop', 'x-hop': 'secret', 'keep-alive': '5', authorization: 'Bearer app-token', 'content-type': 'text/plain' },
     } as RequestInit & { path: string });
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     expect(r.headers.get('x-inplace-platform')).toBe(w.platformA.id);
     expect(r.headers.get('x-inplace-side')).toBe('A');
     expect(r.headers.get('x-upstream')).toBe(w.names.a);
@@ -58,7 +58,7 @@ describe('ANY /sbc/{customerId}/*', { timeout: 60_000 }, () => {
     const cookie = first.headers.get('set-cookie')!;
     expect(cookie).toMatch(/^inplace_sbc=[A-Za-z0-9_-]+\.A\.\d+\.[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/sbc\/cus_[^;]+; HttpOnly; SameSite=Lax$/);
     const again = await endUser(w.customer.id, null, { headers: { cookie: cookie.split(';')[0]! } });
-    expect(again.status).toBe(200);
+    expectStatus(again, 200);
     expect(again.headers.get('set-cookie')).toBeNull();
     expect(again.body.headers.cookie).toBeUndefined();
   });
@@ -74,6 +74,7 @@ describe('ANY /sbc/{customerId}/*', { timeout: 60_000 }, () => {
     expectProblem(r, 502, 'bad-gateway');
     expect(r.headers.get('x-inplace-platform')).toBe(w.platformA.id);
     const traffic = await call('GET', `/v1/customers/${w.customer.id}/traffic`, { key: w.customer.key });
+    expectStatus(traffic, 200);
     expect(traffic.body.totals[w.platformA.id]).toMatchObject({ requests: 1, upstreamFailures: 1 });
   });
 
@@ -85,7 +86,7 @@ describe('ANY /sbc/{customerId}/*', { timeout: 60_000 }, () => {
     const asCustomer = await endUser(w.customer.id, 's', { headers: { 'x-inplace-route': 'B', 'x-inplace-key': w.customer.key } });
     expectProblem(asCustomer, 403, 'forbidden');
     const smoke = await endUser(w.customer.id, 's', { headers: { 'x-inplace-route': 'B', 'x-inplace-key': w.providerB.key } });
-    expect(smoke.status).toBe(200);
+    expectStatus(smoke, 200);
     expect(smoke.headers.get('x-inplace-platform')).toBe(w.platformB.id);
     expect(smoke.body.headers['x-inplace-key']).toBeUndefined();
     const op = await endUser(w.customer.id, 's', { headers: { 'x-inplace-route': 'B', 'x-inplace-key': OPERATOR } });
@@ -103,7 +104,7 @@ describe('traffic shift during a migration', { timeout: 120_000 }, () => {
 
     const seenOnB = new Set<string>();
     for (const done of [3, 6, 9]) {
-      expect((await progress(id, w.providerB.key, done, 10)).status).toBe(200);
+      expectStatus(await progress(id, w.providerB.key, done, 10), 200);
       const now = await sides(w.customer.id, list);
       for (const s of seenOnB) expect(now.get(s)).toBe('B');
       const onB = [...now].filter(([, side]) => side === 'B').map(([s]) => s);
@@ -114,10 +115,11 @@ describe('traffic shift during a migration', { timeout: 120_000 }, () => {
       expect(decision.body).toMatchObject({ side: now.get(list[0]!), weightB: done * 1000 });
     }
     const traffic = await call('GET', `/v1/customers/${w.customer.id}/traffic`, { key: w.providerA.key });
+    expectStatus(traffic, 200);
     expect(traffic.body).toMatchObject({ weightB: 9000, percentB: 90, a: { platformId: w.platformA.id }, b: { platformId: w.platformB.id }, migrationId: id });
     expect(traffic.body.totals[w.platformB.id].requests).toBeGreaterThan(0);
 
-    expect((await progress(id, w.providerB.key, 10, 10)).status).toBe(200);
+    expectStatus(await progress(id, w.providerB.key, 10, 10), 200);
     expect(await migrationState(id, w.customer.key)).toBe('completed');
     const after = await sides(w.customer.id, list);
     expect([...after.values()].every((s) => s === 'A')).toBe(true);
@@ -139,7 +141,7 @@ describe('traffic shift during a migration', { timeout: 120_000 }, () => {
     await progress(id, w.providerB.key, 5, 10);
     const list = sessions(40, 'rb');
     expect([...(await sides(w.customer.id, list)).values()]).toContain('B');
-    expect((await steer(id, 'rollback', w.customer.key)).status).toBe(200);
+    expectStatus(await steer(id, 'rollback', w.customer.key), 200);
     expect(await migrationState(id, w.customer.key)).toBe('rolled_back');
     const after = await sides(w.customer.id, list);
     expect([...after.values()].every((s) => s === 'A')).toBe(true);
@@ -166,7 +168,8 @@ describe('traffic shift during a migration', { timeout: 120_000 }, () => {
     }
     expect(state).toBe('rolled_back');
     const m = await call('GET', `/v1/migrations/${id}`, { key: w.customer.key });
-    expect(m.body.history.map((t: { to: string }) => t.to)).toContain('rolling_back');
+    expectStatus(m, 200);
+    expect(m.body.history.map((t) => t.to)).toContain('rolling_back');
     const after = await sides(w.customer.id, list.slice(0, 30));
     expect([...after.values()].every((s) => s === 'A')).toBe(true);
   });
@@ -183,6 +186,7 @@ describe('traffic shift during a migration', { timeout: 120_000 }, () => {
     }
     expect(onB).toBeGreaterThan(0);
     const traffic = await call('GET', `/v1/customers/${w.customer.id}/traffic`, { key: w.customer.key });
+    expectStatus(traffic, 200);
     expect(traffic.body.window[w.platformB.id]).toMatchObject({ requests: onB, errors: onB });
     expect(traffic.body.weightB).toBe(5000);
     expect(await migrationState(id, w.customer.key)).toBe('migrating');
@@ -193,16 +197,17 @@ describe('GET /v1/sbc/route and /v1/customers/{id}/traffic', { timeout: 60_000 }
   it('answers only the parties', async () => {
     const w = await sbcWorld();
     const outsider = await call('POST', '/v1/providers', { key: OPERATOR, body: { name: 'Outsider', organisation: 'Out' } });
-    const q = `/v1/sbc/route?customerId=${w.customer.id}&session=s1`;
+    expectStatus(outsider, 201);
+    const q = `/v1/sbc/route?customerId=${w.customer.id}&session=s1` as const;
     expect((await call('GET', q, { key: w.providerA.key })).body).toMatchObject({ side: 'A', platformId: w.platformA.id });
-    expect((await call('GET', q, { key: OPERATOR })).status).toBe(200);
+    expectStatus(await call('GET', q, { key: OPERATOR }), 200);
     expectProblem(await call('GET', q, { key: outsider.body.apiKey.key }), 404, 'not-found');
     expectProblem(await call('GET', q, { key: w.customer.key }), 403, 'forbidden');
-    const t = `/v1/customers/${w.customer.id}/traffic`;
-    expect((await call('GET', t, { key: w.customer.key })).status).toBe(200);
+    const t = `/v1/customers/${w.customer.id}/traffic` as const;
+    expectStatus(await call('GET', t, { key: w.customer.key }), 200);
     expectProblem(await call('GET', t, { key: outsider.body.apiKey.key }), 404, 'not-found');
-    const otherCustomer = await call('POST', '/v1/customers', { key: OPERATOR, body: { name: 'Other', organisation: 'O' } });
-    expectProblem(await call('GET', t, { key: otherCustomer.body.apiKey.key }), 404, 'not-found');
+    const otherCustomer = bodyOf(await call('POST', '/v1/customers', { key: OPERATOR, body: { name: 'Other', organisation: 'O' } }), 201);
+    expectProblem(await call('GET', t, { key: otherCustomer.apiKey.key }), 404, 'not-found');
   });
 });
 
@@ -220,7 +225,7 @@ describe('ANY /sbc/{customerId}/*: what reaches the platform', { timeout: 120_00
         ['/a%2Fb/%E2%82%AC/', '/a%2Fb/%E2%82%AC/'],
       ] as const) {
         const res = await exports.default.fetch(new Request(`http://inplace.test/sbc/${raw}${path}`, { headers: { 'x-session-id': 'enc' } }));
-        expect(res.status).toBe(200);
+        expectStatus(res, 200);
         const echo = (await res.json()) as { path: string; search: string };
         expect(echo.path).toBe(`/${w.names.a}${forwarded}`);
         if (path.includes('?')) expect(echo.search).toBe('?x=1');
@@ -236,7 +241,7 @@ describe('ANY /sbc/{customerId}/*: what reaches the platform', { timeout: 120_00
     expect(ok.body.headers['x-request-id']).toBe(ok.headers.get('x-request-id'));
     await setUpstreamStatus(w.names.a, 503, '/fails');
     const failed = await endUser(w.customer.id, 'rid', { path: '/fails' });
-    expect(failed.status).toBe(503);
+    expectStatus(failed, 503);
     expect(failed.headers.get('x-request-id')).toBe(failed.body.headers['x-request-id']);
     // The client's own valid id is kept end to end, for correlation across hops.
     const own = await endUser(w.customer.id, 'rid', { headers: { 'x-request-id': 'client-trace-42' } });

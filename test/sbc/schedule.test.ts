@@ -2,7 +2,7 @@ import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } fro
 import { describe, expect, it } from 'vitest';
 import { MIGRATION_STALL_AFTER_MS, SBC_SCHEDULE_MAX_PAUSE_S, SBC_SCHEDULE_MAX_STEPS } from '../../src/constants';
 import { forgetSplit } from '../../src/sbc/split-cache';
-import { call, expectProblem, OPERATOR } from '../http';
+import { bodyOf, call, expectProblem, expectStatus, OPERATOR } from '../http';
 import { registerCustomer, registerProvider } from '../factories';
 import { coordinator, hookUp, start, verifiedEvents } from '../migrations/world';
 import { endUser, migrating, progress, sbcWorld, setUpstreamStatus, steer } from './world';
@@ -17,18 +17,18 @@ const CANARY = [
   { weight: 100, pauseSeconds: 300 },
 ];
 
-const schedulePath = (customerId: string) => `/v1/customers/${customerId}/traffic/schedule`;
+const schedulePath = (customerId: string) => `/v1/customers/${customerId}/traffic/schedule` as const;
 
 function setSchedule(customerId: string, key: string, steps: unknown) {
   return call('PUT', schedulePath(customerId), { key, body: { steps } });
 }
 
 function traffic(w: World, key = w.customer.key) {
-  return call('GET', `/v1/customers/${w.customer.id}/traffic`, { key }).then((r) => r.body);
+  return call('GET', `/v1/customers/${w.customer.id}/traffic`, { key }).then((r) => bodyOf(r, 200));
 }
 
 async function migrationState(w: World, id: string) {
-  return (await call('GET', `/v1/migrations/${id}`, { key: w.customer.key })).body.state as string;
+  return bodyOf(await call('GET', `/v1/migrations/${id}`, { key: w.customer.key }), 200).state as string;
 }
 
 /** Time passes for the current step: its pause ends now (the alarm's time is left as it was). */
@@ -52,7 +52,7 @@ function scheduleRows(customerId: string) {
  */
 async function sbcServes(customerId: string, weightB: number) {
   forgetSplit(customerId);
-  expect((await call('GET', `/v1/sbc/route?customerId=${customerId}&session=probe`, { key: OPERATOR })).body.weightB).toBe(weightB);
+  expect(bodyOf(await call('GET', `/v1/sbc/route?customerId=${customerId}&session=probe`, { key: OPERATOR }), 200).weightB).toBe(weightB);
 }
 
 describe('traffic schedule: explicit steps of B’s share', { timeout: 120_000 }, () => {
@@ -63,7 +63,7 @@ describe('traffic schedule: explicit steps of B’s share', { timeout: 120_000 }
     const stub = coordinator(w.customer.id);
 
     const set = await setSchedule(w.customer.id, w.customer.key, CANARY);
-    expect(set.status).toBe(200);
+    expectStatus(set, 200);
     expect(set.body).toMatchObject({
       mode: 'schedule',
       weightB: 0,
@@ -73,16 +73,17 @@ describe('traffic schedule: explicit steps of B’s share', { timeout: 120_000 }
 
     // Every segment migrated: B takes the first step, and the cutover waits for the schedule.
     const done = await progress(id, w.providerB.key, 10, 10);
+    expectStatus(done, 200);
     expect(done.body.state).toBe('migrating');
     const first = await traffic(w);
     expect(first).toMatchObject({ percentB: 1, schedule: { currentStep: 0, status: 'running' } });
-    expect(first.schedule.nextStepAt - Date.now()).toBeGreaterThan(590_000);
+    expect(first.schedule!.nextStepAt! - Date.now()).toBeGreaterThan(590_000);
     await stub.runDue();
-    expect(await alarmAt(w.customer.id)).toBe(first.schedule.nextStepAt);
+    expect(await alarmAt(w.customer.id)).toBe(first.schedule!.nextStepAt);
 
     // The alarm before a step's pause is over changes nothing.
     await runDurableObjectAlarm(stub);
-    expect(await traffic(w)).toMatchObject({ percentB: 1, schedule: { currentStep: 0, nextStepAt: first.schedule.nextStepAt } });
+    expect(await traffic(w)).toMatchObject({ percentB: 1, schedule: { currentStep: 0, nextStepAt: first.schedule!.nextStepAt } });
 
     const sessions = Array.from({ length: 40 }, (_, i) => `canary-${i}`);
     const onB = new Set<string>();
@@ -108,7 +109,7 @@ describe('traffic schedule: explicit steps of B’s share', { timeout: 120_000 }
     await pauseEnds(w.customer.id);
     await runDurableObjectAlarm(stub);
     expect(await migrationState(w, id)).toBe('completed');
-    const history = (await call('GET', `/v1/migrations/${id}`, { key: w.customer.key })).body.history;
+    const history = bodyOf(await call('GET', `/v1/migrations/${id}`, { key: w.customer.key }), 200).history;
     expect(history.at(-2)).toMatchObject({ from: 'migrating', to: 'cutting_over', by: { kind: 'system' }, reason: 'every segment migrated and no traffic schedule holds the cutover' });
     expect(await traffic(w)).toMatchObject({ mode: 'progress', schedule: null, a: { platformId: w.platformB.id }, b: null });
     expect(await scheduleRows(w.customer.id)).toEqual([]);
@@ -153,6 +154,7 @@ describe('traffic schedule: explicit steps of B’s share', { timeout: 120_000 }
 
     // The last step (pause 0) is reached with the last segment: the report itself completes the migration.
     const last = await progress(id, w.providerB.key, 100, 100);
+    expectStatus(last, 200);
     expect(last.body.state).toBe('completed');
     expect(await traffic(w)).toMatchObject({ mode: 'progress', a: { platformId: w.platformB.id }, b: null });
   });
@@ -167,10 +169,10 @@ describe('traffic schedule: explicit steps of B’s share', { timeout: 120_000 }
     await progress(id, w.providerB.key, 5, 10);
     expect(await traffic(w)).toMatchObject({ weightB: 1000, schedule: { status: 'running' } });
 
-    const paused = await call('POST', `${schedulePath(w.customer.id)}/pause`, { key: w.customer.key });
-    expect(paused.body).toMatchObject({ weightB: 1000, schedule: { status: 'paused', nextStepAt: null } });
-    expect(paused.body.schedule.pauseLeftSeconds).toBeGreaterThan(590);
-    expect(paused.body.schedule.pauseLeftSeconds).toBeLessThanOrEqual(600);
+    const paused = bodyOf(await call('POST', `${schedulePath(w.customer.id)}/pause`, { key: w.customer.key }), 200);
+    expect(paused).toMatchObject({ weightB: 1000, schedule: { status: 'paused', nextStepAt: null } });
+    expect(paused.schedule!.pauseLeftSeconds).toBeGreaterThan(590);
+    expect(paused.schedule!.pauseLeftSeconds).toBeLessThanOrEqual(600);
     expectProblem(await call('POST', `${schedulePath(w.customer.id)}/pause`, { key: w.customer.key }), 409, 'conflict');
     await runDurableObjectAlarm(coordinator(w.customer.id));
     await progress(id, w.providerB.key, 8, 10);
@@ -178,16 +180,16 @@ describe('traffic schedule: explicit steps of B’s share', { timeout: 120_000 }
 
     // Say 477 s of the pause had run before it: resuming runs the 123 s left, not the whole pause again.
     await runInDurableObject(coordinator(w.customer.id), (_, state) => void state.storage.sql.exec('UPDATE traffic_schedule SET remaining_ms = 123000'));
-    const resumed = await call('POST', `${schedulePath(w.customer.id)}/resume`, { key: OPERATOR });
-    expect(resumed.body.schedule).toMatchObject({ currentStep: 0, status: 'running', pauseLeftSeconds: 123 });
-    expect(resumed.body.schedule.nextStepAt - Date.now()).toBeLessThanOrEqual(123_000);
+    const resumed = bodyOf(await call('POST', `${schedulePath(w.customer.id)}/resume`, { key: OPERATOR }), 200);
+    expect(resumed.schedule).toMatchObject({ currentStep: 0, status: 'running', pauseLeftSeconds: 123 });
+    expect(resumed.schedule!.nextStepAt! - Date.now()).toBeLessThanOrEqual(123_000);
     expectProblem(await call('POST', `${schedulePath(w.customer.id)}/resume`, { key: w.customer.key }), 409, 'conflict');
 
     await steer(id, 'pause', w.providerB.key);
     const held = (await traffic(w)).schedule;
     expect(held).toMatchObject({ status: 'migration_paused', nextStepAt: null });
-    expect(held.pauseLeftSeconds).toBeLessThanOrEqual(123);
-    expect(held.pauseLeftSeconds).toBeGreaterThan(100);
+    expect(held!.pauseLeftSeconds).toBeLessThanOrEqual(123);
+    expect(held!.pauseLeftSeconds).toBeGreaterThan(100);
     await pauseEnds(w.customer.id);
     await runDurableObjectAlarm(coordinator(w.customer.id));
     expect((await traffic(w)).schedule).toMatchObject({ currentStep: 0, status: 'migration_paused' });
@@ -211,9 +213,9 @@ describe('traffic schedule: explicit steps of B’s share', { timeout: 120_000 }
 
     await abortAllDurableObjects();
     const after = await traffic(w);
-    expect(after).toMatchObject({ percentB: 5, schedule: { currentStep: 1, status: 'running', nextStepAt: before.schedule.nextStepAt } });
+    expect(after).toMatchObject({ percentB: 5, schedule: { currentStep: 1, status: 'running', nextStepAt: before.schedule!.nextStepAt } });
     await runDurableObjectAlarm(coordinator(w.customer.id));
-    expect((await traffic(w)).schedule).toMatchObject({ currentStep: 1, nextStepAt: before.schedule.nextStepAt });
+    expect((await traffic(w)).schedule).toMatchObject({ currentStep: 1, nextStepAt: before.schedule!.nextStepAt });
     await pauseEnds(w.customer.id);
     await runDurableObjectAlarm(coordinator(w.customer.id));
     expect(await traffic(w)).toMatchObject({ percentB: 25, schedule: { currentStep: 2, status: 'running' } });
@@ -235,7 +237,7 @@ describe('traffic schedule: explicit steps of B’s share', { timeout: 120_000 }
     expect(replaced.body).toMatchObject({ percentB: 20, schedule: { currentStep: 0, status: 'running', pauseLeftSeconds: 60, setBy: { kind: 'operator' } } });
 
     const dropped = await call('DELETE', schedulePath(w.customer.id), { key: w.customer.key });
-    expect(dropped.status).toBe(200);
+    expectStatus(dropped, 200);
     expect(dropped.body).toMatchObject({ mode: 'progress', schedule: null, a: { platformId: w.platformB.id }, b: null });
     expect(await migrationState(w, id)).toBe('completed');
   });
@@ -256,7 +258,7 @@ describe('traffic schedule: explicit steps of B’s share', { timeout: 120_000 }
     };
     expect(await sides()).toContain('B');
 
-    expect((await steer(id, 'rollback', w.customer.key)).status).toBe(200);
+    expectStatus(await steer(id, 'rollback', w.customer.key), 200);
     expect(await migrationState(w, id)).toBe('rolled_back');
     expect(await traffic(w)).toMatchObject({ weightB: 0, b: null, mode: 'progress', schedule: null });
     expect((await sides()).every((s) => s === 'A')).toBe(true);
@@ -286,8 +288,8 @@ describe('traffic schedule: explicit steps of B’s share', { timeout: 120_000 }
       state = await migrationState(w, id);
     }
     expect(state).toBe('rolled_back');
-    const history = (await call('GET', `/v1/migrations/${id}`, { key: w.customer.key })).body.history;
-    expect(history.map((t: { to: string }) => t.to)).toContain('rolling_back');
+    const history = bodyOf(await call('GET', `/v1/migrations/${id}`, { key: w.customer.key }), 200).history;
+    expect(history.map((t) => t.to)).toContain('rolling_back');
     expect(await traffic(w)).toMatchObject({ weightB: 0, b: null, mode: 'progress', schedule: null });
     expect(await scheduleRows(w.customer.id)).toEqual([]);
   });
@@ -303,7 +305,7 @@ describe('PUT /v1/customers/{customerId}/traffic/schedule refusals', { timeout: 
     const shape = async (steps: unknown, field: string) => {
       const r = await setSchedule(w.customer.id, w.customer.key, steps);
       expectProblem(r, 400, 'validation');
-      expect(r.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+      expect(r.body.errors?.map((e) => e.field)).toContain(field);
     };
     await shape([{ weight: 101, pauseSeconds: 0 }], 'json.steps.0.weight');
     await shape([{ weight: 50.5, pauseSeconds: 0 }, { weight: 100, pauseSeconds: 0 }], 'json.steps.0.weight');
@@ -352,7 +354,7 @@ describe('PUT /v1/customers/{customerId}/traffic/schedule refusals', { timeout: 
     const none = await setSchedule(w.customer.id, w.customer.key, CANARY);
     expectProblem(none, 409, 'conflict');
     expect(none.body.detail).toBe('The customer has no active migration.');
-    const id = (await start(w)).body.id as string;
+    const id = bodyOf(await start(w), 201).id as string;
     await steer(id, 'accept', w.providerB.key);
     const deploying = await setSchedule(w.customer.id, w.customer.key, CANARY);
     expectProblem(deploying, 409, 'conflict');
@@ -377,11 +379,11 @@ describe('PUT /v1/customers/{customerId}/traffic/schedule refusals', { timeout: 
     expectProblem(await setSchedule('cus_AAAAAAAAAAAAAAAA', OPERATOR, CANARY), 404, 'not-found');
     expect(await scheduleRows(w.customer.id)).toEqual([]);
 
-    expect((await setSchedule(w.customer.id, w.customer.key, CANARY)).status).toBe(200);
+    expectStatus(await setSchedule(w.customer.id, w.customer.key, CANARY), 200);
     for (const key of [w.providerA.key, w.providerB.key]) {
       expect(await traffic(w, key)).toMatchObject({ mode: 'schedule', schedule: { steps: CANARY, setBy: { id: w.customer.id, kind: 'customer' } } });
     }
-    const byOperator = await setSchedule(w.customer.id, OPERATOR, CANARY.slice(2));
-    expect(byOperator.body.schedule).toMatchObject({ steps: CANARY.slice(2), setBy: { kind: 'operator' } });
+    const byOperator = bodyOf(await setSchedule(w.customer.id, OPERATOR, CANARY.slice(2)), 200);
+    expect(byOperator.schedule).toMatchObject({ steps: CANARY.slice(2), setBy: { kind: 'operator' } });
   });
 });

@@ -1,6 +1,6 @@
 import { exports } from 'cloudflare:workers';
 import { inject } from 'vitest';
-import { call } from '../http';
+import { call, expectStatus } from '../http';
 import { deployAll, progress, start, steer, world, type World } from '../migrations/world';
 
 let seq = 0;
@@ -21,11 +21,12 @@ export async function sbcWorld(opts: { upstreamA?: string; upstreamB?: string } 
 /** Starts the migration, has provider B accept and every agent deploy: the migration is migrating. */
 export async function migrating(w: World) {
   const started = await start(w);
-  if (started.status !== 201 && started.status !== 200) throw new Error(`start: ${started.status} ${JSON.stringify(started.body)}`);
-  const id = started.body.id as string;
+  if (started.status !== 201) throw new Error(`start: ${started.status} ${JSON.stringify(started.body)}`);
+  const id = started.body.id;
   await steer(id, 'accept', w.providerB.key);
   await deployAll(w);
   const m = await call('GET', `/v1/migrations/${id}`, { key: w.customer.key });
+  expectStatus(m, 200);
   if (m.body.state !== 'migrating') throw new Error(`expected migrating, got ${m.body.state}`);
   return id;
 }

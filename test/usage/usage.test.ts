@@ -4,7 +4,7 @@ import { getDb } from '../../src/db';
 import { bill, formatMicros } from '../../src/usage/billing';
 import { flushUsage, recordUsage, utcDay } from '../../src/usage/recorder';
 import { addUsage } from '../../src/usage/store';
-import { call, expectProblem, OPERATOR } from '../http';
+import { bodyOf, call, expectProblem, expectStatus, OPERATOR } from '../http';
 import { createPlatform, dataCenter, place, putInventory, registerCustomer, registerProvider } from '../factories';
 
 /** An execution context that keeps what was handed to waitUntil, so a test can await it. */
@@ -91,21 +91,21 @@ describe('GET /v1/account/usage', () => {
     recordUsage(env, context(), c.id, 'sbc-calls', 7);
     const today = utcDay(Date.now());
     const r = await call('GET', `/v1/account/usage?from=2026-01-01&to=${today}`, { key: c.key });
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     expect(r.body).toMatchObject({ principalId: c.id, currency: 'EUR', from: '2026-01-01', to: today });
-    expect(r.body.daily.map((d: { period: string; lines: { operation: string; quantity: number }[] }) => [d.period, d.lines.map((l) => [l.operation, l.quantity])])).toEqual([
+    expect(r.body.daily.map((d) => [d.period, d.lines.map((l) => [l.operation, l.quantity])])).toEqual([
       ['2026-01-15', [['compatibility-checks', 4]]],
       [today, [['sbc-calls', 7]]],
     ]);
-    expect(r.body.monthly.map((m: { period: string }) => m.period)).toEqual(['2026-01', today.slice(0, 7)]);
+    expect(r.body.monthly.map((m) => m.period)).toEqual(['2026-01', today.slice(0, 7)]);
     expect(r.body.total).toBe('0.004014');
-    expect(r.body.prices.map((p: { operation: string }) => p.operation)).toEqual(['hardware-ids', 'compatibility-checks', 'migrations', 'sbc-calls']);
+    expect(r.body.prices.map((p) => p.operation)).toEqual(['hardware-ids', 'compatibility-checks', 'migrations', 'sbc-calls']);
   });
 
   it('defaults to the last three months and is empty for a new principal', async () => {
     const p = await registerProvider();
     const r = await call('GET', '/v1/account/usage', { key: p.key });
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     expect(r.body.to).toBe(utcDay(Date.now()));
     expect(r.body.from.endsWith('-01')).toBe(true);
     expect(r.body).toMatchObject({ daily: [], monthly: [], totalMicros: 0, total: '0.000000' });
@@ -116,7 +116,7 @@ describe('GET /v1/account/usage', () => {
     const other = await registerCustomer();
     recordUsage(env, context(), c.id, 'hardware-ids', 5);
     const r = await call('GET', `/v1/account/usage?principalId=${c.id}`, { key: OPERATOR });
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
     expect(r.body.principalId).toBe(c.id);
     expect(r.body.monthly[0].lines).toEqual([expect.objectContaining({ operation: 'hardware-ids', quantity: 5 })]);
     expectProblem(await call('GET', `/v1/account/usage?principalId=${c.id}`, { key: other.key }), 403, 'forbidden');
@@ -140,11 +140,11 @@ describe('billable operations', () => {
     const c = await registerCustomer();
     const stranger = await registerCustomer();
     await place(c.id, dc.serverIds, plat.id);
-    for (const scope of ['server', 'rack', 'site']) expect((await call('POST', '/v1/hardware-ids', { key: c.key, body: { scope } })).status).toBe(201);
-    expect((await call('POST', '/v1/hardware-ids', { key: p.key, body: { scope: 'row', customerId: c.id } })).status).toBe(201);
+    for (const scope of ['server', 'rack', 'site']) expectStatus(await call('POST', '/v1/hardware-ids', { key: c.key, body: { scope } }), 201);
+    expectStatus(await call('POST', '/v1/hardware-ids', { key: p.key, body: { scope: 'row', customerId: c.id } }), 201);
     expectProblem(await call('POST', '/v1/hardware-ids', { key: stranger.key, body: { scope: 'row', customerId: c.id } }), 403, 'forbidden');
     expectProblem(await call('POST', '/v1/hardware-ids', { key: c.key, body: { scope: 'galaxy' } }), 400, 'validation');
-    const lines = async (key: string) => (await call('GET', '/v1/account/usage', { key })).body.monthly.flatMap((m: { lines: { operation: string; quantity: number }[] }) => m.lines.map((l) => [l.operation, l.quantity]));
+    const lines = async (key: string) => bodyOf(await call('GET', '/v1/account/usage', { key }), 200).monthly.flatMap((m) => m.lines.map((l) => [l.operation, l.quantity]));
     expect(await lines(c.key)).toEqual([['hardware-ids', 3]]);
     expect(await lines(p.key)).toEqual([['hardware-ids', 1]]);
     expect(await lines(stranger.key)).toEqual([]);

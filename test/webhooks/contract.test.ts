@@ -9,7 +9,7 @@ import { MIGRATION_STATES } from '../../src/lib/lifecycle';
 import { WEBHOOK_EVENT_TYPES } from '../../src/webhooks/events';
 import { relayOutboxEvents } from '../../src/webhooks/jobs';
 import { server, settled } from '../factories';
-import { call, OPERATOR } from '../http';
+import { bodyOf, call, expectStatus, OPERATOR, raw } from '../http';
 import { validatorFor, type Schema, type WithComponents } from '../openapi';
 import { coordinator, deployAll, hookUp, mintIds, progress, start, steer, world, type World } from '../migrations/world';
 
@@ -45,7 +45,7 @@ async function flush(w: World) {
 /** A customer-started migration to completion, paused and resumed on the way, flagged stalled once. */
 async function completed() {
   const { w, hookA, hookB } = await hooked();
-  const id = (await start(w)).body.id as string;
+  const id = bodyOf(await start(w), 201).id;
   await steer(id, 'accept', w.providerB.key);
   await steer(id, 'pause', w.customer.key);
   await steer(id, 'resume', w.providerB.key);
@@ -54,7 +54,7 @@ async function completed() {
   await runInDurableObject(coordinator(w.customer.id), (_, state) => void state.storage.sql.exec('UPDATE migration SET last_progress_at = 1, version = version + 1'));
   await coordinator(w.customer.id).repairReadModel();
   await flagStalledMigrations.run(env, Date.now());
-  expect((await progress(id, w.providerB.key, 2, 2)).body.state).toBe('completed');
+  expect(bodyOf(await progress(id, w.providerB.key, 2, 2), 200).state).toBe('completed');
   await flush(w);
   return [hookA, hookB];
 }
@@ -63,11 +63,11 @@ async function completed() {
 async function rolledBack() {
   const { w, hookA, hookB } = await hooked();
   const hardwareIds = await mintIds(w, { audience: [w.providerB.id] });
-  const id = (await start(w, { key: w.providerB.key, body: { customerId: w.customer.id, targetPlatformId: w.platformB.id, hardwareIds } })).body.id as string;
+  const id = bodyOf(await start(w, { key: w.providerB.key, body: { customerId: w.customer.id, targetPlatformId: w.platformB.id, hardwareIds } }), 201).id;
   await steer(id, 'approve', w.customer.key);
   await deployAll(w);
   await progress(id, w.providerB.key, 1, 4);
-  expect((await steer(id, 'rollback', w.customer.key)).body.state).toBe('rolled_back');
+  expect(bodyOf(await steer(id, 'rollback', w.customer.key), 200).state).toBe('rolled_back');
   await flush(w);
   return [hookA, hookB];
 }
@@ -77,14 +77,15 @@ async function revokedThenCancelled() {
   const { w, hookA, hookB } = await hooked();
   await call('PATCH', `/v1/platforms/${w.platformB.id}`, { key: w.providerB.key, body: { requirements: { requiredTraits: ['sev'] } } });
   await settled();
-  const id = (await start(w)).body.id as string;
+  const id = bodyOf(await start(w), 201).id;
   const listed = await call('GET', `/v1/inventory/servers?rack=${w.serverIds[0]!.replace(/-v\d+$/, '')}`, { key: OPERATOR });
-  const s = listed.body.items.find((x: { id: string }) => x.id === w.serverIds[0]);
+  expectStatus(listed, 200);
+  const s = listed.body.items.find((x) => x.id === w.serverIds[0])!;
   await call('PUT', '/v1/inventory', { key: OPERATOR, body: { servers: [{ ...server(s.id, s.rackId, { ...s.properties, traits: [] }), identity: s.identity }] } });
   // Compatibility is recomputed on the queue: the revocation exists once it has caught up.
   await settled();
   await relayOutboxEvents.run(env, Date.now());
-  expect((await steer(id, 'cancel', w.customer.key)).body.state).toBe('cancelled');
+  expect(bodyOf(await steer(id, 'cancel', w.customer.key), 200).state).toBe('cancelled');
   await flush(w);
   return [hookA, hookB];
 }
@@ -92,14 +93,14 @@ async function revokedThenCancelled() {
 /** Every deployment attempt on one server fails. */
 async function failed() {
   const { w, hookA, hookB } = await hooked();
-  const id = (await start(w)).body.id as string;
+  const id = bodyOf(await start(w), 201).id;
   await steer(id, 'accept', w.providerB.key);
   const agent = w.agents[0]!;
   for (let attempt = 1; attempt <= TASK_MAX_ATTEMPTS; attempt++) {
-    const [task] = (await call('GET', '/v1/agent/tasks', { key: agent.key })).body.items;
+    const [task] = bodyOf(await call('GET', '/v1/agent/tasks', { key: agent.key }), 200).items;
     await call('POST', `/v1/agent/tasks/${task.id}/result`, { key: agent.key, body: { attempt, outcome: 'failed', error: 'checksum mismatch' } });
   }
-  expect((await call('GET', `/v1/migrations/${id}`, { key: w.customer.key })).body.state).toBe('failed');
+  expect(bodyOf(await call('GET', `/v1/migrations/${id}`, { key: w.customer.key }), 200).state).toBe('failed');
   await flush(w);
   return [hookA, hookB];
 }
@@ -107,7 +108,8 @@ async function failed() {
 describe('OpenAPI webhooks', () => {
   let doc: OpenApiDoc;
   beforeAll(async () => {
-    doc = (await call('GET', '/openapi.json')).body;
+    // The document itself is not one of its own operations.
+    doc = (await raw('GET', '/openapi.json')).body as OpenApiDoc;
   });
 
   it('documents exactly the event types the coordinator emits, including every one a transition can produce', () => {
@@ -145,7 +147,7 @@ describe('webhook sequence', () => {
   it('lets a receiver put deliveries that arrived out of order back in the order they happened', async () => {
     const w = await world();
     // Provider B has no endpoint yet: the first events fail, and are redelivered after later ones.
-    const id = (await start(w)).body.id as string;
+    const id = bodyOf(await start(w), 201).id;
     await steer(id, 'accept', w.providerB.key);
     await flush(w);
     const hook = await hookUp(w.providerB.key);
@@ -153,9 +155,9 @@ describe('webhook sequence', () => {
     await progress(id, w.providerB.key, 1, 3);
     await progress(id, w.providerB.key, 3, 3);
     await flush(w);
-    const missed = (await call('GET', '/v1/webhook-deliveries?state=failed', { key: w.providerB.key })).body.items as { id: string }[];
+    const missed = bodyOf(await call('GET', '/v1/webhook-deliveries?state=failed', { key: w.providerB.key }), 200).items;
     expect(missed).toHaveLength(4);
-    for (const d of missed) expect((await call('POST', `/v1/webhook-deliveries/${d.id}/redeliver`, { key: w.providerB.key })).status).toBe(202);
+    for (const d of missed) expectStatus(await call('POST', `/v1/webhook-deliveries/${d.id}/redeliver`, { key: w.providerB.key }), 202);
     await flush(w);
 
     const arrived = (await deliveries(hook)).map((d) => d.body);
@@ -171,7 +173,7 @@ describe('webhook sequence', () => {
     expect(deploying.timestamp).toBe(accepted.timestamp);
     expect(deploying.sequence).toBe(accepted.sequence + 1);
     // The timestamp is the transition's own time, as the migration's history records it.
-    const history = (await call('GET', `/v1/migrations/${id}`, { key: w.customer.key })).body.history as { to: string; at: number }[];
+    const history = bodyOf(await call('GET', `/v1/migrations/${id}`, { key: w.customer.key }), 200).history;
     expect(Date.parse(accepted.timestamp)).toBe(history.find((h) => h.to === 'deploying')!.at);
   });
 });

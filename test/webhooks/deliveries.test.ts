@@ -2,7 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { WEBHOOK_BACKOFF_BASE_MS, WEBHOOK_MAX_ATTEMPTS } from '../../src/constants';
-import { call, expectProblem } from '../http';
+import { bodyOf, call, expectProblem, expectStatus } from '../http';
 import { registerProvider } from '../factories';
 import { coordinator, hookUp, start, verifiedEvents, world } from '../migrations/world';
 
@@ -49,6 +49,7 @@ describe('webhook delivery from the coordinator', () => {
     const events = await verifiedEvents(hook);
     expect(events.map((e) => e.type).sort()).toEqual(['migration.awaiting_consent', 'migration.awaiting_consent', 'migration.awaiting_consent', 'migration.awaiting_consent', 'migration.requested', 'migration.requested', 'migration.requested', 'migration.requested']);
     const log = await call('GET', '/v1/webhook-deliveries', { key: w.providerB.key });
+    expectStatus(log, 200);
     expect(log.body.items).toHaveLength(2);
     for (const d of log.body.items) expect(d).toMatchObject({ state: 'succeeded', attempts: 4, lastStatus: 204, lastError: null, nextAttemptAt: null });
   });
@@ -61,9 +62,10 @@ describe('webhook delivery from the coordinator', () => {
     await stub.runDue();
     for (let i = 1; i < WEBHOOK_MAX_ATTEMPTS; i++) await later(stub);
     const log = await call('GET', '/v1/webhook-deliveries', { key: w.providerB.key });
+    expectStatus(log, 200);
     for (const d of log.body.items) expect(d).toMatchObject({ state: 'failed', attempts: WEBHOOK_MAX_ATTEMPTS, lastStatus: 500, lastError: 'receiver answered 500', nextAttemptAt: null });
     await later(stub);
-    expect((await call('GET', '/v1/webhook-deliveries', { key: w.providerB.key })).body.items.map((d: { attempts: number }) => d.attempts)).toEqual([WEBHOOK_MAX_ATTEMPTS, WEBHOOK_MAX_ATTEMPTS]);
+    expect(bodyOf(await call('GET', '/v1/webhook-deliveries', { key: w.providerB.key }), 200).items.map((d) => d.attempts)).toEqual([WEBHOOK_MAX_ATTEMPTS, WEBHOOK_MAX_ATTEMPTS]);
   });
 
   it('honours Retry-After', async () => {
@@ -80,18 +82,20 @@ describe('webhook delivery from the coordinator', () => {
     const w = await world();
     const hook = await hookUp(w.providerB.key, [{ status: 410 }, { status: 410 }]);
     const stub = coordinator(w.customer.id);
-    const m = (await start(w)).body;
+    const m = bodyOf(await start(w), 201);
     await stub.runDue();
     const endpoint = await call('GET', '/v1/providers/me/webhook', { key: w.providerB.key });
+    expectStatus(endpoint, 200);
     expect(endpoint.body.disabledAt).toEqual(expect.any(Number));
     const sent = (await hook.box.requests()).length;
     await call('POST', `/v1/migrations/${m.id}/accept`, { key: w.providerB.key });
     await stub.runDue();
     expect(await hook.box.requests()).toHaveLength(sent);
     const failed = await call('GET', '/v1/webhook-deliveries?eventType=platform.deploying', { key: w.providerB.key });
+    expectStatus(failed, 200);
     expect(failed.body.items[0]).toMatchObject({ state: 'failed', attempts: 1, lastError: 'endpoint disabled (it answered 410); set it again to re-enable' });
     const again = await hookUp(w.providerB.key);
-    expect((await call('GET', '/v1/providers/me/webhook', { key: w.providerB.key })).body.disabledAt).toBeNull();
+    expect(bodyOf(await call('GET', '/v1/providers/me/webhook', { key: w.providerB.key }), 200).disabledAt).toBeNull();
     await call('POST', `/v1/webhook-deliveries/${failed.body.items[0].id}/redeliver`, { key: w.providerB.key });
     await stub.runDue();
     expect((await verifiedEvents(again)).map((e) => e.type)).toEqual(['platform.deploying']);
@@ -101,6 +105,7 @@ describe('webhook delivery from the coordinator', () => {
     const w = await world();
     const old = await hookUp(w.providerB.key);
     const rotated = await call('PUT', '/v1/providers/me/webhook', { key: w.providerB.key, body: { url: old.box.url } });
+    expectStatus(rotated, 200);
     await start(w);
     await coordinator(w.customer.id).runDue();
     const [got] = await old.box.requests();
@@ -128,7 +133,8 @@ describe('webhook delivery from the coordinator', () => {
     await start(w);
     await coordinator(w.customer.id).runDue();
     const log = await call('GET', '/v1/webhook-deliveries', { key: w.providerA.key });
-    expect(log.body.items.map((d: { lastError: string }) => d.lastError)).toEqual(['no endpoint configured', 'no endpoint configured']);
+    expectStatus(log, 200);
+    expect(log.body.items.map((d) => d.lastError)).toEqual(['no endpoint configured', 'no endpoint configured']);
   });
 });
 
@@ -137,10 +143,10 @@ describe('GET /v1/webhook-deliveries and redeliver', () => {
     const w = await world();
     const hook = await hookUp(w.providerB.key);
     const stub = coordinator(w.customer.id);
-    const m = (await start(w)).body;
+    const m = bodyOf(await start(w), 201);
     await stub.runDue();
     const log = await call('GET', `/v1/webhook-deliveries?migrationId=${m.id}&limit=1`, { key: w.providerB.key });
-    expect(log.status).toBe(200);
+    expectStatus(log, 200);
     expect(log.body.items).toHaveLength(1);
     expect(log.body.items[0]).toEqual({
       id: expect.stringMatching(/^dlv_/),
@@ -157,18 +163,19 @@ describe('GET /v1/webhook-deliveries and redeliver', () => {
       updatedAt: expect.any(Number),
     });
     const page2 = await call('GET', `/v1/webhook-deliveries?migrationId=${m.id}&limit=1&cursor=${log.body.nextCursor}`, { key: w.providerB.key });
+    expectStatus(page2, 200);
     expect([log.body.items[0].eventType, page2.body.items[0].eventType].sort()).toEqual(['migration.awaiting_consent', 'migration.requested']);
     expect(page2.body.nextCursor).toBeNull();
-    expect((await call('GET', '/v1/webhook-deliveries?state=failed', { key: w.providerB.key })).body.items).toEqual([]);
+    expect(bodyOf(await call('GET', '/v1/webhook-deliveries?state=failed', { key: w.providerB.key }), 200).items).toEqual([]);
 
     const original = log.body.items[0];
     const r = await call('POST', `/v1/webhook-deliveries/${original.id}/redeliver`, { key: w.providerB.key });
-    expect(r.status).toBe(202);
+    expectStatus(r, 202);
     expect(r.body).toEqual({ id: expect.stringMatching(/^dlv_/), eventId: original.eventId, state: 'pending' });
     await stub.runDue();
     const ids = (await hook.box.requests()).map((x) => x.headers['webhook-id']);
     expect(ids.filter((id) => id === original.eventId)).toHaveLength(2);
-    const copy = (await call('GET', '/v1/webhook-deliveries', { key: w.providerB.key })).body.items.find((d: { id: string }) => d.id === r.body.id);
+    const copy = bodyOf(await call('GET', '/v1/webhook-deliveries', { key: w.providerB.key }), 200).items.find((d) => d.id === r.body.id);
     expect(copy).toMatchObject({ eventId: original.eventId, state: 'succeeded', attempts: 1 });
   });
 
@@ -176,9 +183,9 @@ describe('GET /v1/webhook-deliveries and redeliver', () => {
     const w = await world();
     await start(w);
     await coordinator(w.customer.id).runDue();
-    const theirs = (await call('GET', '/v1/webhook-deliveries', { key: w.providerB.key })).body.items[0];
+    const theirs = bodyOf(await call('GET', '/v1/webhook-deliveries', { key: w.providerB.key }), 200).items[0];
     const stranger = await registerProvider();
-    expect((await call('GET', '/v1/webhook-deliveries', { key: stranger.key })).body.items).toEqual([]);
+    expect(bodyOf(await call('GET', '/v1/webhook-deliveries', { key: stranger.key }), 200).items).toEqual([]);
     expectProblem(await call('POST', `/v1/webhook-deliveries/${theirs.id}/redeliver`, { key: stranger.key }), 404, 'not-found');
     expectProblem(await call('POST', `/v1/webhook-deliveries/${theirs.id}/redeliver`, { key: w.providerA.key }), 404, 'not-found');
     expectProblem(await call('GET', '/v1/webhook-deliveries', { key: w.customer.key }), 403, 'forbidden');

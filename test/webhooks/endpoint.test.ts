@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { call, expectProblem } from '../http';
+import { call, expectProblem, expectStatus } from '../http';
 import { registerCustomer, registerProvider } from '../factories';
 
 describe('PUT /v1/providers/me/webhook', () => {
   it('sets the URL and rotates the secret, returning the new one once', async () => {
     const provider = await registerProvider();
     const first = await call('PUT', '/v1/providers/me/webhook', { key: provider.key, body: { url: 'https://hooks.example.com/inplace' } });
-    expect(first.status).toBe(200);
+    expectStatus(first, 200);
     expect(first.body).toEqual({
       url: 'https://hooks.example.com/inplace',
       secret: expect.stringMatching(/^whsec_/),
@@ -15,9 +15,10 @@ describe('PUT /v1/providers/me/webhook', () => {
     });
     expect(first.body.secret).not.toBe(provider.webhookSecret);
     const second = await call('PUT', '/v1/providers/me/webhook', { key: provider.key, body: { url: 'https://hooks.example.com/v2' } });
+    expectStatus(second, 200);
     expect(second.body.secret).not.toBe(first.body.secret);
     const shown = await call('GET', '/v1/providers/me/webhook', { key: provider.key });
-    expect(shown.status).toBe(200);
+    expectStatus(shown, 200);
     expect(shown.body).toEqual({ url: 'https://hooks.example.com/v2', disabledAt: null, previousSecretExpiresAt: second.body.previousSecretExpiresAt });
     expect(JSON.stringify(shown.body)).not.toContain('whsec_');
   });
@@ -36,7 +37,7 @@ describe('PUT /v1/providers/me/webhook', () => {
   it('accepts a loopback receiver in the test environment', async () => {
     const provider = await registerProvider();
     const r = await call('PUT', '/v1/providers/me/webhook', { key: provider.key, body: { url: 'http://127.0.0.1:8840/hooks' } });
-    expect(r.status).toBe(200);
+    expectStatus(r, 200);
   });
 
   it('is for providers only', async () => {

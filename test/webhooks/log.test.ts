@@ -1,16 +1,11 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { PAGE_LIMIT_MAX } from '../../src/constants';
-import { call, expectProblem } from '../http';
+import type { Schemas } from '../../scripts/lib/api-types';
+import { bodyOf, call, expectProblem, expectStatus } from '../http';
 import { coordinator, deployAll, hookUp, progress, start, steer, world } from '../migrations/world';
 
-interface LoggedDelivery {
-  id: string;
-  eventType: string;
-  state: string;
-  migrationId: string | null;
-  createdAt: number;
-}
+type LoggedDelivery = Schemas['WebhookDelivery'];
 
 /** Every delivery of the provider's log matching `query`, page by page. */
 async function walk(key: string, query: string, limit: number) {
@@ -18,8 +13,9 @@ async function walk(key: string, query: string, limit: number) {
   let pages = 0;
   let cursor: string | null = null;
   do {
-    const r: { status: number; body: { items: LoggedDelivery[]; nextCursor: string | null } } = await call('GET', `/v1/webhook-deliveries?limit=${limit}${query}${cursor ? `&cursor=${cursor}` : ''}`, { key });
-    expect(r.status).toBe(200);
+    const after: string = cursor ? `&cursor=${cursor}` : '';
+    const r = await call('GET', `/v1/webhook-deliveries?limit=${limit}${query}${after}`, { key });
+    expectStatus(r, 200);
     expect(r.body.items.length).toBeLessThanOrEqual(limit);
     items.push(...r.body.items);
     pages++;
@@ -33,7 +29,7 @@ describe('GET /v1/webhook-deliveries', () => {
     const w = await world();
     // Provider A has no endpoint: its deliveries fail. Provider B's receiver takes everything.
     await hookUp(w.providerB.key);
-    const id = (await start(w)).body.id as string;
+    const id = bodyOf(await start(w), 201).id;
     await steer(id, 'accept', w.providerB.key);
     await deployAll(w);
     const reports = 8;
@@ -88,6 +84,6 @@ describe('GET /v1/webhook-deliveries', () => {
     expectProblem(await call('GET', '/v1/webhook-deliveries?state=lost', { key: w.providerB.key }), 400, 'validation');
     expectProblem(await call('GET', '/v1/webhook-deliveries', { key: w.customer.key }), 403, 'forbidden');
     const other = await world();
-    expect((await call('GET', '/v1/webhook-deliveries', { key: other.providerB.key })).body.items).toEqual([]);
+    expect(bodyOf(await call('GET', '/v1/webhook-deliveries', { key: other.providerB.key }), 200).items).toEqual([]);
   });
 });

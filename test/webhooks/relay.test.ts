@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { relayOutboxEvents } from '../../src/webhooks/jobs';
-import { call, OPERATOR } from '../http';
+import { bodyOf, call, expectStatus, OPERATOR } from '../http';
 import { server, settled } from '../factories';
 import { coordinator, hookUp, start, steer, verifiedEvents, world } from '../migrations/world';
 
@@ -12,7 +12,7 @@ async function target(customerId: string) {
 describe('compatibility.revoked reaches the providers', () => {
   it('tells compatibility which platform the customer is migrating to, for as long as it is', async () => {
     const w = await world();
-    const id = (await start(w)).body.id;
+    const id = bodyOf(await start(w), 201).id;
     expect(await target(w.customer.id)).toBe(w.platformB.id);
     await steer(id, 'cancel', w.customer.key);
     expect(await target(w.customer.id)).toBeNull();
@@ -23,10 +23,11 @@ describe('compatibility.revoked reaches the providers', () => {
     const hookA = await hookUp(w.providerA.key);
     const hookB = await hookUp(w.providerB.key);
     await call('PATCH', `/v1/platforms/${w.platformB.id}`, { key: w.providerB.key, body: { requirements: { requiredTraits: ['sev'] } } });
-    const id = (await start(w)).body.id;
+    const id = bodyOf(await start(w), 201).id;
     // The operator records that one of the customer's servers lost the trait platform B needs.
     const servers = await call('GET', `/v1/inventory/servers?rack=${w.serverIds[0]!.replace(/-v\d+$/, '')}`, { key: OPERATOR });
-    const s = servers.body.items.find((x: { id: string }) => x.id === w.serverIds[0]);
+    expectStatus(servers, 200);
+    const s = servers.body.items.find((x) => x.id === w.serverIds[0])!;
     const changed = server(s.id, s.rackId, { ...s.properties, traits: [] });
     await call('PUT', '/v1/inventory', { key: OPERATOR, body: { servers: [{ ...changed, identity: s.identity }] } });
     // Compatibility is recomputed on the queue: the revocation exists once it has caught up.
@@ -41,6 +42,7 @@ describe('compatibility.revoked reaches the providers', () => {
       expect(revoked[0]!.data).toMatchObject({ customerId: w.customer.id, platformId: w.platformB.id, relation: 'target', servers: 1, reasons: [{ reason: 'missing trait sev', servers: 1 }] });
     }
     const log = await call('GET', `/v1/webhook-deliveries?eventType=compatibility.revoked`, { key: w.providerA.key });
+    expectStatus(log, 200);
     expect(log.body.items).toEqual([expect.objectContaining({ migrationId: id, state: 'succeeded' })]);
   });
 });
