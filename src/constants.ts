@@ -235,6 +235,12 @@ export const DISCLOSE_K_SERVERS = 5;
 /** …and every rack or row summary by at least this many racks or rows. */
 export const DISCLOSE_K_UNITS = 3;
 /**
+ * How many servers a rack, row or site has is released only as a band between two consecutive
+ * bounds below (part of its k-anonymous summary); how many of them approve, or fail a requirement,
+ * only relative to it: none, some, or all.
+ */
+export const UNIT_SERVERS_BANDS = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536];
+/**
  * Free capacity is released, and judged for released answers, only as a class: the band between
  * two consecutive bounds below (the last band is open). Requirements on a bound are judged exactly
  * as on the value; between two bounds, on the class's lower bound.

@@ -417,18 +417,22 @@ export interface Schemas {
       scope: "server" | "rack" | "row" | "site";
       approved: boolean;
       servers: {
-        total: number;
-        approved: number;
+        total: Schemas["ServerCount"];
+        approved: Schemas["ServerCount"] & Record<string, unknown>;
       };
       reasons: Array<{
         reason: string;
-        servers: number;
+        servers: Schemas["ServerCount"] & Record<string, unknown>;
       }>;
       fresh: boolean;
       properties?: Schemas["ReleasedProperties"];
       propertiesSummary?: Schemas["PropertiesSummary"];
     }>;
   };
+  ServerCount: {
+    min: number;
+    max: number | null;
+  } | null;
   ReleasedProperties: {
     cpuArch: string | null;
     cpuVendor: string | null;
@@ -478,6 +482,7 @@ export interface Schemas {
       cores: Schemas["CapacityClass"];
       memoryGib: Schemas["CapacityClass"];
     };
+    servers: Schemas["ServerCount"] & Record<string, unknown>;
   };
   CompatibilityCheck: {
     hardwareIds: Array<string>;

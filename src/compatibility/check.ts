@@ -1,14 +1,18 @@
 /**
  * `POST /v1/compatibility`: approve or deny each unit behind verified hardware IDs. A server is
  * evaluated live, free capacity judged on its class, with what its released record shows in the
- * reasons. A rack, row or site answers how many of its servers approve, with reasons counted over
- * them: from the materialised aggregates when asked about a platform, or by evaluating the unit's
- * servers (bounded) for ad-hoc requirements. Properties come from src/disclosure, never from here.
+ * reasons. A rack, row or site answers whether any of its servers approve, and which requirements
+ * its servers fail, tallied from the materialised aggregates when asked about a platform, or by
+ * evaluating the unit's servers (bounded) for ad-hoc requirements. Counts leave only as
+ * src/disclosure shapes them: the unit's size as its k-anonymous summary gives it, and how many
+ * approve or fail a requirement relative to that (none, some, all). Properties come from
+ * src/disclosure, never from here.
  */
 import type { RequirementsT, PlatformT } from '../catalog/schema';
 import { COMPAT_LIVE_MAX_SERVERS, COMPAT_PAGE_SERVERS, COMPAT_TOP_REASONS } from '../constants';
 import type { Db } from '../db';
 import { problems } from '../http/problem';
+import { shareBand, sizeBand, type Band } from '../disclosure/classes';
 import { judgedFacts, releaseServers, shownProperties } from '../disclosure/release';
 import type { ServerRecord, UnitSummary } from '../disclosure/records';
 import { releasedSummaries } from '../disclosure/store';
@@ -18,7 +22,7 @@ import { clauseText, compile, type Compiled } from './evaluate';
 import { describeFailure } from './reasons';
 import { readFreeClasses, slotState } from './store';
 import { readUnits, type UnitScope } from './units';
-import { slotKey, topClauses } from './verdicts';
+import { slotKey } from './verdicts';
 
 export interface CheckTarget {
   /** Null for ad-hoc requirements. */
@@ -35,7 +39,8 @@ export interface UnitToCheck {
 
 export interface Reason {
   reason: string;
-  servers: number;
+  /** How many of the unit's servers fail it, relative to the unit's size class. */
+  servers: Band;
 }
 
 export interface UnitCheck {
@@ -43,7 +48,8 @@ export interface UnitCheck {
   scope: Scope;
   /** A server: it satisfies the requirements. A unit: at least one of its servers does. */
   approved: boolean;
-  servers: { total: number; approved: number };
+  /** The unit's size class (null: withheld), and how many approve relative to it. */
+  servers: { total: Band | null; approved: Band };
   reasons: Reason[];
   /** False when read from aggregates that lag the platform's latest revision. */
   fresh: boolean;
@@ -61,12 +67,37 @@ export interface CheckOptions {
   basis: 'released' | 'exact';
 }
 
-function reasonsOf(compiled: Compiled, histogram: Record<string, number>): Reason[] {
-  return topClauses(histogram, COMPAT_TOP_REASONS).map((t) => ({ reason: clauseText(compiled.clauses, t.clause), servers: t.servers }));
+/** Exact tallies over a unit's servers: never released as they are. */
+interface Tally {
+  total: number;
+  approved: number;
+  /** Servers failing each clause, by clause number. */
+  histogram: Record<string, number>;
+}
+
+/**
+ * The answer about a unit of size class `size`: counts relative to it, and the top reasons chosen
+ * and ordered by what is released of them (all before some, then requirement order), so that
+ * neither the order nor the cut tells the exact counts.
+ */
+function unitAnswer(unit: UnitToCheck, compiled: Compiled, t: Tally, size: Band | null, fresh: boolean): UnitCheck {
+  const reasons = Object.entries(t.histogram)
+    .filter(([, n]) => n > 0)
+    .map(([clause, n]) => ({ clause: Number(clause), servers: shareBand(n, t.total, size) }))
+    .sort((x, y) => y.servers.min - x.servers.min || x.clause - y.clause)
+    .slice(0, COMPAT_TOP_REASONS);
+  return {
+    index: unit.index,
+    scope: unit.scope,
+    approved: t.approved > 0,
+    servers: { total: size, approved: shareBand(t.approved, t.total, size) },
+    reasons: reasons.map((r) => ({ reason: clauseText(compiled.clauses, r.clause), servers: r.servers })),
+    fresh,
+  };
 }
 
 /** Evaluates every server of one unit, in pages; `budget` is what the request may still evaluate. */
-async function checkUnitLive(db: Db, unit: UnitToCheck, compiled: Compiled, budget: { left: number }): Promise<UnitCheck> {
+async function tallyUnitLive(db: Db, unit: UnitToCheck, compiled: Compiled, budget: { left: number }): Promise<Tally> {
   const histogram: Record<string, number> = {};
   let total = 0;
   let approved = 0;
@@ -87,14 +118,7 @@ async function checkUnitLive(db: Db, unit: UnitToCheck, compiled: Compiled, budg
     if (!last || page.length < COMPAT_PAGE_SERVERS) break;
     after = { rackId: last.rackId, id: last.id };
   }
-  return {
-    index: unit.index,
-    scope: unit.scope,
-    approved: approved > 0,
-    servers: { total, approved },
-    reasons: reasonsOf(compiled, histogram),
-    fresh: true,
-  };
+  return { total, approved, histogram };
 }
 
 /** One answer per unit, in the order given. */
@@ -110,18 +134,26 @@ export async function checkUnits(db: Db, units: UnitToCheck[], target: CheckTarg
     if (!r) throw problems.gone('A server behind one of the hardware IDs is no longer in the inventory.');
     const failed = compiled.failedClauses(opts.basis === 'released' ? r.judged : exact.find((f) => f.id === u.unitId)!);
     const shown = shownProperties(r);
+    const one = sizeBand(1);
     results.set(u.index, {
       index: u.index,
       scope: u.scope,
       approved: !failed.length,
-      servers: { total: 1, approved: failed.length ? 0 : 1 },
-      reasons: failed.map((i) => ({ reason: describeFailure(compiled.clauses[i]!, shown), servers: 1 })),
+      servers: { total: one, approved: shareBand(failed.length ? 0 : 1, 1, one) },
+      reasons: failed.map((i) => ({ reason: describeFailure(compiled.clauses[i]!, shown), servers: one })),
       fresh: true,
       ...(opts.properties ? { properties: r.record } : {}),
     });
   }
 
   const wider = units.filter((u) => u.scope !== 'server');
+  const summaries = new Map<number, UnitSummary>();
+  for (const scope of ['rack', 'row', 'site'] as UnitScope[]) {
+    const ofScope = wider.filter((u) => u.scope === scope);
+    const found = await releasedSummaries(db, scope, ofScope.map((u) => u.unitId));
+    for (const u of ofScope) summaries.set(u.index, found.get(u.unitId)!);
+  }
+  const sizeOf = (u: UnitToCheck) => summaries.get(u.index)!.servers;
   // About a platform: the materialised aggregates (built on capacity classes) answer in O(1) per unit.
   const slot = target.platform ? await slotState(db, target.platform.id) : undefined;
   if (slot) {
@@ -132,25 +164,12 @@ export async function checkUnits(db: Db, units: UnitToCheck[], target: CheckTarg
       for (const u of ofScope) {
         const agg = rows.get(u.unitId)?.aggregates[slotKey(slot.slot)];
         if (!agg) continue;
-        results.set(u.index, {
-          index: u.index,
-          scope: u.scope,
-          approved: agg.a > 0,
-          servers: { total: rows.get(u.unitId)!.servers, approved: agg.a },
-          reasons: reasonsOf(compiled, agg.r),
-          fresh,
-        });
+        results.set(u.index, unitAnswer(u, compiled, { total: rows.get(u.unitId)!.servers, approved: agg.a, histogram: agg.r }, sizeOf(u), fresh));
       }
     }
   }
   const budget = { left: COMPAT_LIVE_MAX_SERVERS };
-  for (const u of wider) if (!results.has(u.index)) results.set(u.index, await checkUnitLive(db, u, compiled, budget));
-  if (opts.properties) {
-    for (const scope of ['rack', 'row', 'site'] as UnitScope[]) {
-      const ofScope = wider.filter((u) => u.scope === scope);
-      const summaries = await releasedSummaries(db, scope, ofScope.map((u) => u.unitId));
-      for (const u of ofScope) results.get(u.index)!.propertiesSummary = summaries.get(u.unitId)!;
-    }
-  }
+  for (const u of wider) if (!results.has(u.index)) results.set(u.index, unitAnswer(u, compiled, await tallyUnitLive(db, u, compiled, budget), sizeOf(u), true));
+  if (opts.properties) for (const u of wider) results.get(u.index)!.propertiesSummary = summaries.get(u.index)!;
   return units.map((u) => results.get(u.index)!);
 }

@@ -89,6 +89,12 @@ const Band = z
   .object({ min: z.number().int(), max: z.number().int().nullable().openapi({ description: 'Exclusive; null: no upper bound' }) })
   .nullable()
   .openapi('CapacityClass', { description: 'A free-capacity class (bands in src/constants.ts), never the exact value; null: withheld' });
+const Count = z
+  .object({ min: z.number().int(), max: z.number().int().nullable().openapi({ description: 'Exclusive; null: no upper bound' }) })
+  .openapi('ServerCount', {
+    description:
+      'How many servers, as a band, never the exact number: a unit’s size class (bands in src/constants.ts), and how many of them approve or fail a requirement relative to it: none {0, 1}, all (the size class), or some (from 1 to below its top)',
+  });
 const Withheld = 'Null when withheld: the record is generalised until at least K servers of the data center share it';
 const FreeClasses = z.object({ cores: Band, memoryGib: Band });
 
@@ -123,6 +129,7 @@ const PropertiesSummary = z
     traits: z.array(z.string()).nullable().openapi({ description: 'Present on every server of the unit' }),
     certifications: z.array(z.string()).nullable().openapi({ description: 'Held by every server of the unit' }),
     free: FreeClasses.openapi({ description: 'The span of the servers’ free-capacity classes' }),
+    servers: Count.nullable().openapi({ description: 'How many servers the unit has: its size class' }),
   })
   .openapi('PropertiesSummary', {
     description: `A summary of the released records of the unit's servers; a rack's or row's is shared by at least ${DISCLOSE_K_UNITS} racks or rows. Null when withheld.`,
@@ -136,8 +143,13 @@ export const CompatibilityResult = z
         index: z.number().int().openapi({ description: 'Position of the ID in `hardwareIds`' }),
         scope: Scope,
         approved: z.boolean().openapi({ description: 'A server: it satisfies the requirements. A rack, row or site: at least one of its servers does' }),
-        servers: z.object({ total: z.number().int(), approved: z.number().int() }),
-        reasons: z.array(z.object({ reason: z.string(), servers: z.number().int() })).openapi({ description: 'Every failed requirement (top ones for a unit), with how many servers fail it' }),
+        servers: z.object({
+          total: Count.nullable().openapi({ description: 'The unit’s size class, as its released summary gives it (null: withheld)' }),
+          approved: Count.openapi({ description: 'How many of them approve: none, some or all' }),
+        }),
+        reasons: z
+          .array(z.object({ reason: z.string(), servers: Count.openapi({ description: 'How many of the unit’s servers fail it: some or all' }) }))
+          .openapi({ description: 'Every failed requirement (for a unit: the top ones, those all servers fail first, then in requirement order)' }),
         fresh: z.boolean(),
         properties: ReleasedProperties.optional(),
         propertiesSummary: PropertiesSummary.optional(),

@@ -4,7 +4,7 @@
  * in its band until the exact value is beyond it by the band's margin, so a neighbour's small
  * allocation change (a few cores) does not move it, and answers built on classes stay put.
  */
-import { FREE_CLASS_MARGIN_SHARE, FREE_CORES_BANDS, FREE_CORES_MARGIN_MIN, FREE_MEMORY_GIB_BANDS, FREE_MEMORY_GIB_MARGIN_MIN } from '../constants';
+import { FREE_CLASS_MARGIN_SHARE, FREE_CORES_BANDS, FREE_CORES_MARGIN_MIN, FREE_MEMORY_GIB_BANDS, FREE_MEMORY_GIB_MARGIN_MIN, UNIT_SERVERS_BANDS } from '../constants';
 
 export interface Free {
   cores: number;
@@ -24,6 +24,7 @@ interface Scale {
 
 const CORES: Scale = { bands: FREE_CORES_BANDS, marginMin: FREE_CORES_MARGIN_MIN };
 const MEMORY: Scale = { bands: FREE_MEMORY_GIB_BANDS, marginMin: FREE_MEMORY_GIB_MARGIN_MIN };
+const SERVERS: Scale = { bands: UNIT_SERVERS_BANDS, marginMin: 0 };
 
 function bandIndex(scale: Scale, value: number): number {
   let i = 0;
@@ -64,4 +65,20 @@ export function freeClass(exact: Free, previous?: Free): Free {
 /** The bands a class stands for, as released. */
 export function freeBands(cls: Free): { cores: Band; memoryGib: Band } {
   return { cores: bandOf(CORES, cls.cores), memoryGib: bandOf(MEMORY, cls.memoryGib) };
+}
+
+/** The size class of a unit of `servers` servers. */
+export function sizeBand(servers: number): Band {
+  return bandOf(SERVERS, servers);
+}
+
+/**
+ * How many of a unit's `total` servers (`n`) something holds for, as released: none, all (the
+ * unit's released size class), or some (below its top). Never finer than the verdicts of the
+ * requirements taken one by one, and the size only as the unit's k-anonymous summary gives it.
+ */
+export function shareBand(n: number, total: number, size: Band | null): Band {
+  if (n === 0) return { min: 0, max: 1 };
+  if (n >= total && size) return size;
+  return { min: 1, max: size?.max ?? null };
 }

@@ -10,7 +10,7 @@
  * at least K servers (joining, where needed, the smallest crowds that look the same at that step).
  */
 import type { ServerFacts } from '../inventory/facts';
-import { freeBands, type Band, type Free } from './classes';
+import { freeBands, sizeBand, type Band, type Free } from './classes';
 
 type Properties = ServerFacts['properties'];
 
@@ -135,6 +135,8 @@ export interface UnitSummary {
   traits: string[] | null;
   certifications: string[] | null;
   free: { cores: Band | null; memoryGib: Band | null };
+  /** How many servers the unit has: its size class. */
+  servers: Band | null;
 }
 
 const SETS = ['cpuArch', 'cpuVendor', 'cpuModel', 'storageKind', 'hypervisor'] as const;
@@ -168,6 +170,7 @@ export function summarise(records: ServerRecord[]): UnitSummary {
     memoryGib = widen(memoryGib, r.free.memoryGib);
   }
   summary.free = { cores: cores ?? null, memoryGib: memoryGib ?? null };
+  summary.servers = records.length ? sizeBand(records.length) : null;
   return summary;
 }
 
@@ -176,11 +179,15 @@ const dropped = (s: UnitSummary, keys: (keyof UnitSummary)[]): UnitSummary => ({
 const unitLevels: Level<UnitSummary>[] = [
   (s) => s,
   (s) => dropped(s, []),
-  (s) => dropped(s, ['storageGib', 'memoryGib', 'cores', 'gpus']),
-  (s) => dropped(s, ['storageGib', 'memoryGib', 'cores', 'gpus', 'cpuModel', 'certifications', 'traits']),
-  (s) => dropped(s, ['storageGib', 'memoryGib', 'cores', 'gpus', 'cpuModel', 'certifications', 'traits', 'storageKind', 'hypervisor', 'cpuVendor']),
-  (s) => dropped(s, ['storageGib', 'memoryGib', 'cores', 'gpus', 'cpuModel', 'certifications', 'traits', 'storageKind', 'hypervisor', 'cpuVendor', 'cpuArch']),
+  (s) => dropped(s, ['servers']),
+  (s) => dropped(s, ['servers', 'storageGib', 'memoryGib', 'cores', 'gpus']),
+  (s) => dropped(s, ['servers', 'storageGib', 'memoryGib', 'cores', 'gpus', 'cpuModel', 'certifications', 'traits']),
+  (s) => dropped(s, ['servers', 'storageGib', 'memoryGib', 'cores', 'gpus', 'cpuModel', 'certifications', 'traits', 'storageKind', 'hypervisor', 'cpuVendor']),
+  (s) => dropped(s, ['servers', 'storageGib', 'memoryGib', 'cores', 'gpus', 'cpuModel', 'certifications', 'traits', 'storageKind', 'hypervisor', 'cpuVendor', 'cpuArch']),
 ];
+
+/** The summary of a unit nothing is released about (not summarised yet). */
+export const NOTHING_SUMMARISED: UnitSummary = unitLevels[unitLevels.length - 1]!(summarise([]));
 
 /** Released summaries of units (each its own crowd of one), k-anonymous over the units. */
 export function anonymiseUnits(summaries: Map<string, UnitSummary>, k: number) {

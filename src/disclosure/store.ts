@@ -14,7 +14,7 @@ import { jsonChunks, jsonIds, runAll, type Db } from '../db';
 import { rackCrowds, type RackCrowd } from '../inventory/facts';
 import type { Scope } from '../inventory/units';
 import type { Free } from './classes';
-import { anonymiseServers, anonymiseUnits, fullRecord, signatureOf, summarise, NOTHING_RELEASED, type Crowd, type ServerRecord, type UnitSummary } from './records';
+import { anonymiseServers, anonymiseUnits, fullRecord, signatureOf, summarise, NOTHING_RELEASED, NOTHING_SUMMARISED, type Crowd, type ServerRecord, type UnitSummary } from './records';
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
@@ -153,5 +153,5 @@ export async function releasedSummaries(db: Db, scope: Exclude<Scope, 'server'>,
         .all()
     : [];
   const known = new Map(found.map((f) => [f.key, JSON.parse(f.record) as UnitSummary]));
-  return new Map(ids.map((id) => [id, known.get(id) ?? summarise([NOTHING_RELEASED])]));
+  return new Map(ids.map((id) => [id, known.get(id) ?? NOTHING_SUMMARISED]));
 }

@@ -165,7 +165,7 @@ export const OPERATION_DOCS: Record<string, OperationDoc> = {
     request: { hardwareIds: [HWID], platformId: PLT_B, include: ['properties'] },
     response: {
       platformId: PLT_B,
-      results: [{ index: 0, scope: 'server', approved: true, servers: { total: 1, approved: 1 }, reasons: [], fresh: true, properties: { ...properties, free: { cores: { min: 32, max: 64 }, memoryGib: { min: 256, max: null } } } }],
+      results: [{ index: 0, scope: 'server', approved: true, servers: { total: { min: 1, max: 2 }, approved: { min: 1, max: 2 } }, reasons: [], fresh: true, properties: { ...properties, free: { cores: { min: 32, max: 64 }, memoryGib: { min: 256, max: null } } } }],
     },
   },
   'POST /v1/compatibility/rebuild': {

@@ -1,9 +1,10 @@
 /**
  * The attack suite (cloud cartography). Colluding customers, SEATS on each of six servers whose
- * exact free capacity is unique in the data center, hand their IDs to one colluding provider, and
- * together use every endpoint a customer or provider can call: IDs at every scope, discover,
- * compatibility with properties and with ad-hoc requirements (minFree binary search), the MIP list
- * at every scope, error bodies and response sizes. For 200 balanced pairs per question they decide
+ * exact free capacity is unique in the data center, in racks of different sizes and make-ups, hand
+ * their IDs to one colluding provider, and together use every endpoint a customer or provider can
+ * call: IDs at every scope, discover, compatibility with properties, with probe platforms (capacity
+ * and static requirements) and with ad-hoc requirements (minFree binary search), the MIP list at
+ * every scope, error bodies and response sizes. For 200 balanced pairs per question they decide
  * "co-resident on a server?" and "in one rack?"; each channel says "yes" when the two accounts'
  * observations are equal. Negatives are look-alikes: accounts on other servers of the same released
  * class (what k-anonymity guarantees a crowd of), in the same rack, the same row or another row, so
@@ -11,23 +12,40 @@
  * (chance: 50 %), or if moving a tenant's allocation by 1 to 4 cores changes what any account sees.
  * Control rows show what the exact values, were they released, would give: the attack can fail.
  */
+import type { z } from '@hono/zod-openapi';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { OPERATOR, succeed } from '../http';
+import type { Requirements } from '../../src/catalog/schema';
+import { call, OPERATOR } from '../http';
 import { createPlatform, putInventory, registerCustomer, registerProvider, server, settled } from '../factories';
 import { each, HEADER, observeIds, pairs, SCOPES, table, type Account, type Observations, type Scope, type Slot } from './attack-kit';
 
 const SEATS = 7;
-/** Per rack, by position: free cores and memory of the look-alike class, or a filler class; seated servers. */
-const RACKS = [
-  { row: 0, seated: [0, 1] },
-  { row: 0, seated: [0, 1] },
-  { row: 1, seated: [0, 1] },
-  { row: 1, seated: [] },
+/**
+ * The kinds of server: the look-alike class (where the accounts sit) and two fillers of another
+ * class, one with another make-up (hard disks). Free cores at the foot of their band: without
+ * hysteresis, taking a few cores would move the class.
+ */
+const KINDS = {
+  alike: { free: [32, 200], properties: {} },
+  filler: { free: [10, 50], properties: {} },
+  disk: { free: [10, 50], properties: { storageKind: 'hdd', storageGib: 16000 } },
+} as const;
+type Kind = keyof typeof KINDS;
+/**
+ * Per rack: its servers (racks of 4 to 7 servers, each its own mix of kinds, so exact counts of a
+ * rack's servers, of those approving and of those failing a requirement tell the racks apart) and
+ * the positions of the seated ones.
+ */
+const RACKS: { row: number; servers: Kind[]; seated: number[] }[] = [
+  { row: 0, servers: ['alike', 'alike', 'filler', 'disk'], seated: [0, 1] },
+  { row: 0, servers: ['alike', 'alike', 'filler', 'disk', 'disk'], seated: [0, 1] },
+  { row: 1, servers: ['alike', 'alike', 'filler', 'disk', 'alike', 'filler'], seated: [0, 1] },
+  { row: 1, servers: ['alike', 'alike', 'filler', 'disk', 'filler', 'disk', 'disk'], seated: [] },
 ];
-/** Free cores at the foot of their band: without hysteresis, taking a few cores would move the class. */
-const BASE = [[32, 200], [32, 200], [10, 50], [10, 50]] as const;
-/** Probe platforms: minFree thresholds in cores (memory: 4 GiB per core). */
+/** Probe platforms: minFree thresholds in cores (memory: 4 GiB per core)… */
 const THRESHOLDS = [1, 8, 12, 16, 24, 32, 48, 64, 96, 128];
+/** …and static requirements (every rack has servers meeting and failing them, in its own numbers). */
+const STATIC_PROBES: z.input<typeof Requirements>[] = [{ properties: [{ op: 'eq', property: 'storageKind', value: 'nvme' }] }, { properties: [{ op: 'gte', property: 'storageGib', value: 8000 }] }];
 /** Every server's total, released with its properties: the attacker's upper bound. */
 const TOTAL = { cores: 128, memoryGib: 512 };
 const SEARCHED = new Set<Scope>(['server', 'rack']);
@@ -41,17 +59,19 @@ const probes: string[] = [];
 
 function inventory() {
   const inv = { sites: [{ id: 'atk', name: 'Attack site', region: 'eu' }], rows: [] as { id: string; siteId: string; name: string }[], racks: [] as { id: string; rowId: string; name: string }[], servers: [] as ReturnType<typeof server>[] };
-  const jitter = [0, 0];
+  const jitter = new Map<string, number>();
   for (const [k, rack] of RACKS.entries()) {
     const rowId = `atk-r${rack.row}`;
     if (!inv.rows.some((r) => r.id === rowId)) inv.rows.push({ id: rowId, siteId: 'atk', name: `Row ${rack.row}` });
     const rackId = `atk-k${k}`;
     inv.racks.push({ id: rackId, rowId, name: `Rack ${k}` });
-    for (const [p, [cores, memoryGib]] of BASE.entries()) {
+    for (const [p, kind] of rack.servers.entries()) {
       // Exact free capacity unique in the data center: the class's base plus a jitter.
-      const i = jitter[p >> 1]!++;
+      const [cores, memoryGib] = KINDS[kind].free;
+      const i = jitter.get(`${cores}`) ?? 0;
+      jitter.set(`${cores}`, i + 1);
       const free = { cores: cores + (i % 4), memoryGib: memoryGib + Math.floor(i / 4) };
-      const input = server(`${rackId}-v${p}`, rackId, TOTAL, { coresAllocated: TOTAL.cores - free.cores, memoryAllocatedGib: TOTAL.memoryGib - free.memoryGib });
+      const input = server(`${rackId}-v${p}`, rackId, { ...TOTAL, ...KINDS[kind].properties }, { coresAllocated: TOTAL.cores - free.cores, memoryAllocatedGib: TOTAL.memoryGib - free.memoryGib });
       inv.servers.push(input);
       if (rack.seated.includes(p)) slots.push({ serverId: input.id, rack: k, row: rack.row, free, input });
     }
@@ -59,11 +79,18 @@ function inventory() {
   return inv;
 }
 
+async function ok(method: string, path: string, key: string, body?: unknown) {
+  const r = await call(method, path, { key, body });
+  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r;
+}
+
 const withoutIndex = ({ index: _i, ...rest }: { index: number }) => rest;
 
 /** Every account's ID at `scope` presented by the colluding provider in one request (answers in order). */
 async function compat(scope: Scope, body: Record<string, unknown>, who: Account[] = accounts) {
-  return (await succeed('POST', '/v1/compatibility', { key: colluder.key, body: { ...body, hardwareIds: who.map((a) => a.ids[scope]) } })).results;
+  const r = await ok('POST', '/v1/compatibility', colluder.key, { ...body, hardwareIds: who.map((a) => a.ids[scope]) });
+  return r.body.results as { index: number; approved: boolean }[];
 }
 
 /**
@@ -108,14 +135,14 @@ async function observe(): Promise<Observations> {
   for (const { scope, shown, verdicts, adHoc } of answers) {
     accounts.forEach((a, i) => {
       record(a, `compatibility ${scope}: properties, verdict, reasons`, withoutIndex(shown[i]!));
-      record(a, `compatibility ${scope}: ${probes.length} probe platforms (minFree)`, verdicts.map((v) => withoutIndex(v[i]!)));
+      record(a, `compatibility ${scope}: ${probes.length} probe platforms (minFree, static)`, verdicts.map((v) => withoutIndex(v[i]!)));
       record(a, `compatibility ${scope}: ad-hoc minFree ${SEARCHED.has(scope) ? 'binary search' : 'probes'}`, adHoc[i]);
     });
   }
   await each(accounts, async (a) => {
     const sizes: number[] = [];
     for (const scope of SCOPES) {
-      const { customerId: _c, ...list } = await succeed('GET', `/v1/customers/${a.id}/mip-list?scope=${scope}`, { key: a.key });
+      const { customerId: _c, ...list } = (await ok('GET', `/v1/customers/${a.id}/mip-list?scope=${scope}`, a.key)).body;
       record(a, `MIP list, scope ${scope}`, list);
       sizes.push(JSON.stringify(list).length);
     }
@@ -134,15 +161,16 @@ beforeAll(async () => {
   for (const [i, cores] of THRESHOLDS.entries()) {
     probes.push((await createPlatform(colluder.key, { name: `probe-${i}`, requirements: { minFree: { cores, memoryGib: cores * 4 } } })).id);
   }
+  for (const [i, requirements] of STATIC_PROBES.entries()) probes.push((await createPlatform(colluder.key, { name: `static-probe-${i}`, requirements })).id);
   const seats = slots.flatMap((slot) => Array.from({ length: SEATS }, () => slot));
   accounts.push(...(await each(seats, async (slot) => ({ ...(await registerCustomer()), slot, ids: {} as Account['ids'] }))));
   const placements = accounts.map((a) => ({ customerId: a.id, serverId: a.slot.serverId, platformId: home.id, storageAddress: `iscsi://s/${a.id}`, cores: 1, memoryGib: 1 }));
-  await succeed('PUT', '/v1/placements', { key: OPERATOR, body: { placements } });
+  await ok('PUT', '/v1/placements', OPERATOR, { placements });
   await settled();
   // Every account mints at every scope once, for itself and the colluding provider.
   await each(accounts.flatMap((a) => SCOPES.map((scope) => ({ a, scope }))), async ({ a, scope }) => {
-    const r = await succeed('POST', '/v1/hardware-ids', { key: a.key, body: { scope, audience: [a.id, colluder.id], maxUses: 1000, ttlSeconds: 3600 } });
-    a.ids[scope] = r.items[0].id;
+    const r = await ok('POST', '/v1/hardware-ids', a.key, { scope, audience: [a.id, colluder.id], maxUses: 1000, ttlSeconds: 3600 });
+    a.ids[scope] = r.body.items[0].id;
   });
   before = await observe();
   await observeIds(accounts, before);
@@ -174,7 +202,7 @@ describe('cartography attack suite', () => {
     const moved = slots.filter((_, i) => i % 2 === 0).map((slot, n) => ({ slot, d: n + 1 }));
     for (const { slot, d } of [...moved, { slot: slots[1]!, d: 4 }]) {
       const capacity = { coresAllocated: TOTAL.cores - slot.free.cores + d, memoryAllocatedGib: TOTAL.memoryGib - slot.free.memoryGib };
-      await succeed('PUT', '/v1/inventory', { key: OPERATOR, body: { servers: [{ ...slot.input, capacity }] } });
+      await ok('PUT', '/v1/inventory', OPERATOR, { servers: [{ ...slot.input, capacity }] });
     }
     await settled(120_000);
     const after = await observe();

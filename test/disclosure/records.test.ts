@@ -1,6 +1,6 @@
 /** The pure parts of the policy: capacity classes with hysteresis, and k-anonymous recoding. */
 import { describe, expect, it } from 'vitest';
-import { freeBands, freeClass } from '../../src/disclosure/classes';
+import { freeBands, freeClass, shareBand, sizeBand } from '../../src/disclosure/classes';
 import { anonymiseServers, anonymiseUnits, fullRecord, signatureOf, summarise } from '../../src/disclosure/records';
 import type { ServerFacts } from '../../src/inventory/facts';
 
@@ -86,5 +86,32 @@ describe('k-anonymous server records', () => {
     const out = anonymiseUnits(summaries, 3);
     expect(new Set([...out.values()].map((v) => JSON.stringify(v.record))).size).toBe(1);
     expect(out.get('k1')!.record).toMatchObject({ cpuModel: ['EPYC 9354'], traits: ['sev'], free: { cores: null, memoryGib: null } });
+  });
+
+  it('release a unit’s size only as a class, kept while 3 units share it, dropped before any property', () => {
+    const r = fullRecord(props(), freeClass({ cores: 20, memoryGib: 100 }));
+    const of = (n: number) => summarise(Array.from({ length: n }, () => r));
+    expect(of(5).servers).toEqual({ min: 4, max: 8 });
+    // Racks of 4 to 7 servers look the same, and so do racks of 8 to 15.
+    const units = new Map([['k1', of(4)], ['k2', of(5)], ['k3', of(7)], ['k4', of(9)], ['k5', of(10)], ['k6', of(15)]]);
+    const out = anonymiseUnits(units, 3);
+    expect(out.get('k1')!.record).toEqual(of(6));
+    expect(out.get('k4')!.record).toEqual(of(12));
+    // A rack of 40 alone is too few: its size goes, with that of the smallest crowd it joins, and nothing else.
+    const joined = anonymiseUnits(new Map([...units, ['k7', of(40)]]), 3);
+    const withheld = { ...of(40), free: { cores: null, memoryGib: null }, servers: null };
+    expect(joined.get('k7')!.record).toEqual(withheld);
+    expect([...joined.values()].filter((v) => v.record.servers === null).map((v) => v.members)).toEqual([4, 4, 4, 4]);
+    expect([...joined.values()].filter((v) => v.record.servers !== null).map((v) => v.members)).toEqual([3, 3, 3]);
+  });
+});
+
+describe('released counts of a unit’s servers', () => {
+  it('say none, all (the unit’s size class) or some, never how many', () => {
+    const size = sizeBand(6);
+    expect([0, 1, 3, 5, 6].map((n) => shareBand(n, 6, size))).toEqual([{ min: 0, max: 1 }, { min: 1, max: 8 }, { min: 1, max: 8 }, { min: 1, max: 8 }, { min: 4, max: 8 }]);
+    // With the size withheld, all and some read the same.
+    expect(shareBand(6, 6, null)).toEqual(shareBand(2, 6, null));
+    expect(shareBand(1, 1, sizeBand(1))).toEqual({ min: 1, max: 2 });
   });
 });
