@@ -54,9 +54,22 @@ function releasedRows(siteId: string, crowds: RackCrowd[]): [string, string, unk
     const summaries = new Map([...members[scope]].map(([id, list]) => [id, summarise(list)]));
     for (const [key, r] of anonymiseUnits(summaries, DISCLOSE_K_UNITS)) rows.push([scope, key, r.record, r.members]);
   }
-  // The site itself: a summary of its servers' k-anonymous records (co-residency in a data center is not hidden).
-  rows.push(['site', siteId, summarise(all), 1]);
+  // The site's own summary, kept apart: what is released of it is generalised over the sites (`siteRows`).
+  rows.push(['site-summary', siteId, summarise(all), 1]);
   return rows;
+}
+
+/**
+ * Released site summaries: generalised like rack and row summaries until each is shared by
+ * DISCLOSE_K_UNITS sites, or by all of them where the deployment has fewer (a site then says no
+ * more than which of so few data centers it is). From every site's summary, `fresh` ones replacing
+ * those stored, `gone` ones left out.
+ */
+function siteRows(stored: Map<string, UnitSummary>, fresh: [string, string, unknown, number][], gone: string[]): [string, string, unknown, number][] {
+  const summaries = new Map(stored);
+  for (const id of gone) summaries.delete(id);
+  for (const [, id, summary] of fresh) summaries.set(id, summary as UnitSummary);
+  return [...anonymiseUnits(summaries, Math.min(DISCLOSE_K_UNITS, summaries.size))].map(([id, r]) => ['site', id, r.record, r.members]);
 }
 
 /** Recomputes every released record and summary of these data centers (one aggregate read). */
@@ -68,13 +81,25 @@ export async function refreshReleasedSites(db: Db, siteIds: string[]): Promise<{
   const bySite = new Map<string, RackCrowd[]>();
   for (const c of crowds) push(bySite, c.siteId, c);
   const rows = [...bySite].flatMap(([siteId, list]) => releasedRows(siteId, list));
+  const gone = siteIds.filter((id) => !bySite.has(id));
+  const stored = await db.select({ key: disclosureReleased.key, record: disclosureReleased.record }).from(disclosureReleased).where(eq(disclosureReleased.kind, 'site-summary')).all();
+  const sites = siteRows(new Map(stored.map((r) => [r.key, JSON.parse(r.record) as UnitSummary])), rows.filter((r) => r[0] === 'site-summary'), gone);
   await runAll(db, [
     // A site's server records go with it (their keys start with the site); its units are overwritten.
     ...siteIds.map((siteId) => ({ sql: "delete from disclosure_released where kind = 'server' and substr(key, 1, ?2) = ?1", params: [`${siteId}\n`, siteId.length + 1] })),
+    ...(gone.length ? [{ sql: "delete from disclosure_released where kind in ('site', 'site-summary') and key in (select value from json_each(?1))", params: [JSON.stringify(gone)] }] : []),
     ...jsonChunks(rows).map((payload) => ({
       sql: `insert into disclosure_released (kind, key, record, members, computed_at)
         select value ->> 0, value ->> 1, value -> 2, value ->> 3, ?2 from json_each(?1) where true
         on conflict (kind, key) do update set record = excluded.record, members = excluded.members, computed_at = excluded.computed_at`,
+      params: [payload, now],
+    })),
+    // Every site's released summary, rewritten only where it changed (other sites keep their time).
+    ...jsonChunks(sites).map((payload) => ({
+      sql: `insert into disclosure_released (kind, key, record, members, computed_at)
+        select value ->> 0, value ->> 1, value -> 2, value ->> 3, ?2 from json_each(?1) where true
+        on conflict (kind, key) do update set record = excluded.record, members = excluded.members, computed_at = excluded.computed_at
+          where record != excluded.record or members != excluded.members`,
       params: [payload, now],
     })),
   ]);

@@ -5,7 +5,7 @@
  */
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DISCLOSE_K_SERVERS } from '../../src/constants';
+import { DISCLOSE_K_SERVERS, DISCLOSE_K_UNITS } from '../../src/constants';
 import { recomputeForServers } from '../../src/compatibility/recompute';
 import { getDb } from '../../src/db';
 import { NOTHING_RELEASED } from '../../src/disclosure/records';
@@ -53,8 +53,9 @@ describe('released records, refreshed once per data center', () => {
     expect(await refreshPending(db)).toEqual({ sites: 0 });
     const after = await rows();
     expect(after.filter((r) => r.kind === 'pending')).toEqual([]);
-    // Site A recomputed (same content: nothing changed), site B untouched.
-    for (const r of ofSite(after, 'rfa')) expect(r.computed_at).toBeGreaterThan(Math.max(...ofSite(before, 'rfa').map((x) => x.computed_at)));
+    // Site A recomputed (same content: nothing changed), site B untouched; released site summaries,
+    // generalised over the sites, are rewritten only where they change.
+    for (const r of ofSite(after, 'rfa').filter((x) => x.kind !== 'site')) expect(r.computed_at).toBeGreaterThan(Math.max(...ofSite(before, 'rfa').map((x) => x.computed_at)));
     expect(ofSite(after, 'rfb')).toEqual(ofSite(before, 'rfb'));
     expect(withoutTimes(after)).toEqual(withoutTimes(before));
     await refreshReleasedSites(db, ['rfa', 'rfb']);
@@ -81,5 +82,21 @@ describe('released records, refreshed once per data center', () => {
     const servers = ofSite(await rows(), 'rfa').filter((x) => x.kind === 'server');
     expect(servers.length).toBeGreaterThan(0);
     for (const row of servers) expect(row.members).toBeGreaterThanOrEqual(DISCLOSE_K_SERVERS);
+  });
+
+  it('releases each site’s summary shared by K sites, or by all of them while there are fewer', async () => {
+    const sites = async () => (await rows()).filter((r) => r.kind === 'site');
+    // Two sites: one summary for both, whatever the class move above did to one of them.
+    const two = await sites();
+    expect(two.map((r) => [r.key, r.members])).toEqual([['rfa', 2], ['rfb', 2]]);
+    expect(two[0]!.record).toEqual(two[1]!.record);
+    // A third, larger site (18 servers, not 8): alone, its size class and capacity span would tell it apart.
+    await putInventory(dataCenter('rfc', 3, 2, 3));
+    const three = await sites();
+    expect(three.map((r) => [r.key, r.members])).toEqual([['rfa', DISCLOSE_K_UNITS], ['rfb', DISCLOSE_K_UNITS], ['rfc', DISCLOSE_K_UNITS]]);
+    expect(new Set(three.map((r) => r.record)).size).toBe(1);
+    const own = (await rows()).find((r) => r.kind === 'site-summary' && r.key === 'rfc')!;
+    expect(JSON.parse(own.record).servers).toEqual({ min: 16, max: 32 });
+    expect(JSON.parse(three[2]!.record)).toMatchObject({ servers: null, cpuModel: ['EPYC 9354'] });
   });
 });
