@@ -15,7 +15,7 @@
 import type { z } from '@hono/zod-openapi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Requirements } from '../../src/catalog/schema';
-import { call, OPERATOR } from '../http';
+import { OPERATOR, succeed } from '../http';
 import { createPlatform, putInventory, registerCustomer, registerProvider, server, settled } from '../factories';
 import { each, HEADER, observeIds, pairs, SCOPES, table, type Account, type Observations, type Scope, type Slot } from './attack-kit';
 
@@ -79,18 +79,11 @@ function inventory() {
   return inv;
 }
 
-async function ok(method: string, path: string, key: string, body?: unknown) {
-  const r = await call(method, path, { key, body });
-  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r;
-}
-
 const withoutIndex = ({ index: _i, ...rest }: { index: number }) => rest;
 
 /** Every account's ID at `scope` presented by the colluding provider in one request (answers in order). */
 async function compat(scope: Scope, body: Record<string, unknown>, who: Account[] = accounts) {
-  const r = await ok('POST', '/v1/compatibility', colluder.key, { ...body, hardwareIds: who.map((a) => a.ids[scope]) });
-  return r.body.results as { index: number; approved: boolean; properties?: unknown; propertiesSummary?: unknown }[];
+  return (await succeed('POST', '/v1/compatibility', { key: colluder.key, body: { ...body, hardwareIds: who.map((a) => a.ids[scope]) } })).results;
 }
 
 /**
@@ -137,7 +130,7 @@ async function observe(): Promise<Observations> {
   const lists = each(
     accounts.flatMap((a) => SCOPES.map((scope) => ({ a, scope }))),
     async ({ a, scope }) => {
-      const { customerId: _c, ...list } = (await ok('GET', `/v1/customers/${a.id}/mip-list?scope=${scope}`, a.key)).body;
+      const { customerId: _c, ...list } = await succeed('GET', `/v1/customers/${a.id}/mip-list?scope=${scope}`, { key: a.key });
       return list;
     },
     12,
@@ -173,12 +166,12 @@ beforeAll(async () => {
   const seats = slots.flatMap((slot) => Array.from({ length: SEATS }, () => slot));
   accounts.push(...(await each(seats, async (slot) => ({ ...(await registerCustomer()), slot, ids: {} as Account['ids'] }))));
   const placements = accounts.map((a) => ({ customerId: a.id, serverId: a.slot.serverId, platformId: home.id, storageAddress: `iscsi://s/${a.id}`, cores: 1, memoryGib: 1 }));
-  await ok('PUT', '/v1/placements', OPERATOR, { placements });
+  await succeed('PUT', '/v1/placements', { key: OPERATOR, body: { placements } });
   await settled();
   // Every account mints at every scope once, for itself and the colluding provider.
   await each(accounts.flatMap((a) => SCOPES.map((scope) => ({ a, scope }))), async ({ a, scope }) => {
-    const r = await ok('POST', '/v1/hardware-ids', a.key, { scope, audience: [a.id, colluder.id], maxUses: 1000, ttlSeconds: 3600 });
-    a.ids[scope] = r.body.items[0].id;
+    const r = await succeed('POST', '/v1/hardware-ids', { key: a.key, body: { scope, audience: [a.id, colluder.id], maxUses: 1000, ttlSeconds: 3600 } });
+    a.ids[scope] = r.items[0]!.id;
   });
   // What does not change with capacity (IDs, discover, errors) is observed beside the rest, once.
   const ids: Observations = new Map(accounts.map((a) => [a, {}]));
@@ -211,7 +204,7 @@ describe('cartography attack suite', () => {
   it('moving a tenant’s allocation by 1 to 4 cores changes nothing any account sees', async () => {
     const moved = slots.filter((_, i) => i % 2 === 0).map((slot, n) => ({ slot, d: n + 1 }));
     const servers = [...moved, { slot: slots[1]!, d: 4 }].map(({ slot, d }) => ({ ...slot.input, capacity: { coresAllocated: TOTAL.cores - slot.free.cores + d, memoryAllocatedGib: TOTAL.memoryGib - slot.free.memoryGib } }));
-    await ok('PUT', '/v1/inventory', OPERATOR, { servers });
+    await succeed('PUT', '/v1/inventory', { key: OPERATOR, body: { servers } });
     await settled(120_000);
     const after = await observe();
     const changed = accounts.filter((a) => Object.entries(after.get(a)!).some(([ch, v]) => before.get(a)![ch] !== v));
