@@ -16,7 +16,6 @@
  * ever carry the generic problem (`problems.hardwareIdRefused`).
  */
 import { and, inArray, sql } from 'drizzle-orm';
-import type { BatchItem } from 'drizzle-orm/batch';
 import { errors, jwtVerify, type JWTHeaderParameters } from 'jose';
 import { hardwareAliases } from '../../schema';
 import type { Principal } from '../auth/principal';
@@ -25,7 +24,7 @@ import type { Db } from '../db';
 import type { Env } from '../env';
 import { problems } from '../http/problem';
 import { SCOPES, type Scope } from '../inventory/units';
-import { consumeQueries, stateQueries, type AliasState } from './alias-state';
+import { consumeStatements, countedUses, stateQuery, type AliasState } from './alias-state';
 import { HWID_ALG, HWID_TYP, keyRing, type KeyRing } from './keys';
 import { log } from '../lib/log';
 
@@ -153,7 +152,8 @@ function presentRefusal(state: AliasState | undefined, scope: Scope, callerId: s
  * Verifies hardware IDs presented by `caller` and returns one result per token, in order. With the
  * default options each valid ID has one use counted (atomically: 50 concurrent presentations of a
  * single-use ID yield exactly one success). Refusals are logged with their precise reason.
- * Signatures are checked in the Worker; D1 is reached once (one batch) for the whole list.
+ * Signatures are checked in the Worker; D1 is reached once for the whole list when every ID is
+ * counted (one statement per claimed scope), and once more to find why when some are not.
  */
 export async function verifyHardwareIds(
   env: Env,
@@ -180,18 +180,22 @@ export async function verifyHardwareIds(
 
   if (candidates.length) {
     const now = Date.now();
-    const aliases = candidates.map((c) => c.alias);
-    const updates = consume ? consumeQueries(db, candidates, caller.id, now) : [];
-    const [first, ...rest] = [...updates, ...stateQueries(db, aliases)] as BatchItem<'sqlite'>[];
-    const outputs = (await db.batch([first!, ...rest])) as unknown[];
-    const counted = new Set((outputs.slice(0, updates.length) as { alias: string }[][]).flat().map((r) => r.alias));
-    const states = new Map((outputs.slice(updates.length) as AliasState[][]).flat().map((s) => [s.alias, s]));
+    const counted = consume ? new Map(countedUses(await db.$client.batch(consumeStatements(db, candidates, caller.id, now))).map((u) => [u.alias, u])) : null;
+    // When every ID was counted nothing else is read; otherwise the state of the others says why
+    // (or, without consuming, whether) each is acceptable.
+    const unsettled = candidates.filter((c) => !counted?.has(c.alias)).map((c) => c.alias);
+    const states = new Map(unsettled.length ? (await stateQuery(db, unsettled).all()).map((s) => [s.alias, s as AliasState]) : []);
     for (const c of candidates) {
+      const use = counted?.get(c.alias);
+      if (use) {
+        const { alias, unitId, customerId, requesterId, audience, expiresAt, maxUses, uses } = use;
+        results[c.index] = { ok: true, index: c.index, alias, scope: c.scope, unitId, customerId, requesterId, audience, expiresAt, maxUses, usesLeft: Math.max(0, maxUses - uses) };
+        continue;
+      }
       const state = states.get(c.alias);
       let reason: RefusalReason | null;
       if (owner) reason = !state ? 'unknown' : state.customerId === caller.id || state.requesterId === caller.id ? null : 'not-owner';
-      else if (consume && counted.has(c.alias)) reason = null;
-      // The UPDATE saw the state read here (same transaction), so an uncounted ID has a reason.
+      // Read after the UPDATE, so a use given back in between leaves no other reason than used up.
       else reason = presentRefusal(state, c.scope, caller.id, now) ?? (consume ? 'used-up' : null);
       results[c.index] =
         reason || !state
