@@ -1,7 +1,8 @@
 /**
  * `POST /v1/compatibility`: approve or deny each unit behind verified hardware IDs. A server is
  * evaluated live, free capacity judged on its class, with what its released record shows in the
- * reasons. A rack, row or site answers whether any of its servers approve, and which requirements
+ * reasons; a provider's ad-hoc requirements (any value it likes) are judged on the released records
+ * alone, so they tell no more than the records do. A rack, row or site answers whether any of its servers approve, and which requirements
  * its servers fail, tallied from the materialised aggregates when asked about a platform, or by
  * evaluating the unit's servers (bounded) for ad-hoc requirements. Counts leave only as
  * src/disclosure shapes them: the unit's size as its k-anonymous summary gives it, and how many
@@ -18,8 +19,8 @@ import type { ServerRecord, UnitSummary } from '../disclosure/records';
 import { releasedSummaries } from '../disclosure/store';
 import { serverFacts, serverFactsPage, type FactsCursor } from '../inventory/facts';
 import type { Scope } from '../inventory/units';
-import { clauseText, compile, type Compiled } from './evaluate';
-import { describeFailure } from './reasons';
+import { clauseText, compile, failedOnRecord, type Compiled } from './evaluate';
+import { describeFailure, describeWithheld } from './reasons';
 import { readFreeClasses, slotState } from './store';
 import { readUnits, type UnitScope } from './units';
 import { slotKey } from './verdicts';
@@ -96,8 +97,11 @@ function unitAnswer(unit: UnitToCheck, compiled: Compiled, t: Tally, size: Band 
   };
 }
 
-/** Evaluates every server of one unit, in pages; `budget` is what the request may still evaluate. */
-async function tallyUnitLive(db: Db, unit: UnitToCheck, compiled: Compiled, budget: { left: number }): Promise<Tally> {
+/**
+ * Evaluates every server of one unit, in pages; `budget` is what the request may still evaluate.
+ * `onRecord`: judged on the servers' released records (a requester's own requirements).
+ */
+async function tallyUnitLive(db: Db, unit: UnitToCheck, compiled: Compiled, budget: { left: number }, onRecord: boolean): Promise<Tally> {
   const histogram: Record<string, number> = {};
   let total = 0;
   let approved = 0;
@@ -108,9 +112,10 @@ async function tallyUnitLive(db: Db, unit: UnitToCheck, compiled: Compiled, budg
     if (budget.left < 0) {
       throw problems.unprocessable(`One request may evaluate at most ${COMPAT_LIVE_MAX_SERVERS} servers live; ask about narrower units, or about a platform without properties.`);
     }
-    for (const s of judgedFacts(page, await readFreeClasses(db, page.map((f) => f.id)))) {
+    const classes = await readFreeClasses(db, page.map((f) => f.id));
+    const judged = onRecord ? [...(await releaseServers(db, page, classes)).values()].map((r) => failedOnRecord(compiled, r.record).failed) : judgedFacts(page, classes).map((s) => compiled.failedClauses(s));
+    for (const failed of judged) {
       total++;
-      const failed = compiled.failedClauses(s);
       if (!failed.length) approved++;
       for (const clause of failed) histogram[clause] = (histogram[clause] ?? 0) + 1;
     }
@@ -125,6 +130,8 @@ async function tallyUnitLive(db: Db, unit: UnitToCheck, compiled: Compiled, budg
 export async function checkUnits(db: Db, units: UnitToCheck[], target: CheckTarget, opts: CheckOptions): Promise<UnitCheck[]> {
   const compiled = compile(target.requirements);
   const results = new Map<number, UnitCheck>();
+  // A requester's own requirements (ad-hoc, so any value it likes) are judged on what is released.
+  const onRecord = !target.platform && opts.basis === 'released';
 
   const serverUnits = units.filter((u) => u.scope === 'server');
   const exact = await serverFacts(db, serverUnits.map((u) => u.unitId));
@@ -132,7 +139,8 @@ export async function checkUnits(db: Db, units: UnitToCheck[], target: CheckTarg
   for (const u of serverUnits) {
     const r = released.get(u.unitId);
     if (!r) throw problems.gone('A server behind one of the hardware IDs is no longer in the inventory.');
-    const failed = compiled.failedClauses(opts.basis === 'released' ? r.judged : exact.find((f) => f.id === u.unitId)!);
+    const judged = onRecord ? failedOnRecord(compiled, r.record) : { failed: compiled.failedClauses(opts.basis === 'released' ? r.judged : exact.find((f) => f.id === u.unitId)!), withheld: new Set<number>() };
+    const { failed } = judged;
     const shown = shownProperties(r);
     const one = sizeBand(1);
     results.set(u.index, {
@@ -140,7 +148,7 @@ export async function checkUnits(db: Db, units: UnitToCheck[], target: CheckTarg
       scope: u.scope,
       approved: !failed.length,
       servers: { total: one, approved: shareBand(failed.length ? 0 : 1, 1, one) },
-      reasons: failed.map((i) => ({ reason: describeFailure(compiled.clauses[i]!, shown), servers: one })),
+      reasons: failed.map((i) => ({ reason: judged.withheld.has(i) ? describeWithheld(compiled.clauses[i]!) : describeFailure(compiled.clauses[i]!, shown), servers: one })),
       fresh: true,
       ...(opts.properties ? { properties: r.record } : {}),
     });
@@ -169,7 +177,7 @@ export async function checkUnits(db: Db, units: UnitToCheck[], target: CheckTarg
     }
   }
   const budget = { left: COMPAT_LIVE_MAX_SERVERS };
-  for (const u of wider) if (!results.has(u.index)) results.set(u.index, unitAnswer(u, compiled, await tallyUnitLive(db, u, compiled, budget), sizeOf(u), true));
+  for (const u of wider) if (!results.has(u.index)) results.set(u.index, unitAnswer(u, compiled, await tallyUnitLive(db, u, compiled, budget, onRecord), sizeOf(u), true));
   if (opts.properties) for (const u of wider) results.get(u.index)!.propertiesSummary = summaries.get(u.index)!;
   return units.map((u) => results.get(u.index)!);
 }

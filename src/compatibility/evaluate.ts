@@ -5,6 +5,7 @@
  */
 import type { z } from '@hono/zod-openapi';
 import type { PropertyRule, RequirementsT } from '../catalog/schema';
+import type { ServerRecord } from '../disclosure/records';
 import type { ServerFacts } from '../inventory/facts';
 import { describeFailure, describeClause } from './reasons';
 
@@ -140,4 +141,41 @@ export function evaluate(requirements: RequirementsT, server: EvaluableServer): 
 export function clauseText(clauses: Clause[], index: number): string {
   const clause = clauses[index];
   return clause ? describeClause(clause) : 'a requirement that has since changed';
+}
+
+/** Whether a released record withholds what the clause reads (the private network it never shows). */
+function withholds(record: ServerRecord, clause: Clause): boolean {
+  switch (clause.kind) {
+    case 'trait':
+    case 'forbidden':
+    case 'anyOf':
+      return record.traits === null;
+    case 'certification':
+      return record.certifications === null;
+    case 'property':
+      return clause.rule.property === 'privateNetworkId' || record[clause.rule.property] === null;
+    case 'freeCores':
+      return record.free.cores === null;
+    case 'freeMemory':
+      return record.free.memoryGib === null;
+  }
+}
+
+/**
+ * The clauses a server fails judged on its released record alone (free capacity on the lower bound
+ * of the released class): a clause on what the record withholds is not met, so the verdict is a
+ * function of the record, shared by at least K servers, whatever the requirement asks.
+ */
+export function failedOnRecord(compiled: Compiled, record: ServerRecord): { failed: number[]; withheld: Set<number> } {
+  const server: EvaluableServer = {
+    properties: { ...record, traits: record.traits ?? [], certifications: record.certifications ?? [], privateNetworkId: null } as unknown as EvaluableServer['properties'],
+    free: { cores: record.free.cores?.min ?? 0, memoryGib: record.free.memoryGib?.min ?? 0 },
+  };
+  const withheld = new Set<number>();
+  const failed: number[] = [];
+  compiled.clauses.forEach((clause, i) => {
+    if (withholds(record, clause)) withheld.add(i);
+    if (withheld.has(i) || !clauseHolds(clause, server)) failed.push(i);
+  });
+  return { failed, withheld };
 }

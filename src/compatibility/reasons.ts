@@ -108,3 +108,8 @@ export function describeClause(clause: Clause): string {
       return `free memory below the required ${clause.min} GiB`;
   }
 }
+
+/** A requester's own requirement on what the server's released record withholds: not met, and why. */
+export function describeWithheld(clause: Clause): string {
+  return `${describeClause(clause)} (not released for this server: too few servers share it)`;
+}

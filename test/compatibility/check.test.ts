@@ -107,14 +107,20 @@ describe('POST /v1/compatibility: the provider-side flow', () => {
 });
 
 describe('POST /v1/compatibility: what may be asked', () => {
-  it('providers may check ad-hoc requirements', async () => {
+  it('providers may check ad-hoc requirements, judged on the released records alone', async () => {
     const ids = await mint(customer, { scope: 'server', audience: [providerB.id] });
+    // What the six servers' records release (architecture, vendor, storage kind, hypervisor) is judged.
+    const released = await check(providerB, { hardwareIds: ids, requirements: { properties: [{ op: 'eq', property: 'cpuArch', value: 'x86_64' }, { op: 'ne', property: 'storageKind', value: 'hdd' }] } });
+    expectStatus(released, 200);
+    expect(released.body.platformId).toBeNull();
+    expect(released.body.results.map((x) => x.approved)).toEqual([true, true, true]);
+    // Traits and free capacity are withheld (too few servers share them): not met on any server,
+    // those with tdx included, so a rule on a rare value says nothing about who holds it.
     const r = await check(providerB, { hardwareIds: ids, requirements: { requiredTraits: ['tdx'], minFree: { cores: 65, memoryGib: 0 } } });
     expectStatus(r, 200);
-    expect(r.body.platformId).toBeNull();
-    const reasons = r.body.results.flatMap((x) => x.reasons.map((y) => y.reason)).sort();
-    // Judged on the class, [64, 128) free cores: its lower bound is below 65.
-    expect(reasons).toEqual(['free cores below the required 65', 'free cores below the required 65', 'free cores below the required 65', 'missing trait tdx']);
+    expect(r.body.results.map((x) => x.approved)).toEqual([false, false, false]);
+    const withheld = ' (not released for this server: too few servers share it)';
+    for (const x of r.body.results) expect(x.reasons.map((y) => y.reason)).toEqual([`missing trait tdx${withheld}`, `free cores below the required 65${withheld}`]);
   });
 
   it('customers may ask about any platform with their own IDs, but not with ad-hoc requirements', async () => {
@@ -170,11 +176,12 @@ describe('POST /v1/compatibility: rack, row and site IDs', () => {
     expect(r.body.results).toEqual([{ index: 0, scope: 'rack', fresh: true, ...rackAnswer }]);
   });
 
-  it('give the same answer evaluated live (ad-hoc, or with properties) as from the materialised table', async () => {
+  it('give the same answer with properties as from the materialised table; ad-hoc requirements are judged on the released records', async () => {
     const [rack] = await mint(customer, { scope: 'rack', audience: [providerB.id] });
+    // The platform's requirements asked ad hoc: traits and memory are withheld on every server, so none meets them.
     const adHoc = await check(providerB, { hardwareIds: [rack], requirements: requirementsB });
     expectStatus(adHoc, 200);
-    expect(adHoc.body.results[0]).toMatchObject(rackAnswer);
+    expect(adHoc.body.results[0]).toMatchObject({ approved: false, servers: { total: null, approved: NONE }, reasons: rackAnswer.reasons });
     const withProps = await check(providerB, { hardwareIds: [rack], platformId: platformB.id, include: ['properties'] });
     expectStatus(withProps, 200);
     expect(withProps.body.results[0]).toMatchObject(rackAnswer);

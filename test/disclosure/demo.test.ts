@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DISCLOSE_K_SERVERS, DISCLOSE_K_UNITS } from '../../src/constants';
 import { freeClass } from '../../src/disclosure/classes';
 import { settled } from '../factories';
-import { bodyOf, call, expectStatus, OPERATOR } from '../http';
+import { bodyOf, call, expectStatus, OPERATOR, succeed } from '../http';
 import before from '../fixtures/demo-answers-before.json';
 import { seedDemo, type Demo } from './demo-world';
 
@@ -124,6 +124,15 @@ describe('the demo data center under the disclosure policy', () => {
     const capacity = reasons.filter((r) => /free/.test(r));
     expect(capacity.length).toBeGreaterThan(0);
     // The requirement, or the customer's own placement's demand: never a server's value.
-    for (const r of capacity) expect(r).toMatch(/^(free (cores|memory) below the required \d+( GiB)?|no compatible server with \d+ free cores and \d+ GiB free memory in the same (rack|row|site))$/);
+    for (const r of capacity) expect(r).toMatch(/^(free (cores|memory) below the required \d+( GiB)?( \(not released for this server: too few servers share it\))?|no compatible server with \d+ free cores and \d+ GiB free memory in the same (rack|row|site))$/);
   }, 120_000);
+
+  it('judges a provider’s ad-hoc rules on the released records, which on the demo still show what customers run on', async () => {
+    const c = demo.customers[0]!;
+    const provider = demo.providers.find((p) => p.platforms.some((x) => x.id === c.platformId))!;
+    const hw = await ids(c.key, 'server', [provider.id]);
+    const r = await succeed('POST', '/v1/compatibility', { key: provider.key, body: { hardwareIds: hw, requirements: { properties: [{ op: 'gte', property: 'memoryGib', value: 100000 }] } } });
+    expect(r.results.length).toBeGreaterThan(0);
+    for (const x of r.results) expect(x.reasons.map((y) => y.reason)).toEqual([expect.stringMatching(/^memory \d+ GiB < required 100000 GiB$/)]);
+  });
 });
