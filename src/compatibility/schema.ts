@@ -71,7 +71,7 @@ export const CompatibilityBody = z
       .max(HWID_MAX_PER_REQUEST)
       .openapi({ description: 'Hardware IDs with you in their audience (one use of each is counted; all must be valid)' }),
     platformId: z.string().min(1).max(100).optional().openapi({ description: 'A platform: customers may ask about any, providers about their own' }),
-    requirements: Requirements.optional().openapi({ description: 'Ad-hoc requirements instead of a platform (providers only)' }),
+    requirements: Requirements.optional().openapi({ description: 'Ad-hoc requirements instead of a platform (providers only), judged on the servers’ released records alone: a requirement on what a record withholds is not met' }),
     include: z
       .array(z.enum(['properties']))
       .max(1)
