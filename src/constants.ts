@@ -72,6 +72,8 @@ export const QUEUE_SEND_MAX_MESSAGES = 100;
 export const QUEUE_SEND_MAX_BYTES = 200_000;
 /** Server ids per recompute message (each message stays far below the 128 KB limit). */
 export const COMPAT_QUEUE_SERVERS = 1000;
+/** A MIP answer a reader computed travels to the queue in its message up to this size (messages stop at 128 KB); a bigger one is computed again there. */
+export const MIP_ANSWER_MESSAGE_MAX_BYTES = 100 * 1024;
 /** Bound on a JSON parameter of one bulk statement (D1 rows and strings stop at 2 MB). */
 export const COMPAT_MAX_JSON_PARAM = 512 * 1024;
 

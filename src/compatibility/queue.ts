@@ -6,8 +6,7 @@
 import { getDb } from '../db';
 import { refreshPending } from '../disclosure/store';
 import type { Env } from '../env';
-import type { Scope } from '../inventory/units';
-import { storeAnswer } from './answers';
+import { storeAnswer, type AnswerMessage } from './answers';
 import { planPass, runPage, sender } from './passes';
 import { rebuildRacks, recomputeForServers } from './recompute';
 import { platformsWithSlots } from './store';
@@ -22,8 +21,7 @@ export type RecomputeMessage =
   | { kind: 'servers'; ids: string[] }
   /** One page of a full rebuild: every slot of the servers in racks `fromRack` ≤ rack < `until`. */
   | { kind: 'racks'; fromRack: string; until: string | null }
-  /** Store the MIP answer a reader had to compute, so the next reader gets it as stored. */
-  | { kind: 'answer'; customerId: string; scope: Scope }
+  | AnswerMessage
   /** Refresh the released records of the sites recomputed pages marked (a no-op once done). */
   | { kind: 'released' };
 
@@ -48,7 +46,7 @@ async function handle(env: Env, msg: RecomputeMessage): Promise<void> {
       await rebuildRacks(db, msg.fromRack, msg.until);
       return;
     case 'answer':
-      return storeAnswer(db, msg.customerId, msg.scope);
+      return storeAnswer(db, msg.customerId, msg.scope, msg.computed);
     case 'released':
       await refreshPending(db);
       return;

@@ -14,7 +14,7 @@ import { createRouter, jsonBody, jsonResponse } from '../http/openapi';
 import { problems } from '../http/problem';
 import { assertCustomerOrCurrentProvider } from './access';
 import { checkUnits, type CheckTarget } from './check';
-import { storedAnswer } from './answers';
+import { answerMessage, readAnswer } from './answers';
 import { mipList, type MipList } from './mip';
 import { passProgress, sender } from './passes';
 import { startRebuild } from './recompute';
@@ -39,16 +39,16 @@ compatibilityRouter.openapi(
     const { customerId } = c.req.valid('param');
     const query = c.req.valid('query');
     await assertCustomerOrCurrentProvider(db, caller, customerId);
-    const stored = await storedAnswer(db, customerId, query.scope);
-    // The stored JSON goes out as it is: no parsing, no re-serialising.
-    if (stored !== null && query.include !== 'hardwareIds') return c.body(stored, 200, { 'content-type': 'application/json' }) as never;
-    let list: MipList;
-    if (stored !== null) list = JSON.parse(stored) as MipList;
-    else {
-      list = await mipList(db, customerId, query.scope);
-      c.executionCtx.waitUntil(c.env.RECOMPUTE.send({ kind: 'answer', customerId, scope: query.scope }));
+    const { body: stored, generation } = await readAnswer(db, customerId, query.scope);
+    let body = stored;
+    if (body === null) {
+      // Computed once: the queue stores this very answer (the generation was read before its inputs).
+      body = JSON.stringify(await mipList(db, customerId, query.scope));
+      c.executionCtx.waitUntil(c.env.RECOMPUTE.send(answerMessage(customerId, query.scope, { generation, body })));
     }
-    if (query.include !== 'hardwareIds') return c.json(list, 200);
+    // The JSON goes out as it is: no parsing, no re-serialising.
+    if (query.include !== 'hardwareIds') return c.body(body, 200, { 'content-type': 'application/json' }) as never;
+    const list = JSON.parse(body) as MipList;
     // Minted by the hardware-ID rules: the caller may (it acts for the customer), for itself only.
     const hardwareIds: Partial<Record<Scope, MintedHardwareId[]>> = {};
     for (const scope of new Set(list.available.map((e) => e.narrowestScope!))) {

@@ -254,6 +254,17 @@ describe('GET /v1/customers/{customerId}/mip-list: the stored answer', () => {
   });
 });
 
+describe('the queue’s `answer` message', () => {
+  it('stores the answer the reader computed as it came, without computing it again', async () => {
+    const lone = await registerCustomer();
+    const generation = (await env.DB.prepare('select max(value) as g from compat_generations').first<number>('g')) ?? 0;
+    // Not what this customer's answer would be: only the carried body can end up stored.
+    const carried = JSON.stringify({ customerId: lone.id, carried: true });
+    await env.RECOMPUTE.send({ kind: 'answer', customerId: lone.id, scope: 'site', computed: { generation, body: carried } });
+    expect(await vi.waitUntil(() => storedAnswer(getDb(env.DB), lone.id, 'site'), { timeout: 10_000, interval: 20 })).toBe(carried);
+  });
+});
+
 describe('GET /v1/customers/{customerId}/mip-list: who may ask', () => {
   it('the customer’s current provider may', async () => {
     const r = await mip('rack', currentProvider.key);
