@@ -1,62 +1,100 @@
 // The project's test command (`npm test`): type check, structure check, OpenAPI lint, deploy dry-run, the vitest
-// suites on real workerd bindings, then the end-to-end stage (browser, CLI). Ends with one summary
+// suites on real workerd bindings, and the end-to-end stage (browser, CLI). Ends with one summary
 // line: "tests: N passed, N failed".
-import { spawnSync } from 'node:child_process';
+//
+// The stages share no state (each end-to-end file starts its own `wrangler dev` on its own port and
+// state folder, vitest runs its own workerd), so they run side by side: on a 2-core machine one stage
+// waiting (a service starting, a browser page loading) leaves the other core to another stage. The
+// checks' output is printed whole when each ends, vitest's as it comes, the end-to-end stage's at its end.
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { copyDocsAssets } from './docs-assets.mjs';
 
 process.env.WRANGLER_SEND_METRICS = 'false';
 const extra = process.argv.slice(2);
+const t0 = Date.now();
+const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
-function step(name, cmd, args) {
-  console.log(`\n▶ ${name}`);
-  const r = spawnSync(cmd, args, { stdio: 'inherit', env: process.env });
-  if (r.status !== 0) {
-    console.error(`✗ ${name} failed (exit ${r.status})`);
-    console.log('tests: 0 passed, 1 failed');
-    process.exit(r.status || 1);
-  }
+/** Runs `cmd`; with `live`, its output goes straight through, otherwise it is printed whole at the end. */
+function run(name, cmd, args, { live = false } = {}) {
+  const started = Date.now();
+  if (live) console.log(`\n▶ ${name}`);
+  const child = spawn(cmd, args, { env: process.env, stdio: ['ignore', live ? 'inherit' : 'pipe', live ? 'inherit' : 'pipe'] });
+  const out = [];
+  if (!live) for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk) => out.push(chunk));
+  return new Promise((resolve) => {
+    child.on('close', (code) => {
+      if (!live) {
+        console.log(`\n▶ ${name}`);
+        process.stdout.write(Buffer.concat(out));
+      }
+      const ok = code === 0;
+      console.log(`${ok ? '✓' : '✗'} ${name}: ${ok ? 'passed' : `failed (exit ${code})`} in ${seconds(started)}`);
+      resolve(code ?? 1);
+    });
+  });
 }
 
-// Swagger UI's files, which wrangler.toml's [assets] names, before anything builds the Worker.
+// Swagger UI's files, which wrangler.toml's [assets] names, before anything builds the Worker; then
+// the test of that copy, alone: it rewrites one of those files, which would reload a running
+// `wrangler dev` (failing its requests in flight) or break a page the browser test loads.
 copyDocsAssets();
-step('type check', 'npm', ['run', '--silent', 'typecheck']);
-step('structure: no import cycle between src folders, no src file over 300 lines', 'node', ['scripts/check-structure.mjs']);
-step('OpenAPI lint', 'node', ['scripts/openapi-lint.mjs']);
-step('CLI API types match the OpenAPI document', 'node', ['scripts/gen-api-types.mjs', '--check']);
-step('wrangler deploy --dry-run', 'npx', ['wrangler', 'deploy', '--dry-run', '--outdir', 'dist']);
+const nodeTests = (name, files, tap, concurrency = 1) => {
+  rmSync(tap, { force: true });
+  return run(name, 'node', ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files]);
+};
+const assetsCode = await nodeTests('docs assets copy', ['test/http/docs-assets.test.mjs'], 'dist/assets.tap');
+
+const checks = Promise.all([
+  run('type check', 'npm', ['run', '--silent', 'typecheck']),
+  run('structure: no import cycle between src folders, no src file over 300 lines', 'node', ['scripts/check-structure.mjs']),
+  // The CLI's types are checked against the document the lint writes (dist/openapi.json).
+  run('OpenAPI lint', 'node', ['scripts/openapi-lint.mjs']).then((code) =>
+    code === 0 ? run('CLI API types match the OpenAPI document', 'node', ['scripts/gen-api-types.mjs', '--check']) : code,
+  ),
+  run('wrangler deploy --dry-run', 'npx', ['wrangler', 'deploy', '--dry-run', '--outdir', 'dist']),
+]);
 
 const report = 'dist/vitest-report.json';
 rmSync(report, { force: true });
-console.log('\n▶ vitest (workerd: D1, Durable Objects, cron)');
-const run = spawnSync(
-  'npx',
-  ['vitest', 'run', '--config', 'test/vitest.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra],
-  { stdio: 'inherit', env: process.env },
+const vitest = run('vitest (workerd: D1, Durable Objects, cron)', 'npx', ['vitest', 'run', '--config', 'test/vitest.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra], { live: true });
+
+// End to end, in Node against a fresh `wrangler dev` each: the console in Debian's chromium
+// (playwright-core), the CLI, the NetBox import and the agent program (real agent processes, real
+// artifacts). Two files at a time, the longest first.
+const e2e = nodeTests(
+  'end to end (wrangler dev + chromium, CLI, NetBox import, agent program)',
+  [
+    'test/console/browser.test.mjs',
+    'test/agent-program/agent.e2e.test.mjs',
+    'test/cli/cli.test.mjs',
+    'test/netbox/import.test.mjs',
+    'test/agent-program/modules.test.mjs',
+    'test/agent-program/agent.test.mjs',
+    'test/structure/check-structure.test.mjs',
+  ],
+  'dist/e2e.tap',
+  2,
 );
+
+const [checkCodes, vitestCode, e2eCode] = await Promise.all([checks, vitest, e2e]);
+
 let passed = 0;
-let failed = run.status === 0 ? 0 : 1;
+let vitestFailed = vitestCode === 0 ? 0 : 1;
 if (existsSync(report)) {
   const json = JSON.parse(readFileSync(report, 'utf8'));
   passed = json.numPassedTests;
-  failed = json.numFailedTests + (run.status !== 0 && json.numFailedTests === 0 ? 1 : 0);
+  vitestFailed = json.numFailedTests + (vitestCode !== 0 && json.numFailedTests === 0 ? 1 : 0);
+}
+let failed = checkCodes.filter((code) => code !== 0).length + vitestFailed;
+// A node --test run's counts from its TAP summary; a failed run that counted no failure counts as one.
+for (const [tap, code] of [['dist/assets.tap', assetsCode], ['dist/e2e.tap', e2eCode]]) {
+  const summary = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
+  const count = (name) => Number(summary.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
+  passed += count('pass');
+  failed += count('fail') + count('cancelled') + (code !== 0 && count('fail') + count('cancelled') === 0 ? 1 : 0);
 }
 
-// End to end, in Node against a fresh `wrangler dev` each: the console in Debian's chromium
-// (playwright-core), the CLI, and the agent program (real agent processes, real artifacts).
-// Their counts join the closing line.
-const tap = 'dist/e2e.tap';
-rmSync(tap, { force: true });
-console.log('\n▶ end to end (wrangler dev + chromium, CLI, NetBox import, agent program)');
-const e2e = spawnSync(
-  'node',
-  ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, 'test/http/docs-assets.test.mjs', 'test/console/browser.test.mjs', 'test/cli/cli.test.mjs', 'test/netbox/import.test.mjs', 'test/agent-program/modules.test.mjs', 'test/agent-program/agent.test.mjs', 'test/agent-program/agent.e2e.test.mjs', 'test/structure/check-structure.test.mjs'],
-  { stdio: 'inherit', env: process.env },
-);
-const summary = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
-const count = (name) => Number(summary.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
-passed += count('pass');
-failed += count('fail') + count('cancelled') + (e2e.status !== 0 && count('fail') + count('cancelled') === 0 ? 1 : 0);
-
-console.log(`\ntests: ${passed} passed, ${failed} failed`);
-process.exit(run.status || e2e.status || 0);
+console.log(`\nnpm test: ${seconds(t0)} in all`);
+console.log(`tests: ${passed} passed, ${failed} failed`);
+process.exit(checkCodes.find((code) => code !== 0) || vitestCode || assetsCode || e2eCode || 0);
