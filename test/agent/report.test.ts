@@ -78,16 +78,30 @@ describe('POST /v1/agent/report', () => {
 
 describe('GET /v1/agent/flags', () => {
   it('pages through flags and is for the operator only', async () => {
-    await report(agentKeys[0]!, { identity: { serial: 'SN-SWAPPED' } });
-    const first = await call('GET', '/v1/agent/flags?limit=2', { key: OPERATOR });
-    expectStatus(first, 200);
-    expect(first.body.items).toHaveLength(2);
-    const second = await call('GET', `/v1/agent/flags?limit=2&cursor=${first.body.nextCursor}`, { key: OPERATOR });
-    expectStatus(second, 200);
-    expect(second.body).toMatchObject({ nextCursor: null });
-    expect(second.body.items).toHaveLength(1);
-    expect(second.body.items[0]).toMatchObject({ serverId: serverIds[0], field: 'serial', observed: 'SN-SWAPPED' });
-    expectProblem(await call('GET', '/v1/agent/flags', { key: agentKeys[0]! }), 403, 'forbidden');
+    const { serverIds: [id], ...dc } = dataCenter(undefined, 1, 1, 1);
+    await putInventory(dc);
+    const key = await agentKeyFor(id!);
+    expectStatus(await report(key, { identity: { serial: 'SN-SWAPPED', mac: '02:ff:ff:ff:ff:02', dom0Ip: '10.255.255.2' } }), 200);
+    // Every flag there is (other tests flag servers too), two a page: this server's three among them once.
+    const seen: { serverId: string; field: string; observed: string }[] = [];
+    let cursor: string | null = null;
+    do {
+      const after: string = cursor ? `&cursor=${cursor}` : '';
+      const page = bodyOf(await call('GET', `/v1/agent/flags?limit=2${after}`, { key: OPERATOR }), 200);
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(new Set(seen.map((f) => `${f.serverId} ${f.field}`)).size).toBe(seen.length);
+    expect(seen.filter((f) => f.serverId === id).map(({ field, observed }) => ({ field, observed }))).toEqual(
+      expect.arrayContaining([
+        { field: 'serial', observed: 'SN-SWAPPED' },
+        { field: 'mac', observed: '02:ff:ff:ff:ff:02' },
+        { field: 'dom0Ip', observed: '10.255.255.2' },
+      ]),
+    );
+    expect(seen.filter((f) => f.serverId === id)).toHaveLength(3);
+    expectProblem(await call('GET', '/v1/agent/flags', { key }), 403, 'forbidden');
   });
 });
 

@@ -1,6 +1,6 @@
 import type { z } from '@hono/zod-openapi';
 import { env } from 'cloudflare:workers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { setMigrationTarget } from '../../src/compatibility/revoked';
 import { markOutboxDelivered, pendingOutboxEvents } from '../../src/webhooks/provider-events';
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
@@ -19,17 +19,36 @@ import { createPlatform, dataCenter, place, putInventory, registerCustomer, regi
 type Inventory = Required<z.input<typeof InventoryBody>>;
 
 const db = getDb(env.DB);
-const { serverIds, ...inventory } = dataCenter('mt', 2, 2, 2) as Inventory & { serverIds: string[] };
-let provider: { id: string; key: string };
-let customer: { id: string; key: string };
-let sevPlatform: { id: string };
-let target: { id: string };
+let worlds = 0;
 
-function changed(id: string, change: (s: Inventory['servers'][number]) => void): Inventory {
-  const s = inventory.servers.find((x) => x.id === id)!;
+/**
+ * A site of 2 rows × 2 racks × 2 servers (ids `mt-r1-k1-v1`… in the first world, `mt2-…` in the
+ * next), a provider with a platform needing `sev` and 8 free cores and one needing `sev` only, and
+ * a customer on the first two servers of rack r1-k1 on the first. Every test builds its own.
+ */
+async function mtWorld() {
+  const dc = `mt${++worlds === 1 ? '' : worlds}`;
+  const { serverIds, ...inventory } = dataCenter(dc, 2, 2, 2) as Inventory & { serverIds: string[] };
+  await putInventory(inventory);
+  const provider = await registerProvider();
+  const customer = await registerCustomer();
+  const sevPlatform = await createPlatform(provider.key, { requirements: { requiredTraits: ['sev'], minFree: { cores: 8, memoryGib: 0 } } });
+  const target = await createPlatform(provider.key, { requirements: { requiredTraits: ['sev'] } });
+  await place(customer.id, [`${dc}-r1-k1-v1`, `${dc}-r1-k1-v2`], sevPlatform.id);
+  const racks = [`${dc}-r1-k1`, `${dc}-r1-k2`, `${dc}-r2-k1`, `${dc}-r2-k2`];
+  return { dc, serverIds, inventory, provider, customer, sevPlatform, target, racks, rows: [`${dc}-r1`, `${dc}-r2`] };
+}
+
+type MtWorld = Awaited<ReturnType<typeof mtWorld>>;
+
+/** Server `name` (e.g. `r1-k1-v1`) of world `w` as PUT takes it, after `change`. */
+function changed(w: MtWorld, name: string, change: (s: Inventory['servers'][number]) => void): Inventory {
+  const s = structuredClone(w.inventory.servers.find((x) => x.id === `${w.dc}-${name}`)!);
   change(s);
   return { sites: [], rows: [], racks: [], servers: [s] };
 }
+
+const count = async (sql: string) => (await env.DB.prepare(`select count(*) as n from ${sql}`).first<number>('n'))!;
 
 /** The verdict key of a platform inside server and unit rows. */
 async function slotOf(platformId: string): Promise<string> {
@@ -43,112 +62,121 @@ async function drainOutbox() {
   return events;
 }
 
-beforeAll(async () => {
-  await putInventory(inventory);
-  provider = await registerProvider();
-  customer = await registerCustomer();
-  sevPlatform = await createPlatform(provider.key, { requirements: { requiredTraits: ['sev'], minFree: { cores: 8, memoryGib: 0 } } });
-  target = await createPlatform(provider.key, { requirements: { requiredTraits: ['sev'] } });
-  await place(customer.id, ['mt-r1-k1-v1', 'mt-r1-k1-v2'], sevPlatform.id);
-});
-
 describe('the materialised table', () => {
   it('holds one compact row per server with a verdict per platform, and aggregates per unit', async () => {
-    const rows = await readServerRows(db, serverIds);
+    const w = await mtWorld();
+    const rows = await readServerRows(db, w.serverIds);
     expect(rows.size).toBe(8);
-    const row = rows.get('mt-r1-k1-v1')!;
-    expect(row).toMatchObject({ rackId: 'mt-r1-k1', rowId: 'mt-r1', siteId: 'mt', freeCores: 64, freeMemoryGib: 256 });
-    const [sev, tgt] = [await slotOf(sevPlatform.id), await slotOf(target.id)];
-    expect(row.verdicts).toEqual({ [sev]: 0, [tgt]: 0 });
-    const site = (await readUnits(db, 'site', ['mt'])).get('mt')!;
+    const row = rows.get(`${w.dc}-r1-k1-v1`)!;
+    expect(row).toMatchObject({ rackId: `${w.dc}-r1-k1`, rowId: `${w.dc}-r1`, siteId: w.dc, freeCores: 64, freeMemoryGib: 256 });
+    const [sev, tgt] = [await slotOf(w.sevPlatform.id), await slotOf(w.target.id)];
+    // A verdict for every platform there is (other tests' too); this world's two approve.
+    expect(Object.keys(row.verdicts)).toHaveLength(await count('compat_platforms'));
+    expect({ [sev]: row.verdicts[sev], [tgt]: row.verdicts[tgt] }).toEqual({ [sev]: 0, [tgt]: 0 });
+    const site = (await readUnits(db, 'site', [w.dc])).get(w.dc)!;
     expect(site.servers).toBe(8);
-    expect(site.aggregates).toEqual({
+    expect({ [sev]: site.aggregates[sev], [tgt]: site.aggregates[tgt] }).toEqual({
       [sev]: { a: 8, d: 0, f: [[64, 256]], r: {} },
       [tgt]: { a: 8, d: 0, f: [[64, 256]], r: {} },
     });
   });
 
   it('a capacity change reaches the server row and every unit above it', async () => {
-    await putInventory(changed('mt-r2-k2-v2', (s) => (s.capacity = { coresAllocated: 60, memoryAllocatedGib: 0 })));
-    const row = (await readServerRows(db, ['mt-r2-k2-v2'])).get('mt-r2-k2-v2')!;
+    const w = await mtWorld();
+    await putInventory(changed(w, 'r2-k2-v2', (s) => (s.capacity = { coresAllocated: 60, memoryAllocatedGib: 0 })));
+    const row = (await readServerRows(db, [`${w.dc}-r2-k2-v2`])).get(`${w.dc}-r2-k2-v2`)!;
     // 4 free cores: the row holds the class (src/disclosure/classes.ts), [0, 8) cores.
     expect(row.freeCores).toBe(0);
-    const [sev, tgt] = [await slotOf(sevPlatform.id), await slotOf(target.id)];
+    const [sev, tgt] = [await slotOf(w.sevPlatform.id), await slotOf(w.target.id)];
     // Clause 1 of the sev platform is its minimum of 8 free cores.
-    expect(row.verdicts).toEqual({ [sev]: [1], [tgt]: 0 });
-    const rack = (await readUnits(db, 'rack', ['mt-r2-k2'])).get('mt-r2-k2')!;
+    expect({ [sev]: row.verdicts[sev], [tgt]: row.verdicts[tgt] }).toEqual({ [sev]: [1], [tgt]: 0 });
+    const rack = (await readUnits(db, 'rack', [`${w.dc}-r2-k2`])).get(`${w.dc}-r2-k2`)!;
     expect(rack.aggregates[sev]).toEqual({ a: 1, d: 1, f: [[64, 256]], r: { 1: 1 } });
-    const site = (await readUnits(db, 'site', ['mt'])).get('mt')!;
+    const site = (await readUnits(db, 'site', [w.dc])).get(w.dc)!;
     expect(site.aggregates[sev]).toMatchObject({ a: 7, d: 1, r: { 1: 1 } });
   });
 });
 
 describe('compatibility.revoked', () => {
   it('is recorded when a server stops satisfying the platform its customer runs on', async () => {
+    const w = await mtWorld();
     await drainOutbox();
-    await putInventory(changed('mt-r1-k1-v1', (s) => (s.properties.traits = ['avx512'])));
+    await putInventory(changed(w, 'r1-k1-v1', (s) => (s.properties.traits = ['avx512'])));
     const events = await drainOutbox();
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ type: 'compatibility.revoked', customerId: customer.id, platformId: sevPlatform.id, providerId: provider.id });
+    expect(events[0]).toMatchObject({ type: 'compatibility.revoked', customerId: w.customer.id, platformId: w.sevPlatform.id, providerId: w.provider.id });
     expect(events[0]!.payload).toMatchObject({
       type: 'compatibility.revoked',
-      customerId: customer.id,
-      platformId: sevPlatform.id,
+      customerId: w.customer.id,
+      platformId: w.sevPlatform.id,
       relation: 'current',
       servers: 1,
       reasons: [{ reason: 'missing trait sev', servers: 1 }],
     });
     const text = JSON.stringify(events);
-    for (const s of inventory.servers) for (const value of [s.id, s.rackId, ...Object.values(s.identity)]) expect(text).not.toContain(value);
+    for (const s of w.inventory.servers) for (const value of [s.id, s.rackId, ...Object.values(s.identity)]) expect(text).not.toContain(value);
   });
 
   it('is not recorded again while the server stays incompatible, nor for servers without the customer', async () => {
-    await putInventory(changed('mt-r1-k1-v1', (s) => (s.properties.memoryGib = 512)));
-    await putInventory(changed('mt-r2-k1-v1', (s) => (s.properties.traits = [])));
+    const w = await mtWorld();
+    const incompatible = changed(w, 'r1-k1-v1', (s) => (s.properties.traits = ['avx512']));
+    await putInventory(incompatible);
+    expect(await drainOutbox()).toHaveLength(1);
+    incompatible.servers[0]!.properties.memoryGib = 512;
+    await putInventory(incompatible);
+    await putInventory(changed(w, 'r2-k1-v1', (s) => (s.properties.traits = [])));
     expect(await drainOutbox()).toEqual([]);
   });
 
   it('is recorded for the platform a customer is migrating to when its requirements change', async () => {
-    await setMigrationTarget(db, customer.id, target.id);
-    const r = await call('PATCH', `/v1/platforms/${target.id}`, { key: provider.key, body: { requirements: { requiredTraits: ['sev', 'tdx'] } } });
+    const w = await mtWorld();
+    // Only r1-k1-v2 stays approved before the change: v1 loses `sev` first.
+    await putInventory(changed(w, 'r1-k1-v1', (s) => (s.properties.traits = ['avx512'])));
+    await setMigrationTarget(db, w.customer.id, w.target.id);
+    await drainOutbox();
+    const r = await call('PATCH', `/v1/platforms/${w.target.id}`, { key: w.provider.key, body: { requirements: { requiredTraits: ['sev', 'tdx'] } } });
     expectStatus(r, 200);
     await settled();
     const events = await drainOutbox();
-    // Only mt-r1-k1-v2 still approved before the change (v1 lost `sev` earlier).
-    expect(events.map((e) => e.payload)).toEqual([expect.objectContaining({ platformId: target.id, relation: 'target', servers: 1, reasons: [{ reason: 'missing trait tdx', servers: 1 }] })]);
-    await setMigrationTarget(db, customer.id, null);
+    expect(events.map((e) => e.payload)).toEqual([expect.objectContaining({ platformId: w.target.id, relation: 'target', servers: 1, reasons: [{ reason: 'missing trait tdx', servers: 1 }] })]);
+    await setMigrationTarget(db, w.customer.id, null);
   });
 
   it('delivered events leave the pending list', async () => {
-    await putInventory(changed('mt-r1-k1-v2', (s) => (s.properties.traits = [])));
+    const w = await mtWorld();
+    await drainOutbox();
+    await putInventory(changed(w, 'r1-k1-v2', (s) => (s.properties.traits = [])));
     const [event] = await pendingOutboxEvents(db, 10);
-    expect(event?.customerId).toBe(customer.id);
+    expect(event?.customerId).toBe(w.customer.id);
     await markOutboxDelivered(db, [event!.id], Date.now());
     expect(await pendingOutboxEvents(db, 10)).toEqual([]);
   });
 });
 
 describe('platform passes on the queue', () => {
-  const racks = ['mt-r1-k1', 'mt-r1-k2', 'mt-r2-k1', 'mt-r2-k2'];
   /** Delivers messages to the Worker's queue handler as the queue would, and returns their outcome. */
   async function deliver(messages: RecomputeMessage[]) {
     const batch = createMessageBatch<RecomputeMessage>('inplace-recompute', messages.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })));
     await consumeRecompute(batch.messages, env);
     return getQueueResult(batch, createExecutionContext());
   }
-  const mipEntry = async (platformId: string) => {
-    const list = bodyOf(await call('GET', `/v1/customers/${customer.id}/mip-list?scope=site`, { key: customer.key }), 200);
+  const mipEntry = async (w: MtWorld, platformId: string) => {
+    const list = bodyOf(await call('GET', `/v1/customers/${w.customer.id}/mip-list?scope=site`, { key: w.customer.key }), 200);
     return [...list.available, ...list.unavailable].find((e) => e.platformId === platformId);
   };
   const status = async (platformId: string) =>
     bodyOf(await call('GET', '/v1/compatibility/status', { key: OPERATOR }), 200).platforms.find((p) => p.platformId === platformId);
 
   it('run page by page, show their progress and fresh: false until the last page, and end as a refresh from the server rows would', async () => {
-    const p = await createPlatform(provider.key, { requirements: { requiredTraits: ['sev'], minFree: { cores: 16, memoryGib: 64 } } });
+    const w = await mtWorld();
+    const p = await createPlatform(w.provider.key, { requirements: { requiredTraits: ['sev'], minFree: { cores: 16, memoryGib: 64 } } });
     const key = await slotOf(p.id);
     const slotOfUnits = async (scope: 'rack' | 'row' | 'site', ids: string[]) =>
       [...(await readUnits(db, scope, ids)).values()].map((u) => [u.unitId, u.aggregates[key]]);
-    const before = [await slotOfUnits('rack', racks), await slotOfUnits('row', ['mt-r1', 'mt-r2']), await slotOfUnits('site', ['mt'])];
+    const units = async () => [await slotOfUnits('rack', w.racks), await slotOfUnits('row', w.rows), await slotOfUnits('site', [w.dc])];
+    const before = await units();
+    // Pages of one rack (2 servers) over every rack there is, other tests' worlds' too.
+    const racks = await count('(select distinct rack_id from servers)');
     // A new pass over the same requirements (its messages kept here), in pages of one rack.
     const sent: RecomputeMessage[] = [];
     const keep = async (messages: RecomputeMessage[]) => void sent.push(...messages);
@@ -157,42 +185,43 @@ describe('platform passes on the queue', () => {
     await startPass(db, keep, (await getPlatform(db, p.id))!);
     expect(sent).toEqual([{ kind: 'plan', platformId: p.id, revision: 1 }]);
     expect(await status(p.id)).toMatchObject({ revision: 1, computedRevision: 0, passRevision: 1, pages: { total: 0, done: 0 }, fresh: false });
-    expect(await mipEntry(p.id)).toMatchObject({ fresh: false });
+    expect(await mipEntry(w, p.id)).toMatchObject({ fresh: false });
     await planPass(db, keep, { platformId: p.id, revision: 1, pageServers: 2 });
     const pages = sent.filter((m) => m.kind === 'page');
-    expect(pages).toHaveLength(4);
+    expect(pages).toHaveLength(racks);
     expect((await deliver(pages.slice(0, 2))).explicitAcks).toEqual(['m0', 'm1']);
-    expect(await status(p.id)).toMatchObject({ pages: { total: 4, done: 2 }, fresh: false });
-    expect(await mipEntry(p.id)).toMatchObject({ fresh: false });
+    expect(await status(p.id)).toMatchObject({ pages: { total: racks, done: 2 }, fresh: false });
+    expect(await mipEntry(w, p.id)).toMatchObject({ fresh: false });
     // Redelivered: the page is done already, nothing moves.
     await deliver([pages[0]!]);
-    expect(await status(p.id)).toMatchObject({ pages: { total: 4, done: 2 } });
+    expect(await status(p.id)).toMatchObject({ pages: { total: racks, done: 2 } });
     await deliver(pages.slice(2));
-    expect(await status(p.id)).toMatchObject({ computedRevision: 1, pages: { total: 4, done: 4 }, fresh: true });
-    expect(await mipEntry(p.id)).toMatchObject({ fresh: true });
-    const byPass = [await slotOfUnits('rack', racks), await slotOfUnits('row', ['mt-r1', 'mt-r2']), await slotOfUnits('site', ['mt'])];
+    expect(await status(p.id)).toMatchObject({ computedRevision: 1, pages: { total: racks, done: racks }, fresh: true });
+    expect(await mipEntry(w, p.id)).toMatchObject({ fresh: true });
+    const byPass = await units();
     expect(byPass).toEqual(before);
     // The whole pass delivered again changes nothing either.
     await deliver([{ kind: 'plan', platformId: p.id, revision: 1 }, ...pages]);
-    expect([await slotOfUnits('rack', racks), await slotOfUnits('row', ['mt-r1', 'mt-r2']), await slotOfUnits('site', ['mt'])]).toEqual(before);
-    await refreshUnits(db, racks);
-    expect([await slotOfUnits('rack', racks), await slotOfUnits('row', ['mt-r1', 'mt-r2']), await slotOfUnits('site', ['mt'])]).toEqual(byPass);
-    expect(byPass[2]).toEqual([['mt', expect.objectContaining({ a: expect.any(Number), d: expect.any(Number) })]]);
+    expect(await units()).toEqual(before);
+    await refreshUnits(db, w.racks);
+    expect(await units()).toEqual(byPass);
+    expect(byPass[2]).toEqual([[w.dc, expect.objectContaining({ a: expect.any(Number), d: expect.any(Number) })]]);
   });
 
   it('a pass superseded by a newer requirement change stops at its next step', async () => {
-    const p = await createPlatform(provider.key, { requirements: { requiredTraits: ['sev'] } });
+    const w = await mtWorld();
+    const p = await createPlatform(w.provider.key, { requirements: { requiredTraits: ['sev'] } });
     const sent: RecomputeMessage[] = [];
     const keep = async (messages: RecomputeMessage[]) => void sent.push(...messages);
     await env.DB.prepare("update compat_platforms set revision = 0, pass_revision = 0, pages_total = 0 where platform_id = ?").bind(p.id).run();
     await startPass(db, keep, (await getPlatform(db, p.id))!);
     await planPass(db, keep, { platformId: p.id, revision: 1, pageServers: 2 });
-    const r = await call('PATCH', `/v1/platforms/${p.id}`, { key: provider.key, body: { requirements: { requiredTraits: ['tdx'] } } });
+    const r = await call('PATCH', `/v1/platforms/${p.id}`, { key: w.provider.key, body: { requirements: { requiredTraits: ['tdx'] } } });
     expectStatus(r, 200);
     expect(r.body.revision).toBe(2);
     await settled();
     const key = await slotOf(p.id);
-    const site = async () => (await readUnits(db, 'site', ['mt'])).get('mt')!.aggregates[key];
+    const site = async () => (await readUnits(db, 'site', [w.dc])).get(w.dc)!.aggregates[key];
     const after = await site();
     expect(after).toMatchObject({ a: 0, d: 8 });
     await deliver(sent.filter((m) => m.kind === 'page'));
@@ -201,46 +230,51 @@ describe('platform passes on the queue', () => {
   });
 
   it('the status is for the operator only', async () => {
-    expectProblem(await call('GET', '/v1/compatibility/status', { key: customer.key }), 403, 'forbidden');
-    expectProblem(await call('GET', '/v1/compatibility/status', { key: provider.key }), 403, 'forbidden');
+    expectProblem(await call('GET', '/v1/compatibility/status', { key: (await registerCustomer()).key }), 403, 'forbidden');
+    expectProblem(await call('GET', '/v1/compatibility/status', { key: (await registerProvider()).key }), 403, 'forbidden');
   });
 });
 
 describe('platform revisions', () => {
   it('a patch that leaves the requirements alone keeps the verdicts and moves the revision', async () => {
-    const r = await call('PATCH', `/v1/platforms/${sevPlatform.id}`, { key: provider.key, body: { description: 'renamed only' } });
+    const w = await mtWorld();
+    const r = await call('PATCH', `/v1/platforms/${w.sevPlatform.id}`, { key: w.provider.key, body: { description: 'renamed only' } });
     expectStatus(r, 200);
     expect(r.body.revision).toBe(2);
-    const slots = await env.DB.prepare('select revision from compat_platforms where platform_id = ?').bind(sevPlatform.id).first<{ revision: number }>();
+    const slots = await env.DB.prepare('select revision from compat_platforms where platform_id = ?').bind(w.sevPlatform.id).first<{ revision: number }>();
     expect(slots?.revision).toBe(2);
   });
 });
 
 describe('cron: compatibility.stale', () => {
   it('recomputes servers changed behind its back (agent reports bump updated_at)', async () => {
-    await env.DB.prepare("update servers set traits = '[\"sev\"]', updated_at = updated_at + 1000 where id = 'mt-r2-k1-v1'").run();
+    const w = await mtWorld();
+    await putInventory(changed(w, 'r2-k1-v1', (s) => (s.properties.traits = [])));
+    await env.DB.prepare("update servers set traits = '[\"sev\"]', updated_at = updated_at + 1000 where id = ?").bind(`${w.dc}-r2-k1-v1`).run();
     // Left alone while the queue may still be on it…
     expect(await compatibilityJob.run(env, Date.now())).toMatchObject({ servers: 0 });
     // …and enqueued again once it should have been done.
     const later = Date.now() + COMPAT_PASS_REPAIR_MS + 2000;
     expect(await compatibilityJob.run(env, later)).toMatchObject({ servers: 1 });
     await settled();
-    const verdicts = (await readServerRows(db, ['mt-r2-k1-v1'])).get('mt-r2-k1-v1')!.verdicts;
-    expect(verdicts[await slotOf(sevPlatform.id)]).toBe(0);
+    const verdicts = (await readServerRows(db, [`${w.dc}-r2-k1-v1`])).get(`${w.dc}-r2-k1-v1`)!.verdicts;
+    expect(verdicts[await slotOf(w.sevPlatform.id)]).toBe(0);
     expect(await compatibilityJob.run(env, later)).toEqual({ platforms: 0, servers: 0, racks: 0, rows: 0, sites: 0 });
   });
 
   it('refreshes units older than their members, level by level', async () => {
-    await env.DB.prepare("update compat_units set aggregates = '{}', computed_at = 0 where unit_id in ('mt-r1-k2', 'mt')").run();
+    const w = await mtWorld();
+    await env.DB.prepare("update compat_units set aggregates = '{}', computed_at = 0 where unit_id in (?, ?)").bind(`${w.dc}-r1-k2`, w.dc).run();
     const result = await compatibilityJob.run(env, Date.now());
     expect(result).toMatchObject({ racks: 1, sites: 1 });
-    const site = (await readUnits(db, 'site', ['mt'])).get('mt')!;
-    // One slot per platform created in this file.
-    expect(Object.keys(site.aggregates)).toHaveLength(4);
-    expect((await readUnits(db, 'rack', ['mt-r1-k2'])).get('mt-r1-k2')!.servers).toBe(2);
+    const site = (await readUnits(db, 'site', [w.dc])).get(w.dc)!;
+    // One slot per platform there is.
+    expect(Object.keys(site.aggregates)).toHaveLength(await count('compat_platforms'));
+    expect((await readUnits(db, 'rack', [`${w.dc}-r1-k2`])).get(`${w.dc}-r1-k2`)!.servers).toBe(2);
   });
 
   it('re-plans a pass the queue lost, once it is overdue, and starts one for a platform that has none', async () => {
+    const { target } = await mtWorld();
     await env.DB.prepare('update compat_platforms set revision = 0 where platform_id = ?').bind(target.id).run();
     expect(await compatibilityJob.run(env, Date.now())).toMatchObject({ platforms: 0 });
     expect(await compatibilityJob.run(env, Date.now() + COMPAT_PASS_REPAIR_MS + 2000)).toMatchObject({ platforms: 1 });
@@ -255,22 +289,25 @@ describe('cron: compatibility.stale', () => {
 
 describe('POST /v1/compatibility/rebuild', () => {
   it('rebuilds the whole table in pages on the queue, the servers reading as behind until then', async () => {
+    const w = await mtWorld();
     await env.DB.prepare('delete from compat_units').run();
     await env.DB.prepare("update compat_servers set verdicts = '{}'").run();
     const r = await call('POST', '/v1/compatibility/rebuild', { key: OPERATOR, body: {} });
     expectStatus(r, 202);
-    expect(r.body).toEqual({ servers: 8, pages: 1 });
+    // Every server there is (other tests' worlds' too), in one page.
+    expect(r.body).toEqual({ servers: await count('servers'), pages: 1 });
     await settled();
     const status = await call('GET', '/v1/compatibility/status', { key: OPERATOR });
     expect(status.body).toMatchObject({ fresh: true, serversBehind: 0 });
-    const rows = await readServerRows(db, serverIds);
+    const rows = await readServerRows(db, w.serverIds);
     expect(rows.size).toBe(8);
-    expect(Object.keys(rows.get(serverIds[0]!)!.verdicts)).toHaveLength(4);
-    expect((await readUnits(db, 'site', ['mt'])).get('mt')!.servers).toBe(8);
+    expect(Object.keys(rows.get(w.serverIds[0]!)!.verdicts)).toHaveLength(await count('compat_platforms'));
+    expect((await readUnits(db, 'site', [w.dc])).get(w.dc)!.servers).toBe(8);
   });
 
   it('a server marked for the rebuild reads as not fresh until its page is done', async () => {
-    await env.DB.prepare('update compat_servers set basis = -1 where server_id = ?').bind('mt-r1-k1-v2').run();
+    const { dc, customer } = await mtWorld();
+    await env.DB.prepare('update compat_servers set basis = -1 where server_id = ?').bind(`${dc}-r1-k1-v2`).run();
     // Written behind the API's back, so no generation moved: forget stored answers as a real change would.
     await env.DB.prepare('delete from mip_answers').run();
     const status = await call('GET', '/v1/compatibility/status', { key: OPERATOR });
@@ -284,7 +321,7 @@ describe('POST /v1/compatibility/rebuild', () => {
   });
 
   it('is for the operator only and takes no parameters', async () => {
-    expectProblem(await call('POST', '/v1/compatibility/rebuild', { key: customer.key, body: {} }), 403, 'forbidden');
+    expectProblem(await call('POST', '/v1/compatibility/rebuild', { key: (await registerCustomer()).key, body: {} }), 403, 'forbidden');
     expectProblem(await call('POST', '/v1/compatibility/rebuild', { key: OPERATOR, body: { cursor: 'bm9wZQ' } }), 400, 'validation');
   });
 });

@@ -10,65 +10,62 @@ import { createPlatform, place, putInventory, registerCustomer, registerProvider
 type Inventory = Required<z.input<typeof InventoryBody>>;
 
 /**
- * Site hA: row r1 (racks k1, k2), row r2 (racks k1, k2), row r3 (rack k1); site hB: one rack.
- * The customer's data is on hA-r1-k1-v1, hA-r1-k1-v2 and hA-r2-k1-v1 (8 cores, 32 GiB each).
+ * Site A: row r1 (racks k1, k2), row r2 (racks k1, k2), row r3 (rack k1); site B: one rack (ids
+ * prefixed by the world's tag: hA-r1-k1-v1 in the first world, h2A-r1-k1-v1 in the next).
+ * The customer's data is on A-r1-k1-v1, A-r1-k1-v2 and A-r2-k1-v1 (8 cores, 32 GiB each).
  * Each platform requires one trait, placed so that the right answer per scope is known:
  *   t-srv  on the customer's three servers                  → server
  *   t-rack on a roomy server in each of their racks          → rack
  *   t-row  elsewhere in each of their rows                   → row
- *   t-site only in row r3 (and site hB)                      → site
+ *   t-site only in row r3 (and site B)                       → site
  *   t-cap  in rack r1-k1 only on a server with 4 free cores  → row (rack for the r2 placement)
- *   t-far  only in site hB                                   → nowhere
+ *   t-far  only in site B                                    → nowhere
  *   t-p    only on one of the customer's servers, which is full → nowhere (1 of 3 at server)
  */
 const traits: Record<string, string[]> = {
-  'hA-r1-k1-v1': ['t-srv', 't-p'],
-  'hA-r1-k1-v2': ['t-srv'],
-  'hA-r1-k1-v3': ['t-cap'],
-  'hA-r1-k1-v4': ['t-rack'],
-  'hA-r1-k2-v1': ['t-row', 't-cap'],
-  'hA-r2-k1-v1': ['t-srv'],
-  'hA-r2-k1-v2': ['t-rack', 't-cap'],
-  'hA-r2-k2-v1': ['t-row'],
-  'hA-r3-k1-v1': ['t-site'],
-  'hB-r1-k1-v1': ['t-far', 't-site'],
+  'A-r1-k1-v1': ['t-srv', 't-p'],
+  'A-r1-k1-v2': ['t-srv'],
+  'A-r1-k1-v3': ['t-cap'],
+  'A-r1-k1-v4': ['t-rack'],
+  'A-r1-k2-v1': ['t-row', 't-cap'],
+  'A-r2-k1-v1': ['t-srv'],
+  'A-r2-k1-v2': ['t-rack', 't-cap'],
+  'A-r2-k2-v1': ['t-row'],
+  'A-r3-k1-v1': ['t-site'],
+  'B-r1-k1-v1': ['t-far', 't-site'],
 };
 
-function handBuilt(): Inventory {
+function handBuilt(tag: string): Inventory {
   const inv: Inventory = { sites: [], rows: [], racks: [], servers: [] };
-  for (const [id, t] of Object.entries(traits)) {
+  for (const [name, t] of Object.entries(traits)) {
+    const id = tag + name;
     const [site, row, rack] = id.split('-') as [string, string, string];
     const rowId = `${site}-${row}`;
     const rackId = `${rowId}-${rack}`;
     if (!inv.sites.some((s) => s.id === site)) inv.sites.push({ id: site, name: site, region: 'eu' });
     if (!inv.rows.some((r) => r.id === rowId)) inv.rows.push({ id: rowId, siteId: site, name: rowId });
     if (!inv.racks.some((r) => r.id === rackId)) inv.racks.push({ id: rackId, rowId, name: rackId });
-    const full = id === 'hA-r1-k1-v3' || id === 'hA-r1-k1-v1';
+    const full = name === 'A-r1-k1-v3' || name === 'A-r1-k1-v1';
     const capacity = full ? { coresAllocated: 60, memoryAllocatedGib: 0 } : undefined;
     inv.servers.push(server(id, rackId, { traits: t }, capacity));
   }
   return inv;
 }
 
-const customerServers = ['hA-r1-k1-v1', 'hA-r1-k1-v2', 'hA-r2-k1-v1'];
-const inventory = handBuilt();
-let customer: { id: string; key: string };
-let other: { id: string; key: string };
-let currentProvider: { id: string; key: string };
-let otherProvider: { id: string; key: string };
-const ids: Record<string, string> = {};
-let currentPlatformId: string;
-
 const requires = (trait: string) => ({ requirements: { requiredTraits: [trait] } });
+let worlds = 0;
 
-beforeAll(async () => {
+/** The hand-built world under fresh ids, with its own customers, providers and platforms. */
+async function handWorld() {
+  const tag = `h${++worlds === 1 ? '' : worlds}`;
+  const inventory = handBuilt(tag);
   await putInventory(inventory);
-  customer = await registerCustomer();
-  other = await registerCustomer();
-  currentProvider = await registerProvider();
-  otherProvider = await registerProvider();
+  const customer = await registerCustomer();
+  const other = await registerCustomer();
+  const currentProvider = await registerProvider();
+  const otherProvider = await registerProvider();
   const current = await createPlatform(currentProvider.key, { name: 'current' });
-  currentPlatformId = current.id;
+  const ids: Record<string, string> = {};
   for (const t of ['t-srv', 't-rack', 't-row', 't-site', 't-cap', 't-far', 't-p']) {
     ids[t] = (await createPlatform(otherProvider.key, { name: `needs-${t}`, ...requires(t) })).id;
   }
@@ -78,29 +75,50 @@ beforeAll(async () => {
       requirements: { requiredTraits: ['t-srv'], preferences: [{ weight: 10, trait: 't-p' }, { weight: 10, trait: 't-srv' }] },
     })
   ).id;
+  const customerServers = ['A-r1-k1-v1', 'A-r1-k1-v2', 'A-r2-k1-v1'].map((name) => tag + name);
   await place(customer.id, customerServers, current.id);
-  await place(other.id, ['hB-r1-k1-v1'], current.id);
+  await place(other.id, [`${tag}B-r1-k1-v1`], current.id);
+  return { tag, inventory, customer, other, currentProvider, otherProvider, ids, currentPlatformId: current.id, customerServers };
+}
+
+type HandWorld = Awaited<ReturnType<typeof handWorld>>;
+
+// The world the tests that only read share; a test that changes something builds its own.
+let customer: HandWorld['customer'];
+let other: HandWorld['other'];
+let currentProvider: HandWorld['currentProvider'];
+let otherProvider: HandWorld['otherProvider'];
+let ids: HandWorld['ids'];
+let currentPlatformId: string;
+let inventory: Inventory;
+beforeAll(async () => {
+  ({ customer, other, currentProvider, otherProvider, ids, currentPlatformId, inventory } = await handWorld());
 });
 
 const mip = (scope: string, key = customer.key, customerId = customer.id) => call('GET', `/v1/customers/${customerId}/mip-list?scope=${scope}`, { key });
 const names = (entries: { name: string }[]) => entries.map((e) => e.name);
 const entry = <E extends { platformId: string }>(list: { unavailable: E[]; available: E[] }, id: string) => [...list.available, ...list.unavailable].find((e) => e.platformId === id)!;
+/** The list restricted to the shared world's platforms (other tests' worlds publish theirs too). */
+const own = <L extends { unavailable: { platformId: string }[]; available: { platformId: string }[] }>(list: L): L => {
+  const mine = new Set(Object.values(ids));
+  return { ...list, available: list.available.filter((e) => mine.has(e.platformId)), unavailable: list.unavailable.filter((e) => mine.has(e.platformId)) };
+};
 
 describe('GET /v1/customers/{customerId}/mip-list: scope semantics', () => {
   it('server: only the platform every one of the customer’s servers satisfies, preferences first', async () => {
     const r = await mip('server');
     expectStatus(r, 200);
     expect(r.body).toMatchObject({ customerId: customer.id, scope: 'server', placements: 3 });
-    expect(names(r.body.available)).toEqual(['needs-t-srv-prefers', 'needs-t-srv']);
-    expect(r.body.available.map((e) => e.preferenceFit)).toEqual([0.667, null]);
-    expect(names(r.body.unavailable)).toHaveLength(6);
-    expect(names([...r.body.available, ...r.body.unavailable])).not.toContain('current');
+    const list = own(r.body);
+    expect(names(list.available)).toEqual(['needs-t-srv-prefers', 'needs-t-srv']);
+    expect(list.available.map((e) => e.preferenceFit)).toEqual([0.667, null]);
+    expect(names(list.unavailable)).toHaveLength(6);
+    expect([...r.body.available, ...r.body.unavailable].map((e) => e.platformId)).not.toContain(currentPlatformId);
   });
 
   it('each platform gets the narrowest scope at which it is available, and its coverage per scope', async () => {
-    const r = await mip('site');
-    expectStatus(r, 200);
-    const narrowest = Object.fromEntries([...r.body.available, ...r.body.unavailable].map((e) => [e.name, e.narrowestScope]));
+    const list = own(bodyOf(await mip('site'), 200));
+    const narrowest = Object.fromEntries([...list.available, ...list.unavailable].map((e) => [e.name, e.narrowestScope]));
     expect(narrowest).toEqual({
       'needs-t-srv': 'server',
       'needs-t-srv-prefers': 'server',
@@ -111,16 +129,15 @@ describe('GET /v1/customers/{customerId}/mip-list: scope semantics', () => {
       'needs-t-far': null,
       'needs-t-p': null,
     });
-    expect(entry(r.body, ids['t-cap']!).coverage).toEqual({ placements: 3, server: 0, rack: 1, row: 3, site: 3 });
-    expect(entry(r.body, ids['t-p']!).coverage).toEqual({ placements: 3, server: 1, rack: 1, row: 1, site: 1 });
-    expect(names(r.body.available)).toEqual(['needs-t-srv-prefers', 'needs-t-srv', 'needs-t-rack', 'needs-t-cap', 'needs-t-row', 'needs-t-site']);
+    expect(entry(list, ids['t-cap']!).coverage).toEqual({ placements: 3, server: 0, rack: 1, row: 3, site: 3 });
+    expect(entry(list, ids['t-p']!).coverage).toEqual({ placements: 3, server: 1, rack: 1, row: 1, site: 1 });
+    expect(names(list.available)).toEqual(['needs-t-srv-prefers', 'needs-t-srv', 'needs-t-rack', 'needs-t-cap', 'needs-t-row', 'needs-t-site']);
   });
 
   it('rack: available up to rack; a rack without room for a placement is the reason', async () => {
-    const r = await mip('rack');
-    expectStatus(r, 200);
-    expect(names(r.body.available)).toEqual(['needs-t-srv-prefers', 'needs-t-srv', 'needs-t-rack']);
-    const cap = entry(r.body, ids['t-cap']!);
+    const list = own(bodyOf(await mip('rack'), 200));
+    expect(names(list.available)).toEqual(['needs-t-srv-prefers', 'needs-t-srv', 'needs-t-rack']);
+    const cap = entry(list, ids['t-cap']!);
     expect(cap).toMatchObject({ available: false, narrowestScope: 'row', fresh: true });
     expect(cap.reasons).toEqual([
       { reason: 'missing trait t-cap', placements: 3 },
@@ -129,11 +146,10 @@ describe('GET /v1/customers/{customerId}/mip-list: scope semantics', () => {
   });
 
   it('row and site widen the list in order', async () => {
-    expect(names(bodyOf(await mip('row'), 200).available)).toEqual(['needs-t-srv-prefers', 'needs-t-srv', 'needs-t-rack', 'needs-t-cap', 'needs-t-row']);
-    const site = await mip('site');
-    expectStatus(site, 200);
-    expect(names(site.body.unavailable)).toEqual(['needs-t-p', 'needs-t-far']);
-    expect(entry(site.body, ids['t-far']!).reasons).toEqual([
+    expect(names(own(bodyOf(await mip('row'), 200)).available)).toEqual(['needs-t-srv-prefers', 'needs-t-srv', 'needs-t-rack', 'needs-t-cap', 'needs-t-row']);
+    const site = own(bodyOf(await mip('site'), 200));
+    expect(names(site.unavailable)).toEqual(['needs-t-p', 'needs-t-far']);
+    expect(entry(site, ids['t-far']!).reasons).toEqual([
       { reason: 'missing trait t-far', placements: 3 },
       { reason: 'no compatible server with 8 free cores and 32 GiB free memory in the same site', placements: 3 },
     ]);
@@ -184,72 +200,83 @@ describe('GET /v1/customers/{customerId}/mip-list?include=hardwareIds', () => {
 });
 
 describe('GET /v1/customers/{customerId}/mip-list: changes show up with no manual step', () => {
-  function withServer(id: string, change: (s: Inventory['servers'][number]) => void): Inventory {
-    const s = inventory.servers.find((x) => x.id === id)!;
+  /** One server of world `h` as PUT takes it, after `change`. */
+  function withServer(h: HandWorld, name: string, change: (s: Inventory['servers'][number]) => void): Inventory {
+    const s = structuredClone(h.inventory.servers.find((x) => x.id === h.tag + name)!);
     change(s);
     return { sites: [], rows: [], racks: [], servers: [s] };
   }
+  const listOf = async (h: HandWorld, scope: string) => bodyOf(await mip(scope, h.customer.key, h.customer.id), 200);
 
   it('an inventory change (traits) moves a platform into the list', async () => {
-    expect(entry(bodyOf(await mip('server'), 200), ids['t-p']!).available).toBe(false);
-    await putInventory(withServer('hA-r1-k1-v2', (s) => (s.properties.traits = ['t-srv', 't-p'])));
-    await putInventory(withServer('hA-r2-k1-v1', (s) => (s.properties.traits = ['t-srv', 't-p'])));
-    const after = entry(bodyOf(await mip('server'), 200), ids['t-p']!);
+    const h = await handWorld();
+    expect(entry(await listOf(h, 'server'), h.ids['t-p']!).available).toBe(false);
+    await putInventory(withServer(h, 'A-r1-k1-v2', (s) => (s.properties.traits = ['t-srv', 't-p'])));
+    await putInventory(withServer(h, 'A-r2-k1-v1', (s) => (s.properties.traits = ['t-srv', 't-p'])));
+    const after = entry(await listOf(h, 'server'), h.ids['t-p']!);
     expect(after).toMatchObject({ available: true, narrowestScope: 'server', reasons: [] });
   });
 
   it('a capacity change narrows a platform from row to rack', async () => {
-    await putInventory(withServer('hA-r1-k1-v3', (s) => (s.capacity = { coresAllocated: 0, memoryAllocatedGib: 0 })));
-    expect(entry(bodyOf(await mip('rack'), 200), ids['t-cap']!)).toMatchObject({ available: true, narrowestScope: 'rack' });
+    const h = await handWorld();
+    expect(entry(await listOf(h, 'rack'), h.ids['t-cap']!)).toMatchObject({ available: false, narrowestScope: 'row' });
+    await putInventory(withServer(h, 'A-r1-k1-v3', (s) => (s.capacity = { coresAllocated: 0, memoryAllocatedGib: 0 })));
+    expect(entry(await listOf(h, 'rack'), h.ids['t-cap']!)).toMatchObject({ available: true, narrowestScope: 'rack' });
   });
 
   it('a requirement change moves a platform out of the list, with its reason', async () => {
-    const r = await call('PATCH', `/v1/platforms/${ids['t-srv']}`, { key: otherProvider.key, body: { requirements: { requiredTraits: ['t-srv', 'tdx'] } } });
+    const h = await handWorld();
+    const r = await call('PATCH', `/v1/platforms/${h.ids['t-srv']}`, { key: h.otherProvider.key, body: { requirements: { requiredTraits: ['t-srv', 'tdx'] } } });
     expectStatus(r, 200);
     // Recomputed on the queue (fresh: false meanwhile, see materialised.test.ts).
     await settled();
-    const after = entry(bodyOf(await mip('server'), 200), ids['t-srv']!);
+    const after = entry(await listOf(h, 'server'), h.ids['t-srv']!);
     expect(after).toMatchObject({ available: false, narrowestScope: null, fresh: true });
     expect(after.reasons).toEqual([{ reason: 'missing trait tdx', placements: 3 }]);
   });
 
   it('a new platform appears at once', async () => {
-    const p = await createPlatform(otherProvider.key, { name: 'brand-new', ...requires('t-rack') });
-    expect(entry(bodyOf(await mip('rack'), 200), p.id)).toMatchObject({ available: true, narrowestScope: 'rack', fresh: true });
+    const h = await handWorld();
+    const p = await createPlatform(h.otherProvider.key, { name: 'brand-new', ...requires('t-rack') });
+    expect(entry(await listOf(h, 'rack'), p.id)).toMatchObject({ available: true, narrowestScope: 'rack', fresh: true });
   });
 });
 
 describe('GET /v1/customers/{customerId}/mip-list: the stored answer', () => {
   /** The stored answer while it is current (what the route serves). */
-  const stored = () => storedAnswer(getDb(env.DB), customer.id, 'row');
+  const stored = (h: HandWorld) => () => storedAnswer(getDb(env.DB), h.customer.id, 'row');
+  /** Puts a marker into the stored answer, so that serving it shows. */
+  const marker = (h: HandWorld) => env.DB.prepare("update mip_answers set body = json_set(body, '$.placements', 99) where customer_id = ? and scope = 'row'").bind(h.customer.id).run();
+  const row = (h: HandWorld) => mip('row', h.customer.key, h.customer.id);
 
   it('is stored off the request after a reader computed it, then served as stored while nothing it depends on changed', async () => {
-    const computed = await mip('row');
-    const body = await vi.waitUntil(stored, { timeout: 10_000, interval: 20 });
+    const h = await handWorld();
+    const computed = await row(h);
+    const body = await vi.waitUntil(stored(h), { timeout: 10_000, interval: 20 });
     expect(JSON.parse(body!)).toEqual(computed.body);
     // Served from the table: a marker put into the stored answer comes back as it is.
-    await env.DB.prepare("update mip_answers set body = json_set(body, '$.placements', 99) where customer_id = ? and scope = 'row'").bind(customer.id).run();
-    const served = await mip('row');
+    await marker(h);
+    const served = await row(h);
     expectStatus(served, 200);
     expect(served.headers.get('content-type')).toMatch(/^application\/json/);
     expect(served.body).toEqual({ ...computed.body, placements: 99 });
   });
 
   it('is not served once something it depends on changed: the customer’s placements, a platform, or its servers’ site', async () => {
-    const marker = () => env.DB.prepare("update mip_answers set body = json_set(body, '$.placements', 99) where customer_id = ? and scope = 'row'").bind(customer.id).run();
+    const h = await handWorld();
     const changes = [
-      () => place(customer.id, customerServers, currentPlatformId),
-      async () => expectStatus(await call('PATCH', `/v1/platforms/${ids['t-far']}`, { key: otherProvider.key, body: { description: 'changed' } }), 200),
-      () => putInventory({ sites: [], rows: [], racks: [], servers: [{ ...inventory.servers.find((x) => x.id === 'hA-r3-k1-v1')!, capacity: { coresAllocated: 1, memoryAllocatedGib: 0 } }] }),
+      () => place(h.customer.id, h.customerServers, h.currentPlatformId),
+      async () => expectStatus(await call('PATCH', `/v1/platforms/${h.ids['t-far']}`, { key: h.otherProvider.key, body: { description: 'changed' } }), 200),
+      () => putInventory({ sites: [], rows: [], racks: [], servers: [{ ...h.inventory.servers.find((x) => x.id === `${h.tag}A-r3-k1-v1`)!, capacity: { coresAllocated: 1, memoryAllocatedGib: 0 } }] }),
     ];
     for (const change of changes) {
-      await mip('row');
-      await vi.waitUntil(stored, { timeout: 10_000, interval: 20 });
-      await marker();
-      expect(bodyOf(await mip('row'), 200).placements).toBe(99);
+      await row(h);
+      await vi.waitUntil(stored(h), { timeout: 10_000, interval: 20 });
+      await marker(h);
+      expect(bodyOf(await row(h), 200).placements).toBe(99);
       await change();
       await settled();
-      expect(bodyOf(await mip('row'), 200).placements).toBe(3);
+      expect(bodyOf(await row(h), 200).placements).toBe(3);
     }
   });
 });

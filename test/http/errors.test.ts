@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { app } from '../../src/app';
 import { call, expectProblem, expectStatus, OPERATOR, raw } from '../http';
 
+// Health, unknown routes, methods a route lacks, the document and its page are outside the OpenAPI
+// document on purpose: those requests go through raw().
+
 describe('GET /healthz', () => {
   it('answers without a key and carries a request id', async () => {
     const r = await raw('GET', '/healthz');
