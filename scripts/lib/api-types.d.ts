@@ -1482,6 +1482,13 @@ export interface Operations {
   };
 }
 
+/** A problem+json reply (RFC 9457), as every error status documents it. */
+export interface ProblemReply {
+  content: {
+    "application/problem+json": Schemas["Problem"];
+  };
+}
+
 /** Every operation's documented responses by path template, method and status, in openapi-typescript's shape. */
 export interface Paths {
   "/v1/customers": {
@@ -1492,31 +1499,11 @@ export interface Paths {
             "application/json": Schemas["Registered"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
       };
     };
     get: {
@@ -1529,21 +1516,9 @@ export interface Paths {
             };
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
       };
     };
   };
@@ -1555,31 +1530,11 @@ export interface Paths {
             "application/json": Schemas["RegisteredProvider"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
       };
     };
     get: {
@@ -1592,21 +1547,9 @@ export interface Paths {
             };
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
       };
     };
   };
@@ -1618,16 +1561,8 @@ export interface Paths {
             "application/json": Schemas["Account"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
       };
     };
   };
@@ -1639,26 +1574,10 @@ export interface Paths {
             "application/json": Schemas["UsageReport"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
       };
     };
   };
@@ -1672,41 +1591,13 @@ export interface Paths {
             };
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        409: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
+        409: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
       };
     };
     get: {
@@ -1718,16 +1609,8 @@ export interface Paths {
             };
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
       };
     };
   };
@@ -1737,26 +1620,10 @@ export interface Paths {
         204: {
           content: Record<string, never>;
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
       };
     };
   };
@@ -1768,41 +1635,13 @@ export interface Paths {
             "application/json": Schemas["InventoryUpsertResult"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        409: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        422: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        409: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
+        422: ProblemReply;
       };
     };
   };
@@ -1817,21 +1656,9 @@ export interface Paths {
             };
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
       };
     };
   };
@@ -1846,21 +1673,9 @@ export interface Paths {
             };
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
       };
     };
   };
@@ -1875,36 +1690,12 @@ export interface Paths {
             };
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        422: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
+        422: ProblemReply;
       };
     };
     get: {
@@ -1917,21 +1708,9 @@ export interface Paths {
             };
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
       };
     };
   };
@@ -1943,41 +1722,13 @@ export interface Paths {
             "application/json": Schemas["Platform"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        409: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        422: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        409: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
+        422: ProblemReply;
       };
     };
     get: {
@@ -1990,21 +1741,9 @@ export interface Paths {
             };
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
       };
     };
   };
@@ -2016,46 +1755,14 @@ export interface Paths {
             "application/json": Schemas["Platform"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        409: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        422: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
+        409: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
+        422: ProblemReply;
       };
     };
     get: {
@@ -2065,26 +1772,10 @@ export interface Paths {
             "application/json": Schemas["CatalogEntry"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
       };
     };
   };
@@ -2096,26 +1787,10 @@ export interface Paths {
             "application/json": Schemas["MipList"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
       };
     };
   };
@@ -2127,46 +1802,14 @@ export interface Paths {
             "application/json": Schemas["CompatibilityResult"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        410: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        422: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
+        410: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
+        422: ProblemReply;
       };
     };
   };
@@ -2178,31 +1821,11 @@ export interface Paths {
             "application/json": Schemas["CompatibilityRebuildResult"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
       };
     };
   };
@@ -2214,21 +1837,9 @@ export interface Paths {
             "application/json": Schemas["CompatibilityStatus"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
       };
     };
   };
@@ -2240,41 +1851,13 @@ export interface Paths {
             "application/json": Schemas["RotatedWebhookEndpoint"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        422: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
+        422: ProblemReply;
       };
     };
     get: {
@@ -2284,26 +1867,10 @@ export interface Paths {
             "application/json": Schemas["WebhookEndpoint"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
       };
     };
   };
@@ -2318,21 +1885,9 @@ export interface Paths {
             };
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
       };
     };
   };
@@ -2344,36 +1899,12 @@ export interface Paths {
             "application/json": Schemas["WebhookRedelivery"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
       };
     };
   };
@@ -2385,36 +1916,12 @@ export interface Paths {
             "application/json": Schemas["HardwareIds"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        422: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
+        422: ProblemReply;
       };
     };
   };
@@ -2426,31 +1933,11 @@ export interface Paths {
             "application/json": Schemas["VerifiedHardwareIds"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
       };
     };
   };
@@ -2462,31 +1949,11 @@ export interface Paths {
             "application/json": Schemas["RevokedHardwareIds"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
       };
     };
   };
@@ -2498,46 +1965,14 @@ export interface Paths {
             "application/json": Schemas["HardwareId"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        409: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        422: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
+        409: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
+        422: ProblemReply;
       };
     };
   };
@@ -2560,41 +1995,13 @@ export interface Paths {
             "application/json": Schemas["AgentReportResult"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        409: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
+        409: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
       };
     };
   };
@@ -2609,21 +2016,9 @@ export interface Paths {
             };
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
       };
     };
   };
@@ -2635,41 +2030,13 @@ export interface Paths {
             "application/json": Schemas["Migration"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        409: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        422: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        409: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
+        422: ProblemReply;
       };
     };
     get: {
@@ -2682,21 +2049,9 @@ export interface Paths {
             };
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
       };
     };
   };
@@ -2708,26 +2063,10 @@ export interface Paths {
             "application/json": Schemas["Migration"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
       };
     };
   };
@@ -2739,41 +2078,13 @@ export interface Paths {
             "application/json": Schemas["Migration"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        409: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
+        409: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
       };
     };
   };
@@ -2785,41 +2096,13 @@ export interface Paths {
             "application/json": Schemas["Migration"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        409: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
+        409: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
       };
     };
   };
@@ -2831,41 +2114,13 @@ export interface Paths {
             "application/json": Schemas["Migration"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        409: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
+        409: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
       };
     };
   };
@@ -2877,41 +2132,13 @@ export interface Paths {
             "application/json": Schemas["Migration"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        409: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
+        409: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
       };
     };
   };
@@ -2923,41 +2150,13 @@ export interface Paths {
             "application/json": Schemas["Migration"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        409: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
+        409: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
       };
     };
   };
@@ -2969,41 +2168,13 @@ export interface Paths {
             "application/json": Schemas["Migration"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        409: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
+        409: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
       };
     };
   };
@@ -3015,41 +2186,13 @@ export interface Paths {
             "application/json": Schemas["Migration"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        409: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
+        409: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
       };
     };
   };
@@ -3061,31 +2204,11 @@ export interface Paths {
             "application/json": Schemas["MigrationStorageAccess"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        409: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
+        409: ProblemReply;
       };
     };
   };
@@ -3097,26 +2220,10 @@ export interface Paths {
             "application/json": Schemas["MigrationTimeline"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
       };
     };
   };
@@ -3131,26 +2238,10 @@ export interface Paths {
             };
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
       };
     };
   };
@@ -3165,21 +2256,9 @@ export interface Paths {
             };
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
       };
     };
   };
@@ -3191,41 +2270,13 @@ export interface Paths {
             "application/json": Schemas["AgentTaskState"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        409: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
+        409: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
       };
     };
   };
@@ -3235,21 +2286,9 @@ export interface Paths {
         200: {
           content: Record<string, never>;
         };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        502: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        403: ProblemReply;
+        404: ProblemReply;
+        502: ProblemReply;
       };
     };
     post: {
@@ -3257,21 +2296,9 @@ export interface Paths {
         200: {
           content: Record<string, never>;
         };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        502: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        403: ProblemReply;
+        404: ProblemReply;
+        502: ProblemReply;
       };
     };
     put: {
@@ -3279,21 +2306,9 @@ export interface Paths {
         200: {
           content: Record<string, never>;
         };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        502: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        403: ProblemReply;
+        404: ProblemReply;
+        502: ProblemReply;
       };
     };
     patch: {
@@ -3301,21 +2316,9 @@ export interface Paths {
         200: {
           content: Record<string, never>;
         };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        502: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        403: ProblemReply;
+        404: ProblemReply;
+        502: ProblemReply;
       };
     };
     delete: {
@@ -3323,21 +2326,9 @@ export interface Paths {
         200: {
           content: Record<string, never>;
         };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        502: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        403: ProblemReply;
+        404: ProblemReply;
+        502: ProblemReply;
       };
     };
   };
@@ -3349,26 +2340,10 @@ export interface Paths {
             "application/json": Schemas["RouteDecision"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
       };
     };
   };
@@ -3380,26 +2355,10 @@ export interface Paths {
             "application/json": Schemas["Traffic"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
       };
     };
   };
@@ -3411,46 +2370,14 @@ export interface Paths {
             "application/json": Schemas["Traffic"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        409: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        422: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
+        409: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
+        422: ProblemReply;
       };
     };
     delete: {
@@ -3460,31 +2387,11 @@ export interface Paths {
             "application/json": Schemas["Traffic"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        409: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
+        409: ProblemReply;
       };
     };
   };
@@ -3496,41 +2403,13 @@ export interface Paths {
             "application/json": Schemas["Traffic"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        409: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
+        409: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
       };
     };
   };
@@ -3542,41 +2421,13 @@ export interface Paths {
             "application/json": Schemas["Traffic"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        409: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
+        409: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
       };
     };
   };
@@ -3588,26 +2439,10 @@ export interface Paths {
             "application/json": Schemas["TrafficAnalysis"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
       };
     };
     put: {
@@ -3617,46 +2452,14 @@ export interface Paths {
             "application/json": Schemas["TrafficAnalysis"];
           };
         };
-        400: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        401: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        403: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        404: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        409: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        413: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        415: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
-        422: {
-          content: {
-            "application/problem+json": Schemas["Problem"];
-          };
-        };
+        400: ProblemReply;
+        401: ProblemReply;
+        403: ProblemReply;
+        404: ProblemReply;
+        409: ProblemReply;
+        413: ProblemReply;
+        415: ProblemReply;
+        422: ProblemReply;
       };
     };
   };
