@@ -1,13 +1,13 @@
 // `npm run bench`: the project's benchmarks, on loopback, each beside a baseline measured in the same
 // run. For each inventory size it starts the bundled Worker in workerd (through Miniflare, with local
-// D1 and Durable Objects, and its own state seeded once through the API and kept in
-// .wrangler/bench-<size>), then runs every scenario with autocannon and prints p50/p99 latency and
-// throughput.
+// D1 and Durable Objects, on a fresh copy of its own state, seeded once through the API and kept in
+// .wrangler/bench-<size>/seed), then runs every scenario with autocannon and prints p50/p99 latency
+// and throughput.
 // Options: --servers 10000,100000  --duration 5 (s per scenario)  --connections 8  --only name,name
 //          --port 8900 (or INPLACE_BENCH_PORT; with two sizes or more the growth rounds also use the next port)  --upstream-port 8910 (or INPLACE_BENCH_UPSTREAM_PORT);
 //          the defaults stay clear of `npm start` (8787, 8790+) and the simulator (8831, 8840+).
 //          --netbox N runs only the NetBox import benchmark (N generated NetBox devices; scripts/bench/netbox.mjs).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { client } from './lib/api.mjs';
@@ -99,30 +99,46 @@ function report(size, scenario, m, baseline) {
   console.log(`  ${scenario.padEnd(72)} p50 ${String(m.p50).padStart(6)} ms  p99 ${String(m.p99).padStart(6)} ms  ${String(row.rps).padStart(6)} req/s  ${row.vsBaseline}`);
 }
 
-/** Starts the bundled Worker on the state seeded for `size` (seeding it the first time). */
+/**
+ * Starts the bundled Worker on a fresh copy of the state seeded for `size` (seeding it the first
+ * time). Every run starts from the same state: the scenarios write (1,000-ID mints by the hundred,
+ * usage, stored answers), and measuring on what earlier runs left behind made the results depend on
+ * how many runs came before (the 10,000-server state had grown from 112k to 401k hardware aliases in
+ * one session, and minting slowed with it).
+ */
 async function serve(size, servicePort) {
   const dir = `.wrangler/bench-${size}`;
+  const seedDir = `${dir}/seed`;
+  const runDir = `${dir}/run`;
   mkdirSync(dir, { recursive: true });
   const vars = ensureDevVars(`${dir}/dev.vars`);
   const seededFile = `${dir}/seeded.json`;
-  let seeded = existsSync(seededFile) ? JSON.parse(readFileSync(seededFile, 'utf8')) : null;
+  // State seeded before runs started from a copy (in ${dir}/state) holds what every earlier run wrote: seed again.
+  if (existsSync(`${dir}/state`)) {
+    console.log(`  ${dir}/state holds what earlier runs wrote: seeding a clean state once (${seedDir}), copied for every run`);
+    rmSync(`${dir}/state`, { recursive: true, force: true });
+    rmSync(seededFile, { force: true });
+  }
+  let seeded = existsSync(seededFile) && existsSync(seedDir) ? JSON.parse(readFileSync(seededFile, 'utf8')) : null;
   // The platforms' upstream URLs are part of the seeded state (state seeded before ports were configurable used 8790).
   if (seeded && (seeded.upstreamPort ?? 8790) !== upstreamPort) {
     console.error(`${dir} was seeded with the platforms' upstreams on port ${seeded.upstreamPort ?? 8790}: run with --upstream-port ${seeded.upstreamPort ?? 8790}, or delete ${dir} to seed it again.`);
     process.exit(2);
   }
-  const service = await startWorkerd({ port: servicePort, persistTo: `${dir}/state`, envFile: `${dir}/dev.vars` });
-  const operator = client(service.baseUrl, vars.OPERATOR_KEY);
-  try {
-    if (!seeded) {
-      seeded = await seedBench(operator, { servers: size, upstreamPort, log: (l) => console.log(`  seed ${l}`) });
-      writeFileSync(seededFile, JSON.stringify(seeded));
+  if (!seeded) {
+    rmSync(seedDir, { recursive: true, force: true });
+    const seeding = await startWorkerd({ port: servicePort, persistTo: seedDir, envFile: `${dir}/dev.vars` });
+    try {
+      seeded = await seedBench(client(seeding.baseUrl, vars.OPERATOR_KEY), { servers: size, upstreamPort, log: (l) => console.log(`  seed ${l}`) });
+    } finally {
+      await seeding.stop();
     }
-  } catch (err) {
-    await service.stop();
-    throw err;
+    writeFileSync(seededFile, JSON.stringify(seeded));
   }
-  return { dir, vars, seeded, service, operator };
+  rmSync(runDir, { recursive: true, force: true });
+  cpSync(seedDir, runDir, { recursive: true });
+  const service = await startWorkerd({ port: servicePort, persistTo: runDir, envFile: `${dir}/dev.vars` });
+  return { dir, vars, seeded, service, operator: client(service.baseUrl, vars.OPERATOR_KEY) };
 }
 
 /**
@@ -163,7 +179,7 @@ async function growth(small, large) {
 }
 
 for (const size of sizes) {
-  console.log(`\n▶ ${size} servers (state in .wrangler/bench-${size})`);
+  console.log(`\n▶ ${size} servers (a fresh copy of .wrangler/bench-${size}/seed)`);
   const { dir, vars, seeded, service, operator } = await serve(size, port);
   try {
     const ctx = {
