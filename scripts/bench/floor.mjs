@@ -1,12 +1,12 @@
-// The Node floors of the hardware-ID benchmark (scripts/bench/scenarios.mjs runs this in a process of
-// its own, pinned to one core or not): `node floor.mjs SIGN VERIFY` signs SIGN hardware-ID-shaped JWTs
-// with jose and verifies VERIFY of them, no I/O, and prints {sign, verify} in ms. One warm-up round
-// first (it pays for compiling jose's code paths, which the Worker has done by its first measured
-// request), then the median of seven rounds.
+// The Node floors of the hardware-ID benchmark: the same jose signatures and verifications as the
+// Worker's, without I/O. scripts/bench/scenarios.mjs runs this in a process of its own (pinned to one
+// core or not) and asks for one round at a time, in turn with the Worker's requests, so that both are
+// measured in the same moments of a shared machine. Each stdin line `sign N` signs N hardware-ID-shaped
+// JWTs, `verify N` verifies N of the last signed; each answers one JSON line {ms, cpuMs}: wall time
+// and this process's CPU time (every thread: WebCrypto works on libuv's pool).
+import { createInterface } from 'node:readline';
 import { generateKeyPair, jwtVerify, SignJWT } from 'jose';
 
-const [sign, verify] = process.argv.slice(2).map(Number);
-const median = (values) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)];
 const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
 const token = () =>
   new SignJWT({ scope: 'server' })
@@ -18,16 +18,19 @@ const token = () =>
     .setIssuedAt()
     .setExpirationTime('1h')
     .sign(privateKey);
-const signs = [];
-const verifies = [];
-for (let round = 0; round < 8; round++) {
-  let t0 = performance.now();
-  const tokens = await Promise.all(Array.from({ length: sign }, token));
-  const signed = performance.now() - t0;
-  t0 = performance.now();
-  await Promise.all(tokens.slice(0, verify).map((t) => jwtVerify(t, publicKey, { issuer: 'inplace', audience: 'prv_bench', typ: 'hwid+jwt', algorithms: ['EdDSA'] })));
-  if (round === 0) continue;
-  signs.push(signed);
-  verifies.push(performance.now() - t0);
+let tokens = [];
+const rounds = {
+  sign: async (n) => {
+    tokens = await Promise.all(Array.from({ length: n }, token));
+  },
+  verify: (n) => Promise.all(tokens.slice(0, n).map((t) => jwtVerify(t, publicKey, { issuer: 'inplace', audience: 'prv_bench', typ: 'hwid+jwt', algorithms: ['EdDSA'] }))),
+};
+for await (const line of createInterface({ input: process.stdin })) {
+  const [what, n] = line.trim().split(' ');
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
+  await rounds[what](Number(n));
+  const ms = performance.now() - t0;
+  const used = process.cpuUsage(cpu);
+  process.stdout.write(`${JSON.stringify({ ms, cpuMs: (used.user + used.system) / 1000 })}\n`);
 }
-console.log(JSON.stringify({ sign: median(signs), verify: median(verifies) }));

@@ -1,35 +1,75 @@
 // Benchmark scenarios, run by scripts/bench.mjs for each inventory size. Each returns
 // [label, {p50, p99, rps}] pairs measured with ctx.measure (autocannon on loopback).
-import { execFile, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { gzipSync } from 'node:zlib';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { benchCatalog, generateInventory } from '../lib/demo-data.mjs';
 import { coldStart, serveBundle } from '../lib/local-service.mjs';
 import { waitForCompatibility } from '../lib/seed.mjs';
 
 const median = (values) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)];
 const ms = (v) => Math.round(v * 100) / 100;
-const execFileAsync = promisify(execFile);
 
 /**
- * The Node floors of minting and verifying: what the same jose signatures and verifications cost in
- * Node, no I/O (scripts/bench/floor.mjs), in ms. Measured twice: on one core, as the Worker has (an
- * isolate signs and verifies on its own thread, while Node's WebCrypto hands every operation to its
- * thread pool, which spreads 1,000 signatures over every core), the targets' baseline; and on every
- * core, as the issue first measured it, printed beside it.
+ * A Node floor of minting and verifying (scripts/bench/floor.mjs) in a process of its own, answering
+ * one round at a time: `round('sign', 1000)` gives {ms, cpuMs}. Pinned to one core, as the Worker
+ * has (an isolate signs and verifies on its own thread, while Node's WebCrypto hands every operation
+ * to its thread pool, which spreads 1,000 signatures over every core): the targets' baseline; on
+ * every core, as the issue first measured it: printed beside it.
  */
-async function nodeFloors(sign, verify) {
+function floorProcess(pinned) {
   const floor = fileURLToPath(new URL('./floor.mjs', import.meta.url));
-  const run = async (command, args) => JSON.parse((await execFileAsync(command, args)).stdout);
-  const pinned = cpus().length > 1 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+  const child = pinned ? spawn('taskset', ['-c', '0', process.execPath, floor], { stdio: ['pipe', 'pipe', 'inherit'] }) : spawn(process.execPath, [floor], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   return {
-    oneCore: pinned ? await run('taskset', ['-c', '0', process.execPath, floor, String(sign), String(verify)]) : null,
-    allCores: await run(process.execPath, [floor, String(sign), String(verify)]),
+    async round(what, n) {
+      child.stdin.write(`${what} ${n}\n`);
+      const { value, done } = await lines.next();
+      if (done) throw new Error('the Node floor process ended');
+      return JSON.parse(value);
+    },
+    close: () => child.stdin.end(),
   };
+}
+
+/**
+ * CPU time (ms, every thread) of the workerd process this benchmark started, as a function to read
+ * it again; null where /proc does not say (not Linux) or several run. Locally workerd runs the Worker,
+ * D1 and the HTTP server in that one process, so its CPU per request is what serving it costs, which
+ * the load others put on a shared machine does not change (it changes waiting for a core).
+ */
+function workerdCpu() {
+  if (!existsSync('/proc/self/stat')) return null;
+  const stat = (pid) => readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = (text) => text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && existsSync(`/proc/${p}/stat`));
+  const workerd = pids.filter((p) => {
+    try {
+      const text = stat(p);
+      return text.includes('(workerd)') && Number(fields(text)[1]) === process.pid;
+    } catch {
+      return false;
+    }
+  });
+  if (workerd.length !== 1) return null;
+  const tickMs = 1000 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout || 100);
+  return () => {
+    const f = fields(stat(workerd[0]));
+    return (Number(f[11]) + Number(f[12])) * tickMs;
+  };
+}
+
+/** One request's wall time in ms (the body read whole), failing on anything but 2xx. */
+async function timed(baseUrl, { method = 'GET', path, headers, body }) {
+  const t0 = performance.now();
+  const res = await fetch(new URL(path, baseUrl), { method, headers, body });
+  await res.arrayBuffer();
+  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}`);
+  return performance.now() - t0;
 }
 
 export const SCENARIOS = [
@@ -50,45 +90,67 @@ export const SCENARIOS = [
  * and inserts per request) and per rack, and verifying 100 IDs per request (100 signature checks and
  * 100 atomic use counts in one D1 batch). Verification rotates over ten lists of 100 IDs, each ID good
  * for 1,000 uses, so the run never exhausts them.
+ *
+ * The targets compare the Worker with the Node floors in PAIRS interleaved pairs: one mint, one floor
+ * round of 1,000 signatures, one verify, one floor round of 100 verifications, and so on, medians of
+ * each. Measured seconds apart (as three rounds of autocannon then the floors were), a burst of load
+ * from others on a shared machine fell on one side only and decided the ratio. The CPU time workerd
+ * spends per mint is printed beside the floor's (no target).
  */
+const PAIRS = 15;
 SCENARIOS.push({
   name: 'hardware-ids',
   async run(ctx) {
     const customer = ctx.operator.as(ctx.seeded.customer.key);
-    const headers = { authorization: `Bearer ${ctx.seeded.customer.key}`, 'content-type': 'application/json' };
-    const mint = (scope) => ({ method: 'POST', path: '/v1/hardware-ids', headers, body: JSON.stringify({ scope, maxUses: 1000, ttlSeconds: 3600 }) });
+    // A new object per request: autocannon adds its content-length to the headers it is given.
+    const headers = () => ({ authorization: `Bearer ${ctx.seeded.customer.key}`, 'content-type': 'application/json' });
+    const mint = (scope) => ({ method: 'POST', path: '/v1/hardware-ids', headers: headers(), body: JSON.stringify({ scope, maxUses: 1000, ttlSeconds: 3600 }) });
     const pool = (await customer.post('/v1/hardware-ids', { scope: 'server', maxUses: 1000, ttlSeconds: 3600 })).items.map((i) => i.id);
     const lists = Array.from({ length: 10 }, (_, i) => JSON.stringify({ hardwareIds: pool.slice(i * 100, i * 100 + 100) }));
     let next = 0;
-    const verify = () => ({ method: 'POST', path: '/v1/hardware-ids/verify', headers, body: lists[next++ % lists.length] });
-    // Three back-to-back rounds of the Worker (mint, verify, one connection) then the Node floors; for
-    // each target the round with the median ratio is reported, so one burst of noise on a shared
-    // machine (the floors moved between 7 and 20 ms across runs) does not decide it.
-    const one = { connections: 1, duration: Math.max(1, Math.round(ctx.duration / 2)) };
-    await ctx.measure(verify, { ...one, duration: 1 });
-    const rounds = [];
-    for (let r = 0; r < 3; r++) rounds.push({ minted: await ctx.measure(mint('server'), one), verified: await ctx.measure(verify, one), floors: await nodeFloors(pool.length, 100) });
-    // The target's floor is the one-core floor when the machine can pin one (else every core's).
-    const floorOf = (r) => r.floors.oneCore ?? r.floors.allCores;
-    const medianRound = (ratio) => rounds.toSorted((a, b) => ratio(a) - ratio(b))[1];
-    const mintRatio = (r) => r.minted.p50 / floorOf(r).sign;
-    const verifyRatio = (r) => r.verified.p50 / floorOf(r).verify;
-    const mintRound = medianRound(mintRatio);
-    const verifyRound = medianRound(verifyRatio);
-    const list = (ratio) => rounds.map((r) => ratio(r).toFixed(2)).join(', ');
-    const cores = mintRound.floors.oneCore ? 'one core' : 'every core: taskset could not pin one';
-    ctx.target(`mint ${pool.length} IDs (1 connection) vs Node floor (${pool.length} jose signatures, ${cores}); rounds ${list(mintRatio)}`, mintRound.minted.p50, floorOf(mintRound).sign, 'ms', { max: 1.3 });
-    ctx.target(`verify 100 IDs (1 connection) vs Node floor (100 jose verifications, ${cores}); rounds ${list(verifyRatio)}`, verifyRound.verified.p50, floorOf(verifyRound).verify, 'ms', { max: 2 });
-    const floorRow = (value) => ({ p50: ms(value), p99: ms(value), rps: 0 });
+    const verify = () => ({ method: 'POST', path: '/v1/hardware-ids/verify', headers: headers(), body: lists[next++ % lists.length] });
+    const pinned = cpus().length > 1 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+    const floors = { oneCore: pinned ? floorProcess(true) : null, allCores: floorProcess(false) };
+    const cpu = workerdCpu();
+    const samples = { mint: [], mintCpu: [], verify: [], sign: [], signCpu: [], verified: [], allSign: [], allVerified: [] };
+    try {
+      // Warm-up (compiling the code paths on both sides), not counted.
+      await ctx.measure(verify, { connections: 1, duration: 1 });
+      for (const f of Object.values(floors)) if (f) for (const what of ['sign', 'verify']) await f.round(what, what === 'sign' ? pool.length : 100);
+      await timed(ctx.baseUrl, mint('server'));
+      const target = floors.oneCore ?? floors.allCores;
+      for (let i = 0; i < PAIRS; i++) {
+        const before = cpu?.();
+        samples.mint.push(await timed(ctx.baseUrl, mint('server')));
+        if (cpu) samples.mintCpu.push(cpu() - before);
+        const signed = await target.round('sign', pool.length);
+        samples.sign.push(signed.ms);
+        samples.signCpu.push(signed.cpuMs);
+        samples.verify.push(await timed(ctx.baseUrl, verify()));
+        samples.verified.push((await target.round('verify', 100)).ms);
+        samples.allSign.push((await floors.allCores.round('sign', pool.length)).ms);
+        samples.allVerified.push((await floors.allCores.round('verify', 100)).ms);
+      }
+    } finally {
+      for (const f of Object.values(floors)) f?.close();
+    }
+    const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
+    const cores = pinned ? 'one core' : 'every core: taskset could not pin one';
+    const cpuNote = cpu ? `; CPU per mint: workerd ${ms(mean(samples.mintCpu))} ms, floor ${ms(mean(samples.signCpu))} ms` : '';
+    ctx.target(`mint ${pool.length} IDs (1 connection) vs Node floor (${pool.length} jose signatures, ${cores}), medians of ${PAIRS} interleaved pairs${cpuNote}`, median(samples.mint), median(samples.sign), 'ms', { max: 1.3 });
+    ctx.target(`verify 100 IDs (1 connection) vs Node floor (100 jose verifications, ${cores}), medians of ${PAIRS} interleaved pairs`, median(samples.verify), median(samples.verified), 'ms', { max: 2 });
+    const row = (values) => ({ p50: ms(median(values)), p99: ms(Math.max(...values)), rps: 0 });
     return [
-      [`POST /v1/hardware-ids scope=server (${pool.length} IDs), 1 connection (the median round)`, mintRound.minted],
+      [`POST /v1/hardware-ids scope=server (${pool.length} IDs), 1 connection (${PAIRS}, interleaved with the floor)`, row(samples.mint)],
+      ...(cpu ? [[`  workerd CPU per mint of ${pool.length} IDs (the Worker, D1 and HTTP; mean of ${PAIRS}, p99 column: max)`, { p50: ms(mean(samples.mintCpu)), p99: ms(Math.max(...samples.mintCpu)), rps: 0 }]] : []),
+      [`Node floor: ${pool.length} jose signatures, ${pinned ? "one core (the target's)" : 'every core'}`, row(samples.sign)],
+      [`  Node floor CPU per ${pool.length} signatures (mean of ${PAIRS}, p99 column: max)`, { p50: ms(mean(samples.signCpu)), p99: ms(Math.max(...samples.signCpu)), rps: 0 }],
+      ...(pinned ? [[`Node floor: ${pool.length} jose signatures, every core`, row(samples.allSign)]] : []),
+      [`POST /v1/hardware-ids/verify (100 IDs), 1 connection (${PAIRS}, interleaved with the floor)`, row(samples.verify)],
+      [`Node floor: 100 jose verifications, ${pinned ? "one core (the target's)" : 'every core'}`, row(samples.verified)],
+      ...(pinned ? [['Node floor: 100 jose verifications, every core', row(samples.allVerified)]] : []),
       [`POST /v1/hardware-ids scope=server (${pool.length} IDs)`, await ctx.measure(mint('server'))],
       ['POST /v1/hardware-ids scope=rack', await ctx.measure(mint('rack'))],
-      ['POST /v1/hardware-ids/verify (100 IDs), 1 connection (the median round)', verifyRound.verified],
-      ...(mintRound.floors.oneCore ? [[`Node floor: ${pool.length} jose signatures, one core (the target's)`, floorRow(mintRound.floors.oneCore.sign)]] : []),
-      [`Node floor: ${pool.length} jose signatures, every core`, floorRow(mintRound.floors.allCores.sign)],
-      ...(verifyRound.floors.oneCore ? [["Node floor: 100 jose verifications, one core (the target's)", floorRow(verifyRound.floors.oneCore.verify)]] : []),
-      ['Node floor: 100 jose verifications, every core', floorRow(verifyRound.floors.allCores.verify)],
       ['POST /v1/hardware-ids/verify (100 IDs)', await ctx.measure(verify)],
       ['GET /.well-known/jwks.json', await ctx.measure({ path: '/.well-known/jwks.json' })],
     ];
