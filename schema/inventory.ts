@@ -93,5 +93,9 @@ export const placements = sqliteTable(
     primaryKey({ columns: [t.customerId, t.serverId] }),
     index('placements_server_idx').on(t.serverId),
     index('placements_platform_idx').on(t.platformId),
+    // Whether a provider still has one of the customer's placements on one of its platforms (every
+    // hardware ID a provider minted is checked this way): one probe per platform, not a scan of the
+    // customer's placements.
+    index('placements_customer_platform_idx').on(t.customerId, t.platformId),
   ],
 );

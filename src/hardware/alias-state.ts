@@ -16,15 +16,17 @@ function relationshipHolds(g: string, a: string): string {
   // One indexed probe per scope, walking down from the unit to a placement of the customer (a single
   // CASE over the customer's placements scanned all of them, joined up to the site, for every ID).
   // The provider probe sits behind a CASE: SQLite evaluates both sides of an OR, so `requester =
-  // customer OR EXISTS (…)` walked the customer's placements for every ID the customer minted.
+  // customer OR EXISTS (…)` walked the customer's placements for every ID the customer minted. It
+  // probes placements_customer_platform_idx once per platform of the provider: written as a join,
+  // SQLite walked the customer's placements instead, for every ID of a former provider.
   const placed = `p.customer_id = ${g}.customer_id and p.server_id = s.id`;
   return `((case ${g}.scope
       when 'server' then exists (select 1 from placements p where p.customer_id = ${g}.customer_id and p.server_id = ${a}.unit_id)
       when 'rack' then exists (select 1 from servers s join placements p on ${placed} where s.rack_id = ${a}.unit_id)
       when 'row' then exists (select 1 from racks k join servers s on s.rack_id = k.id join placements p on ${placed} where k.row_id = ${a}.unit_id)
       else exists (select 1 from rows r join racks k on k.row_id = r.id join servers s on s.rack_id = k.id join placements p on ${placed} where r.site_id = ${a}.unit_id) end)
-    and (case when ${g}.requester_id = ${g}.customer_id then 1 else exists (select 1 from platforms pl join placements p on p.platform_id = pl.id
-      where pl.provider_id = ${g}.requester_id and p.customer_id = ${g}.customer_id) end))`;
+    and (case when ${g}.requester_id = ${g}.customer_id then 1 else exists (select 1 from placements p where p.customer_id = ${g}.customer_id
+      and p.platform_id in (select pl.id from platforms pl where pl.provider_id = ${g}.requester_id)) end))`;
 }
 
 export interface AliasState {

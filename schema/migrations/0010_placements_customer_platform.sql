@@ -1,0 +1,1 @@
+CREATE INDEX `placements_customer_platform_idx` ON `placements` (`customer_id`,`platform_id`);
