@@ -1,6 +1,6 @@
 import { and, eq, gt, inArray, isNull, lt, notExists, or, sql } from 'drizzle-orm';
 import { hardwareAliases, hardwareIdGrants } from '../../schema';
-import { D1_MAX_PARAMS, HWID_CLOCK_SKEW_S, HWID_PURGE_BATCH } from '../constants';
+import { D1_MAX_PARAMS, HWID_CLOCK_SKEW_S, HWID_PURGE_BATCH, HWID_PURGE_BATCHES_PER_RUN } from '../constants';
 import { getDb, type Db } from '../db';
 import type { Job } from '../lib/jobs';
 
@@ -56,32 +56,46 @@ export function revokeHeldByFormerProvider(db: Db, customerId: string, providerI
     );
 }
 
-/** Cron: deletes aliases, then grants, that expired (beyond the clock skew), a bounded batch per run. */
-export const purgeExpiredHardwareIds: Job = {
-  name: 'hardware-ids.purge',
-  async run(env, now) {
-    const db = getDb(env.DB);
-    const before = now - HWID_CLOCK_SKEW_S * 1000;
-    const expiredAliases = db
-      .select({ alias: hardwareAliases.alias })
-      .from(hardwareAliases)
-      .innerJoin(hardwareIdGrants, eq(hardwareIdGrants.id, hardwareAliases.grantId))
-      .where(lt(hardwareIdGrants.expiresAt, before))
-      .limit(HWID_PURGE_BATCH);
-    const emptyGrants = db
-      .select({ id: hardwareIdGrants.id })
-      .from(hardwareIdGrants)
-      .where(
-        and(
-          lt(hardwareIdGrants.expiresAt, before),
-          notExists(db.select({ one: sql`1` }).from(hardwareAliases).where(eq(hardwareAliases.grantId, hardwareIdGrants.id))),
-        ),
-      )
-      .limit(HWID_PURGE_BATCH);
-    const [aliases, grants] = await db.batch([
-      db.delete(hardwareAliases).where(inArray(hardwareAliases.alias, expiredAliases)),
-      db.delete(hardwareIdGrants).where(inArray(hardwareIdGrants.id, emptyGrants)),
-    ]);
-    return { aliases: aliases.meta.changes, grants: grants.meta.changes };
-  },
-};
+/**
+ * Cron: deletes aliases, then grants, that expired (beyond the clock skew), in batches of `batch`
+ * until none is left or `batches` have run. Used-up IDs go with their grant's expiry (at most
+ * HWID_TTL_MAX_S): until then they must still be refused as used up. The defaults purge
+ * HWID_PURGE_BATCH × HWID_PURGE_BATCHES_PER_RUN aliases per run, more than minting adds at the
+ * capacity model's rate (src/CAPACITY.md), so the table holds live IDs only.
+ */
+export function purgeExpiredHardwareIdsJob(batch = HWID_PURGE_BATCH, batches = HWID_PURGE_BATCHES_PER_RUN): Job {
+  return {
+    name: 'hardware-ids.purge',
+    async run(env, now) {
+      const db = getDb(env.DB);
+      const before = now - HWID_CLOCK_SKEW_S * 1000;
+      // Through the expiry and grant indexes, so a grant's aliases (written together) go together; a batch may end inside one.
+      const expiredGrants = db.select({ id: hardwareIdGrants.id }).from(hardwareIdGrants).where(lt(hardwareIdGrants.expiresAt, before));
+      const expiredAliases = db.select({ alias: hardwareAliases.alias }).from(hardwareAliases).where(inArray(hardwareAliases.grantId, expiredGrants)).limit(batch);
+      const emptyGrants = db
+        .select({ id: hardwareIdGrants.id })
+        .from(hardwareIdGrants)
+        .where(
+          and(
+            lt(hardwareIdGrants.expiresAt, before),
+            notExists(db.select({ one: sql`1` }).from(hardwareAliases).where(eq(hardwareAliases.grantId, hardwareIdGrants.id))),
+          ),
+        )
+        .limit(batch);
+      const done = { aliases: 0, grants: 0, batches: 0 };
+      while (done.batches < batches) {
+        const [aliases, grants] = await db.batch([
+          db.delete(hardwareAliases).where(inArray(hardwareAliases.alias, expiredAliases)),
+          db.delete(hardwareIdGrants).where(inArray(hardwareIdGrants.id, emptyGrants)),
+        ]);
+        done.batches++;
+        done.aliases += aliases.meta.changes;
+        done.grants += grants.meta.changes;
+        if (aliases.meta.changes < batch && grants.meta.changes < batch) break;
+      }
+      return done;
+    },
+  };
+}
+
+export const purgeExpiredHardwareIds = purgeExpiredHardwareIdsJob();

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { purgeExpiredHardwareIds } from '../../src/hardware/revocation';
+import { purgeExpiredHardwareIds, purgeExpiredHardwareIdsJob } from '../../src/hardware/revocation';
 import { call, expectProblem, expectStatus } from '../http';
 import { count, mint, mintOne, verify, world } from './helpers';
 
@@ -59,9 +59,25 @@ describe('cron: purge of expired IDs', () => {
   it('deletes aliases and grants past expiry (and the skew), and nothing live', async () => {
     await mint(w.alice, { scope: 'server', ttlSeconds: 60 });
     const live = [await count('hardware_id_grants'), await count('hardware_aliases')];
-    expect(await purgeExpiredHardwareIds.run(env, Date.now())).toEqual({ aliases: 0, grants: 0 });
+    expect(await purgeExpiredHardwareIds.run(env, Date.now())).toEqual({ aliases: 0, grants: 0, batches: 1 });
     const later = Date.now() + 86_400_000 + 31_000;
-    expect(await purgeExpiredHardwareIds.run(env, later)).toEqual({ aliases: live[1], grants: live[0] });
+    expect(await purgeExpiredHardwareIds.run(env, later)).toEqual({ aliases: live[1], grants: live[0], batches: 1 });
     expect([await count('hardware_id_grants'), await count('hardware_aliases')]).toEqual([0, 0]);
+  });
+
+  it('deletes batch after batch in one run, up to its limit, and the rest on the next run', async () => {
+    await mint(w.alice, { scope: 'server' });
+    for (let i = 0; i < 3; i++) await mint(w.alice, { scope: 'server', ttlSeconds: 60 });
+    const later = Date.now() + 60_000 + 31_000;
+    // Alice has five servers: one live grant of 5 aliases, three expired grants of 5.
+    const job = purgeExpiredHardwareIdsJob(4, 2);
+    const first = await job.run(env, later);
+    expect(first).toMatchObject({ aliases: 8, batches: 2 });
+    expect(await count('hardware_aliases')).toBe(5 + 7);
+    const second = await job.run(env, later);
+    expect(second).toMatchObject({ aliases: 7, batches: 2 });
+    expect(first.grants! + second.grants!).toBe(3);
+    expect([await count('hardware_id_grants'), await count('hardware_aliases')]).toEqual([1, 5]);
+    expect(await job.run(env, later)).toEqual({ aliases: 0, grants: 0, batches: 1 });
   });
 });
