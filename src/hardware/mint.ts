@@ -5,7 +5,7 @@
  */
 import { SignJWT } from 'jose';
 import { hardwareIdGrants } from '../../schema';
-import { newId, randomToken } from '../lib/ids';
+import { newId, randomTokens } from '../lib/ids';
 import { HWID_RANDOM_BYTES } from '../constants';
 import { jsonChunks, runAll, type Db } from '../db';
 import type { Env } from '../env';
@@ -60,15 +60,17 @@ async function mint(env: Env, db: Db, req: MintRequest, units: { unitId: string;
   const iat = Math.floor(now / 1000);
   const exp = iat + req.ttlSeconds;
   const grantId = newId('hgr');
+  // An alias and a jti per unit, independent random values (nothing shared between IDs).
+  const random = randomTokens(units.length * 2, HWID_RANDOM_BYTES);
   const minted = await Promise.all(
-    units.map(async ({ unitId, coverage }) => {
-      const alias = randomToken(HWID_RANDOM_BYTES);
+    units.map(async ({ unitId, coverage }, i) => {
+      const alias = random[2 * i]!;
       const id = await new SignJWT({ scope: req.scope })
         .setProtectedHeader({ alg: HWID_ALG, typ: HWID_TYP, kid: ring.signing.kid })
         .setIssuer(env.ISSUER)
         .setAudience(req.audience)
         .setSubject(alias)
-        .setJti(randomToken(HWID_RANDOM_BYTES))
+        .setJti(random[2 * i + 1]!)
         .setIssuedAt(iat)
         .setExpirationTime(exp)
         .sign(ring.signing.key);

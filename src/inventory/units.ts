@@ -1,27 +1,31 @@
-import { and, eq, or, sql } from 'drizzle-orm';
-import { placements, racks, rows, servers } from '../../schema';
+import { and, eq, or } from 'drizzle-orm';
+import { placements, servers } from '../../schema';
 import type { Db } from '../db';
 
 export const SCOPES = ['server', 'rack', 'row', 'site'] as const;
 export type Scope = (typeof SCOPES)[number];
 
-const UNIT_COLUMN = { server: placements.serverId, rack: servers.rackId, row: racks.rowId, site: rows.siteId } as const;
+/**
+ * Per scope, the customer's units with how many of its placements each holds: climbing from the
+ * placements only as far as the scope needs (foreign keys make every join total), in raw SQL. Minting
+ * runs it for every request; drizzle's building and row mapping cost more than the query.
+ */
+const UNITS_SQL: Record<Scope, string> = {
+  server: 'select p.server_id, count(*) from placements p where p.customer_id = ?1 group by p.server_id',
+  rack: 'select s.rack_id, count(*) from placements p join servers s on s.id = p.server_id where p.customer_id = ?1 group by s.rack_id',
+  row: `select k.row_id, count(*) from placements p join servers s on s.id = p.server_id join racks k on k.id = s.rack_id
+    where p.customer_id = ?1 group by k.row_id`,
+  site: `select r.site_id, count(*) from placements p join servers s on s.id = p.server_id join racks k on k.id = s.rack_id
+    join rows r on r.id = k.row_id where p.customer_id = ?1 group by r.site_id`,
+};
 
 /**
  * The units at `scope` (servers, racks, rows or sites) that hold some of the customer's data, each
  * with how many of the customer's placements it covers. One indexed query whatever the scope.
  */
 export async function customerUnits(db: Db, customerId: string, scope: Scope): Promise<{ unitId: string; coverage: number }[]> {
-  const unit = UNIT_COLUMN[scope];
-  return db
-    .select({ unitId: unit, coverage: sql<number>`count(*)`.mapWith(Number) })
-    .from(placements)
-    .innerJoin(servers, eq(servers.id, placements.serverId))
-    .innerJoin(racks, eq(racks.id, servers.rackId))
-    .innerJoin(rows, eq(rows.id, racks.rowId))
-    .where(eq(placements.customerId, customerId))
-    .groupBy(unit)
-    .all();
+  const units = await db.$client.prepare(UNITS_SQL[scope]).bind(customerId).raw<[string, number]>();
+  return units.map(([unitId, coverage]) => ({ unitId, coverage }));
 }
 
 /**
