@@ -7,11 +7,11 @@
 // machine one stage waiting (a service starting, a browser page loading) leaves the other core to
 // another stage. The end-to-end stage starts once the deploy dry-run has written the bundle it serves.
 // The checks' output is printed whole when each ends, vitest's as it comes, the end-to-end stage's at its end.
+import './lib/offline.mjs';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { copyDocsAssets } from './docs-assets.mjs';
 
-process.env.WRANGLER_SEND_METRICS = 'false';
 const extra = process.argv.slice(2);
 const t0 = Date.now();
 const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;

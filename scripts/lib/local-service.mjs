@@ -1,6 +1,7 @@
 // Runs the Worker locally: under `wrangler dev` (workerd + local D1 + Durable Objects + cron) for
 // `npm start`; as its deploy bundle in workerd through Miniflare for the benchmarks and the
 // end-to-end tests.
+import './offline.mjs';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -49,7 +50,6 @@ export function migrationSummary(output) {
 }
 
 function applyMigrations(persist, show) {
-  process.env.WRANGLER_SEND_METRICS = 'false';
   const migrate = spawnSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'inplace', '--local', ...persist], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   if (migrate.status !== 0) {
     process.stderr.write(`${migrate.stdout}${migrate.stderr}`);
