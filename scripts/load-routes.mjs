@@ -10,6 +10,7 @@
 // Run it alone (a benchmark's rules): `npm run load:routes`.
 // Options: --connections 50  --duration 30  --servers 50  --starts 200  --port 8930  --upstream-port 8940  --dev
 //          (the defaults stay clear of `npm start`, the simulator and the benchmark)
+import './lib/offline.mjs';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -33,7 +34,6 @@ const { values: opts } = parseArgs({
     dev: { type: 'boolean', default: false },
   },
 });
-process.env.WRANGLER_SEND_METRICS = 'false';
 
 const dir = '.wrangler/load-routes';
 rmSync(dir, { recursive: true, force: true });

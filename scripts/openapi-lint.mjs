@@ -1,11 +1,11 @@
 // Fetches /openapi.json from the Worker running in-process (workerd, local bindings) and lints it
 // with Redocly's recommended rules. Exits non-zero on any lint error.
+import './lib/offline.mjs';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { unstable_startWorker } from 'wrangler';
 import { copyDocsAssets } from './docs-assets.mjs';
 
-process.env.WRANGLER_SEND_METRICS ??= 'false';
 // A Worker that fails to build can leave unstable_startWorker waiting forever: fail instead.
 setTimeout(() => {
   console.error('openapi: the Worker did not answer GET /openapi.json within 120 s');

@@ -12,6 +12,7 @@
 // Options: --port N (or INPLACE_PORT), --upstream-port N (or INPLACE_UPSTREAM_PORT: the first
 // upstream's port), --artifact-port N (or INPLACE_ARTIFACT_PORT), --servers N (demo size),
 // --agent-interval SECONDS, --reset (forget local state and seed again).
+import './lib/offline.mjs';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { factsOf, startAgents } from './lib/agents.mjs';
@@ -33,7 +34,6 @@ const { values: opts } = parseArgs({
     reset: { type: 'boolean', default: false },
   },
 });
-process.env.WRANGLER_SEND_METRICS = 'false';
 const port = portOption(opts.port, 'INPLACE_PORT', 8787);
 const upstreamPort = portOption(opts['upstream-port'], 'INPLACE_UPSTREAM_PORT', UPSTREAM_BASE_PORT);
 const artifactPort = portOption(opts['artifact-port'], 'INPLACE_ARTIFACT_PORT', 8789);

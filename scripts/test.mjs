@@ -2,15 +2,16 @@
 // suites on real workerd bindings, and the end-to-end stage (browser, CLI). Ends with one summary
 // line: "tests: N passed, N failed".
 //
-// The stages share no state (each end-to-end file starts its own `wrangler dev` on its own port and
-// state folder, vitest runs its own workerd), so they run side by side: on a 2-core machine one stage
-// waiting (a service starting, a browser page loading) leaves the other core to another stage. The
-// checks' output is printed whole when each ends, vitest's as it comes, the end-to-end stage's at its end.
+// The stages share no state (each end-to-end file serves the deploy bundle in its own workerd on its
+// own port, state in memory; vitest runs its own workerd), so they run side by side: on a 2-core
+// machine one stage waiting (a service starting, a browser page loading) leaves the other core to
+// another stage. The end-to-end stage starts once the deploy dry-run has written the bundle it serves.
+// The checks' output is printed whole when each ends, vitest's as it comes, the end-to-end stage's at its end.
+import './lib/offline.mjs';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { copyDocsAssets } from './docs-assets.mjs';
 
-process.env.WRANGLER_SEND_METRICS = 'false';
 const extra = process.argv.slice(2);
 const t0 = Date.now();
 const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
@@ -45,37 +46,48 @@ const nodeTests = (name, files, tap, concurrency = 1) => {
 };
 const assetsCode = await nodeTests('docs assets copy', ['test/http/docs-assets.test.mjs'], 'dist/assets.tap');
 
+// The bundle `wrangler deploy` would upload, in dist/: checked here, served by the end-to-end stage.
+const dryRun = run('wrangler deploy --dry-run', 'npx', ['wrangler', 'deploy', '--dry-run', '--outdir', 'dist']);
 const checks = Promise.all([
+  dryRun,
   run('type check', 'npm', ['run', '--silent', 'typecheck']),
   run('structure: no import cycle between src folders, no src file over 300 lines', 'node', ['scripts/check-structure.mjs']),
   // The CLI's types are checked against the document the lint writes (dist/openapi.json).
   run('OpenAPI lint', 'node', ['scripts/openapi-lint.mjs']).then((code) =>
     code === 0 ? run('CLI API types match the OpenAPI document', 'node', ['scripts/gen-api-types.mjs', '--check']) : code,
   ),
-  run('wrangler deploy --dry-run', 'npx', ['wrangler', 'deploy', '--dry-run', '--outdir', 'dist']),
 ]);
 
 const report = 'dist/vitest-report.json';
 rmSync(report, { force: true });
 const vitest = run('vitest (workerd: D1, Durable Objects, cron)', 'npx', ['vitest', 'run', '--config', 'test/vitest.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra], { live: true });
 
-// End to end, in Node against a fresh `wrangler dev` each: the console in Debian's chromium
-// (playwright-core), the CLI, the NetBox import and the agent program (real agent processes, real
-// artifacts). Two files at a time, the longest first.
-const e2e = nodeTests(
-  'end to end (wrangler dev + chromium, CLI, NetBox import, agent program)',
-  [
-    'test/console/browser.test.mjs',
-    'test/agent-program/agent.e2e.test.mjs',
-    'test/cli/cli.test.mjs',
-    'test/netbox/import.test.mjs',
-    'test/agent-program/modules.test.mjs',
-    'test/agent-program/agent.test.mjs',
-    'test/structure/check-structure.test.mjs',
-  ],
-  'dist/e2e.tap',
-  2,
-);
+// End to end, in Node against a fresh service each (the deploy bundle in its own workerd, test/service.mjs):
+// the console in Debian's chromium (playwright-core), the CLI, the NetBox import and the agent program
+// (real agent processes, real artifacts). Two files at a time, the longest first.
+const E2E = 'end to end (deploy bundle in workerd + chromium, CLI, NetBox import, agent program)';
+process.env.INPLACE_E2E_BUNDLE = 'dist';
+const e2e = dryRun.then((code) => {
+  if (code === 0) {
+    return nodeTests(
+      E2E,
+      [
+        'test/console/browser.test.mjs',
+        'test/agent-program/agent.e2e.test.mjs',
+        'test/cli/cli.test.mjs',
+        'test/netbox/import.test.mjs',
+        'test/agent-program/modules.test.mjs',
+        'test/agent-program/agent.test.mjs',
+        'test/structure/check-structure.test.mjs',
+      ],
+      'dist/e2e.tap',
+      2,
+    );
+  }
+  rmSync('dist/e2e.tap', { force: true });
+  console.log(`✗ ${E2E}: not run, the deploy bundle did not build`);
+  return 1;
+});
 
 const [checkCodes, vitestCode, e2eCode] = await Promise.all([checks, vitest, e2e]);
 

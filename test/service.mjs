@@ -1,13 +1,16 @@
-// A fresh, isolated InPlace service for the end-to-end stages (browser, CLI): its own port, its own
-// local D1/Durable Object state in a temp folder, its own secrets in a temp env file, seeded with the
-// demo data center through the API. Everything it writes is removed by stop().
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// A fresh, isolated InPlace service for the end-to-end stage (browser, CLI, NetBox import, agent
+// program): the Worker's deploy bundle served by workerd on its own port, its D1 and Durable Objects in
+// memory, its own secrets in a temp env file, seeded with the demo data center through the API.
+// The bundle is `wrangler deploy --dry-run`'s output: the one in INPLACE_E2E_BUNDLE when set (npm test
+// builds it once for every file), otherwise built here. Everything it writes is removed by stop().
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { client } from '../scripts/lib/api.mjs';
 import { publishModules, startArtifactServer } from '../scripts/lib/artifacts.mjs';
-import { ensureDevVars, startLocalService } from '../scripts/lib/local-service.mjs';
+import { ensureDevVars, startBundle } from '../scripts/lib/local-service.mjs';
 import { demoModules, seed } from '../scripts/lib/seed.mjs';
 
 /** Ports tried first (the range set aside for these tests on shared machines), then any free one. */
@@ -34,6 +37,19 @@ export async function freePort() {
   return listenable(0);
 }
 
+/** The deploy bundle in `INPLACE_E2E_BUNDLE`, or one built now into a folder that `remove` deletes. */
+function bundle() {
+  if (process.env.INPLACE_E2E_BUNDLE) return { outdir: process.env.INPLACE_E2E_BUNDLE, remove() {} };
+  // Under the working directory: workerd refuses a module path that leaves it.
+  mkdirSync('.wrangler', { recursive: true });
+  const outdir = mkdtempSync(join('.wrangler', 'e2e-bundle-'));
+  const remove = () => rmSync(outdir, { recursive: true, force: true });
+  const build = spawnSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', outdir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (build.status === 0) return { outdir, remove };
+  remove();
+  throw new Error(`bundling the Worker failed (exit ${build.status})`);
+}
+
 /** `seeded: false` leaves the service empty (no demo data center, catalog or customers). */
 export async function startService({ servers = 200, seeded = true } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'inplace-e2e-'));
@@ -41,11 +57,18 @@ export async function startService({ servers = 200, seeded = true } = {}) {
   writeFileSync(envFile, "ENVIRONMENT='test'\n", { mode: 0o600 });
   const { OPERATOR_KEY: operatorKey } = ensureDevVars(envFile);
   const logs = [];
-  const service = await startLocalService({ port: await freePort(), persistTo: join(dir, 'state'), envFile, logLevel: 'info', stdio: 'pipe' });
-  // Piped output waits in the stream until read, so nothing printed during start-up is lost.
-  for (const stream of [service.child.stdout, service.child.stderr]) stream.on('data', (chunk) => logs.push(String(chunk)));
-  const artifactServer = await startArtifactServer();
+  const started = [];
+  const stop = async () => {
+    for (const part of started.reverse()) await part();
+    rmSync(dir, { recursive: true, force: true });
+  };
   try {
+    const built = bundle();
+    started.push(built.remove);
+    const service = await startBundle({ outdir: built.outdir, envFile, port: await freePort(), output: (line) => logs.push(`${line}\n`) });
+    started.push(service.stop);
+    const artifactServer = await startArtifactServer();
+    started.push(() => artifactServer.close());
     const demo = seeded ? await seed(client(service.baseUrl, operatorKey), { servers, artifacts: await publishModules(artifactServer, join(dir, 'artifacts'), demoModules()) }) : null;
     return {
       baseUrl: service.baseUrl,
@@ -54,18 +77,12 @@ export async function startService({ servers = 200, seeded = true } = {}) {
       /** The loopback server the demo platforms' artifacts come from; `publish` adds more. */
       artifactServer,
       dir,
-      /** Everything wrangler and the Worker printed so far. */
+      /** Everything the Worker printed so far, and the request log. */
       logs: () => logs.join(''),
-      async stop() {
-        await service.stop();
-        await artifactServer.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
+      stop,
     };
   } catch (err) {
-    await service.stop();
-    await artifactServer.close();
-    rmSync(dir, { recursive: true, force: true });
+    await stop();
     throw err;
   }
 }

@@ -1,4 +1,8 @@
-import { applyD1Migrations } from 'cloudflare:test';
+// Before each test file: the runtime is shared by the files vitest runs one after another in it
+// (test/vitest.config.ts), so every Durable Object's storage and the D1 database (itself a Durable
+// Object in workerd) are deleted first, then the migrations applied to the empty database.
+import { applyD1Migrations, reset } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 
+await reset();
 await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);

@@ -44,14 +44,20 @@ export default defineConfig(async () => ({
     // speed), and a loaded 2-core machine must not turn a slow run into a failure.
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Runs before each file: empties every Durable Object and D1 (reset) and applies the migrations,
+    // so each file starts from an empty world of its own, as a fresh runtime would give it.
     setupFiles: ['test/setup.ts'],
-    // Two files at a time, each in its own workerd with its own D1 and Durable Objects (vitest's
-    // default is one fewer than the cores: a single file at a time on a 2-core machine, which leaves
-    // one core idle while a file waits on I/O).
+    // Two workerd runtimes, each running files one after another (vitest's default is one fewer than
+    // the cores: a single file at a time on a 2-core machine, which leaves one core idle while a file
+    // waits on I/O). A runtime serves all its files (not isolated): the Worker and its dependencies
+    // are imported once per runtime instead of once per file (about 3 s each); what a file sees of
+    // the files before it is only what a long-lived isolate keeps in memory (caches keyed by keys and
+    // ids no other file holds).
     maxWorkers: 2,
-    // Every file imports the Worker afresh (isolation); its dependencies pre-bundled load in far fewer
-    // round trips to Vite than their hundreds of files. Every entry point src imports is listed, so
-    // that no module (hono's HTTPException, say) exists twice, once bundled and once not.
+    isolate: false,
+    // The Worker's dependencies pre-bundled load in far fewer round trips to Vite than their hundreds
+    // of files. Every entry point src imports is listed, so that no module (hono's HTTPException, say)
+    // exists twice, once bundled and once not.
     deps: { optimizer: { ssr: { enabled: true, include: OPTIMIZED } } },
     globalSetup: ['test/receiver.global.mjs', 'test/upstream.global.mjs'],
   },

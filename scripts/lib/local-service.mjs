@@ -1,8 +1,10 @@
-// Runs the Worker locally under `wrangler dev` (workerd + local D1 + Durable Objects + cron) for
-// `npm start`, the benchmarks and the browser tests.
+// Runs the Worker locally: under `wrangler dev` (workerd + local D1 + Durable Objects + cron) for
+// `npm start`; as its deploy bundle in workerd through Miniflare for the benchmarks and the
+// end-to-end tests.
+import './offline.mjs';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -48,7 +50,6 @@ export function migrationSummary(output) {
 }
 
 function applyMigrations(persist, show) {
-  process.env.WRANGLER_SEND_METRICS = 'false';
   const migrate = spawnSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'inplace', '--local', ...persist], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   if (migrate.status !== 0) {
     process.stderr.write(`${migrate.stdout}${migrate.stderr}`);
@@ -88,9 +89,9 @@ function relayOutput(stream, out, state) {
  * `wrangler deploy` uploads it: given a path instead, Miniflare parses it in Node to find its imports
  * (seconds for this bundle), which no deployed Worker pays.
  */
-async function newMiniflare({ outdir, script, envFile, port, persistRoot, assets = true }) {
-  // Loaded here only: both are large, and `npm start` and the tests do not need them.
-  const [{ Miniflare }, { unstable_getMiniflareWorkerOptions }] = await Promise.all([import('miniflare'), import('wrangler')]);
+async function newMiniflare({ outdir, script, envFile, port, persistRoot, assets = true, output }) {
+  // Loaded here only: both are large, and `npm start` does not need them.
+  const [{ Log, LogLevel, Miniflare }, { unstable_getMiniflareWorkerOptions }] = await Promise.all([import('miniflare'), import('wrangler')]);
   const { workerOptions } = unstable_getMiniflareWorkerOptions('wrangler.toml');
   if (!assets) delete workerOptions.assets;
   const persist = persistRoot ? { d1Persist: join(persistRoot, 'd1'), durableObjectsPersist: join(persistRoot, 'do'), cachePersist: join(persistRoot, 'cache') } : {};
@@ -119,6 +120,17 @@ async function newMiniflare({ outdir, script, envFile, port, persistRoot, assets
         }
       });
     },
+    // With `output`, every line workerd prints and Miniflare's request log ("GET /path 200 OK") go to it.
+    ...(output && {
+      log: new (class extends Log {
+        log(message) {
+          output(message);
+        }
+      })(LogLevel.INFO),
+      handleRuntimeStdio(stdout, stderr) {
+        for (const stream of [stdout, stderr]) createInterface({ input: stream }).on('line', output);
+      },
+    }),
   });
 }
 
@@ -159,6 +171,43 @@ export async function serveBundle({ outdir, envFile, port, assets }) {
   const mf = await newMiniflare({ outdir, envFile, port, assets });
   const url = await mf.ready;
   return { baseUrl: url.origin, stop: () => mf.dispose() };
+}
+
+/**
+ * Applies schema/migrations to `db` (a D1 binding) in filename order and records each in
+ * `d1_migrations`, as `wrangler d1 migrations apply` does, without starting a second workerd for it.
+ */
+async function migrate(db) {
+  const { unstable_splitSqlQuery } = await import('wrangler');
+  const dir = fileURLToPath(new URL('../../schema/migrations', import.meta.url));
+  await db.exec('CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL);');
+  const applied = new Set((await db.prepare('SELECT name FROM d1_migrations').all()).results.map((r) => r.name));
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
+    if (applied.has(file)) continue;
+    const queries = unstable_splitSqlQuery(readFileSync(join(dir, file), 'utf8')).map((q) => db.prepare(q));
+    await db.batch([...queries, db.prepare('INSERT INTO d1_migrations (name) VALUES (?)').bind(file)]);
+  }
+}
+
+/**
+ * A fresh service for the end-to-end tests: the bundle in `outdir` (`wrangler deploy --dry-run`'s
+ * output) served by workerd with wrangler.toml's bindings and assets, its state in memory, the D1
+ * migrations applied. About 5 s, where `wrangler dev` with `wrangler d1 migrations apply` takes 25
+ * (each starts wrangler, bundles and runs workerd; `wrangler dev` adds a proxy workerd in front).
+ * `output` receives every line the Worker prints and the request log.
+ */
+export async function startBundle({ outdir, envFile, port, output }) {
+  copyDocsAssets();
+  const mf = await newMiniflare({ outdir, envFile, port, output });
+  try {
+    const url = await mf.ready;
+    await migrate(await mf.getD1Database('DB'));
+    await waitForHealthy(url.origin, 30_000);
+    return { baseUrl: url.origin, stop: () => mf.dispose() };
+  } catch (err) {
+    await mf.dispose();
+    throw err;
+  }
 }
 
 /**

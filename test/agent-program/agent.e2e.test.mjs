@@ -1,5 +1,5 @@
 // The agent program end to end: real agent processes (scripts/agent/main.mjs) against a fresh
-// local service (wrangler dev) and a loopback artifact server with real module tarballs. Each
+// local service (the deploy bundle in workerd) and a loopback artifact server with real module tarballs. Each
 // scenario has its own customer on two servers that hold no other data, its own platforms and its
 // own agents, so the scenarios run side by side. Agents pass every half second (--interval 0.5).
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 // The console in a real browser: Debian's chromium driven by playwright-core, against a fresh
-// `wrangler dev` seeded with the demo data center. Every page is checked for console errors, and no
+// service (test/service.mjs) seeded with the demo data center. Every page is checked for console errors, and no
 // API key may appear in any page's HTML, any URL or any line the service logged. A failing test
 // leaves a screenshot in test-results/console/.
 import assert from 'node:assert/strict';
@@ -87,8 +87,8 @@ async function flow(name, body) {
   }
 }
 
-// Kept in memory and written once the service has stopped: wrangler dev restarts the Worker when a
-// file in the project changes.
+// Kept in memory and written once the service has stopped (a `wrangler dev` on this checkout, as
+// `npm start` runs it, restarts its Worker when a file in the project changes).
 const screenshots = new Map();
 const failures = new Map();
 async function shoot(page, name) {
