@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:workers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createPlatform, dataCenter, putInventory, registerCustomer, registerProvider, settled } from '../factories';
 import { bodyOf, call, expectProblem, expectStatus, offSchema, OPERATOR, type RequestBody, succeed } from '../http';
 
@@ -52,10 +52,15 @@ describe('POST /v1/agent/report', () => {
   it('flags a mismatched identity for the operator and writes nothing to the server', async () => {
     const before = await serverRecord(serverIds[2]!);
     const observed = { ...identity(2), mac: '02:ff:ff:ff:ff:01', dom0Ip: '192.0.2.10' };
+    const logged = vi.spyOn(console, 'log');
     for (let i = 0; i < 2; i++) {
       const r = await report(agentKeys[2]!, { identity: observed, properties: { cores: 8 } });
       expect(r.body).toEqual({ identity: { matches: false, mismatched: ['mac', 'dom0Ip'] }, properties: { applied: false, changed: [], overAllocated: [] } });
+      // The warning names the request that caused it (and the fields, never the observed values).
+      const line = logged.mock.calls.map(([text]) => JSON.parse(String(text))).filter((l) => l.event === 'agent.identity-mismatch').at(-1);
+      expect(line).toEqual({ level: 'warn', event: 'agent.identity-mismatch', requestId: r.headers.get('x-request-id'), serverId: serverIds[2], fields: ['mac', 'dom0Ip'] });
     }
+    logged.mockRestore();
     expect(await serverRecord(serverIds[2]!)).toEqual(before);
     const flags = await call('GET', `/v1/agent/flags?serverId=${serverIds[2]}`, { key: OPERATOR });
     expectStatus(flags, 200);
