@@ -1,4 +1,5 @@
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { TASK_STATES } from '../src/lib/lifecycle';
 import { principals } from './principals';
 
 /**
@@ -49,7 +50,7 @@ export const migrationTasks = sqliteTable(
     customerId: text('customer_id').notNull(),
     serverId: text('server_id').notNull(),
     kind: text('kind', { enum: ['deploy_platform_modules', 'remove_platform_modules'] }).notNull().default('deploy_platform_modules'),
-    state: text('state', { enum: ['pending', 'leased', 'succeeded', 'failed', 'cancelled'] }).notNull(),
+    state: text('state', { enum: TASK_STATES }).notNull(),
     attempts: integer('attempts').notNull(),
     lastError: text('last_error'),
     updatedAt: integer('updated_at').notNull(),

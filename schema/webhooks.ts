@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { DELIVERY_STATES } from '../src/lib/lifecycle';
 import { platforms } from './catalog';
 import { principals } from './principals';
 
@@ -17,7 +18,7 @@ export const webhookDeliveries = sqliteTable(
     /** The message id: the `webhook-id` header, the same on every attempt and redelivery. */
     eventId: text('event_id').notNull(),
     eventType: text('event_type').notNull(),
-    state: text('state', { enum: ['pending', 'succeeded', 'failed'] }).notNull(),
+    state: text('state', { enum: DELIVERY_STATES }).notNull(),
     attempts: integer('attempts').notNull(),
     lastStatus: integer('last_status'),
     lastError: text('last_error'),

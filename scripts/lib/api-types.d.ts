@@ -753,7 +753,7 @@ export interface Schemas {
         version: string;
       }>;
       storageAddress: string;
-      reason: "rolled_back" | "cancelled" | "failed" | "completed";
+      reason: "completed" | "rolled_back" | "cancelled" | "failed";
     };
   };
   ServerTask: {

@@ -2,6 +2,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { migrationTasks } from '../../schema';
 import { keysetAfter, jsonIds, upsertUnlessNewer, type Db } from '../db';
+import { OPEN_TASK_STATES } from '../lib/lifecycle';
 import { DEPLOY_TASK, type TaskRow } from './tasks';
 
 export function taskIndexUpsert(db: Db, customerId: string, t: TaskRow) {
@@ -27,7 +28,7 @@ export async function customersWithPendingTasks(db: Db, serverId: string, limit:
   const rows = await db
     .selectDistinct({ customerId: migrationTasks.customerId })
     .from(migrationTasks)
-    .where(and(eq(migrationTasks.serverId, serverId), inArray(migrationTasks.state, ['pending', 'leased'])))
+    .where(and(eq(migrationTasks.serverId, serverId), inArray(migrationTasks.state, [...OPEN_TASK_STATES])))
     .limit(limit)
     .all();
   return rows.map((r) => r.customerId);

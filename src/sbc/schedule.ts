@@ -11,7 +11,7 @@
  *   migrated stays `migrating` until then (rollback stays possible throughout).
  * Plain functions over the coordinator's SQLite storage; see src/migrations/STORAGE.md.
  */
-import type { Actor } from '../lib/lifecycle';
+import type { Actor, ScheduleStatus } from '../lib/lifecycle';
 import { first, run } from '../lib/do-sql';
 import type { FieldError } from '../http/problem';
 
@@ -20,8 +20,6 @@ export interface ScheduleStep {
   weight: number;
   pauseSeconds: number;
 }
-
-export type ScheduleStatus = 'running' | 'waiting_for_data' | 'paused' | 'migration_paused' | 'finished';
 
 export interface Schedule {
   migrationId: string;
