@@ -30,7 +30,7 @@ export const TASKS_SCHEMA = [
 ];
 
 export const DEPLOY_TASK = 'deploy_platform_modules' as const;
-export const REMOVE_TASK = 'remove_platform_modules' as const;
+const REMOVE_TASK = 'remove_platform_modules' as const;
 export type TaskKind = typeof DEPLOY_TASK | typeof REMOVE_TASK;
 
 export interface TaskRow {
