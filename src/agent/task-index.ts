@@ -73,14 +73,3 @@ export async function taskCountsByState(db: Db, migrationIds: string[]): Promise
   for (const r of rows) counts.get(r.migrationId)![r.state] = r.n;
   return counts;
 }
-
-/** A migration's tasks (a deployment per server, then any removals), for the operator's deployment view. */
-export async function tasksOfMigration(db: Db, migrationId: string, limit: number) {
-  return db
-    .select({ id: migrationTasks.id, kind: migrationTasks.kind, serverId: migrationTasks.serverId, state: migrationTasks.state, attempts: migrationTasks.attempts, updatedAt: migrationTasks.updatedAt })
-    .from(migrationTasks)
-    .where(eq(migrationTasks.migrationId, migrationId))
-    .orderBy(asc(migrationTasks.serverId))
-    .limit(limit)
-    .all();
-}

@@ -363,9 +363,14 @@ describe('migration pages', () => {
     for (const [key, base] of [[c.key, '/console/customer/migrations'], [p.key, '/console/provider/migrations']] as const) {
       const page = await visit(`${base}/${started.body.id}`, { cookie: await signIn(key) });
       const table = page.html.slice(page.html.indexOf('data-table="deployment"'));
-      expect(table.match(/<tr data-task="tsk_[^"]+" data-state="pending">/g)).toHaveLength(2);
+      expect(table.match(/<tr data-task="tsk_[^"]+" data-kind="deploy" data-state="pending">/g)).toHaveLength(2);
       for (const serverId of servers) expect(page.html).not.toContain(serverId);
     }
+    // The operator's view of the same migration: the same table, with the servers named.
+    const page = await visit(`/console/operator/migrations/${started.body.id}`, { cookie: await signIn(OPERATOR) });
+    const table = page.html.slice(page.html.indexOf('data-table="deployment"'));
+    expect(table.match(/<tr data-task="tsk_[^"]+" data-kind="deploy" data-state="pending">/g)).toHaveLength(2);
+    for (const serverId of servers) expect(table).toContain(`<td class="mono" title="">${serverId}</td>`);
   });
 });
 
