@@ -1,5 +1,4 @@
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import { TASK_STATES } from '../src/lib/lifecycle';
 import { principals } from './principals';
 
 /**
@@ -39,24 +38,6 @@ export const migrations = sqliteTable(
     index('migrations_target_provider_idx').on(t.targetProviderId, t.createdAt),
     index('migrations_state_idx').on(t.state, t.lastProgressAt),
   ],
-);
-
-/** Index of agent tasks by server, so an agent's poll finds the coordinators that hold its work. */
-export const migrationTasks = sqliteTable(
-  'migration_tasks',
-  {
-    id: text('id').primaryKey(),
-    migrationId: text('migration_id').notNull(),
-    customerId: text('customer_id').notNull(),
-    serverId: text('server_id').notNull(),
-    kind: text('kind', { enum: ['deploy_platform_modules', 'remove_platform_modules'] }).notNull().default('deploy_platform_modules'),
-    state: text('state', { enum: TASK_STATES }).notNull(),
-    attempts: integer('attempts').notNull(),
-    lastError: text('last_error'),
-    updatedAt: integer('updated_at').notNull(),
-    version: integer('version').notNull(),
-  },
-  (t) => [index('migration_tasks_server_idx').on(t.serverId, t.state), index('migration_tasks_migration_idx').on(t.migrationId)],
 );
 
 /**

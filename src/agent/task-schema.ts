@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { TASK_MAX_ATTEMPTS } from '../constants';
 import { text } from '../http/text';
-import { TASK_STATES, TERMINAL_STATES } from '../lib/lifecycle';
+import { TASK_KINDS, TASK_STATES, TERMINAL_STATES } from '../lib/lifecycle';
 
 export const TaskResultBody = z
   .discriminatedUnion('outcome', [
@@ -15,7 +15,6 @@ export const TaskResultBody = z
   .openapi('AgentTaskResult');
 
 const ModuleRef = z.object({ name: z.string(), version: z.string(), artifactUrl: z.string(), sha256: z.string() });
-const TASK_KINDS = ['deploy_platform_modules', 'remove_platform_modules'] as const;
 
 const DeployPayloadSchema = z.object({
   kind: z.literal('deploy_platform_modules'),

@@ -9,7 +9,7 @@ import { cursorParts } from '../db';
 import { newId } from '../lib/ids';
 import { TASK_LEASE_MS, TASK_MAX_ATTEMPTS } from '../constants';
 import { all, changed, first, MIRROR_COLUMNS, run } from '../lib/do-sql';
-import type { TaskState, TerminalState } from '../lib/lifecycle';
+import type { TaskKind, TaskState, TerminalState } from '../lib/lifecycle';
 
 export const TASKS_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS agent_task (
@@ -29,9 +29,8 @@ export const TASKS_SCHEMA = [
   'CREATE INDEX IF NOT EXISTS agent_task_migration ON agent_task (migration_id, state)',
 ];
 
-export const DEPLOY_TASK = 'deploy_platform_modules' as const;
-const REMOVE_TASK = 'remove_platform_modules' as const;
-export type TaskKind = typeof DEPLOY_TASK | typeof REMOVE_TASK;
+export const DEPLOY_TASK = 'deploy_platform_modules' satisfies TaskKind;
+const REMOVE_TASK = 'remove_platform_modules' satisfies TaskKind;
 
 export interface TaskRow {
   id: string;

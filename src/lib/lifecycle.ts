@@ -43,6 +43,10 @@ export const SYSTEM: Actor = { id: 'system', kind: 'system' };
 export const STEERING_ACTIONS = ['accept', 'approve', 'pause', 'resume', 'rollback', 'cancel'] as const;
 export type SteeringAction = (typeof STEERING_ACTIONS)[number];
 
+/** What an agent task does: deploy the target platform's modules, or remove a platform's. */
+export const TASK_KINDS = ['deploy_platform_modules', 'remove_platform_modules'] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+
 /** An agent task's states; a pending or leased task may still run. */
 export const TASK_STATES = ['pending', 'leased', 'succeeded', 'failed', 'cancelled'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
