@@ -144,5 +144,10 @@ export function olderThan(createdAt: SQLiteColumn, id: SQLiteColumn, cursor: str
 /** Keyset condition for lists in ascending order of (first, second): rows after the cursor. */
 export function keysetAfter(first: SQLiteColumn, second: SQLiteColumn, cursor: string, numeric = true): SQL {
   const [a, b] = cursorParts(cursor, numeric);
+  return rowsAfter(first, second, a, b);
+}
+
+/** Keyset condition in ascending order of (first, second): rows after the key (a, b). */
+export function rowsAfter(first: SQLiteColumn, second: SQLiteColumn, a: string | number, b: string): SQL {
   return sql`(${first}, ${second}) > (${a}, ${b})`;
 }
