@@ -40,24 +40,6 @@ export const migrations = sqliteTable(
   ],
 );
 
-/** Index of agent tasks by server, so an agent's poll finds the coordinators that hold its work. */
-export const migrationTasks = sqliteTable(
-  'migration_tasks',
-  {
-    id: text('id').primaryKey(),
-    migrationId: text('migration_id').notNull(),
-    customerId: text('customer_id').notNull(),
-    serverId: text('server_id').notNull(),
-    kind: text('kind', { enum: ['deploy_platform_modules', 'remove_platform_modules'] }).notNull().default('deploy_platform_modules'),
-    state: text('state', { enum: ['pending', 'leased', 'succeeded', 'failed', 'cancelled'] }).notNull(),
-    attempts: integer('attempts').notNull(),
-    lastError: text('last_error'),
-    updatedAt: integer('updated_at').notNull(),
-    version: integer('version').notNull(),
-  },
-  (t) => [index('migration_tasks_server_idx').on(t.serverId, t.state), index('migration_tasks_migration_idx').on(t.migrationId)],
-);
-
 /**
  * Idempotency-Key records (per caller): the request's hash and, once answered, the response to
  * replay. A record `processing` past `lockedUntil` belongs to a request that died; a retry may take

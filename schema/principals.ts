@@ -36,16 +36,3 @@ export const apiKeys = sqliteTable(
   },
   (t) => [index('api_keys_principal_idx').on(t.principalId)],
 );
-
-/** Provider-only settings: webhook endpoint and its signing secrets, encrypted at rest. */
-export const providerSettings = sqliteTable('provider_settings', {
-  providerId: text('provider_id')
-    .primaryKey()
-    .references(() => principals.id),
-  webhookUrl: text('webhook_url'),
-  webhookSecretEnc: text('webhook_secret_enc').notNull(),
-  /** The secret replaced by the last rotation, still signed with until it expires. */
-  previousSecretEnc: text('previous_secret_enc'),
-  previousSecretExpiresAt: integer('previous_secret_expires_at'),
-  webhookDisabledAt: integer('webhook_disabled_at'),
-});

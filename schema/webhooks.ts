@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { DELIVERY_STATES } from '../src/lib/lifecycle';
 import { platforms } from './catalog';
 import { principals } from './principals';
 
@@ -17,7 +18,7 @@ export const webhookDeliveries = sqliteTable(
     /** The message id: the `webhook-id` header, the same on every attempt and redelivery. */
     eventId: text('event_id').notNull(),
     eventType: text('event_type').notNull(),
-    state: text('state', { enum: ['pending', 'succeeded', 'failed'] }).notNull(),
+    state: text('state', { enum: DELIVERY_STATES }).notNull(),
     attempts: integer('attempts').notNull(),
     lastStatus: integer('last_status'),
     lastError: text('last_error'),
@@ -51,3 +52,16 @@ export const outboxEvents = sqliteTable(
   },
   (t) => [index('outbox_events_pending_idx').on(t.createdAt).where(sql`delivered_at is null`)],
 );
+
+/** Provider-only settings: webhook endpoint and its signing secrets, encrypted at rest. */
+export const providerSettings = sqliteTable('provider_settings', {
+  providerId: text('provider_id')
+    .primaryKey()
+    .references(() => principals.id),
+  webhookUrl: text('webhook_url'),
+  webhookSecretEnc: text('webhook_secret_enc').notNull(),
+  /** The secret replaced by the last rotation, still signed with until it expires. */
+  previousSecretEnc: text('previous_secret_enc'),
+  previousSecretExpiresAt: integer('previous_secret_expires_at'),
+  webhookDisabledAt: integer('webhook_disabled_at'),
+});

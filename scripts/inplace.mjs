@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { connection, runMain, table, UsageError } from './lib/cli.mjs';
 import { parseSteps } from './lib/schedule-steps.mjs';
+import { serverCount } from '../src/lib/server-count.js';
 import { typedClient } from './lib/typed-api.mjs';
 
 /** @typedef {import('./lib/api-types.js').Schemas} Schemas */
@@ -66,8 +67,6 @@ function print(data, human) {
 }
 
 const short = (/** @type {string} */ token) => (token.length > 24 ? `${token.slice(0, 12)}…${token.slice(-8)}` : token);
-/** A released count of servers (a band, max exclusive; null: withheld), in whole servers: "0", "4–7", "≥ 1". */
-const count = (/** @type {{ min: number, max: number | null } | null} */ b) => (b === null ? 'withheld' : b.max === null ? `≥ ${b.min}` : b.max - 1 === b.min ? String(b.min) : `${b.min}–${b.max - 1}`);
 const time = (/** @type {number} */ ms) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 const SCOPES = /** @type {const} */ (['server', 'rack', 'row', 'site']);
 
@@ -224,7 +223,7 @@ Object.assign(COMMANDS, {
     print(result, () =>
       table(
         ['#', 'scope', 'fits', 'servers fitting', 'why not'],
-        result.results.map((r) => [r.index, r.scope, r.approved ? 'yes' : 'no', `${count(r.servers.approved)}/${count(r.servers.total)}`, r.reasons.map((x) => `${x.reason} (${count(x.servers)})`).join('; ')]),
+        result.results.map((r) => [r.index, r.scope, r.approved ? 'yes' : 'no', `${serverCount(r.servers.approved)}/${serverCount(r.servers.total)}`, r.reasons.map((x) => `${x.reason} (${serverCount(x.servers)})`).join('; ')]),
       ),
     );
   },

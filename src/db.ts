@@ -3,6 +3,7 @@ import { drizzle, type DrizzleD1Database } from 'drizzle-orm/d1';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import * as schema from '../schema';
 import { COMPAT_MAX_JSON_PARAM, D1_MAX_PARAMS } from './constants';
+import { errorMessage } from './lib/log';
 
 export type Db = DrizzleD1Database<typeof schema> & { $client: D1Database };
 
@@ -79,15 +80,9 @@ export async function existingIds(db: Db, table: SQLiteTable, column: SQLiteColu
   return found;
 }
 
-/** The database's own message, without the SQL and bound parameters drizzle wraps around it. */
-export function dbErrorMessage(err: unknown): string {
-  const cause = (err as { cause?: unknown })?.cause;
-  return String(cause instanceof Error ? cause.message : (err as Error)?.message);
-}
-
 /** True when a write failed on a UNIQUE constraint naming `what` (e.g. "platforms.provider_id, platforms.name"). */
 export function isUniqueViolation(err: unknown, what: string): boolean {
-  return dbErrorMessage(err).includes(`UNIQUE constraint failed: ${what}`);
+  return errorMessage(err).includes(`UNIQUE constraint failed: ${what}`);
 }
 
 /** Splits rows into JSON array payloads (one bound parameter each, read with json_each) under COMPAT_MAX_JSON_PARAM. */
@@ -149,5 +144,10 @@ export function olderThan(createdAt: SQLiteColumn, id: SQLiteColumn, cursor: str
 /** Keyset condition for lists in ascending order of (first, second): rows after the cursor. */
 export function keysetAfter(first: SQLiteColumn, second: SQLiteColumn, cursor: string, numeric = true): SQL {
   const [a, b] = cursorParts(cursor, numeric);
+  return rowsAfter(first, second, a, b);
+}
+
+/** Keyset condition in ascending order of (first, second): rows after the key (a, b). */
+export function rowsAfter(first: SQLiteColumn, second: SQLiteColumn, a: string | number, b: string): SQL {
   return sql`(${first}, ${second}) > (${a}, ${b})`;
 }

@@ -21,6 +21,23 @@ export async function registerProvider(name = `provider-${next()}`) {
   return { id: r.id, key: r.apiKey.key, webhookSecret: r.webhookSecret };
 }
 
+/** The properties every test server has unless a test says otherwise: a 64-core AMD host with SEV. */
+export function serverProperties() {
+  return {
+    cpuArch: 'x86_64',
+    cpuVendor: 'AMD',
+    cpuModel: 'EPYC 9354',
+    cores: 64,
+    memoryGib: 256,
+    storageKind: 'nvme',
+    storageGib: 3840,
+    gpus: 0,
+    hypervisor: 'kvm',
+    traits: ['sev'],
+    certifications: [] as string[],
+  } satisfies ServerIn['properties'];
+}
+
 export function server(id: string, rackId: string, overrides: Partial<ServerIn['properties']> = {}, capacity?: ServerIn['capacity']): ServerIn {
   const n = next();
   const hex = (v: number) => (v & 0xff).toString(16).padStart(2, '0');
@@ -33,20 +50,7 @@ export function server(id: string, rackId: string, overrides: Partial<ServerIn['
       dom0Ip: `10.${(n >> 16) & 0xff}.${(n >> 8) & 0xff}.${n & 0xff}`,
       internalIp: `172.16.${(n >> 8) & 0xff}.${n & 0xff}`,
     },
-    properties: {
-      cpuArch: 'x86_64',
-      cpuVendor: 'AMD',
-      cpuModel: 'EPYC 9354',
-      cores: 64,
-      memoryGib: 256,
-      storageKind: 'nvme',
-      storageGib: 3840,
-      gpus: 0,
-      hypervisor: 'kvm',
-      traits: ['sev'],
-      certifications: [],
-      ...overrides,
-    },
+    properties: { ...serverProperties(), ...overrides },
     ...(capacity ? { capacity } : {}),
   };
 }

@@ -5,9 +5,10 @@ import { TEST_OPERATOR_KEY } from './keys';
 export const OPERATOR = TEST_OPERATOR_KEY;
 const BASE = 'http://inplace.test';
 
-export interface CallOptions {
+/** A request's options: the API key to send (none for null), its body, extra headers. */
+export interface CallOptions<Body = unknown> {
   key?: string | null;
-  body?: unknown;
+  body?: Body;
   headers?: Record<string, string>;
 }
 
@@ -16,7 +17,8 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 // The typed client's whole machinery: the path a test sends (a literal or a template literal type,
 // query string dropped) is matched segment by segment against the OpenAPI document's path
 // templates, where `{name}` takes any one segment. The reply is then a union over the statuses that
-// operation documents, each with its documented body (the JSON schema, or text for other media).
+// operation documents, each with its documented body (the JSON schema, or text for other media),
+// and the body sent must be the operation's documented JSON request body (none if it takes none).
 type Segments<S extends string> = S extends `${infer Head}/${infer Tail}` ? [Head, ...Segments<Tail>] : [S];
 type Fits<Sent extends string[], Doc extends string[]> = Sent extends [infer S, ...infer SentRest extends string[]]
   ? Doc extends [infer D, ...infer DocRest extends string[]]
@@ -28,22 +30,37 @@ type Fits<Sent extends string[], Doc extends string[]> = Sent extends [infer S, 
     ? true
     : false;
 type Content<C> = [keyof C] extends [never] ? string : { [K in keyof C]: K extends `${string}json` ? C[K] : string }[keyof C];
+type Json<C> = { [K in keyof C]: K extends `${string}json` ? C[K] : never }[keyof C];
 type Replies<R> = { [S in keyof R & number]: { status: S; headers: Headers; body: R[S] extends { content: infer C } ? Content<C> : never } }[keyof R & number];
-type Operation<M extends Method, T extends keyof Paths> = Paths[T][Lowercase<M> & keyof Paths[T]];
-export type Documented<M extends Method, P extends string> = P extends unknown
+/** The operations (one, unless two path templates fit) of this method whose path template fits P. */
+type Operations<M extends Method, P extends string> = P extends unknown
   ? {
       [T in keyof Paths & string]: Lowercase<M> extends keyof Paths[T]
         ? Fits<Segments<P extends `${infer Path}?${string}` ? Path : P>, Segments<T>> extends true
-          ? Replies<Operation<M, T> extends { responses: infer R } ? R : never>
+          ? Paths[T][Lowercase<M> & keyof Paths[T]]
           : never
         : never;
     }[keyof Paths & string]
   : never;
+type RepliesOf<O> = O extends { responses: infer R } ? Replies<R> : never;
+type RequestOf<O> = O extends { requestBody?: infer B } ? (B extends { content: infer C } ? Json<C> : never) : never;
+export type Documented<M extends Method, P extends string> = RepliesOf<Operations<M, P>>;
+/** The JSON body the operation takes (never: it takes none). */
+export type RequestBody<M extends Method, P extends string> = RequestOf<Operations<M, P>>;
 
 /** A call's options, or (for a path no documented operation of this method matches) an error naming it. */
 type Options<M extends Method, P extends string> = [Documented<M, P>] extends [never]
   ? [undocumented: `no ${M} operation in the OpenAPI document matches ${P}; use raw()`]
-  : [opts?: CallOptions];
+  : [opts?: CallOptions<RequestBody<M, P>>];
+
+/**
+ * A body the operation's document refuses (a field missing, out of range or of the wrong type, a
+ * text that is not JSON), sent on purpose to test that refusal: the one way past `call`'s typed
+ * body. Each use says why next to it.
+ */
+export function offSchema(body: unknown): never {
+  return body as never;
+}
 
 /** What a request the OpenAPI document does not describe answers: any status, an untyped body. */
 export interface RawReply {

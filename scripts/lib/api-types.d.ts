@@ -753,7 +753,7 @@ export interface Schemas {
         version: string;
       }>;
       storageAddress: string;
-      reason: "rolled_back" | "cancelled" | "failed" | "completed";
+      reason: "completed" | "rolled_back" | "cancelled" | "failed";
     };
   };
   ServerTask: {
@@ -1489,10 +1489,15 @@ export interface ProblemReply {
   };
 }
 
-/** Every operation's documented responses by path template, method and status, in openapi-typescript's shape. */
+/** Every operation's request body and documented responses by path template, method and status, in openapi-typescript's shape. */
 export interface Paths {
   "/v1/customers": {
     post: {
+      requestBody: {
+        content: {
+          "application/json": Schemas["RegisterCustomer"];
+        };
+      };
       responses: {
         201: {
           content: {
@@ -1507,6 +1512,7 @@ export interface Paths {
       };
     };
     get: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -1524,6 +1530,11 @@ export interface Paths {
   };
   "/v1/providers": {
     post: {
+      requestBody: {
+        content: {
+          "application/json": Schemas["RegisterProvider"];
+        };
+      };
       responses: {
         201: {
           content: {
@@ -1538,6 +1549,7 @@ export interface Paths {
       };
     };
     get: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -1555,6 +1567,7 @@ export interface Paths {
   };
   "/v1/account": {
     get: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -1568,6 +1581,7 @@ export interface Paths {
   };
   "/v1/account/usage": {
     get: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -1583,6 +1597,11 @@ export interface Paths {
   };
   "/v1/api-keys": {
     post: {
+      requestBody: {
+        content: {
+          "application/json": Schemas["MintApiKey"];
+        };
+      };
       responses: {
         201: {
           content: {
@@ -1601,6 +1620,7 @@ export interface Paths {
       };
     };
     get: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -1616,6 +1636,7 @@ export interface Paths {
   };
   "/v1/api-keys/{id}": {
     delete: {
+      requestBody?: never;
       responses: {
         204: {
           content: Record<string, never>;
@@ -1629,6 +1650,11 @@ export interface Paths {
   };
   "/v1/inventory": {
     put: {
+      requestBody: {
+        content: {
+          "application/json": Schemas["InventoryUpsert"];
+        };
+      };
       responses: {
         200: {
           content: {
@@ -1647,6 +1673,7 @@ export interface Paths {
   };
   "/v1/inventory/servers": {
     get: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -1664,6 +1691,7 @@ export interface Paths {
   };
   "/v1/inventory/units": {
     get: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -1681,6 +1709,11 @@ export interface Paths {
   };
   "/v1/placements": {
     put: {
+      requestBody: {
+        content: {
+          "application/json": Schemas["PlacementsUpsert"];
+        };
+      };
       responses: {
         200: {
           content: {
@@ -1699,6 +1732,7 @@ export interface Paths {
       };
     };
     get: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -1716,6 +1750,11 @@ export interface Paths {
   };
   "/v1/platforms": {
     post: {
+      requestBody: {
+        content: {
+          "application/json": Schemas["CreatePlatform"];
+        };
+      };
       responses: {
         201: {
           content: {
@@ -1732,6 +1771,7 @@ export interface Paths {
       };
     };
     get: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -1749,6 +1789,11 @@ export interface Paths {
   };
   "/v1/platforms/{id}": {
     patch: {
+      requestBody: {
+        content: {
+          "application/json": Schemas["PatchPlatform"];
+        };
+      };
       responses: {
         200: {
           content: {
@@ -1766,6 +1811,7 @@ export interface Paths {
       };
     };
     get: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -1781,6 +1827,7 @@ export interface Paths {
   };
   "/v1/customers/{customerId}/mip-list": {
     get: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -1796,6 +1843,11 @@ export interface Paths {
   };
   "/v1/compatibility": {
     post: {
+      requestBody: {
+        content: {
+          "application/json": Schemas["CompatibilityCheck"];
+        };
+      };
       responses: {
         200: {
           content: {
@@ -1815,6 +1867,11 @@ export interface Paths {
   };
   "/v1/compatibility/rebuild": {
     post: {
+      requestBody: {
+        content: {
+          "application/json": Schemas["CompatibilityRebuild"];
+        };
+      };
       responses: {
         202: {
           content: {
@@ -1831,6 +1888,7 @@ export interface Paths {
   };
   "/v1/compatibility/status": {
     get: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -1845,6 +1903,11 @@ export interface Paths {
   };
   "/v1/providers/me/webhook": {
     put: {
+      requestBody: {
+        content: {
+          "application/json": Schemas["SetWebhookEndpoint"];
+        };
+      };
       responses: {
         200: {
           content: {
@@ -1861,6 +1924,7 @@ export interface Paths {
       };
     };
     get: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -1876,6 +1940,7 @@ export interface Paths {
   };
   "/v1/webhook-deliveries": {
     get: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -1893,6 +1958,7 @@ export interface Paths {
   };
   "/v1/webhook-deliveries/{id}/redeliver": {
     post: {
+      requestBody?: never;
       responses: {
         202: {
           content: {
@@ -1910,6 +1976,11 @@ export interface Paths {
   };
   "/v1/hardware-ids": {
     post: {
+      requestBody: {
+        content: {
+          "application/json": Schemas["MintHardwareIds"];
+        };
+      };
       responses: {
         201: {
           content: {
@@ -1927,6 +1998,11 @@ export interface Paths {
   };
   "/v1/hardware-ids/verify": {
     post: {
+      requestBody: {
+        content: {
+          "application/json": Schemas["VerifyHardwareIds"];
+        };
+      };
       responses: {
         200: {
           content: {
@@ -1943,6 +2019,11 @@ export interface Paths {
   };
   "/v1/hardware-ids/revoke": {
     post: {
+      requestBody: {
+        content: {
+          "application/json": Schemas["RevokeHardwareIds"];
+        };
+      };
       responses: {
         200: {
           content: {
@@ -1959,6 +2040,11 @@ export interface Paths {
   };
   "/v1/hardware-ids/discover": {
     post: {
+      requestBody: {
+        content: {
+          "application/json": Schemas["DiscoverHost"];
+        };
+      };
       responses: {
         200: {
           content: {
@@ -1978,6 +2064,7 @@ export interface Paths {
   };
   "/.well-known/jwks.json": {
     get: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -1989,6 +2076,11 @@ export interface Paths {
   };
   "/v1/agent/report": {
     post: {
+      requestBody: {
+        content: {
+          "application/json": Schemas["AgentReport"];
+        };
+      };
       responses: {
         200: {
           content: {
@@ -2007,6 +2099,7 @@ export interface Paths {
   };
   "/v1/agent/flags": {
     get: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -2024,6 +2117,11 @@ export interface Paths {
   };
   "/v1/migrations": {
     post: {
+      requestBody: {
+        content: {
+          "application/json": Schemas["StartMigration"];
+        };
+      };
       responses: {
         201: {
           content: {
@@ -2040,6 +2138,7 @@ export interface Paths {
       };
     };
     get: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -2057,6 +2156,7 @@ export interface Paths {
   };
   "/v1/migrations/{id}": {
     get: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -2072,6 +2172,7 @@ export interface Paths {
   };
   "/v1/migrations/{id}/accept": {
     post: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -2090,6 +2191,7 @@ export interface Paths {
   };
   "/v1/migrations/{id}/approve": {
     post: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -2108,6 +2210,7 @@ export interface Paths {
   };
   "/v1/migrations/{id}/pause": {
     post: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -2126,6 +2229,7 @@ export interface Paths {
   };
   "/v1/migrations/{id}/resume": {
     post: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -2144,6 +2248,7 @@ export interface Paths {
   };
   "/v1/migrations/{id}/rollback": {
     post: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -2162,6 +2267,7 @@ export interface Paths {
   };
   "/v1/migrations/{id}/cancel": {
     post: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -2180,6 +2286,11 @@ export interface Paths {
   };
   "/v1/migrations/{id}/progress": {
     post: {
+      requestBody: {
+        content: {
+          "application/json": Schemas["MigrationProgress"];
+        };
+      };
       responses: {
         200: {
           content: {
@@ -2198,6 +2309,7 @@ export interface Paths {
   };
   "/v1/migrations/{id}/storage": {
     get: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -2214,6 +2326,7 @@ export interface Paths {
   };
   "/v1/migrations/{id}/timeline": {
     get: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -2229,6 +2342,7 @@ export interface Paths {
   };
   "/v1/migrations/{id}/tasks": {
     get: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -2247,6 +2361,7 @@ export interface Paths {
   };
   "/v1/agent/tasks": {
     get: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -2264,6 +2379,11 @@ export interface Paths {
   };
   "/v1/agent/tasks/{id}/result": {
     post: {
+      requestBody: {
+        content: {
+          "application/json": Schemas["AgentTaskResult"];
+        };
+      };
       responses: {
         200: {
           content: {
@@ -2282,6 +2402,7 @@ export interface Paths {
   };
   "/sbc/{customerId}/{path}": {
     get: {
+      requestBody?: never;
       responses: {
         200: {
           content: Record<string, never>;
@@ -2292,6 +2413,7 @@ export interface Paths {
       };
     };
     post: {
+      requestBody?: never;
       responses: {
         200: {
           content: Record<string, never>;
@@ -2302,6 +2424,7 @@ export interface Paths {
       };
     };
     put: {
+      requestBody?: never;
       responses: {
         200: {
           content: Record<string, never>;
@@ -2312,6 +2435,7 @@ export interface Paths {
       };
     };
     patch: {
+      requestBody?: never;
       responses: {
         200: {
           content: Record<string, never>;
@@ -2322,6 +2446,7 @@ export interface Paths {
       };
     };
     delete: {
+      requestBody?: never;
       responses: {
         200: {
           content: Record<string, never>;
@@ -2334,6 +2459,7 @@ export interface Paths {
   };
   "/v1/sbc/route": {
     get: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -2349,6 +2475,7 @@ export interface Paths {
   };
   "/v1/customers/{customerId}/traffic": {
     get: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -2364,6 +2491,11 @@ export interface Paths {
   };
   "/v1/customers/{customerId}/traffic/schedule": {
     put: {
+      requestBody: {
+        content: {
+          "application/json": Schemas["TrafficScheduleRequest"];
+        };
+      };
       responses: {
         200: {
           content: {
@@ -2381,6 +2513,7 @@ export interface Paths {
       };
     };
     delete: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -2397,6 +2530,7 @@ export interface Paths {
   };
   "/v1/customers/{customerId}/traffic/schedule/pause": {
     post: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -2415,6 +2549,7 @@ export interface Paths {
   };
   "/v1/customers/{customerId}/traffic/schedule/resume": {
     post: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -2433,6 +2568,7 @@ export interface Paths {
   };
   "/v1/migrations/{id}/analysis": {
     get: {
+      requestBody?: never;
       responses: {
         200: {
           content: {
@@ -2446,6 +2582,11 @@ export interface Paths {
       };
     };
     put: {
+      requestBody: {
+        content: {
+          "application/json": Schemas["AnalysisSettingsRequest"];
+        };
+      };
       responses: {
         200: {
           content: {

@@ -27,7 +27,7 @@ echo "installed $INPLACE_MODULE_NAME@$INPLACE_MODULE_VERSION for migration $INPL
 echo "platform $INPLACE_PLATFORM_ID, data at $INPLACE_STORAGE_ADDRESS" >> install.log
 `;
 
-export const sha256Of = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
+const sha256Of = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 /**
  * Builds `file` from `entries` ({ path: content }; a function content gets the staging folder and

@@ -4,7 +4,7 @@
 import { UPSTREAM_BASE_PORT, upstreamUrl } from './demo-upstreams.mjs';
 
 /** Small, fast, seedable PRNG (mulberry32). */
-export function rng(seed) {
+function rng(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -16,7 +16,7 @@ export function rng(seed) {
 }
 
 /** Hardware generations found in a real fleet; rows tend to be bought one generation at a time. */
-export const HARDWARE = {
+const HARDWARE = {
   'epyc-genoa': { cpuArch: 'x86_64', cpuVendor: 'AMD', cpuModel: 'EPYC 9354', cores: 64, memoryGib: 512, storageKind: 'nvme', storageGib: 7680, gpus: 0, hypervisor: 'kvm', traits: ['avx2', 'avx512', 'sev', 'sev-snp'], certifications: ['iso27001'] },
   'xeon-sapphire': { cpuArch: 'x86_64', cpuVendor: 'Intel', cpuModel: 'Xeon Gold 6430', cores: 64, memoryGib: 256, storageKind: 'ssd', storageGib: 3840, gpus: 0, hypervisor: 'kvm', traits: ['avx2', 'avx512', 'sgx', 'tdx'], certifications: ['iso27001', 'pci-dss'] },
   'ampere-altra': { cpuArch: 'arm64', cpuVendor: 'Ampere', cpuModel: 'Altra Q80-30', cores: 80, memoryGib: 256, storageKind: 'nvme', storageGib: 3840, gpus: 0, hypervisor: 'kvm', traits: ['sve'], certifications: ['iso27001'] },

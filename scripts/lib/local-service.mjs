@@ -16,7 +16,7 @@ import { waitForHealthy } from './api.mjs';
  * are written single-quoted: wrangler's .dev.vars parser keeps backslashes inside double quotes, which
  * would break the JSON of HWID_SIGNING_KEYS.
  */
-export const DEV_VARS = {
+const DEV_VARS = {
   ENVIRONMENT: () => 'development',
   OPERATOR_KEY: () => `inp_opr_${randomBytes(32).toString('base64url')}`,
   SECRETS_KEY: () => randomBytes(32).toString('base64'),
@@ -42,7 +42,7 @@ export function ensureDevVars(file = '.dev.vars') {
 }
 
 /** One line for what `wrangler d1 migrations apply` did (it prints its table again after each migration). */
-export function migrationSummary(output) {
+function migrationSummary(output) {
   if (/No migrations to apply/.test(output)) return 'D1: the local database is up to date';
   const planned = output.slice(0, output.indexOf('About to apply'));
   const names = [...planned.matchAll(/│ (\d{4}_[\w-]+)\.sql/g)].map((m) => m[1]);

@@ -4,7 +4,7 @@
 import net from 'node:net';
 
 /** Whether 127.0.0.1:`port` can be listened on now. */
-export function portFree(port) {
+function portFree(port) {
   return new Promise((resolve) => {
     const probe = net.createServer();
     probe.once('error', () => resolve(false));

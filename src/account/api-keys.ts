@@ -1,7 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { authedRoute } from '../auth/route';
-import { and, eq } from 'drizzle-orm';
-import { principals } from '../../schema';
 import { MAX_LIVE_KEYS_PER_PRINCIPAL } from '../constants';
 import { getDb } from '../db';
 import { bearerSecurity, createRouter, jsonBody, jsonResponse, problemResponses } from '../http/openapi';
@@ -10,7 +8,7 @@ import { serverExists } from '../inventory/store';
 import { forgetKeyHash } from '../auth/middleware';
 import { ROOT_OPERATOR_KEY_ID } from '../auth/principal';
 import { IssuedKeySchema, KeySchema, MintKeyBody } from '../auth/schema';
-import { countLiveKeys, keyInsert, listKeys, principalInsert, revokeKey } from '../auth/store';
+import { agentOfServer, countLiveKeys, keyInsert, listKeys, principalInsert, revokeKey } from '../auth/store';
 
 export const apiKeysRouter = createRouter();
 
@@ -31,15 +29,11 @@ apiKeysRouter.openapi(
     if (body.agentFor !== undefined) {
       if (me.kind !== 'operator') throw problems.forbidden('Only the operator mints agent keys.');
       if (!(await serverExists(db, body.agentFor))) throw problems.notFound('server');
-      const existing = await db
-        .select({ id: principals.id })
-        .from(principals)
-        .where(and(eq(principals.kind, 'agent'), eq(principals.serverId, body.agentFor)))
-        .get();
+      const existing = await agentOfServer(db, body.agentFor);
       if (existing) {
-        const { issued, stmt } = await keyInsert(db, existing.id, 'agent', body.name);
+        const { issued, stmt } = await keyInsert(db, existing, 'agent', body.name);
         await stmt.run();
-        return c.json({ ...issued, principalId: existing.id }, 201);
+        return c.json({ ...issued, principalId: existing }, 201);
       }
       const agent = principalInsert(db, {
         kind: 'agent',

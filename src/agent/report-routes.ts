@@ -25,7 +25,7 @@ agentReportRouter.openapi(
   async (c) => {
     const { serverId } = c.get('principal');
     if (!serverId) throw problems.forbidden('This key is not bound to a server.');
-    return c.json(await recordAgentReport(getDb(c.env.DB), c.env.RECOMPUTE, serverId, c.req.valid('json')), 200);
+    return c.json(await recordAgentReport(getDb(c.env.DB), c.env.RECOMPUTE, serverId, c.req.valid('json'), c.get('requestId')), 200);
   },
 );
 

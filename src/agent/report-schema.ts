@@ -4,14 +4,14 @@ import { ServerIdentity, ServerProperties } from '../inventory/schema';
 export const IDENTITY_FIELDS = ['serial', 'mac', 'dom0Ip', 'internalIp'] as const;
 export type IdentityField = (typeof IDENTITY_FIELDS)[number];
 /** Capacity an agent may report below what is allocated on the server. */
-export const CAPACITY_FIELDS = ['cores', 'memoryGib'] as const;
+const CAPACITY_FIELDS = ['cores', 'memoryGib'] as const;
 export type CapacityField = (typeof CAPACITY_FIELDS)[number];
 export type FlagField = IdentityField | CapacityField;
 
 const P = ServerProperties.shape;
 
 /** What an agent can observe on the machine; omitted fields are left as recorded (no defaults). */
-export const ObservedPropertiesSchema = z
+const ObservedPropertiesSchema = z
   .strictObject({
     cpuArch: P.cpuArch.optional(),
     cpuVendor: P.cpuVendor.optional(),

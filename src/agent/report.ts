@@ -16,7 +16,13 @@ import { log } from '../lib/log';
  * allocated is still the server's truth: it is written, flagged for the operator, and free capacity
  * shows as zero (never negative) until the operator moves placements.
  */
-export async function recordAgentReport(db: Db, queue: Queue<RecomputeMessage>, serverId: string, report: z.infer<typeof AgentReportBody>): Promise<z.infer<typeof AgentReportResult>> {
+export async function recordAgentReport(
+  db: Db,
+  queue: Queue<RecomputeMessage>,
+  serverId: string,
+  report: z.infer<typeof AgentReportBody>,
+  requestId: string,
+): Promise<z.infer<typeof AgentReportResult>> {
   const server = await getServer(db, serverId);
   if (!server) throw problems.notFound('server');
   const mismatches: Mismatch<IdentityField>[] = [];
@@ -26,14 +32,14 @@ export async function recordAgentReport(db: Db, queue: Queue<RecomputeMessage>, 
   }
   if (mismatches.length) {
     await flagMismatches(db, serverId, mismatches);
-    log('warn', 'agent.identity-mismatch', { serverId, fields: mismatches.map((m) => m.field) });
+    log('warn', 'agent.identity-mismatch', { requestId, serverId, fields: mismatches.map((m) => m.field) });
     return { identity: { matches: false, mismatched: mismatches.map((m) => m.field) }, properties: { applied: false, changed: [], overAllocated: [] } };
   }
   const { changed } = await applyObservedProperties(db, server, report.properties);
   const over = overAllocations(server, report.properties);
   if (over.length) {
     await flagMismatches(db, serverId, over);
-    log('warn', 'agent.over-allocation', { serverId, fields: over.map((m) => m.field) });
+    log('warn', 'agent.over-allocation', { requestId, serverId, fields: over.map((m) => m.field) });
   }
   if (changed.length) await serversChanged(db, queue, [serverId]);
   return { identity: { matches: true, mismatched: [] }, properties: { applied: true, changed, overAllocated: over.map((m) => m.field) } };

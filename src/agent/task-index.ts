@@ -2,6 +2,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { migrationTasks } from '../../schema';
 import { keysetAfter, jsonIds, upsertUnlessNewer, type Db } from '../db';
+import { OPEN_TASK_STATES } from '../lib/lifecycle';
 import { DEPLOY_TASK, type TaskRow } from './tasks';
 
 export function taskIndexUpsert(db: Db, customerId: string, t: TaskRow) {
@@ -27,7 +28,7 @@ export async function customersWithPendingTasks(db: Db, serverId: string, limit:
   const rows = await db
     .selectDistinct({ customerId: migrationTasks.customerId })
     .from(migrationTasks)
-    .where(and(eq(migrationTasks.serverId, serverId), inArray(migrationTasks.state, ['pending', 'leased'])))
+    .where(and(eq(migrationTasks.serverId, serverId), inArray(migrationTasks.state, [...OPEN_TASK_STATES])))
     .limit(limit)
     .all();
   return rows.map((r) => r.customerId);
@@ -71,15 +72,4 @@ export async function taskCountsByState(db: Db, migrationIds: string[]): Promise
     .all();
   for (const r of rows) counts.get(r.migrationId)![r.state] = r.n;
   return counts;
-}
-
-/** A migration's tasks (a deployment per server, then any removals), for the operator's deployment view. */
-export async function tasksOfMigration(db: Db, migrationId: string, limit: number) {
-  return db
-    .select({ id: migrationTasks.id, kind: migrationTasks.kind, serverId: migrationTasks.serverId, state: migrationTasks.state, attempts: migrationTasks.attempts, updatedAt: migrationTasks.updatedAt })
-    .from(migrationTasks)
-    .where(eq(migrationTasks.migrationId, migrationId))
-    .orderBy(asc(migrationTasks.serverId))
-    .limit(limit)
-    .all();
 }

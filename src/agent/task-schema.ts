@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { TASK_MAX_ATTEMPTS } from '../constants';
 import { text } from '../http/text';
+import { TASK_KINDS, TASK_STATES, TERMINAL_STATES } from '../lib/lifecycle';
 
 export const TaskResultBody = z
   .discriminatedUnion('outcome', [
@@ -14,8 +15,6 @@ export const TaskResultBody = z
   .openapi('AgentTaskResult');
 
 const ModuleRef = z.object({ name: z.string(), version: z.string(), artifactUrl: z.string(), sha256: z.string() });
-const TASK_KINDS = ['deploy_platform_modules', 'remove_platform_modules'] as const;
-const TASK_STATES = ['pending', 'leased', 'succeeded', 'failed', 'cancelled'] as const;
 
 const DeployPayloadSchema = z.object({
   kind: z.literal('deploy_platform_modules'),
@@ -31,7 +30,7 @@ const RemovePayloadSchema = z.object({
   platformId: z.string(),
   modules: z.array(z.object({ name: z.string(), version: z.string() })).openapi({ description: 'Modules to remove: run each one’s `remove`, then delete it' }),
   storageAddress: z.string(),
-  reason: z.enum(['rolled_back', 'cancelled', 'failed', 'completed']).openapi({
+  reason: z.enum(TERMINAL_STATES).openapi({
     description: 'The target platform’s modules go after a rollback, cancel or failure; the source platform’s after completion',
   }),
 });

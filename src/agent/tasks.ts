@@ -9,6 +9,7 @@ import { cursorParts } from '../db';
 import { newId } from '../lib/ids';
 import { TASK_LEASE_MS, TASK_MAX_ATTEMPTS } from '../constants';
 import { all, changed, first, MIRROR_COLUMNS, run } from '../lib/do-sql';
+import type { TaskKind, TaskState, TerminalState } from '../lib/lifecycle';
 
 export const TASKS_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS agent_task (
@@ -28,10 +29,8 @@ export const TASKS_SCHEMA = [
   'CREATE INDEX IF NOT EXISTS agent_task_migration ON agent_task (migration_id, state)',
 ];
 
-export type TaskState = 'pending' | 'leased' | 'succeeded' | 'failed' | 'cancelled';
-export const DEPLOY_TASK = 'deploy_platform_modules' as const;
-export const REMOVE_TASK = 'remove_platform_modules' as const;
-export type TaskKind = typeof DEPLOY_TASK | typeof REMOVE_TASK;
+export const DEPLOY_TASK = 'deploy_platform_modules' satisfies TaskKind;
+const REMOVE_TASK = 'remove_platform_modules' satisfies TaskKind;
 
 export interface TaskRow {
   id: string;
@@ -65,7 +64,7 @@ export interface DeployPayload {
 }
 
 /** Why a platform's modules leave a server: B's after the migration did not complete, A's after it did. */
-export type RemovalReason = 'rolled_back' | 'cancelled' | 'failed' | 'completed';
+export type RemovalReason = TerminalState;
 
 /** What a removal task asks of the agent: run each module's `remove`, then delete its directory. */
 export interface RemovePayload {

@@ -58,7 +58,7 @@ function stripHash({ hash: _hash, ...principal }: Principal & { hash: string }):
   return principal;
 }
 
-export function bearerKey(header: string | undefined): string | null {
+function bearerKey(header: string | undefined): string | null {
   const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
   return match?.[1] ?? null;
 }

@@ -79,6 +79,16 @@ export async function getPrincipal(db: Db, id: string) {
   return (await db.select().from(principals).where(eq(principals.id, id)).get()) ?? null;
 }
 
+/** The id of the agent principal of a server, if it has one. */
+export async function agentOfServer(db: Db, serverId: string): Promise<string | null> {
+  const found = await db
+    .select({ id: principals.id })
+    .from(principals)
+    .where(and(eq(principals.kind, 'agent'), eq(principals.serverId, serverId)))
+    .get();
+  return found?.id ?? null;
+}
+
 /** The kind and name of each listed principal that exists (unknown ids are absent from the map). */
 export async function principalsById(db: Db, ids: string[]): Promise<Map<string, { kind: PrincipalKind; name: string }>> {
   const found = new Map<string, { kind: PrincipalKind; name: string }>();

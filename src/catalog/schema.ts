@@ -6,8 +6,8 @@ import { providerUrl } from '../http/url-policy';
 const Tag = z.string().regex(/^[a-z0-9][a-z0-9._:-]{0,63}$/, 'lower-case tag, at most 64 characters');
 
 /** Server properties a requirement may compare, by type. */
-export const NUMERIC_PROPERTIES = ['cores', 'memoryGib', 'storageGib', 'gpus'] as const;
-export const TEXT_PROPERTIES = ['cpuArch', 'cpuVendor', 'cpuModel', 'storageKind', 'hypervisor', 'privateNetworkId'] as const;
+const NUMERIC_PROPERTIES = ['cores', 'memoryGib', 'storageGib', 'gpus'] as const;
+const TEXT_PROPERTIES = ['cpuArch', 'cpuVendor', 'cpuModel', 'storageKind', 'hypervisor', 'privateNetworkId'] as const;
 const NumericProperty = z.enum(NUMERIC_PROPERTIES);
 const AnyProperty = z.enum([...NUMERIC_PROPERTIES, ...TEXT_PROPERTIES]);
 const Scalar = z.union([text({ max: 100 }), z.number()]);
@@ -37,7 +37,7 @@ export const PropertyRule = z
   })
   .openapi('PropertyRule');
 
-export const Preference = z
+const Preference = z
   .union([
     z.strictObject({ weight: z.number().int().min(1).max(100), trait: Tag }),
     z.strictObject({ weight: z.number().int().min(1).max(100), rule: PropertyRule }),
@@ -79,7 +79,7 @@ export const ServiceProfile = z
   })
   .openapi('ServiceProfile');
 
-export const Module = z
+const Module = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/),
     version: text({ max: 64 }),

@@ -10,7 +10,7 @@ import type { z } from '@hono/zod-openapi';
 
 type Row = typeof platforms.$inferSelect;
 
-export function presentPlatform(row: Row): PlatformT {
+function presentPlatform(row: Row): PlatformT {
   return {
     id: row.id,
     providerId: row.providerId,

@@ -22,7 +22,7 @@ import type { Scope } from '../inventory/units';
 import { clauseText, compile, failedOnRecord, type Compiled } from './evaluate';
 import { describeFailure, describeWithheld } from './reasons';
 import { readFreeClasses, slotState } from './store';
-import { readUnits, type UnitScope } from './units';
+import { readUnits, UNIT_SCOPES } from './units';
 import { slotKey } from './verdicts';
 
 export interface CheckTarget {
@@ -156,7 +156,7 @@ export async function checkUnits(db: Db, units: UnitToCheck[], target: CheckTarg
 
   const wider = units.filter((u) => u.scope !== 'server');
   const summaries = new Map<number, UnitSummary>();
-  for (const scope of ['rack', 'row', 'site'] as UnitScope[]) {
+  for (const scope of UNIT_SCOPES) {
     const ofScope = wider.filter((u) => u.scope === scope);
     const found = await releasedSummaries(db, scope, ofScope.map((u) => u.unitId));
     for (const u of ofScope) summaries.set(u.index, found.get(u.unitId)!);
@@ -166,7 +166,7 @@ export async function checkUnits(db: Db, units: UnitToCheck[], target: CheckTarg
   const slot = target.platform ? await slotState(db, target.platform.id) : undefined;
   if (slot) {
     const fresh = slot.revision === target.platform!.revision;
-    for (const scope of ['rack', 'row', 'site'] as UnitScope[]) {
+    for (const scope of UNIT_SCOPES) {
       const ofScope = wider.filter((u) => u.scope === scope);
       const rows = await readUnits(db, scope, ofScope.map((u) => u.unitId));
       for (const u of ofScope) {

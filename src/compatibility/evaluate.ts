@@ -47,11 +47,11 @@ export function clausesOf(r: RequirementsT): Clause[] {
   return clauses;
 }
 
-export function propertyValue(server: EvaluableServer, property: Rule['property']): string | number | null {
+function propertyValue(server: EvaluableServer, property: Rule['property']): string | number | null {
   return server.properties[property];
 }
 
-export function ruleHolds(rule: Rule, server: EvaluableServer): boolean {
+function ruleHolds(rule: Rule, server: EvaluableServer): boolean {
   const actual = propertyValue(server, rule.property);
   switch (rule.op) {
     case 'eq':
@@ -69,7 +69,7 @@ export function ruleHolds(rule: Rule, server: EvaluableServer): boolean {
   }
 }
 
-export function clauseHolds(clause: Clause, server: EvaluableServer): boolean {
+function clauseHolds(clause: Clause, server: EvaluableServer): boolean {
   const p = server.properties;
   switch (clause.kind) {
     case 'trait':
@@ -122,7 +122,7 @@ export function compile(requirements: RequirementsT): Compiled {
   };
 }
 
-export function evaluateCompiled(compiled: Compiled, server: EvaluableServer): Evaluation {
+function evaluateCompiled(compiled: Compiled, server: EvaluableServer): Evaluation {
   const failed = compiled.failedClauses(server);
   return {
     approved: failed.length === 0,

@@ -10,12 +10,13 @@ import type { Db } from '../db';
 import { customerServerIds, placementsOfCustomer, type PlacementFacts } from '../inventory/placements';
 import { SCOPES, type Scope } from '../inventory/units';
 import { clauseText } from './evaluate';
+import { UNIT_SCOPES } from './units';
 import { platformsForEvaluation, readFootprint, type EvalPlatform, type FootprintRead, type FootprintServer, type Frontiers } from './store';
 import { fits, isApproved, topClauses } from './verdicts';
 
 export { SCOPES, type Scope };
 
-const WIDER = ['rack', 'row', 'site'] as const;
+const WIDER = UNIT_SCOPES;
 
 export interface MipReason {
   reason: string;

@@ -164,7 +164,7 @@ export async function runPage(db: Db, platform: EvalPlatform, platformsAll: Eval
  * The last step: rows from their racks' slot, sites from their rows, then the slot moves to the
  * platform's current revision (a patch that left the requirements alone changes no verdict).
  */
-export async function finishPass(db: Db, platformId: string, revision: number): Promise<void> {
+async function finishPass(db: Db, platformId: string, revision: number): Promise<void> {
   const pass = await currentPass(db, platformId, revision);
   if (!pass) return;
   const key = slotKey(pass.slot);

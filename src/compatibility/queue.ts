@@ -10,7 +10,7 @@ import { storeAnswer, type AnswerMessage } from './answers';
 import { planPass, runPage, sender } from './passes';
 import { rebuildRacks, recomputeForServers } from './recompute';
 import { platformsWithSlots } from './store';
-import { log } from '../lib/log';
+import { errorMessage, log } from '../lib/log';
 
 export type RecomputeMessage =
   /** Cut a platform's pass into pages and enqueue them (or the ones not done yet). */
@@ -65,7 +65,7 @@ export async function consumeRecompute(messages: readonly Message<RecomputeMessa
       await handle(env, message.body);
       message.ack();
     } catch (err) {
-      log('error', 'recompute.failed', { kind: message.body.kind, attempts: message.attempts, message: (err as Error).message });
+      log('error', 'recompute.failed', { kind: message.body.kind, attempts: message.attempts, message: errorMessage(err) });
       message.retry();
     }
   }

@@ -41,7 +41,7 @@ export function flipped(p: EvalPlatform, serverId: string, before: Verdict | und
  * from the class the row holds only past the hysteresis margin. Everything released is computed
  * from the table, so nothing released follows a neighbour's exact allocation.
  */
-export function classed(facts: ServerFacts[], previous: Map<string, Free>): ServerFacts[] {
+function classed(facts: ServerFacts[], previous: Map<string, Free>): ServerFacts[] {
   return facts.map((f) => ({ ...f, free: freeClass(f.free, previous.get(f.id)) }));
 }
 
@@ -155,7 +155,7 @@ export async function serversChanged(db: Db, queue: Queue<RecomputeMessage>, ids
 }
 
 /** Servers to recompute, in messages of COMPAT_QUEUE_SERVERS ids. */
-export async function enqueueServers(send: Send, ids: string[]): Promise<void> {
+async function enqueueServers(send: Send, ids: string[]): Promise<void> {
   const messages: RecomputeMessage[] = [];
   for (let i = 0; i < ids.length; i += COMPAT_QUEUE_SERVERS) messages.push({ kind: 'servers', ids: ids.slice(i, i + COMPAT_QUEUE_SERVERS) });
   if (messages.length) await send(messages);

@@ -14,7 +14,7 @@ import { clauseText } from './evaluate';
 import type { EvalPlatform } from './store';
 import { topClauses } from './verdicts';
 
-export const REVOKED = 'compatibility.revoked' as const;
+const REVOKED = 'compatibility.revoked' as const;
 
 /** A server that approved `platform` before a recompute and denies it after. */
 export interface Flip {

@@ -4,7 +4,7 @@ import { DISCLOSE_K_SERVERS, DISCLOSE_K_UNITS, HWID_MAX_PER_REQUEST, HWID_MAX_TO
 import { HardwareIdSchema } from '../hardware/schema';
 import { SCOPES } from './mip';
 
-export const Scope = z.enum(SCOPES);
+const Scope = z.enum(SCOPES);
 
 export const MipQuery = z.object({
   scope: Scope.default('server').openapi({

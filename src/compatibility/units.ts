@@ -6,10 +6,13 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { compatServers, compatUnits } from '../../schema';
 import { jsonChunks, jsonIds, runAll, type Db } from '../db';
+import type { Scope } from '../inventory/units';
 import { bumpStatement, siteKey } from '../lib/generations';
 import { aggregateServers, mergeAggregates, slotKey, type SlotAggregate, type UnitAggregates, type Verdicts } from './verdicts';
 
-export type UnitScope = 'rack' | 'row' | 'site';
+/** The scopes wider than a server, narrowest first. */
+export const UNIT_SCOPES = ['rack', 'row', 'site'] as const satisfies readonly Scope[];
+export type UnitScope = (typeof UNIT_SCOPES)[number];
 
 export interface UnitRow {
   scope: UnitScope;

@@ -218,7 +218,7 @@ export const DeploymentTable: FC<{ tasks: MigrationTask[] }> = ({ tasks }) => (
         </thead>
         <tbody>
           {tasks.map((t) => (
-            <tr data-task={t.id} data-state={t.state}>
+            <tr data-task={t.id} data-kind={t.kind === 'deploy_platform_modules' ? 'deploy' : 'remove'} data-state={t.state}>
               <td class="mono" title={t.serverId ? (t.lastError ?? '') : 'a hardware ID minted for you; no permanent identifier'}>
                 {t.serverId ?? `…${(t.hardwareId ?? '').slice(-12)}`}
               </td>

@@ -10,9 +10,9 @@ import { MIGRATION_STATES } from '../lib/lifecycle';
 import { consoleFor, type ConsoleEnv } from './context';
 import { ChoiceForm, Layout, Notice, percent, Section, when } from './layout';
 import { myMigrations, platformNames, trafficOf } from './migrations';
-import { LiveMigration, MigrationTable, type Migration } from './migration-view';
+import { DeploymentTable, LiveMigration, MigrationTable, type Migration, type MigrationTask } from './migration-view';
 import { groupSites } from './operator';
-import { listPrincipals, rackOccupancy, tasksOfMigration, type RackOccupancy } from './queries';
+import { listPrincipals, rackOccupancy, type RackOccupancy } from './queries';
 
 type Server = z.infer<typeof ServerSchema>;
 type Flag = z.infer<typeof AgentFlagSchema>;
@@ -151,7 +151,7 @@ operatorViews.get('/operator/migrations/:id', async (c) => {
   const [m, name] = await Promise.all([api.get<Migration>(`/v1/migrations/${encodeURIComponent(c.req.param('id'))}`), platformNames(api)]);
   const db = getDb(c.env.DB);
   const [tasks, traffic, customers, providers] = await Promise.all([
-    tasksOfMigration(db, m.id, PAGE_LIMIT_MAX),
+    api.get<{ items: MigrationTask[] }>(`/v1/migrations/${encodeURIComponent(m.id)}/tasks?limit=${PAGE_LIMIT_MAX}`),
     trafficOf(api, m.customerId),
     listPrincipals(db, 'customer', PAGE_LIMIT_MAX),
     listPrincipals(db, 'provider', PAGE_LIMIT_MAX),
@@ -162,36 +162,7 @@ operatorViews.get('/operator/migrations/:id', async (c) => {
     <Layout title={`Migration ${m.id}`} principal={principal} csrf={csrf} path="/console/operator/migrations" script>
       <p class="muted">{`Customer ${who(m.customerId)} · from provider ${who(m.source.providerId)} to ${who(m.target.providerId)}`}</p>
       <LiveMigration m={m} base="/console/operator/migrations" csrf={csrf} steps={[]} scheduleActions={null} traffic={traffic} platformName={name} />
-      <Section title={`Deployment per server (${tasks.length})`}>
-        {tasks.length === 0 ? (
-          <Notice>No deployment task yet: they are created once the migration is accepted.</Notice>
-        ) : (
-          <table data-table="deployment">
-            <thead>
-              <tr>
-                <th>Server</th>
-                <th>Task</th>
-                <th>State</th>
-                <th class="num">Attempts</th>
-                <th>Last change</th>
-              </tr>
-            </thead>
-            <tbody>
-              {tasks.map((t) => (
-                <tr data-task={t.id} data-kind={t.kind === 'remove_platform_modules' ? 'remove' : 'deploy'} data-state={t.state}>
-                  <td class="mono">{t.serverId}</td>
-                  <td class="mono">{`${t.kind === 'remove_platform_modules' ? 'remove' : 'deploy'} ${t.id}`}</td>
-                  <td>
-                    <span class={`badge ${t.state === 'succeeded' ? 'ok' : t.state === 'failed' ? 'bad' : 'warn'}`}>{t.state}</span>
-                  </td>
-                  <td class="num">{t.attempts}</td>
-                  <td>{when(t.updatedAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </Section>
+      <DeploymentTable tasks={tasks.items} />
     </Layout>,
   );
 });

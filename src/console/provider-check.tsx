@@ -10,6 +10,7 @@ import type { z } from '@hono/zod-openapi';
 import type { PlatformT } from '../catalog/schema';
 import type { CompatibilityResult } from '../compatibility/schema';
 import { HWID_MAX_PER_REQUEST, PAGE_LIMIT_MAX, USAGE_PRICES } from '../constants';
+import { serverCount } from '../lib/server-count';
 import { ApiCallError, problemText } from './api';
 import { consoleFor, type ConsoleEnv } from './context';
 import { fingerprint, formText } from './handoff';
@@ -56,13 +57,6 @@ function flat(v: unknown): string {
   return String(v);
 }
 
-/** A released count of servers (a band, max exclusive), in whole servers: "0", "4–7", "≥ 1". */
-function count(b: { min: number; max: number | null } | null): string {
-  if (b === null) return 'withheld';
-  if (b.max === null) return `≥ ${b.min}`;
-  return b.max - 1 === b.min ? String(b.min) : `${b.min}–${b.max - 1}`;
-}
-
 interface Checked {
   /** The platform's name, or "your requirements". */
   against: string;
@@ -92,12 +86,12 @@ const CheckResults: FC<{ checked: Checked }> = ({ checked }) => {
               </td>
               <td>{r.scope}</td>
               <td>{r.approved ? <span class="badge ok">approved</span> : <span class="badge bad">denied</span>}</td>
-              <td class="num">{`${count(r.servers.approved)} of ${count(r.servers.total)}`}</td>
+              <td class="num">{`${serverCount(r.servers.approved)} of ${serverCount(r.servers.total)}`}</td>
               <td>
                 {r.reasons.length ? (
                   <ul class="reasons">
                     {r.reasons.map((x) => (
-                      <li>{`${x.reason} (${count(x.servers)} of the servers)`}</li>
+                      <li>{`${x.reason} (${serverCount(x.servers)} of the servers)`}</li>
                     ))}
                   </ul>
                 ) : (

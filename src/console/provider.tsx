@@ -3,6 +3,7 @@ import { Hono, type Context } from 'hono';
 import type { z } from '@hono/zod-openapi';
 import type { PlatformT } from '../catalog/schema';
 import { PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX } from '../constants';
+import { DELIVERY_STATES } from '../lib/lifecycle';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/events';
 import type { DeliverySchema, EndpointSchema, RedeliverySchema, RotatedEndpointSchema } from '../webhooks/schema';
 import { ApiCallError, problemText } from './api';
@@ -66,8 +67,6 @@ providerPages.get('/provider', async (c) => {
     </Layout>,
   );
 });
-
-const DELIVERY_STATES = ['pending', 'succeeded', 'failed'] as const;
 
 interface DeliveryFilter {
   state: string;

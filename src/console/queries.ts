@@ -3,7 +3,6 @@
  * read models the API does not serve as such. Each is the owning capability's own function; the
  * console never queries a table, and everything else it shows comes through the API (./api.ts).
  */
-export { tasksOfMigration } from '../agent/task-index';
 export { listPrincipals } from '../auth/store';
 export { slotState } from '../compatibility/store';
 export { readUnits } from '../compatibility/units';

@@ -9,7 +9,7 @@ import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import { renderError } from '../http/middleware';
 import { ApiError } from '../http/problem';
-import { log } from '../lib/log';
+import { errorMessage, log } from '../lib/log';
 import { ApiCallError, type ApiFetch } from './api';
 import { requireSession, type ConsoleEnv } from './context';
 import { customerPages } from './customer';
@@ -116,7 +116,7 @@ export function consoleRouter(fetcher: ApiFetch) {
     // The console's JSON (the live view's polls) answers errors as the API does: problem+json.
     if (c.req.path.startsWith('/console/api/')) return renderError(err instanceof ApiCallError ? ApiError.from(err.problem) : err, c);
     const status = err instanceof ApiCallError || err instanceof ApiError || err instanceof HTTPException ? err.status : 500;
-    if (status === 500) log('error', 'console.failed', { requestId: c.get('requestId'), message: err.message });
+    if (status === 500) log('error', 'console.failed', { requestId: c.get('requestId'), message: errorMessage(err) });
     const detail = status === 500 ? 'Something went wrong; quote the request id.' : err instanceof HTTPException ? 'The request was refused.' : err.message;
     return c.html(<ErrorPage status={status} title={status === 403 ? 'Not allowed' : 'Something went wrong'} detail={detail} requestId={c.get('requestId')} />, status as 400);
   });

@@ -17,7 +17,7 @@ export const CANARY = [
   { weight: 100, pauseSeconds: 300 },
 ];
 /** Rows the schedule form offers (empty ones are ignored). */
-export const SCHEDULE_FORM_ROWS = 8;
+const SCHEDULE_FORM_ROWS = 8;
 
 const ScheduleButton: FC<{ action: string; csrf: string; name: ScheduleAction; label: string; hidden: boolean }> = ({ action, csrf, name, label, hidden }) => (
   <form method="post" action={`${action}/${name}`} hidden={hidden}>

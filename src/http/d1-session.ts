@@ -8,7 +8,7 @@ import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env';
 import { problems } from './problem';
 
-export const BOOKMARK_HEADER = 'x-d1-bookmark';
+const BOOKMARK_HEADER = 'x-d1-bookmark';
 const BOOKMARK = /^[0-9A-Za-z-]{1,200}$/;
 
 export const readSession = createMiddleware<AppEnv>(async (c, next) => {

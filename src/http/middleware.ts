@@ -3,10 +3,9 @@ import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import { FORM_MAX_BODY_BYTES, MAX_BODY_BYTES } from '../constants';
-import { dbErrorMessage } from '../db';
 import type { AppEnv } from '../env';
 import { ApiError, problemResponse, problems } from './problem';
-import { log } from '../lib/log';
+import { errorMessage, log } from '../lib/log';
 
 function limitTo(maxSize: number) {
   return bodyLimit({
@@ -52,7 +51,7 @@ export function renderError(err: Error, c: { req: { path: string }; get: (k: 're
   else {
     // Database errors are logged by their cause only: drizzle's own message carries bound values.
     const cause = err.cause instanceof Error ? err.cause : err;
-    log('error', 'request.failed', { requestId, message: dbErrorMessage(err), stack: cause.stack });
+    log('error', 'request.failed', { requestId, message: errorMessage(err), stack: cause.stack });
     problem = problems.internal();
   }
   return problemResponse(problem, c.req.path, requestId);

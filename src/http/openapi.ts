@@ -9,7 +9,7 @@ import type { AppEnv } from '../env';
 import { base64url, fromBase64url } from '../lib/encoding';
 import { problems, type FieldError } from './problem';
 
-export function fieldErrors(error: ZodError, prefix?: string): FieldError[] {
+function fieldErrors(error: ZodError, prefix?: string): FieldError[] {
   return error.issues.map((issue) => ({
     field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(root)',
     message: issue.message,
@@ -24,7 +24,7 @@ export function createRouter() {
   });
 }
 
-export const ProblemSchema = z
+const ProblemSchema = z
   .object({
     type: z.string().openapi({ example: 'urn:inplace:problem:validation' }),
     title: z.string(),

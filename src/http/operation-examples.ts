@@ -2,7 +2,7 @@
 import type { OperationDoc } from './operation-docs';
 
 export const CUS = 'cus_29EFcmiwW_B9RrS2';
-export const PRV_A = 'prv_1XTFUuouxrN0BHa5';
+const PRV_A = 'prv_1XTFUuouxrN0BHa5';
 export const PRV_B = 'prv_LVkgNHH8MIWfINyw';
 export const PLT_A = 'plt_VGPcB3R4SD6mvwuI';
 export const PLT_B = 'plt_A892WKIHBAVHbn2W';
@@ -14,7 +14,7 @@ export const page = (item: unknown, nextCursor: string | null = null) => ({ item
 export const principal = { id: CUS, kind: 'customer', name: 'Acme Retail', organisation: 'Acme Retail GmbH', serviceLevel: 'standard' };
 export const issuedKey = { id: 'key_bW7mWYNXRoHuGFNR', name: 'first key', hint: 'Dmbg', createdAt: T, key: 'inp_cus_mnxLUKShD6_Sn311ogFrvHypw5husDlynesQY9WDmbg' };
 export const serviceProfile = { supportLevel: 'enterprise', multiSite: true, consulting: true, focus: ['compliance', 'multi-site'], pricing: { currency: 'EUR', monthlyBase: 2500, perCoreMonth: 18 } };
-export const requirements = { anyOfTraits: [['sev-snp', 'tdx']], requiredCertifications: ['iso27001'], properties: [{ op: 'gte', property: 'memoryGib', value: 256 }], minFree: { cores: 8, memoryGib: 64 } };
+const requirements = { anyOfTraits: [['sev-snp', 'tdx']], requiredCertifications: ['iso27001'], properties: [{ op: 'gte', property: 'memoryGib', value: 256 }], minFree: { cores: 8, memoryGib: 64 } };
 export const modules = [{ name: 'atlas-control', version: '7.1.0', artifactUrl: 'https://artifacts.example/atlas-control-7.1.0.tar.gz', sha256: '61746c61732d636f6e74726f6c40372e312e302e2e2e2e2e2e2e2e2e2e2e2e2e' }];
 export const platformBody = { name: 'Atlas Confidential Cloud', description: 'Enterprise multi-site platform on confidential-computing hardware.', serviceProfile, requirements, modules, upstreamUrl: 'https://atlas.example/ingress', autoAccept: false };
 export const platform = {
@@ -64,7 +64,7 @@ export const traffic = {
   totals: { [PLT_A]: { requests: 4240, errors: 3, upstreamFailures: 0, latencyMsSum: 41590 }, [PLT_B]: { requests: 1460, errors: 1, upstreamFailures: 0, latencyMsSum: 14490 } },
   window: { [PLT_A]: { requests: 212, errors: 0, upstreamFailures: 0, latencyMsSum: 2080 }, [PLT_B]: { requests: 71, errors: 0, upstreamFailures: 0, latencyMsSum: 700 } },
 };
-export const usageLine = (operation: string, unit: string, quantity: number, unitPriceMicros: number) => ({
+const usageLine = (operation: string, unit: string, quantity: number, unitPriceMicros: number) => ({
   operation,
   unit,
   quantity,

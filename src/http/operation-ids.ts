@@ -5,7 +5,7 @@ interface Doc {
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options']);
 
-export function operationIdFor(method: string, path: string): string {
+function operationIdFor(method: string, path: string): string {
   const words = path
     .split('/')
     .filter((s) => s && s !== 'v1')

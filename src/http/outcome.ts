@@ -13,7 +13,7 @@ export const missing = (what: string): Refusal => ({ ok: false, status: 404, mis
 
 export const refusal = (status: 403 | 409 | 422, detail: string, errors?: FieldError[]): Refusal => ({ ok: false, status, detail, ...(errors ? { errors } : {}) });
 
-export function toProblem(r: Refusal): ApiError {
+function toProblem(r: Refusal): ApiError {
   switch (r.status) {
     case 404:
       return problems.notFound(r.missing);

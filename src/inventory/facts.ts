@@ -5,7 +5,7 @@
 import { and, asc, eq, gt, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { racks, rows, servers } from '../../schema';
-import { jsonIds, type Db } from '../db';
+import { jsonIds, rowsAfter, type Db } from '../db';
 import type { ServerInputT } from './schema';
 import type { Scope } from './units';
 
@@ -110,7 +110,7 @@ export interface FactsCursor {
  */
 export async function serverFactsPage(db: Db, after: FactsCursor | null, limit: number, unit?: { scope: UnitScope; id: string }): Promise<ServerFacts[]> {
   const conditions: SQL[] = [];
-  if (after) conditions.push(sql`(${servers.rackId}, ${servers.id}) > (${after.rackId}, ${after.id})`);
+  if (after) conditions.push(rowsAfter(servers.rackId, servers.id, after.rackId, after.id));
   if (unit) {
     const column = { server: servers.id, rack: servers.rackId, row: racks.rowId, site: rows.siteId }[unit.scope];
     conditions.push(eq(column, unit.id));

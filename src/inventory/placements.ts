@@ -13,7 +13,7 @@ import { text } from '../http/text';
 
 const PlacementKey = { customerId: z.string().min(1).max(100), serverId: UnitId };
 
-export const PlacementInput = z
+const PlacementInput = z
   .strictObject({
     ...PlacementKey,
     platformId: z.string().min(1).max(100),
@@ -138,7 +138,7 @@ export async function currentPlatformId(db: Db, customerId: string): Promise<str
 }
 
 /** The provider of the platform a customer's placements are on (its current provider), or null. */
-export async function currentProviderId(db: Db, customerId: string): Promise<string | null> {
+async function currentProviderId(db: Db, customerId: string): Promise<string | null> {
   const platformId = await currentPlatformId(db, customerId);
   return platformId ? ((await platformProviders(db, [platformId])).get(platformId) ?? null) : null;
 }

@@ -54,7 +54,7 @@ export const ServerProperties = z
   })
   .openapi('ServerProperties');
 
-export const ServerCapacity = z
+const ServerCapacity = z
   .strictObject({ coresAllocated: Count.default(0), memoryAllocatedGib: Count.default(0) })
   .openapi('ServerCapacity');
 

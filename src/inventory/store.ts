@@ -1,7 +1,8 @@
 import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { racks, rows, servers, sites } from '../../schema';
-import { chunkForInsert, dbErrorMessage, existingIds, upsertChanged, type Db } from '../db';
+import { chunkForInsert, existingIds, upsertChanged, type Db } from '../db';
+import { errorMessage } from '../lib/log';
 import { problems, type FieldError } from '../http/problem';
 import { propertiesOf } from './facts';
 import type { InventoryBodyT, ServerInputT } from './schema';
@@ -144,7 +145,7 @@ export async function upsertInventory(db: Db, body: InventoryBodyT): Promise<Inv
   try {
     outputs = await db.batch([first, ...rest]);
   } catch (err) {
-    const unique = dbErrorMessage(err).match(/UNIQUE constraint failed: servers\.(\w+)/);
+    const unique = errorMessage(err).match(/UNIQUE constraint failed: servers\.(\w+)/);
     if (unique) throw problems.conflict(`Another server already has this ${unique[1]}; nothing was changed.`);
     throw err;
   }

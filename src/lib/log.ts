@@ -9,3 +9,12 @@ export function log(level: LogLevel, event: string, fields: Record<string, unkno
   if (level === 'error') console.error(line);
   else console.log(line);
 }
+
+/**
+ * What a caught error says, fit for a log line: a database error by its cause only, since
+ * drizzle's own message carries the SQL and its bound values.
+ */
+export function errorMessage(err: unknown): string {
+  const cause = (err as { cause?: unknown })?.cause;
+  return String(cause instanceof Error ? cause.message : (err as Error)?.message);
+}

@@ -1,10 +1,10 @@
 import { DurableObject } from 'cloudflare:workers';
-import { findTask, leaseTasks, nextLeaseExpiry, reclaimExpired, reportResult, taskCounts, tasksOf, type LeasedTask, type TaskCounts, type TaskReport, type TaskRow, type TaskState } from '../agent/tasks';
+import { findTask, leaseTasks, nextLeaseExpiry, reclaimExpired, reportResult, taskCounts, tasksOf, type LeasedTask, type TaskCounts, type TaskReport, type TaskRow } from '../agent/tasks';
 import { COORDINATOR_ADVANCE_STEPS, COORDINATOR_RETRY_MS } from '../constants';
 import type { Env } from '../env';
 import { missing, refusal, type Outcome, type Refusal } from '../http/outcome';
 import { migrateSchema } from '../lib/do-sql';
-import { ACTIVE_STATES, type Actor, type SteeringAction } from '../lib/lifecycle';
+import { ACTIVE_STATES, type Actor, type SteeringAction, type TaskState } from '../lib/lifecycle';
 import type { AnalysisSettings } from '../sbc/analysis';
 import { TrafficDesk, type AnalysisReport, type TrafficReport } from '../sbc/desk';
 import type { ScheduleStep } from '../sbc/schedule';

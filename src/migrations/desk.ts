@@ -12,7 +12,7 @@ import { activeMigration, findByRequestKey, findMigration, insertMigration, mark
 import { decide, type Parties } from './lifecycle';
 import { claim } from './meta';
 
-export const ACTIVE_REFUSAL = 'The customer already has an active migration; finish, cancel or roll it back first.';
+const ACTIVE_REFUSAL = 'The customer already has an active migration; finish, cancel or roll it back first.';
 
 export interface StartInput extends NewMigration {
   autoAccept: boolean;

@@ -9,7 +9,7 @@ import { getDb } from '../db';
 import type { Env } from '../env';
 import { revokeHeldByFormerProvider } from '../hardware/revocation';
 import { switchCustomerPlatform } from '../inventory/placements';
-import { log } from '../lib/log';
+import { errorMessage, log } from '../lib/log';
 import { activeMigration, type MigrationRow } from './ledger';
 import { customerOf, getMeta, setMeta } from './meta';
 
@@ -25,7 +25,7 @@ export async function switchPlacements(env: Env, m: MigrationRow): Promise<Modul
     const kept = new Set((JSON.parse(m.target_modules) as ModuleRef[]).map((x) => `${x.name}@${x.version}`));
     return ((await getPlatform(db, m.source_platform_id))?.modules ?? []).filter((x) => !kept.has(`${x.name}@${x.version}`));
   } catch (err) {
-    log('error', 'migration.cutover-failed', { migrationId: m.id, message: (err as Error).message });
+    log('error', 'migration.cutover-failed', { migrationId: m.id, message: errorMessage(err) });
     return null;
   }
 }
@@ -42,6 +42,6 @@ export async function syncCompatibilityTarget(sql: SqlStorage, env: Env): Promis
     await setMigrationTarget(getDb(env.DB), customerId, want || null);
     setMeta(sql, 'compat_target', want);
   } catch (err) {
-    log('error', 'migration.compat-target-failed', { message: (err as Error).message });
+    log('error', 'migration.compat-target-failed', { message: errorMessage(err) });
   }
 }

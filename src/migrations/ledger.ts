@@ -179,7 +179,7 @@ function recordTransition(
 }
 
 /** What every migration event carries. No permanent hardware identifiers. */
-export function eventData(m: MigrationRow) {
+function eventData(m: MigrationRow) {
   return {
     migrationId: m.id,
     customerId: m.customer_id,

@@ -15,7 +15,7 @@ import type { MigrationRow } from './ledger';
 import { snapshotOf } from './snapshot';
 import { migrationUpsert } from './read-model';
 import { forgetMirror, markMirrored, unmirrored } from '../lib/do-sql';
-import { log } from '../lib/log';
+import { errorMessage, log } from '../lib/log';
 
 /** True when the read models are current (nothing left to write). */
 export async function flushReadModel(storage: DurableObjectStorage, env: Env, customerId: string | null): Promise<boolean> {
@@ -35,7 +35,7 @@ export async function flushReadModel(storage: DurableObjectStorage, env: Env, cu
     try {
       await db.batch([first, ...rest]);
     } catch (err) {
-      log('error', 'read-model.flush-failed', { message: (err as Error).message });
+      log('error', 'read-model.flush-failed', { message: errorMessage(err) });
       return false;
     }
     storage.transactionSync(() => {

@@ -12,7 +12,7 @@ import { COMPAT_LIVE_MAX_SERVERS, COMPAT_PAGE_SERVERS, COMPAT_TOP_REASONS } from
 import type { Db } from '../db';
 import { problems } from '../http/problem';
 import { serverFacts, serverFactsPage, type FactsCursor, type ServerFacts } from '../inventory/facts';
-import type { Scope } from '../inventory/units';
+import { SCOPES, type Scope } from '../inventory/units';
 import type { VerifiedHardwareId } from '../hardware/verifier';
 
 export interface PlacementToMove {
@@ -36,7 +36,7 @@ const unitOf = (f: ServerFacts, scope: Scope) => ({ server: f.id, rack: f.rackId
 export async function assertCovered(db: Db, placements: PlacementToMove[], ids: VerifiedHardwareId[]): Promise<void> {
   const named = new Set(ids.map((v) => `${v.scope}\n${v.unitId}`));
   const facts = await serverFacts(db, placements.map((p) => p.serverId));
-  const uncovered = facts.filter((f) => !(['server', 'rack', 'row', 'site'] as const).some((s) => named.has(`${s}\n${unitOf(f, s)}`)));
+  const uncovered = facts.filter((f) => !SCOPES.some((s) => named.has(`${s}\n${unitOf(f, s)}`)));
   if (uncovered.length)
     throw problems.unprocessable('The hardware IDs must cover all of the customer’s data: a customer runs on one platform at a time.', [
       { field: 'json.hardwareIds', message: `${uncovered.length} of the customer’s servers are not covered` },

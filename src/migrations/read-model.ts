@@ -17,7 +17,7 @@ export function migrationUpsert(db: Db, s: MigrationSnapshot) {
     .onConflictDoUpdate(upsertUnlessNewer(migrations, migrations.id, migrations.version));
 }
 
-export function snapshotFromRow(row: Row): MigrationSnapshot {
+function snapshotFromRow(row: Row): MigrationSnapshot {
   return {
     ...row,
     scope: row.scope as Scope,

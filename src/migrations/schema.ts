@@ -40,7 +40,7 @@ export const ProgressBody = z
 
 const ActorSchema = z.object({ id: z.string(), kind: z.enum(['customer', 'provider', 'operator', 'agent', 'system']) });
 
-export const TransitionSchema = z
+const TransitionSchema = z
   .object({
     seq: z.number().int(),
     from: z.enum(MIGRATION_STATES).nullable(),

@@ -35,7 +35,7 @@ export interface MigrationSnapshot {
   version: number;
 }
 
-export function historyOf(sql: SqlStorage, migrationId: string): Transition[] {
+function historyOf(sql: SqlStorage, migrationId: string): Transition[] {
   return all<{ seq: number; from_state: MigrationState | null; to_state: MigrationState; actor_id: string; actor_kind: ActorKind; reason: string | null; at: number }>(
     sql,
     'SELECT * FROM migration_transition WHERE migration_id = ? ORDER BY seq',

@@ -10,7 +10,7 @@ import { STORAGE_CREDENTIAL_TTL_S } from '../constants';
 import type { Env } from '../env';
 import { HWID_ALG, keyRing } from '../hardware/keys';
 
-export const STORAGE_TYP = 'storage+jwt';
+const STORAGE_TYP = 'storage+jwt';
 
 export async function storageCredential(env: Env, migrationId: string, providerId: string, addresses: string[]) {
   const ring = await keyRing(env.HWID_SIGNING_KEYS);

@@ -10,6 +10,7 @@
 import { SBC_WEIGHT_SCALE, TIMELINE_MAX_POINTS, TIMELINE_SAMPLE_MS } from '../constants';
 import { TERMINAL_STATES, WITHOUT_B_STATES, type MigrationState } from '../lib/lifecycle';
 import { all, first, run } from '../lib/do-sql';
+import { percentOf } from '../sbc/weight';
 
 export const TIMELINE_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS migration_timeline (
@@ -132,8 +133,6 @@ function thin(sql: SqlStorage, migrationId: string): void {
     Math.floor(count / 2),
   );
 }
-
-const percentOf = (basisPoints: number) => basisPoints / (SBC_WEIGHT_SCALE / 100);
 
 /** A point as the API shows it (percent instead of basis points). */
 export function timelineView(p: TimelinePoint) {

@@ -10,6 +10,7 @@ import { log } from '../lib/log';
 import { upstreamOf, type TrafficDesk } from '../sbc/desk';
 import type { ScheduleStep } from '../sbc/schedule';
 import { readTraffic, type OutcomeBatch } from '../sbc/traffic-state';
+import { percentOf } from '../sbc/weight';
 import { emitEvent } from '../webhooks/outbox';
 import type { MigrationDesk } from './desk';
 import { activeMigration, allMigrations, findMigration, transition, type MigrationRow } from './ledger';
@@ -75,7 +76,7 @@ export class TrafficSync {
         migrationId: m.id,
         transitionSeq: null,
         recipients: [m.source_provider_id, m.target_provider_id],
-        data: { migrationId: m.id, customerId, percentB: shareAfter / 100, previousPercentB: shareBefore / 100, epoch: next.epoch, reason },
+        data: { migrationId: m.id, customerId, percentB: percentOf(shareAfter), previousPercentB: percentOf(shareBefore), epoch: next.epoch, reason },
         now,
       });
       return cutoverDue;

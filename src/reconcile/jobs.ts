@@ -11,7 +11,7 @@ import type { Job, JobResult } from '../lib/jobs';
 import { recordRuns } from './status';
 import { flagStalledMigrations, purgeIdempotencyKeys, repairReadModels } from '../migrations/jobs';
 import { redriveWebhooks, relayOutboxEvents } from '../webhooks/jobs';
-import { log } from '../lib/log';
+import { errorMessage, log } from '../lib/log';
 
 export const JOBS: Job[] = [compatibilityJob, purgeExpiredHardwareIds, usageFlushJob, relayOutboxEvents, redriveWebhooks, flagStalledMigrations, repairReadModels, purgeIdempotencyKeys];
 
@@ -21,7 +21,7 @@ export async function reconcile(env: Env, now: number, jobs: Job[] = JOBS): Prom
     try {
       results.push({ job: job.name, ok: true, detail: await job.run(env, now) });
     } catch (err) {
-      log('error', 'reconcile.job-failed', { job: job.name, message: (err as Error).message });
+      log('error', 'reconcile.job-failed', { job: job.name, message: errorMessage(err) });
       results.push({ job: job.name, ok: false, detail: {} });
     }
   }
@@ -29,7 +29,7 @@ export async function reconcile(env: Env, now: number, jobs: Job[] = JOBS): Prom
   try {
     await recordRuns(getDb(env.DB), now, results);
   } catch (err) {
-    log('error', 'reconcile.status_not_recorded', { message: (err as Error).message });
+    log('error', 'reconcile.status-not-recorded', { message: errorMessage(err) });
   }
   return results;
 }

@@ -175,7 +175,7 @@ function sideStats(sql: SqlStorage, side: Side, floor: number): SideStats {
 }
 
 /** One-sided two-proportion z-test of B's failure rate above A's (pooled standard error). */
-export function zScore(b: { calls: number; failures: number }, a: { calls: number; failures: number }): number {
+function zScore(b: { calls: number; failures: number }, a: { calls: number; failures: number }): number {
   const pooled = (b.failures + a.failures) / (b.calls + a.calls);
   const se = Math.sqrt(pooled * (1 - pooled) * (1 / b.calls + 1 / a.calls));
   return se === 0 ? 0 : (b.failures / b.calls - a.failures / a.calls) / se;

@@ -13,6 +13,7 @@ import { stepErrors } from './schedule';
 import { CustomerIdParam, RouteDecisionSchema, RouteQuery, ScheduleBody, TrafficSchema } from './schema';
 import { currentSplit, forgetSplit } from './split-cache';
 import type { TrafficView } from './traffic-state';
+import { percentOf } from './weight';
 
 export const sbcRouter = createRouter();
 
@@ -75,7 +76,7 @@ function present(customerId: string, report: TrafficReport, now = Date.now()) {
     customerId,
     epoch: view.epoch,
     weightB: view.weightB,
-    percentB: view.weightB / 100,
+    percentB: percentOf(view.weightB),
     a: view.a,
     b: view.b,
     migrationId: view.migrationId,

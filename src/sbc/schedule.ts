@@ -11,17 +11,16 @@
  *   migrated stays `migrating` until then (rollback stays possible throughout).
  * Plain functions over the coordinator's SQLite storage; see src/migrations/STORAGE.md.
  */
-import type { Actor } from '../lib/lifecycle';
+import type { Actor, ScheduleStatus } from '../lib/lifecycle';
 import { first, run } from '../lib/do-sql';
 import type { FieldError } from '../http/problem';
+import { percentOf, weightOf } from './weight';
 
 export interface ScheduleStep {
   /** Percent of sessions on B at this step. */
   weight: number;
   pauseSeconds: number;
 }
-
-export type ScheduleStatus = 'running' | 'waiting_for_data' | 'paused' | 'migration_paused' | 'finished';
 
 export interface Schedule {
   migrationId: string;
@@ -129,7 +128,7 @@ export function stepErrors(steps: ScheduleStep[]): FieldError[] {
  */
 export function newSchedule(migrationId: string, steps: ScheduleStep[], weightB: number, setBy: Actor, now: number): Schedule | FieldError[] {
   const below = steps.flatMap((s, i) =>
-    s.weight * 100 < weightB ? [{ field: `steps.${i}.weight`, message: `below B's current share (${weightB / 100} %): a session on B never goes back to A` }] : [],
+    weightOf(s.weight) < weightB ? [{ field: `steps.${i}.weight`, message: `below B's current share (${percentOf(weightB)} %): a session on B never goes back to A` }] : [],
   );
   if (below.length) return below;
   return { migrationId, steps, step: 0, dueAt: null, remainingMs: steps[0]!.pauseSeconds * 1000, paused: false, status: 'waiting_for_data', setBy, setAt: now };
@@ -150,7 +149,7 @@ export function tick(s: Schedule, weightB: number, dataShare: number, migrating:
   for (;;) {
     if (schedule.status === 'finished') return { schedule, weightB: weight };
     if (schedule.paused || !migrating) return { schedule: stopClock(schedule, schedule.paused ? 'paused' : 'migration_paused', now), weightB: weight };
-    const target = schedule.steps[schedule.step]!.weight * 100;
+    const target = weightOf(schedule.steps[schedule.step]!.weight);
     weight = Math.max(weight, Math.min(target, dataShare));
     if (weight < target) return { schedule: stopClock(schedule, 'waiting_for_data', now), weightB: weight };
     const dueAt = schedule.dueAt ?? now + schedule.remainingMs;

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { SBC_ANALYSIS_BOUNDS as BOUNDS, SBC_ANALYSIS_DEFAULTS as DEFAULTS, SBC_BASELINE_MIN_CALLS, SBC_CLIENT_MAX_OUTCOMES, SBC_SCHEDULE_MAX_PAUSE_S, SBC_SCHEDULE_MAX_STEPS } from '../constants';
+import { SCHEDULE_STATUSES } from '../lib/lifecycle';
 
 export const CustomerIdParam = z
   .string()
@@ -64,7 +65,7 @@ export const ScheduleBody = z
 const ScheduleSchema = z.object({
   steps: z.array(ScheduleStepSchema),
   currentStep: z.number().int().openapi({ description: 'Index (from 0) of the step in force' }),
-  status: z.enum(['running', 'waiting_for_data', 'paused', 'migration_paused', 'finished']).openapi({
+  status: z.enum(SCHEDULE_STATUSES).openapi({
     description:
       '`running`: B holds the step’s share and its pause runs; `waiting_for_data`: B’s share waits for the data migrated to reach the step; `paused`: held through the traffic API; `migration_paused`: the migration is paused; `finished`: the last step ran its pause (the cutover follows)',
   }),

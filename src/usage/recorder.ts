@@ -13,7 +13,7 @@ import { USAGE_FLUSH_INTERVAL_MS, USAGE_FLUSH_MAX_KEYS, USAGE_PRICES, USAGE_SETT
 import { getDb } from '../db';
 import type { Env } from '../env';
 import { addUsage, type UsageCount } from './store';
-import { log } from '../lib/log';
+import { errorMessage, log } from '../lib/log';
 
 export type BillableOperation = keyof typeof USAGE_PRICES;
 
@@ -59,7 +59,7 @@ export async function flushUsage(env: Pick<Env, 'DB'>): Promise<number> {
       pending.set(key, (pending.get(key) ?? 0) + c.count);
     }
     oldestAt ||= Date.now();
-    log('error', 'usage.flush_failed', { keys: batch.length, message: (err as Error).message });
+    log('error', 'usage.flush-failed', { keys: batch.length, message: errorMessage(err) });
     return 0;
   } finally {
     writing--;

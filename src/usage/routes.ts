@@ -12,7 +12,7 @@ import { usageBetween } from './store';
 export const usageRouter = createRouter();
 
 /** The default report: from the first day of the month two months ago, to today. */
-export function defaultRange(now: number): { from: string; to: string } {
+function defaultRange(now: number): { from: string; to: string } {
   const d = new Date(now);
   return { from: utcDay(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 2, 1)), to: utcDay(now) };
 }

@@ -8,7 +8,7 @@ import type { Env } from '../env';
 import { attemptDelivery, type AttemptOutcome } from './attempt';
 import { disableEndpoint, signingEndpoint, type SigningEndpoint } from './endpoints';
 import { leaseDue, recordOutcome, type DeliveryRow } from './outbox';
-import { log } from '../lib/log';
+import { errorMessage, log } from '../lib/log';
 
 export interface DispatchResult {
   attempted: number;
@@ -31,7 +31,7 @@ export async function deliverDue(storage: DurableObjectStorage, env: Env, now: n
     try {
       ep = await endpointOf(d.provider_id);
     } catch (err) {
-      log('error', 'webhook.endpoint-lookup', { message: (err as Error).message });
+      log('error', 'webhook.endpoint-lookup', { message: errorMessage(err) });
       return { kind: 'retry', status: null, error: 'internal error before sending', retryAfterMs: null };
     }
     if (!ep?.url) return { kind: 'rejected', status: null, error: 'no endpoint configured' };

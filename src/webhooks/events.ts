@@ -105,7 +105,7 @@ function envelope<T extends WebhookEventType>(type: T) {
   });
 }
 
-export const WEBHOOK_ENVELOPES = Object.fromEntries(WEBHOOK_EVENT_TYPES.map((t) => [t, envelope(t)])) as { [T in WebhookEventType]: ReturnType<typeof envelope<T>> };
+const WEBHOOK_ENVELOPES = Object.fromEntries(WEBHOOK_EVENT_TYPES.map((t) => [t, envelope(t)])) as { [T in WebhookEventType]: ReturnType<typeof envelope<T>> };
 
 const SIGNED_HEADERS = z.object({
   'webhook-id': z.string().openapi({ description: 'The message id: the same on every attempt and redelivery; dedupe on it' }),

@@ -2,7 +2,8 @@
 import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import { webhookDeliveries } from '../../schema';
 import { olderThan, upsertUnlessNewer, type Db } from '../db';
-import type { DeliveryRow, DeliveryState } from './outbox';
+import type { DeliveryState } from '../lib/lifecycle';
+import type { DeliveryRow } from './outbox';
 
 type Row = typeof webhookDeliveries.$inferSelect;
 

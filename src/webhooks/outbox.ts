@@ -8,6 +8,7 @@
 import { newId } from '../lib/ids';
 import { WEBHOOK_ATTEMPT_LEASE_MS, WEBHOOK_MAX_ATTEMPTS } from '../constants';
 import { all, first, MIRROR_COLUMNS, run } from '../lib/do-sql';
+import type { DeliveryState } from '../lib/lifecycle';
 import { retryDelay, type AttemptOutcome } from './attempt';
 import { WEBHOOK_EVENTS, type WebhookEventData, type WebhookEventType } from './events';
 
@@ -38,7 +39,6 @@ export const OUTBOX_SCHEMA = [
   'CREATE INDEX IF NOT EXISTS webhook_event_migration ON webhook_event (migration_id)',
 ];
 
-export type DeliveryState = 'pending' | 'succeeded' | 'failed';
 
 export interface EmitInput<T extends WebhookEventType = WebhookEventType> {
   /** The message id; given when the event comes from elsewhere with its own id (emitting it again is a no-op). */

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { providerUrl } from '../http/url-policy';
+import { DELIVERY_STATES } from '../lib/lifecycle';
 import { WEBHOOK_EVENT_TYPES } from './events';
 
 export const SetEndpointBody = z
@@ -35,7 +36,7 @@ export const DeliverySchema = z
     migrationId: z.string().nullable(),
     eventId: z.string().openapi({ description: 'The `webhook-id` header: the same on every attempt and redelivery; dedupe on it' }),
     eventType: z.string().openapi({ description: 'One of the event types documented under the OpenAPI document’s `webhooks`', example: 'migration.completed' }),
-    state: z.enum(['pending', 'succeeded', 'failed']),
+    state: z.enum(DELIVERY_STATES),
     attempts: z.number().int(),
     lastStatus: z.number().int().nullable().openapi({ description: 'HTTP status of the last attempt (null: no answer)' }),
     lastError: z.string().nullable(),
@@ -47,7 +48,7 @@ export const DeliverySchema = z
 
 export const DeliveryListQuery = z.object({
   state: z
-    .enum(['pending', 'succeeded', 'failed'])
+    .enum(DELIVERY_STATES)
     .optional()
     .openapi({ description: 'Only deliveries in this state: `pending` (will be tried, or tried again), `succeeded` (a 2xx answer), `failed` (gave up)' }),
   eventType: z.enum(WEBHOOK_EVENT_TYPES).optional().openapi({ description: 'Only deliveries of this event type' }),

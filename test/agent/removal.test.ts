@@ -4,12 +4,12 @@
 // server's tasks across customers.
 import { describe, expect, it } from 'vitest';
 import { TASK_MAX_ATTEMPTS } from '../../src/constants';
-import { bodyOf, call, expectProblem, expectStatus, OPERATOR } from '../http';
+import { bodyOf, call, expectProblem, expectStatus, OPERATOR, type RequestBody } from '../http';
 import { deployAll, leased, progress, start, steer, world, type World } from '../migrations/world';
 import { registerCustomer } from '../factories';
 
 const poll = (key: string) => call('GET', '/v1/agent/tasks', { key });
-const report = (key: string, taskId: string, body: Record<string, unknown>) => call('POST', `/v1/agent/tasks/${taskId}/result`, { key, body });
+const report = (key: string, taskId: string, body: RequestBody<'POST', '/v1/agent/tasks/{id}/result'>) => call('POST', `/v1/agent/tasks/${taskId}/result`, { key, body });
 const tasksOf = (id: string, key: string) => call('GET', `/v1/migrations/${id}/tasks`, { key });
 
 async function deploying(w: World) {
@@ -143,7 +143,7 @@ describe('GET /v1/migrations/{id}/tasks', () => {
     const again = bodyOf(await tasksOf(id, w.customer.key), 200).items[0].hardwareId;
     const before = bodyOf(await tasksOf(id, w.customer.key), 200).items[0].hardwareId;
     expect(again).not.toBe(before);
-    const check = await call('POST', '/v1/compatibility', { key: w.customer.key, body: { hardwareIds: [again], platformId: w.platformB.id } });
+    const check = await call('POST', '/v1/compatibility', { key: w.customer.key, body: { hardwareIds: [again!], platformId: w.platformB.id } });
     expectStatus(check, 200);
   });
 

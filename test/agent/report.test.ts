@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createPlatform, dataCenter, putInventory, registerCustomer, registerProvider, settled } from '../factories';
-import { bodyOf, call, expectProblem, expectStatus, OPERATOR, succeed } from '../http';
+import { bodyOf, call, expectProblem, expectStatus, offSchema, OPERATOR, type RequestBody, succeed } from '../http';
 
 const { serverIds, ...inventory } = dataCenter(undefined, 1, 1, 3);
 const identity = (i: number) => inventory.servers![i]!.identity;
@@ -17,7 +17,7 @@ async function serverRecord(id: string) {
   return r.body.items.find((s) => s.id === id)!;
 }
 
-const report = (key: string, body: unknown) => call('POST', '/v1/agent/report', { key, body });
+const report = (key: string, body: RequestBody<'POST', '/v1/agent/report'>) => call('POST', '/v1/agent/report', { key, body });
 
 beforeAll(async () => {
   await putInventory(inventory);
@@ -52,10 +52,15 @@ describe('POST /v1/agent/report', () => {
   it('flags a mismatched identity for the operator and writes nothing to the server', async () => {
     const before = await serverRecord(serverIds[2]!);
     const observed = { ...identity(2), mac: '02:ff:ff:ff:ff:01', dom0Ip: '192.0.2.10' };
+    const logged = vi.spyOn(console, 'log');
     for (let i = 0; i < 2; i++) {
       const r = await report(agentKeys[2]!, { identity: observed, properties: { cores: 8 } });
       expect(r.body).toEqual({ identity: { matches: false, mismatched: ['mac', 'dom0Ip'] }, properties: { applied: false, changed: [], overAllocated: [] } });
+      // The warning names the request that caused it (and the fields, never the observed values).
+      const line = logged.mock.calls.map(([text]) => JSON.parse(String(text))).filter((l) => l.event === 'agent.identity-mismatch').at(-1);
+      expect(line).toEqual({ level: 'warn', event: 'agent.identity-mismatch', requestId: r.headers.get('x-request-id'), serverId: serverIds[2], fields: ['mac', 'dom0Ip'] });
     }
+    logged.mockRestore();
     expect(await serverRecord(serverIds[2]!)).toEqual(before);
     const flags = await call('GET', `/v1/agent/flags?serverId=${serverIds[2]}`, { key: OPERATOR });
     expectStatus(flags, 200);
@@ -70,7 +75,8 @@ describe('POST /v1/agent/report', () => {
     const customer = await registerCustomer();
     expectProblem(await report(customer.key, { properties: { cores: 8 } }), 403, 'forbidden');
     expectProblem(await report(OPERATOR, { properties: { cores: 8 } }), 403, 'forbidden');
-    const bad = await report(agentKeys[0]!, { identity: { mac: 'not-a-mac' }, properties: { cores: 0, certifications: ['pci-dss'] } });
+    // A bad MAC, zero cores and a certification (the operator's to record, not an agent's to report): each refused.
+    const bad = await report(agentKeys[0]!, offSchema({ identity: { mac: 'not-a-mac' }, properties: { cores: 0, certifications: ['pci-dss'] } }));
     expectProblem(bad, 400, 'validation');
     expect(bad.body.errors?.map((e) => e.field).sort()).toEqual(['json.identity.mac', 'json.properties', 'json.properties.cores']);
   });

@@ -6,6 +6,7 @@ import { recordUsage, utcDay } from '../../src/usage/recorder';
 import { fingerprint } from '../../src/console/handoff';
 import { pastedIds } from '../../src/console/provider-check';
 import { periodsBetween } from '../../src/console/usage-chart';
+import { serverCount } from '../../src/lib/server-count';
 import { bodyOf, call, expectStatus, OPERATOR } from '../http';
 import { createPlatform, dataCenter, place, putInventory, registerCustomer, registerProvider, server } from '../factories';
 import { cookieOf, csrfOf, signIn, visit } from './session';
@@ -362,9 +363,14 @@ describe('migration pages', () => {
     for (const [key, base] of [[c.key, '/console/customer/migrations'], [p.key, '/console/provider/migrations']] as const) {
       const page = await visit(`${base}/${started.body.id}`, { cookie: await signIn(key) });
       const table = page.html.slice(page.html.indexOf('data-table="deployment"'));
-      expect(table.match(/<tr data-task="tsk_[^"]+" data-state="pending">/g)).toHaveLength(2);
+      expect(table.match(/<tr data-task="tsk_[^"]+" data-kind="deploy" data-state="pending">/g)).toHaveLength(2);
       for (const serverId of servers) expect(page.html).not.toContain(serverId);
     }
+    // The operator's view of the same migration: the same table, with the servers named.
+    const page = await visit(`/console/operator/migrations/${started.body.id}`, { cookie: await signIn(OPERATOR) });
+    const table = page.html.slice(page.html.indexOf('data-table="deployment"'));
+    expect(table.match(/<tr data-task="tsk_[^"]+" data-kind="deploy" data-state="pending">/g)).toHaveLength(2);
+    for (const serverId of servers) expect(table).toContain(`<td class="mono" title="">${serverId}</td>`);
   });
 });
 
@@ -415,6 +421,10 @@ describe('hand-off pieces', () => {
     expect(pastedIds('["a.b.c", "d.e.f"]')).toEqual(['a.b.c', 'd.e.f']);
     expect(pastedIds(' a.b.c\n d.e.f, g.h.i ')).toEqual(['a.b.c', 'd.e.f', 'g.h.i']);
     expect(pastedIds('[not json')).toEqual([]);
+  });
+
+  it('reads a released count of servers (max exclusive) in whole servers, as the CLI prints it too', () => {
+    expect([{ min: 0, max: 1 }, { min: 4, max: 8 }, { min: 1, max: 8 }, { min: 1, max: null }, null].map(serverCount)).toEqual(['0', '4–7', '1–7', '≥ 1', 'withheld']);
   });
 
   it('is for customers (minting) and providers (checking) only', async () => {

@@ -4,22 +4,14 @@
  */
 // @ts-expect-error: plain JavaScript module without type declarations
 import { CUSTOMERS, generateInventory, planPlacements, PROVIDERS } from '../../scripts/lib/demo-data.mjs';
+import type { Schemas } from '../../scripts/lib/api-types';
 import { OPERATOR, succeed } from '../http';
 
-export interface DemoServer {
-  id: string;
-  rackId: string;
-  identity: Record<string, string>;
-  properties: Record<string, unknown>;
-  capacity: { coresAllocated: number; memoryAllocatedGib: number };
-}
+/** A demo server, as the operator's PUT /v1/inventory takes it, with its allocated capacity. */
+export type DemoServer = NonNullable<Schemas['InventoryUpsert']['servers']>[number] & { capacity: { coresAllocated: number; memoryAllocatedGib: number } };
 
-export interface DemoInventory {
-  sites: { id: string }[];
-  rows: { id: string; siteId: string }[];
-  racks: { id: string; rowId: string }[];
-  servers: DemoServer[];
-}
+/** The demo's inventory, as the operator's PUT /v1/inventory takes it. */
+export type DemoInventory = Omit<Required<Schemas['InventoryUpsert']>, 'servers'> & { servers: DemoServer[] };
 
 export interface Account {
   id: string;
@@ -37,7 +29,7 @@ export async function seedDemo(): Promise<Demo> {
   await succeed('PUT', '/v1/inventory', { key: OPERATOR, body: inventory });
   const providers: Demo['providers'] = [];
   const platformIds = new Map<string, string>();
-  for (const p of PROVIDERS as { name: string; organisation: string; serviceLevel: string; platforms: { name: string; modules: { name: string }[] }[] }[]) {
+  for (const p of PROVIDERS as (Schemas['RegisterProvider'] & { platforms: (Omit<Schemas['CreatePlatform'], 'upstreamUrl' | 'modules'> & { modules: Pick<Schemas['Module'], 'name' | 'version'>[] })[] })[]) {
     const reg = await succeed('POST', '/v1/providers', { key: OPERATOR, body: { name: p.name, organisation: p.organisation, serviceLevel: p.serviceLevel } });
     const platforms = [];
     for (const body of p.platforms) {

@@ -22,7 +22,7 @@ beforeAll(async () => {
   demo = await seedDemo();
 }, 60_000);
 
-const ids = async (key: string, scope: string, audience?: string[]) =>
+const ids = async (key: string, scope: (typeof SCOPES)[number], audience?: string[]) =>
   bodyOf(await call('POST', '/v1/hardware-ids', { key, body: { scope, maxUses: 1000, ...(audience ? { audience } : {}) } }), 201).items.map((i) => i.id) as string[];
 
 /** Every customer's MIP list at every scope and every platform's verdicts on its units, as recorded before the policy. */

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, expectProblem, expectStatus } from '../http';
+import { call, expectProblem, expectStatus, type RequestBody } from '../http';
 import { parts, verify, world } from './helpers';
 
 let w: Awaited<ReturnType<typeof world>>;
@@ -8,7 +8,7 @@ beforeAll(async () => {
 });
 
 const identityOf = (serverId: string) => w.dc.servers.find((s) => s.id === serverId)!.identity;
-const discover = (key: string, body: Record<string, unknown>) => call('POST', '/v1/hardware-ids/discover', { key, body });
+const discover = (key: string, body: RequestBody<'POST', '/v1/hardware-ids/discover'>) => call('POST', '/v1/hardware-ids/discover', { key, body });
 
 describe('POST /v1/hardware-ids/discover', () => {
   it('gives the server-scope ID of a host holding the customer’s data, by Dom0 or internal IP', async () => {

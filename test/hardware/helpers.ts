@@ -3,7 +3,7 @@ import { decodeJwt, decodeProtectedHeader, importJWK, SignJWT, type JWTPayload }
 import { expect } from 'vitest';
 import { createPlatform, dataCenter, place, putInventory, registerCustomer, registerProvider } from '../factories';
 import { TEST_HWID_SIGNING_KEYS } from '../fixtures/hwid-signing-keys';
-import { call, succeed } from '../http';
+import { call, type RequestBody, succeed } from '../http';
 
 export type Principal = { id: string; key: string };
 
@@ -29,7 +29,7 @@ export async function world() {
   return { dc: { ...dc, serverIds }, provider, otherProvider, platform, alice, bob, aliceServers, bobServers };
 }
 
-export async function mint(caller: Principal, body: Record<string, unknown>): Promise<string[]> {
+export async function mint(caller: Principal, body: RequestBody<'POST', '/v1/hardware-ids'>): Promise<string[]> {
   return (await succeed('POST', '/v1/hardware-ids', { key: caller.key, body })).items.map((i) => i.id);
 }
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerCustomer } from '../factories';
 import { TEST_HWID_SIGNING_KEYS } from '../fixtures/hwid-signing-keys';
-import { call, expectProblem, expectStatus, OPERATOR } from '../http';
+import { call, expectProblem, expectStatus, offSchema, OPERATOR, type RequestBody } from '../http';
 import { count, parts, world } from './helpers';
 
 let w: Awaited<ReturnType<typeof world>>;
@@ -12,7 +12,8 @@ beforeAll(async () => {
 describe('POST /v1/hardware-ids', () => {
   it('gives the customer one ID per unit holding its data, with coverage, expiry and uses', async () => {
     const expected = { server: [1, 1, 1, 1, 1], rack: [1, 2, 2], row: [1, 4], site: [5] };
-    for (const [scope, coverage] of Object.entries(expected)) {
+    for (const scope of ['server', 'rack', 'row', 'site'] as const) {
+      const coverage = expected[scope];
       const before = Date.now();
       const r = await call('POST', '/v1/hardware-ids', { key: w.alice.key, body: { scope, ttlSeconds: 600, maxUses: 3 } });
       expectStatus(r, 201);
@@ -58,7 +59,7 @@ describe('POST /v1/hardware-ids', () => {
   });
 
   describe('refuses, minting nothing', () => {
-    const refusals: [string, () => { key: string; body: unknown }, 400 | 403 | 422, string][] = [
+    const refusals: [string, () => { key: string; body: RequestBody<'POST', '/v1/hardware-ids'> }, 400 | 403 | 422, string][] = [
       ['a customer asking for another customer', () => ({ key: w.bob.key, body: { customerId: w.alice.id, scope: 'server' } }), 403, 'forbidden'],
       ['a provider that is not the current one', () => ({ key: w.otherProvider.key, body: { customerId: w.alice.id, scope: 'server' } }), 403, 'forbidden'],
       ['a provider for a customer that does not exist', () => ({ key: w.provider.key, body: { customerId: 'cus_nobody', scope: 'server' } }), 403, 'forbidden'],
@@ -67,7 +68,8 @@ describe('POST /v1/hardware-ids', () => {
       ['an audience naming an unknown principal', () => ({ key: w.alice.key, body: { scope: 'server', audience: ['prv_nobody'] } }), 422, 'unprocessable'],
       ['an audience naming the operator', () => ({ key: w.alice.key, body: { scope: 'server', audience: ['opr_root'] } }), 422, 'unprocessable'],
       ['limits out of range', () => ({ key: w.alice.key, body: { scope: 'server', ttlSeconds: 86_401, maxUses: 1001 } }), 400, 'validation'],
-      ['an unknown scope', () => ({ key: w.alice.key, body: { scope: 'cage' } }), 400, 'validation'],
+      // A scope the document does not list.
+      ['an unknown scope', () => ({ key: w.alice.key, body: offSchema({ scope: 'cage' }) }), 400, 'validation'],
     ];
     for (const [name, request, status, slug] of refusals) {
       it(name, async () => {

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { purgeExpiredHardwareIds, purgeExpiredHardwareIdsJob } from '../../src/hardware/revocation';
-import { call, expectProblem, expectStatus } from '../http';
+import { call, expectProblem, expectStatus, offSchema, type RequestBody } from '../http';
 import { count, mint, mintOne, verify, world } from './helpers';
 
 let w: Awaited<ReturnType<typeof world>>;
@@ -9,7 +9,7 @@ beforeAll(async () => {
   w = await world();
 });
 
-const revoke = (key: string, body: unknown) => call('POST', '/v1/hardware-ids/revoke', { key, body });
+const revoke = (key: string, body: RequestBody<'POST', '/v1/hardware-ids/revoke'>) => call('POST', '/v1/hardware-ids/revoke', { key, body });
 
 describe('POST /v1/hardware-ids/revoke', () => {
   it('revokes the given IDs only, once', async () => {
@@ -50,8 +50,9 @@ describe('POST /v1/hardware-ids/revoke', () => {
   });
 
   it('takes either ids or all: true', async () => {
-    expectProblem(await revoke(w.alice.key, { all: false }), 400, 'validation');
-    expectProblem(await revoke(w.alice.key, {}), 400, 'validation');
+    // Neither a list nor `all: true`: the document takes exactly one of them.
+    expectProblem(await revoke(w.alice.key, offSchema({ all: false })), 400, 'validation');
+    expectProblem(await revoke(w.alice.key, offSchema({})), 400, 'validation');
   });
 });
 

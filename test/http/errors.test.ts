@@ -1,7 +1,7 @@
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { app } from '../../src/app';
-import { call, expectProblem, expectStatus, OPERATOR, raw } from '../http';
+import { call, expectProblem, expectStatus, offSchema, OPERATOR, raw } from '../http';
 
 // Health, unknown routes, methods a route lacks, the document and its page are outside the OpenAPI
 // document on purpose: those requests go through raw().
@@ -62,24 +62,28 @@ describe('problem+json for every error', () => {
   });
 
   it('400 for malformed JSON', async () => {
-    const r = await call('POST', '/v1/customers', { key: OPERATOR, body: '{"name": ' });
+    // Text that is not JSON at all, on purpose.
+    const r = await call('POST', '/v1/customers', { key: OPERATOR, body: offSchema('{"name": ') });
     expectProblem(r, 400, 'malformed-json');
   });
 
   it('400 lists every failing field', async () => {
-    const r = await call('POST', '/v1/customers', { key: OPERATOR, body: { name: '', serviceLevel: 'gold', extra: 1 } });
+    // Three fields wrong at once (too short, not a level, not in the document): each must be named.
+    const r = await call('POST', '/v1/customers', { key: OPERATOR, body: offSchema({ name: '', serviceLevel: 'gold', extra: 1 }) });
     expectProblem(r, 400, 'validation');
     const fields = r.body.errors?.map((e) => e.field).sort();
     expect(fields).toEqual(['json', 'json.name', 'json.organisation', 'json.serviceLevel']);
   });
 
   it('413 for a body over the limit', async () => {
-    const r = await call('PUT', '/v1/inventory', { key: OPERATOR, body: JSON.stringify({ sites: [], pad: 'x'.repeat(5 * 1024 * 1024) }) });
+    // Past the size limit, whatever it holds.
+    const r = await call('PUT', '/v1/inventory', { key: OPERATOR, body: offSchema(JSON.stringify({ sites: [], pad: 'x'.repeat(5 * 1024 * 1024) })) });
     expectProblem(r, 413, 'payload-too-large');
   });
 
   it('415 for a body that is not JSON', async () => {
-    const r = await call('POST', '/v1/customers', { key: OPERATOR, body: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    // A form, not the JSON the document takes.
+    const r = await call('POST', '/v1/customers', { key: OPERATOR, body: offSchema('name=x'), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expectProblem(r, 415, 'unsupported-media-type');
   });
 });

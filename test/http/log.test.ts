@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { renderError } from '../../src/http/middleware';
-import { log } from '../../src/lib/log';
+import { errorMessage, log } from '../../src/lib/log';
 
 describe('the one log line', () => {
   afterEach(() => vi.restoreAllMocks());
@@ -24,5 +24,11 @@ describe('the one log line', () => {
     const line = String(err.mock.calls[0]![0]);
     expect(JSON.parse(line)).toMatchObject({ level: 'error', event: 'request.failed', requestId: 'req-1', message: cause.message });
     expect(line).not.toContain('inp_cus_notInTheLogs');
+  });
+
+  it('gives a caught error’s message for a log line: a database error’s cause only, never the SQL or bound values', () => {
+    const failure = new Error('Failed query: insert into "usage_daily" values (?, ?)\nparams: cus_1,inp_cus_notInTheLogs', { cause: new Error('D1_ERROR: no such table: usage_daily') });
+    expect(errorMessage(failure)).toBe('D1_ERROR: no such table: usage_daily');
+    expect(errorMessage(new Error('upstream timed out'))).toBe('upstream timed out');
   });
 });

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { Webhook } from 'standardwebhooks';
 import type { Schemas } from '../../scripts/lib/api-types';
-import { bodyOf, call, OPERATOR, succeed } from '../http';
+import { bodyOf, call, OPERATOR, type RequestBody, succeed } from '../http';
 import { receiver, type ScriptStep } from '../receiver';
 import { createPlatform, dataCenter, place, putInventory, registerCustomer, registerProvider } from '../factories';
 
@@ -31,12 +31,12 @@ export function coordinator(customerId: string) {
 }
 
 /** Hardware IDs the customer mints for `audience` (default: itself). */
-export async function mintIds(w: World, opts: { scope?: string; audience?: string[] } = {}): Promise<string[]> {
+export async function mintIds(w: World, opts: { scope?: RequestBody<'POST', '/v1/hardware-ids'>['scope']; audience?: string[] } = {}): Promise<string[]> {
   const r = await succeed('POST', '/v1/hardware-ids', { key: w.customer.key, body: { scope: opts.scope ?? 'server', ...(opts.audience ? { audience: opts.audience } : {}) } });
   return r.items.map((i) => i.id);
 }
 
-export async function start(w: World, opts: { key?: string; idempotencyKey?: string; body?: Record<string, unknown> } = {}) {
+export async function start(w: World, opts: { key?: string; idempotencyKey?: string; body?: RequestBody<'POST', '/v1/migrations'> } = {}) {
   return call('POST', '/v1/migrations', {
     key: opts.key ?? w.customer.key,
     headers: { 'idempotency-key': opts.idempotencyKey ?? crypto.randomUUID() },

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { SBC_MAX_BODY_BYTES } from '../../src/constants';
 import { addClientOutcomes, clearOutcomes, judge, type ClientOutcomes } from '../../src/sbc/analysis';
 import { bucketOf } from '../../src/sbc/assign';
-import { bodyOf, call, expectProblem, expectStatus, OPERATOR } from '../http';
+import { bodyOf, call, expectProblem, expectStatus, offSchema, OPERATOR } from '../http';
 import { coordinator } from '../migrations/world';
 import { TEST_SECRETS_KEY } from '../keys';
 import { analysis, endUser, migrating, progress, sbcWorld, setUpstreamStatus, steer } from './world';
@@ -195,7 +195,8 @@ describe('GET|PUT /v1/migrations/{id}/analysis', { timeout: 120_000 }, () => {
       { threshold: '0.1' },
       { extra: true },
     ]) {
-      const r = await call('PUT', path, { key: w.customer.key, body });
+      // Out of range, of the wrong type or not in the document: each refused with its field.
+      const r = await call('PUT', path, { key: w.customer.key, body: offSchema(body) });
       expectProblem(r, 400, 'validation');
       // An unknown key is the body's fault as a whole; a bad value, its field's.
       expect(r.body.errors?.[0].field).toBe('extra' in body ? 'json' : `json.${Object.keys(body)[0]}`);

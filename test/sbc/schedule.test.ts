@@ -2,7 +2,7 @@ import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } fro
 import { describe, expect, it } from 'vitest';
 import { MIGRATION_STALL_AFTER_MS, SBC_SCHEDULE_MAX_PAUSE_S, SBC_SCHEDULE_MAX_STEPS } from '../../src/constants';
 import { forgetSplit } from '../../src/sbc/split-cache';
-import { bodyOf, call, expectProblem, expectStatus, OPERATOR } from '../http';
+import { bodyOf, call, expectProblem, expectStatus, OPERATOR, type RequestBody } from '../http';
 import { registerCustomer, registerProvider } from '../factories';
 import { coordinator, hookUp, start, verifiedEvents } from '../migrations/world';
 import { endUser, migrating, progress, sbcWorld, setUpstreamStatus, steer } from './world';
@@ -19,7 +19,7 @@ const CANARY = [
 
 const schedulePath = (customerId: string) => `/v1/customers/${customerId}/traffic/schedule` as const;
 
-function setSchedule(customerId: string, key: string, steps: unknown) {
+function setSchedule(customerId: string, key: string, steps: RequestBody<'PUT', '/v1/customers/{customerId}/traffic/schedule'>['steps']) {
   return call('PUT', schedulePath(customerId), { key, body: { steps } });
 }
 
@@ -302,7 +302,7 @@ describe('PUT /v1/customers/{customerId}/traffic/schedule refusals', { timeout: 
     await progress(id, w.providerB.key, 3, 10);
     const unchanged = await traffic(w);
 
-    const shape = async (steps: unknown, field: string) => {
+    const shape = async (steps: Parameters<typeof setSchedule>[2], field: string) => {
       const r = await setSchedule(w.customer.id, w.customer.key, steps);
       expectProblem(r, 400, 'validation');
       expect(r.body.errors?.map((e) => e.field)).toContain(field);
@@ -314,7 +314,7 @@ describe('PUT /v1/customers/{customerId}/traffic/schedule refusals', { timeout: 
     await shape([], 'json.steps');
     await shape(Array.from({ length: SBC_SCHEDULE_MAX_STEPS + 1 }, (_, i) => ({ weight: 80 + i, pauseSeconds: 0 })), 'json.steps');
 
-    const rule = async (steps: unknown, errors: { field: string; message: string }[]) => {
+    const rule = async (steps: Parameters<typeof setSchedule>[2], errors: { field: string; message: string }[]) => {
       const r = await setSchedule(w.customer.id, w.customer.key, steps);
       expectProblem(r, 422, 'unprocessable');
       expect(r.body.errors).toEqual(errors);

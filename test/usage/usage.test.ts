@@ -4,7 +4,7 @@ import { getDb } from '../../src/db';
 import { bill, formatMicros } from '../../src/usage/billing';
 import { flushUsage, recordUsage, utcDay } from '../../src/usage/recorder';
 import { addUsage } from '../../src/usage/store';
-import { bodyOf, call, expectProblem, expectStatus, OPERATOR } from '../http';
+import { bodyOf, call, expectProblem, expectStatus, offSchema, OPERATOR } from '../http';
 import { createPlatform, dataCenter, place, putInventory, registerCustomer, registerProvider } from '../factories';
 
 /** An execution context that keeps what was handed to waitUntil, so a test can await it. */
@@ -140,10 +140,11 @@ describe('billable operations', () => {
     const c = await registerCustomer();
     const stranger = await registerCustomer();
     await place(c.id, dc.serverIds, plat.id);
-    for (const scope of ['server', 'rack', 'site']) expectStatus(await call('POST', '/v1/hardware-ids', { key: c.key, body: { scope } }), 201);
+    for (const scope of ['server', 'rack', 'site'] as const) expectStatus(await call('POST', '/v1/hardware-ids', { key: c.key, body: { scope } }), 201);
     expectStatus(await call('POST', '/v1/hardware-ids', { key: p.key, body: { scope: 'row', customerId: c.id } }), 201);
     expectProblem(await call('POST', '/v1/hardware-ids', { key: stranger.key, body: { scope: 'row', customerId: c.id } }), 403, 'forbidden');
-    expectProblem(await call('POST', '/v1/hardware-ids', { key: c.key, body: { scope: 'galaxy' } }), 400, 'validation');
+    // A scope the document does not list: refused, and not billed.
+    expectProblem(await call('POST', '/v1/hardware-ids', { key: c.key, body: offSchema({ scope: 'galaxy' }) }), 400, 'validation');
     const lines = async (key: string) => bodyOf(await call('GET', '/v1/account/usage', { key }), 200).monthly.flatMap((m) => m.lines.map((l) => [l.operation, l.quantity]));
     expect(await lines(c.key)).toEqual([['hardware-ids', 3]]);
     expect(await lines(p.key)).toEqual([['hardware-ids', 1]]);

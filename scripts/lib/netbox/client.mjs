@@ -7,16 +7,16 @@ import pLimit from 'p-limit';
 import pRetry, { AbortError } from 'p-retry';
 
 /** NetBox's default MAX_PAGE_SIZE; a NetBox configured lower answers smaller pages and `next` still leads on. */
-export const NETBOX_PAGE_SIZE = 1000;
-export const NETBOX_CONCURRENCY = 4;
-export const NETBOX_RETRIES = 5;
+const NETBOX_PAGE_SIZE = 1000;
+const NETBOX_CONCURRENCY = 4;
+const NETBOX_RETRIES = 5;
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 15_000;
 /** Longest Retry-After honoured; a longer one is capped so an import never stalls for hours. */
 const RETRY_AFTER_MAX_MS = 60_000;
 
 /** NetBox answered with an error that retrying does not fix (or retries ran out). */
-export class NetBoxError extends Error {
+class NetBoxError extends Error {
   /** @param {number} status @param {string} path @param {string} message */
   constructor(status, path, message) {
     super(message);

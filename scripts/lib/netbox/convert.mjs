@@ -11,7 +11,7 @@ import { REQUIRED } from './mapping.mjs';
 export const SKIP_REASONS = /** @type {const} */ (['not a server', 'not active', 'no rack', 'no address', 'missing property', 'invalid property', 'duplicate', 'conflict', 'refused by InPlace']);
 
 /** A NetBox slug or name as (part of) an InPlace id: runs of other characters become "-". */
-export function idPart(/** @type {string} */ value) {
+function idPart(/** @type {string} */ value) {
   return value.trim().replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '');
 }
 
@@ -19,7 +19,7 @@ export function idPart(/** @type {string} */ value) {
 export const serverIdOf = (device) => (typeof device.name === 'string' && idPart(device.name) ? idPart(device.name) : null);
 
 /** An address without its prefix length ("192.0.2.5/24" → "192.0.2.5"), or null when it is not one. */
-export function bareAddress(/** @type {unknown} */ value) {
+function bareAddress(/** @type {unknown} */ value) {
   if (typeof value !== 'string') return null;
   const address = value.trim().split('/')[0] ?? '';
   return isIP(address) ? address : null;
@@ -56,7 +56,7 @@ function propertyValue(name, raw) {
 }
 
 /** The MAC of the device's first non-management interface that has one, lower-case. @param {any[]} interfaces */
-export function serverMac(interfaces) {
+function serverMac(interfaces) {
   for (const i of interfaces) {
     if (i.mgmt_only) continue;
     const mac = i.mac_address ?? i.primary_mac_address?.mac_address ?? i.mac_addresses?.[0]?.mac_address ?? null;

@@ -6,14 +6,14 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /** The server properties a mapping can point at a custom field, with the InPlace field each fills. */
-export const PROPERTIES = /** @type {const} */ ([
+const PROPERTIES = /** @type {const} */ ([
   'cpuArch', 'cpuVendor', 'cpuModel', 'cores', 'memoryGib', 'storageKind', 'storageGib', 'gpus', 'hypervisor',
   'traits', 'certifications', 'privateNetworkId', 'internalIp', 'coresAllocated', 'memoryAllocatedGib',
 ]);
 /** Without a value for these (from NetBox or `defaults`) a device cannot be imported. */
 export const REQUIRED = /** @type {const} */ (['cpuArch', 'cpuVendor', 'cpuModel', 'cores', 'memoryGib', 'storageKind', 'storageGib', 'hypervisor', 'internalIp']);
 
-export const DEFAULT_MAPPING = {
+const DEFAULT_MAPPING = {
   servers: { roles: ['server'], statuses: ['active'] },
   rows: { from: /** @type {'location' | 'rack-group'} */ ('location'), depth: /** @type {number | null} */ (null), withoutLocation: 'unassigned' },
   defaultRegion: 'default',

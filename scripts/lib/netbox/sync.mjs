@@ -7,9 +7,9 @@ import { z } from 'zod';
 import { ApiError } from '../api.mjs';
 
 /** PUT /v1/inventory takes at most 2,000 units of each kind (MAX_INVENTORY_UNITS). */
-export const UNITS_PER_REQUEST = 2000;
+const UNITS_PER_REQUEST = 2000;
 /** At most 5,000 servers per request (MAX_INVENTORY_SERVERS); smaller batches keep each transaction and body short. */
-export const SERVERS_PER_REQUEST = 1000;
+const SERVERS_PER_REQUEST = 1000;
 /** The largest page GET /v1/inventory/* serves (PAGE_LIMIT_MAX). */
 const INPLACE_PAGE = 500;
 
