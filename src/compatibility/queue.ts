@@ -25,8 +25,11 @@ export type RecomputeMessage =
   /** Refresh the released records of the sites recomputed pages marked (a no-op once done). */
   | { kind: 'released' };
 
-/** Messages that recompute server rows, and so mark their sites' released records pending. */
-const MARKING: ReadonlySet<RecomputeMessage['kind']> = new Set(['servers', 'racks', 'page']);
+/**
+ * Messages that recompute server rows, and so mark their sites' released records pending, and a
+ * pass's plan, sent with every site marked for its census.
+ */
+const MARKING: ReadonlySet<RecomputeMessage['kind']> = new Set(['servers', 'racks', 'page', 'plan']);
 
 async function handle(env: Env, msg: RecomputeMessage): Promise<void> {
   const db = getDb(env.DB);

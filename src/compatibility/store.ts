@@ -5,9 +5,9 @@
  */
 import { and, eq, inArray, sql, type SQLWrapper } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import { compatPlatforms, compatServers, compatUnits } from '../../schema';
+import { compatPlatforms, compatServers, compatUnits, platforms as catalog } from '../../schema';
 import { allPlatforms } from '../catalog/store';
-import type { PlatformT } from '../catalog/schema';
+import type { PlatformT, RequirementsT } from '../catalog/schema';
 import { chunkForInsert, jsonChunks, jsonIds, runAll, type Db } from '../db';
 import { changedSince } from '../inventory/facts';
 import { compile, type Compiled } from './evaluate';
@@ -21,6 +21,8 @@ export interface EvalPlatform {
   key: string;
   /** Revision the slot's verdicts are complete for (0: never). */
   computedRevision: number;
+  /** Revision of the requirements the latest pass computes (0: none started): what a site's census judged. */
+  passRevision: number;
   compiled: Compiled;
 }
 
@@ -45,7 +47,7 @@ export async function platformsForEvaluation(db: Db): Promise<EvalPlatform[]> {
   return platforms.map((platform) => {
     const s = byId.get(platform.id);
     const slot = s?.slot ?? 0;
-    return { platform, slot, key: slotKey(slot), computedRevision: s?.revision ?? 0, compiled: compile(platform.requirements) };
+    return { platform, slot, key: slotKey(slot), computedRevision: s?.revision ?? 0, passRevision: s?.passRevision ?? 0, compiled: compile(platform.requirements) };
   });
 }
 
@@ -196,4 +198,17 @@ export async function readSlot(db: Db, slot: number, ids: string[]): Promise<Map
     .where(sql`${compatServers.serverId} in ${jsonIds(ids)}`)
     .all();
   return new Map(found.map((r) => [r.serverId, parseVerdict(r.v)]));
+}
+
+/**
+ * Every platform's requirements with the revision its latest pass computes (0: none started), read
+ * in one statement so that the two belong together: what the census at a site's refresh judges.
+ */
+export async function platformsForCensus(db: Db): Promise<{ id: string; requirements: RequirementsT; createdAt: number; passRevision: number }[]> {
+  const found = await db
+    .select({ id: catalog.id, requirements: catalog.requirements, createdAt: catalog.createdAt, passRevision: sql<number>`coalesce(${compatPlatforms.passRevision}, 0)` })
+    .from(catalog)
+    .leftJoin(compatPlatforms, eq(compatPlatforms.platformId, catalog.id))
+    .all();
+  return found.map((p) => ({ ...p, requirements: JSON.parse(p.requirements) as RequirementsT }));
 }

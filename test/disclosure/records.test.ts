@@ -3,22 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { freeBands, freeClass, shareBand, sizeBand } from '../../src/disclosure/classes';
 import { anonymiseServers, anonymiseUnits, fullRecord, signatureOf, summarise } from '../../src/disclosure/records';
 import type { ServerFacts } from '../../src/inventory/facts';
+import { props } from './properties';
 
-const props = (over: Partial<ServerFacts['properties']> = {}): ServerFacts['properties'] => ({
-  cpuArch: 'x86_64',
-  cpuVendor: 'AMD',
-  cpuModel: 'EPYC 9354',
-  cores: 64,
-  memoryGib: 256,
-  storageKind: 'nvme',
-  storageGib: 3840,
-  gpus: 0,
-  hypervisor: 'kvm',
-  traits: ['sev'],
-  certifications: [],
-  privateNetworkId: 'pn-secret',
-  ...over,
-});
 
 describe('capacity classes', () => {
   it('release a band, never the value', () => {
