@@ -9,7 +9,7 @@ import type { Env } from '../env';
 import { storeAnswer, type AnswerMessage } from './answers';
 import { planPass, runPage, sender } from './passes';
 import { rebuildRacks, recomputeForServers } from './recompute';
-import { platformsWithSlots } from './store';
+import { platformsForCensus, platformsWithSlots } from './store';
 import { log } from '../lib/log';
 
 export type RecomputeMessage =
@@ -51,7 +51,7 @@ async function handle(env: Env, msg: RecomputeMessage): Promise<void> {
     case 'answer':
       return storeAnswer(db, msg.customerId, msg.scope, msg.computed);
     case 'released':
-      await refreshPending(db);
+      await refreshPending(db, platformsForCensus);
       return;
   }
 }

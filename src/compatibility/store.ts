@@ -9,8 +9,9 @@ import { compatPlatforms, compatServers, compatUnits, platforms as catalog } fro
 import { allPlatforms } from '../catalog/store';
 import type { PlatformT, RequirementsT } from '../catalog/schema';
 import { chunkForInsert, jsonChunks, jsonIds, runAll, type Db } from '../db';
+import type { CensusSource } from '../disclosure/census';
 import { changedSince } from '../inventory/facts';
-import { compile, type Compiled } from './evaluate';
+import { compile, staticVerdict, type Compiled } from './evaluate';
 import { bumpStatement, CATALOG, siteKey } from '../lib/generations';
 import type { UnitScope } from './units';
 import { slotKey, type Point, type Verdict, type Verdicts } from './verdicts';
@@ -201,14 +202,18 @@ export async function readSlot(db: Db, slot: number, ids: string[]): Promise<Map
 }
 
 /**
- * Every platform's requirements with the revision its latest pass computes (0: none started), read
- * in one statement so that the two belong together: what the census at a site's refresh judges.
+ * Every platform as the census judges it (src/disclosure/census.ts): its static requirements
+ * compiled, with the revision its latest pass computes (0: none started), read in one statement
+ * so that the two belong together.
  */
-export async function platformsForCensus(db: Db): Promise<{ id: string; requirements: RequirementsT; createdAt: number; passRevision: number }[]> {
+export const platformsForCensus: CensusSource = async (db) => {
   const found = await db
     .select({ id: catalog.id, requirements: catalog.requirements, createdAt: catalog.createdAt, passRevision: sql<number>`coalesce(${compatPlatforms.passRevision}, 0)` })
     .from(catalog)
     .leftJoin(compatPlatforms, eq(compatPlatforms.platformId, catalog.id))
     .all();
-  return found.map((p) => ({ ...p, requirements: JSON.parse(p.requirements) as RequirementsT }));
-}
+  return found.map(({ requirements, ...p }) => {
+    const compiled = compile(JSON.parse(requirements) as RequirementsT);
+    return { ...p, judge: (properties) => staticVerdict(compiled, properties) };
+  });
+};

@@ -9,17 +9,23 @@
  * platform's answers never depend on a newer one. Pure; src/disclosure/store.ts runs it at each
  * site's refresh, and requests only look the result up.
  */
-import type { RequirementsT } from '../catalog/schema';
-import { compile, type Compiled } from '../compatibility/evaluate';
+import type { Db } from '../db';
 import type { RackCrowd } from '../inventory/facts';
 
-/** A platform as the census judges it: its requirements as of `passRevision` (0: none yet). */
+/**
+ * A platform as the census judges it: its requirements as of `passRevision` (0: none yet), as
+ * `judge`, which tells the static clauses a server with these properties fails (never free
+ * capacity) and its preference score (null without preferences).
+ */
 export interface CensusPlatform {
   id: string;
-  requirements: RequirementsT;
   createdAt: number;
   passRevision: number;
+  judge(properties: RackCrowd['properties']): { failed: number[]; score: number | null };
 }
+
+/** Where a refresh reads every platform for the census (the compatibility capability compiles them). */
+export type CensusSource = (db: Db) => Promise<CensusPlatform[]>;
 
 /** Servers sharing their properties and their released record (its JSON). */
 export interface CensusCrowd {
@@ -31,11 +37,6 @@ export interface CensusCrowd {
 /** Per platform: the requirements revision judged and whether its verdicts are withheld at the site. */
 export type Census = Record<string, { revision: number; withheld: boolean }>;
 
-/** What a server tells about its static requirements: the static clauses it fails, and its score. */
-function staticSide(compiled: Compiled, properties: RackCrowd['properties']): string {
-  const server = { properties, free: { cores: Number.MAX_SAFE_INTEGER, memoryGib: Number.MAX_SAFE_INTEGER } };
-  return JSON.stringify([compiled.failedClauses(server), compiled.maxScore ? compiled.score(server) : null]);
-}
 
 /**
  * The census of one site's crowds with `k`: each platform (those with requirements to judge, in
@@ -47,8 +48,7 @@ export function takeCensus(crowds: CensusCrowd[], platforms: CensusPlatform[], k
   let sides = crowds.map((c) => c.record);
   const ordered = platforms.filter((p) => p.passRevision > 0).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   for (const p of ordered) {
-    const compiled = compile(p.requirements);
-    const refined = crowds.map((c, i) => `${sides[i]}\n${staticSide(compiled, c.properties)}`);
+    const refined = crowds.map((c, i) => `${sides[i]}\n${JSON.stringify(p.judge(c.properties))}`);
     const before = tally(sides, crowds);
     const after = tally(refined, crowds);
     // A side the platform leaves whole stays as it is (even below k: the site may be that small).

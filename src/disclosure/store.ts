@@ -11,11 +11,10 @@ import { and, eq, sql } from 'drizzle-orm';
 import { compatServers, disclosureReleased } from '../../schema';
 import { DISCLOSE_K_SERVERS, DISCLOSE_K_UNITS } from '../constants';
 import { jsonChunks, jsonIds, runAll, type Db } from '../db';
-import { platformsForCensus } from '../compatibility/store';
 import { rackCrowds, type RackCrowd } from '../inventory/facts';
 import { bumpStatement, siteKey } from '../lib/generations';
 import type { Scope } from '../inventory/units';
-import { takeCensus, type Census, type CensusPlatform } from './census';
+import { takeCensus, type Census, type CensusPlatform, type CensusSource } from './census';
 import type { Free } from './classes';
 import { anonymiseServers, anonymiseUnits, fullRecord, signatureOf, summarise, NOTHING_RELEASED, NOTHING_SUMMARISED, type Crowd, type ServerRecord, type UnitSummary } from './records';
 
@@ -85,12 +84,12 @@ function siteRows(stored: Map<string, UnitSummary>, fresh: [string, string, unkn
  * Recomputes every released record and summary, and the census, of these data centers (one
  * aggregate read); a site whose census changed has its stored answers recomputed (its generation moves).
  */
-export async function refreshReleasedSites(db: Db, siteIds: string[], now = Date.now()): Promise<{ servers: number; records: number }> {
+export async function refreshReleasedSites(db: Db, siteIds: string[], census: CensusSource, now = Date.now()): Promise<{ servers: number; records: number }> {
   if (!siteIds.length) return { servers: 0, records: 0 };
   const wanted = new Set(siteIds);
   const [all, platforms, stored, censuses] = await Promise.all([
     rackCrowds(db, { table: compatServers, serverId: compatServers.serverId, cores: compatServers.freeCores, memoryGib: compatServers.freeMemoryGib }),
-    platformsForCensus(db),
+    census(db),
     db.select({ key: disclosureReleased.key, record: disclosureReleased.record }).from(disclosureReleased).where(eq(disclosureReleased.kind, 'site-summary')).all(),
     readCensus(db, siteIds),
   ]);
@@ -174,10 +173,10 @@ export async function markReleasedPending(db: Db, recomputed: Recomputed[], now 
 }
 
 /** Refreshes every pending site once; a site marked again meanwhile stays pending. */
-export async function refreshPending(db: Db, now = Date.now()): Promise<{ sites: number }> {
+export async function refreshPending(db: Db, census: CensusSource, now = Date.now()): Promise<{ sites: number }> {
   const pending = await db.select({ key: disclosureReleased.key, marks: disclosureReleased.members }).from(disclosureReleased).where(eq(disclosureReleased.kind, 'pending')).all();
   if (!pending.length) return { sites: 0 };
-  await refreshReleasedSites(db, pending.map((p) => p.key), now);
+  await refreshReleasedSites(db, pending.map((p) => p.key), census, now);
   await runAll(
     db,
     pending.map((p) => ({ sql: "delete from disclosure_released where kind = 'pending' and key = ?1 and members = ?2", params: [p.key, p.marks] })),

@@ -8,6 +8,7 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Requirements } from '../../src/catalog/schema';
 import type { z } from '@hono/zod-openapi';
+import { compile, staticVerdict } from '../../src/compatibility/evaluate';
 import { DISCLOSE_K_SERVERS } from '../../src/constants';
 import { takeCensus, withheldSites, type CensusCrowd, type CensusPlatform } from '../../src/disclosure/census';
 import { WITHHELD_REASONS } from '../../src/disclosure/release';
@@ -19,7 +20,10 @@ import { OPERATOR, succeed } from '../http';
 const K = DISCLOSE_K_SERVERS;
 const crowd = (servers: number, over: Partial<ServerFacts['properties']> = {}, record = 'r'): CensusCrowd => ({ properties: props(over), record, servers });
 let created = 0;
-const platform = (id: string, requirements: z.input<typeof Requirements>): CensusPlatform => ({ id, requirements: Requirements.parse(requirements), createdAt: ++created, passRevision: 1 });
+const platform = (id: string, requirements: z.input<typeof Requirements>): CensusPlatform => {
+  const compiled = compile(Requirements.parse(requirements));
+  return { id, createdAt: ++created, passRevision: 1, judge: (properties) => staticVerdict(compiled, properties) };
+};
 const judge = (crowds: CensusCrowd[], platforms: CensusPlatform[]) => takeCensus(crowds, platforms, K);
 const withheld = (c: ReturnType<typeof takeCensus>) => Object.entries(c).filter(([, e]) => e.withheld).map(([id]) => id);
 
