@@ -416,6 +416,7 @@ export interface Schemas {
       index: number;
       scope: "server" | "rack" | "row" | "site";
       approved: boolean;
+      withheld: boolean;
       servers: {
         total: Schemas["ServerCount"];
         approved: Schemas["ServerCount"] & Record<string, unknown>;

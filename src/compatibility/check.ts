@@ -14,15 +14,15 @@ import { COMPAT_LIVE_MAX_SERVERS, COMPAT_PAGE_SERVERS, COMPAT_TOP_REASONS } from
 import type { Db } from '../db';
 import { problems } from '../http/problem';
 import { shareBand, sizeBand, type Band } from '../disclosure/classes';
-import { judgedFacts, releaseServers, shownProperties } from '../disclosure/release';
+import { judgedFacts, releaseServers, shownProperties, WITHHELD_REASONS, withheldWhere } from '../disclosure/release';
 import type { ServerRecord, UnitSummary } from '../disclosure/records';
-import { releasedSummaries } from '../disclosure/store';
+import { readCensus, releasedSummaries } from '../disclosure/store';
 import { serverFacts, serverFactsPage, type FactsCursor } from '../inventory/facts';
 import type { Scope } from '../inventory/units';
 import { clauseText, compile, failedOnRecord, type Compiled } from './evaluate';
 import { describeFailure, describeWithheld } from './reasons';
 import { readFreeClasses, slotState } from './store';
-import { readUnits, UNIT_SCOPES } from './units';
+import { readUnits, UNIT_SCOPES, unitSites } from './units';
 import { slotKey } from './verdicts';
 
 export interface CheckTarget {
@@ -40,8 +40,8 @@ export interface UnitToCheck {
 
 export interface Reason {
   reason: string;
-  /** How many of the unit's servers fail it, relative to the unit's size class. */
-  servers: Band;
+  /** How many of the unit's servers fail it, relative to the unit's size class (null: not counted). */
+  servers: Band | null;
 }
 
 export interface UnitCheck {
@@ -49,8 +49,10 @@ export interface UnitCheck {
   scope: Scope;
   /** A server: it satisfies the requirements. A unit: at least one of its servers does. */
   approved: boolean;
-  /** The unit's size class (null: withheld), and how many approve relative to it. */
-  servers: { total: Band | null; approved: Band };
+  /** The platform's verdicts are not released at the unit's data center (src/disclosure/census.ts). */
+  withheld: boolean;
+  /** The unit's size class (null: withheld), and how many approve relative to it (null: withheld). */
+  servers: { total: Band | null; approved: Band | null };
   reasons: Reason[];
   /** False when read from aggregates that lag the platform's latest revision. */
   fresh: boolean;
@@ -91,6 +93,7 @@ function unitAnswer(unit: UnitToCheck, compiled: Compiled, t: Tally, size: Band 
     index: unit.index,
     scope: unit.scope,
     approved: t.approved > 0,
+    withheld: false,
     servers: { total: size, approved: shareBand(t.approved, t.total, size) },
     reasons: reasons.map((r) => ({ reason: clauseText(compiled.clauses, r.clause), servers: r.servers })),
     fresh,
@@ -126,6 +129,34 @@ async function tallyUnitLive(db: Db, unit: UnitToCheck, compiled: Compiled, budg
   return { total, approved, histogram };
 }
 
+/**
+ * Per unit index, why the platform's verdicts are withheld at the unit's data center, if they are
+ * (a unit whose data center is not known yet counts as not judged yet).
+ */
+async function withheldUnits(db: Db, platform: PlatformT, units: UnitToCheck[], serverSites: ReadonlyMap<string, string>): Promise<Map<number, string>> {
+  const slot = await slotState(db, platform.id);
+  const siteOf = new Map<number, string | undefined>();
+  for (const u of units) if (u.scope === 'server' || u.scope === 'site') siteOf.set(u.index, u.scope === 'site' ? u.unitId : serverSites.get(u.unitId));
+  for (const scope of ['rack', 'row'] as const) {
+    const ofScope = units.filter((u) => u.scope === scope);
+    const sites = await unitSites(db, scope, ofScope.map((u) => u.unitId));
+    for (const u of ofScope) siteOf.set(u.index, sites.get(u.unitId));
+  }
+  const known = [...siteOf.values()].filter((s): s is string => s !== undefined);
+  const why = withheldWhere(await readCensus(db, known), { id: platform.id, passRevision: slot?.passRevision ?? 0 }, known);
+  const out = new Map<number, string>();
+  for (const [index, siteId] of siteOf) {
+    const reason = siteId === undefined ? WITHHELD_REASONS.pending : why.get(siteId);
+    if (reason) out.set(index, reason);
+  }
+  return out;
+}
+
+/** The answer about a unit where the platform's verdicts are withheld: no verdict, no count, one reason. */
+function withheldAnswer(unit: UnitToCheck, reason: string, size: Band | null): UnitCheck {
+  return { index: unit.index, scope: unit.scope, approved: false, withheld: true, servers: { total: size, approved: null }, reasons: [{ reason, servers: null }], fresh: true };
+}
+
 /** One answer per unit, in the order given. */
 export async function checkUnits(db: Db, units: UnitToCheck[], target: CheckTarget, opts: CheckOptions): Promise<UnitCheck[]> {
   const compiled = compile(target.requirements);
@@ -136,9 +167,16 @@ export async function checkUnits(db: Db, units: UnitToCheck[], target: CheckTarg
   const serverUnits = units.filter((u) => u.scope === 'server');
   const exact = await serverFacts(db, serverUnits.map((u) => u.unitId));
   const released = await releaseServers(db, exact, await readFreeClasses(db, exact.map((f) => f.id)));
+  // What leaves about a platform only where its census lets it (the migration's own re-check is exact).
+  const withheld = target.platform && opts.basis === 'released' ? await withheldUnits(db, target.platform, units, new Map(exact.map((f) => [f.id, f.siteId]))) : new Map<number, string>();
   for (const u of serverUnits) {
     const r = released.get(u.unitId);
     if (!r) throw problems.gone('A server behind one of the hardware IDs is no longer in the inventory.');
+    const why = withheld.get(u.index);
+    if (why) {
+      results.set(u.index, { ...withheldAnswer(u, why, sizeBand(1)), ...(opts.properties ? { properties: r.record } : {}) });
+      continue;
+    }
     const judged = onRecord ? failedOnRecord(compiled, r.record) : { failed: compiled.failedClauses(opts.basis === 'released' ? r.judged : exact.find((f) => f.id === u.unitId)!), withheld: new Set<number>() };
     const { failed } = judged;
     const shown = shownProperties(r);
@@ -147,6 +185,7 @@ export async function checkUnits(db: Db, units: UnitToCheck[], target: CheckTarg
       index: u.index,
       scope: u.scope,
       approved: !failed.length,
+      withheld: false,
       servers: { total: one, approved: shareBand(failed.length ? 0 : 1, 1, one) },
       reasons: failed.map((i) => ({ reason: judged.withheld.has(i) ? describeWithheld(compiled.clauses[i]!) : describeFailure(compiled.clauses[i]!, shown), servers: one })),
       fresh: true,
@@ -162,6 +201,10 @@ export async function checkUnits(db: Db, units: UnitToCheck[], target: CheckTarg
     for (const u of ofScope) summaries.set(u.index, found.get(u.unitId)!);
   }
   const sizeOf = (u: UnitToCheck) => summaries.get(u.index)!.servers;
+  for (const u of wider) {
+    const why = withheld.get(u.index);
+    if (why) results.set(u.index, withheldAnswer(u, why, sizeOf(u)));
+  }
   // About a platform: the materialised aggregates (built on capacity classes) answer in O(1) per unit.
   const slot = target.platform ? await slotState(db, target.platform.id) : undefined;
   if (slot) {
@@ -170,6 +213,7 @@ export async function checkUnits(db: Db, units: UnitToCheck[], target: CheckTarg
       const ofScope = wider.filter((u) => u.scope === scope);
       const rows = await readUnits(db, scope, ofScope.map((u) => u.unitId));
       for (const u of ofScope) {
+        if (results.has(u.index)) continue;
         const agg = rows.get(u.unitId)?.aggregates[slotKey(slot.slot)];
         if (!agg) continue;
         results.set(u.index, unitAnswer(u, compiled, { total: rows.get(u.unitId)!.servers, approved: agg.a, histogram: agg.r }, sizeOf(u), fresh));

@@ -122,6 +122,16 @@ export function compile(requirements: RequirementsT): Compiled {
   };
 }
 
+/**
+ * What a server with these properties tells of the requirements whatever its free capacity (judged
+ * on classes, elsewhere): the static clauses it fails, and its preference score (null without
+ * preferences). What the census of a data center sorts servers by (src/disclosure/census.ts).
+ */
+export function staticVerdict(compiled: Compiled, properties: EvaluableServer['properties']): { failed: number[]; score: number | null } {
+  const server = { properties, free: { cores: Number.MAX_SAFE_INTEGER, memoryGib: Number.MAX_SAFE_INTEGER } };
+  return { failed: compiled.failedClauses(server), score: compiled.maxScore ? compiled.score(server) : null };
+}
+
 function evaluateCompiled(compiled: Compiled, server: EvaluableServer): Evaluation {
   const failed = compiled.failedClauses(server);
   return {

@@ -7,6 +7,8 @@
 import type { PlatformT } from '../catalog/schema';
 import { COMPAT_TOP_REASONS } from '../constants';
 import type { Db } from '../db';
+import { withheldWhere } from '../disclosure/release';
+import { readCensus } from '../disclosure/store';
 import { customerServerIds, placementsOfCustomer, type PlacementFacts } from '../inventory/placements';
 import { SCOPES, type Scope } from '../inventory/units';
 import { clauseText } from './evaluate';
@@ -94,10 +96,15 @@ function firstFit(g: Group, key: string): number {
   return i < 0 ? WIDER.length : i;
 }
 
-function evaluatePlatform(p: EvalPlatform, fp: Footprint, scope: Scope): MipEntry {
+/**
+ * One platform's entry. Placements in a data center where the platform's verdicts are withheld
+ * (`withheld`: site → reason) have no compatible home there as far as the list tells.
+ */
+function evaluatePlatform(p: EvalPlatform, fp: Footprint, scope: Scope, withheld: ReadonlyMap<string, string>): MipEntry {
   const coverage = { placements: fp.placements, server: 0, rack: 0, row: 0, site: 0 };
   const histogram: Record<string, number> = {};
   const capacityMisses = new Map<string, number>();
+  const unanswered = new Map<string, number>();
   const scopeIndex = WIDER.indexOf(scope as (typeof WIDER)[number]);
   let fresh = p.computedRevision === p.platform.revision;
   let scoreSum = 0;
@@ -106,6 +113,11 @@ function evaluatePlatform(p: EvalPlatform, fp: Footprint, scope: Scope): MipEntr
     let fit: number | undefined;
     for (const server of g.servers) {
       if (server?.stale) fresh = false;
+      const why = server && withheld.get(server.siteId);
+      if (why) {
+        unanswered.set(why, (unanswered.get(why) ?? 0) + 1);
+        continue;
+      }
       const v = server?.verdicts[p.key];
       if (isApproved(v)) {
         scoreSum += v;
@@ -128,6 +140,7 @@ function evaluatePlatform(p: EvalPlatform, fp: Footprint, scope: Scope): MipEntr
   const available = narrowestScope !== null && SCOPES.indexOf(narrowestScope) <= SCOPES.indexOf(scope);
   const reasons: MipReason[] = [];
   if (!available) {
+    for (const [reason, placements] of unanswered) reasons.push({ reason, placements });
     for (const t of topClauses(histogram, COMPAT_TOP_REASONS)) reasons.push({ reason: clauseText(p.compiled.clauses, t.clause), placements: t.servers });
     for (const [reason, placements] of capacityMisses) reasons.push({ reason, placements });
     if (!fresh) reasons.push({ reason: 'compatibility is still being computed; ask again shortly', placements: coverage.placements - coverage.server });
@@ -174,9 +187,11 @@ export async function mipList(db: Db, customerId: string, scope: Scope): Promise
   const out: MipList = { customerId, scope, currentPlatformId, placements: placements.length, available: [], unavailable: [] };
   if (!placements.length) return out;
   const fp = footprint(placements, read);
+  const sites = new Set([...read.servers.values()].map((s) => s.siteId));
+  const censuses = await readCensus(db, [...sites]);
   for (const p of platforms) {
     if (p.platform.id === currentPlatformId) continue;
-    const entry = evaluatePlatform(p, fp, scope);
+    const entry = evaluatePlatform(p, fp, scope, withheldWhere(censuses, { id: p.platform.id, passRevision: p.passRevision }, sites));
     (entry.available ? out.available : out.unavailable).push(entry);
   }
   out.available.sort(byFit);

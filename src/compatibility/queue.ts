@@ -9,7 +9,7 @@ import type { Env } from '../env';
 import { storeAnswer, type AnswerMessage } from './answers';
 import { planPass, runPage, sender } from './passes';
 import { rebuildRacks, recomputeForServers } from './recompute';
-import { platformsWithSlots } from './store';
+import { platformsForCensus, platformsWithSlots } from './store';
 import { errorMessage, log } from '../lib/log';
 
 export type RecomputeMessage =
@@ -25,8 +25,11 @@ export type RecomputeMessage =
   /** Refresh the released records of the sites recomputed pages marked (a no-op once done). */
   | { kind: 'released' };
 
-/** Messages that recompute server rows, and so mark their sites' released records pending. */
-const MARKING: ReadonlySet<RecomputeMessage['kind']> = new Set(['servers', 'racks', 'page']);
+/**
+ * Messages that recompute server rows, and so mark their sites' released records pending, and a
+ * pass's plan, sent with every site marked for its census.
+ */
+const MARKING: ReadonlySet<RecomputeMessage['kind']> = new Set(['servers', 'racks', 'page', 'plan']);
 
 async function handle(env: Env, msg: RecomputeMessage): Promise<void> {
   const db = getDb(env.DB);
@@ -48,7 +51,7 @@ async function handle(env: Env, msg: RecomputeMessage): Promise<void> {
     case 'answer':
       return storeAnswer(db, msg.customerId, msg.scope, msg.computed);
     case 'released':
-      await refreshPending(db);
+      await refreshPending(db, platformsForCensus);
       return;
   }
 }

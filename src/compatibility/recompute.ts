@@ -18,7 +18,7 @@ import { recordRevocations, type Flip } from './revoked';
 import { bumpSql, bumpStatement, CATALOG, siteKey } from '../lib/generations';
 import { cutPages, passProgress, sender, startPass, type Send } from './passes';
 import type { RecomputeMessage } from './queue';
-import { markSlotComputed, platformsForEvaluation, platformsWithSlots, readFreeClasses, readServerRows, writeServerRows, type EvalPlatform, type ServerRow } from './store';
+import { markSlotComputed, platformsForCensus, platformsForEvaluation, platformsWithSlots, readFreeClasses, readServerRows, writeServerRows, type EvalPlatform, type ServerRow } from './store';
 import { refreshRacks, refreshRows, refreshSites, refreshUnits, staleUnits } from './units';
 import { isApproved, type Verdict, type Verdicts } from './verdicts';
 
@@ -139,7 +139,7 @@ export const compatibilityJob: Job = {
     const rows = new Set([...(await refreshRacks(db, units.racks)), ...units.rows]);
     const sites = new Set([...(await refreshRows(db, [...rows])), ...units.sites]);
     await refreshSites(db, [...sites]);
-    await refreshPending(db);
+    await refreshPending(db, platformsForCensus);
     return { platforms: Math.min(lagging.length, COMPAT_CRON_PLATFORMS), servers: stale.length, racks: units.racks.length, rows: rows.size, sites: sites.size };
   },
 };

@@ -35,7 +35,7 @@ export const MipEntrySchema = z
     serviceProfile: ServiceProfile,
     estimatedMonthlyPrice: z.object({ currency: z.string(), amount: z.number() }),
     fresh: z.boolean().openapi({ description: 'False while a recompute for this platform or these servers is still pending' }),
-    reasons: z.array(Reason).openapi({ description: 'Top reasons, for unavailable platforms' }),
+    reasons: z.array(Reason).openapi({ description: 'Top reasons, for unavailable platforms; first, where the platform is not answered at a data center of the placements, why' }),
   })
   .openapi('MipEntry');
 
@@ -142,14 +142,17 @@ export const CompatibilityResult = z
       z.object({
         index: z.number().int().openapi({ description: 'Position of the ID in `hardwareIds`' }),
         scope: Scope,
-        approved: z.boolean().openapi({ description: 'A server: it satisfies the requirements. A rack, row or site: at least one of its servers does' }),
+        approved: z.boolean().openapi({ description: 'A server: it satisfies the requirements. A rack, row or site: at least one of its servers does. False when withheld' }),
+        withheld: z.boolean().openapi({
+          description: `True when the platform's verdicts are not answered at the unit's data center: its requirements would set fewer than ${DISCLOSE_K_SERVERS} of the data center's servers apart from the rest (or have not been judged there yet). The one reason says which; nothing is counted`,
+        }),
         servers: z.object({
           total: Count.nullable().openapi({ description: 'The unit’s size class, as its released summary gives it (null: withheld)' }),
-          approved: Count.openapi({ description: 'How many of them approve: none, some or all' }),
+          approved: Count.nullable().openapi({ description: 'How many of them approve: none, some or all (null: the verdict is withheld)' }),
         }),
         reasons: z
-          .array(z.object({ reason: z.string(), servers: Count.openapi({ description: 'How many of the unit’s servers fail it: some or all' }) }))
-          .openapi({ description: 'Every failed requirement (for a unit: the top ones, those all servers fail first, then in requirement order)' }),
+          .array(z.object({ reason: z.string(), servers: Count.nullable().openapi({ description: 'How many of the unit’s servers fail it: some or all (null: the verdict is withheld)' }) }))
+          .openapi({ description: 'Every failed requirement (for a unit: the top ones, those all servers fail first, then in requirement order), or why the verdict is withheld' }),
         fresh: z.boolean(),
         properties: ReleasedProperties.optional(),
         propertiesSummary: PropertiesSummary.optional(),

@@ -5,12 +5,13 @@
  */
 import { and, eq, inArray, sql, type SQLWrapper } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import { compatPlatforms, compatServers, compatUnits } from '../../schema';
+import { compatPlatforms, compatServers, compatUnits, platforms as catalog } from '../../schema';
 import { allPlatforms } from '../catalog/store';
-import type { PlatformT } from '../catalog/schema';
+import type { PlatformT, RequirementsT } from '../catalog/schema';
 import { chunkForInsert, jsonChunks, jsonIds, runAll, type Db } from '../db';
+import type { CensusSource } from '../disclosure/census';
 import { changedSince } from '../inventory/facts';
-import { compile, type Compiled } from './evaluate';
+import { compile, staticVerdict, type Compiled } from './evaluate';
 import { bumpStatement, CATALOG, siteKey } from '../lib/generations';
 import type { UnitScope } from './units';
 import { slotKey, type Point, type Verdict, type Verdicts } from './verdicts';
@@ -21,6 +22,8 @@ export interface EvalPlatform {
   key: string;
   /** Revision the slot's verdicts are complete for (0: never). */
   computedRevision: number;
+  /** Revision of the requirements the latest pass computes (0: none started): what a site's census judged. */
+  passRevision: number;
   compiled: Compiled;
 }
 
@@ -45,7 +48,7 @@ export async function platformsForEvaluation(db: Db): Promise<EvalPlatform[]> {
   return platforms.map((platform) => {
     const s = byId.get(platform.id);
     const slot = s?.slot ?? 0;
-    return { platform, slot, key: slotKey(slot), computedRevision: s?.revision ?? 0, compiled: compile(platform.requirements) };
+    return { platform, slot, key: slotKey(slot), computedRevision: s?.revision ?? 0, passRevision: s?.passRevision ?? 0, compiled: compile(platform.requirements) };
   });
 }
 
@@ -197,3 +200,20 @@ export async function readSlot(db: Db, slot: number, ids: string[]): Promise<Map
     .all();
   return new Map(found.map((r) => [r.serverId, parseVerdict(r.v)]));
 }
+
+/**
+ * Every platform as the census judges it (src/disclosure/census.ts): its static requirements
+ * compiled, with the revision its latest pass computes (0: none started), read in one statement
+ * so that the two belong together.
+ */
+export const platformsForCensus: CensusSource = async (db) => {
+  const found = await db
+    .select({ id: catalog.id, requirements: catalog.requirements, createdAt: catalog.createdAt, passRevision: sql<number>`coalesce(${compatPlatforms.passRevision}, 0)` })
+    .from(catalog)
+    .leftJoin(compatPlatforms, eq(compatPlatforms.platformId, catalog.id))
+    .all();
+  return found.map(({ requirements, ...p }) => {
+    const compiled = compile(JSON.parse(requirements) as RequirementsT);
+    return { ...p, judge: (properties) => staticVerdict(compiled, properties) };
+  });
+};

@@ -33,6 +33,17 @@ export async function readUnits(db: Db, scope: UnitScope, ids: string[]): Promis
   return new Map(found.map((u) => [u.unitId, { ...u, aggregates: JSON.parse(u.aggregates) as UnitAggregates }]));
 }
 
+/** The data center of each listed unit that has a row. */
+export async function unitSites(db: Db, scope: UnitScope, ids: string[]): Promise<Map<string, string>> {
+  if (!ids.length) return new Map();
+  const found = await db
+    .select({ unitId: compatUnits.unitId, siteId: compatUnits.siteId })
+    .from(compatUnits)
+    .where(and(eq(compatUnits.scope, scope), sql`${compatUnits.unitId} in ${jsonIds(ids)}`))
+    .all();
+  return new Map(found.map((u) => [u.unitId, u.siteId]));
+}
+
 async function writeUnits(db: Db, units: UnitRow[], gone: { scope: UnitScope; ids: string[] }, computedAt: number): Promise<void> {
   const stmts: { sql: string; params: unknown[] }[] = jsonChunks(units.map((u) => [u.scope, u.unitId, u.parentId, u.siteId, u.servers, u.aggregates])).map((payload) => ({
     sql: `insert into compat_units (scope, unit_id, parent_id, site_id, servers, aggregates, computed_at)

@@ -7,6 +7,8 @@
  */
 import type { Db } from '../db';
 import type { ServerFacts, ShownProperties } from '../inventory/facts';
+import { DISCLOSE_K_SERVERS } from '../constants';
+import { withheldSites, type Census, type WithheldReason } from './census';
 import { freeClass, type Free } from './classes';
 import { RECORD_ATTRIBUTES, type ServerRecord } from './records';
 import { recordKey, releasedServerRecords } from './store';
@@ -39,4 +41,23 @@ export function shownProperties(r: Released): ShownProperties {
   const shown: ShownProperties = { privateNetworkId: r.judged.properties.privateNetworkId };
   for (const a of RECORD_ATTRIBUTES) if (r.record[a] !== null) Object.assign(shown, { [a]: r.record[a] });
   return shown;
+}
+
+/**
+ * What a platform's withheld verdicts say instead, the same for every unit of the data center, so
+ * the platform's provider learns that its requirements are too narrow to be answered there, never
+ * which servers make them so.
+ */
+export const WITHHELD_REASONS: Record<WithheldReason, string> = {
+  narrow: `not answered at this data center: the platform's requirements would set fewer than ${DISCLOSE_K_SERVERS} of its servers apart from the rest`,
+  pending: "not answered at this data center yet: its servers are still being counted against the platform's current requirements; ask again shortly",
+};
+
+/**
+ * The data centers (of `siteIds`) where the platform's verdicts are withheld, each with the reason
+ * to give: their census (`censuses`, from `readCensus`) found its requirements too narrow there, or
+ * has not judged them yet.
+ */
+export function withheldWhere(censuses: ReadonlyMap<string, Census>, platform: { id: string; passRevision: number }, siteIds: Iterable<string>): Map<string, string> {
+  return new Map([...withheldSites(censuses, platform.id, platform.passRevision, siteIds)].map(([siteId, why]) => [siteId, WITHHELD_REASONS[why]]));
 }

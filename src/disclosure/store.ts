@@ -12,7 +12,9 @@ import { compatServers, disclosureReleased } from '../../schema';
 import { DISCLOSE_K_SERVERS, DISCLOSE_K_UNITS } from '../constants';
 import { jsonChunks, jsonIds, runAll, type Db } from '../db';
 import { rackCrowds, type RackCrowd } from '../inventory/facts';
+import { bumpStatement, siteKey } from '../lib/generations';
 import type { Scope } from '../inventory/units';
+import { takeCensus, type Census, type CensusPlatform, type CensusSource } from './census';
 import type { Free } from './classes';
 import { anonymiseServers, anonymiseUnits, fullRecord, signatureOf, summarise, NOTHING_RELEASED, NOTHING_SUMMARISED, type Crowd, type ServerRecord, type UnitSummary } from './records';
 
@@ -27,8 +29,8 @@ export function recordKey(siteId: string, properties: RackCrowd['properties'], c
   return `${siteId}\n${signatureOf(fullRecord(properties, cls))}`;
 }
 
-/** Released rows of one data center, from its racks' crowds. */
-function releasedRows(siteId: string, crowds: RackCrowd[]): [string, string, unknown, number][] {
+/** Released rows of one data center, from its racks' crowds, with its census of `platforms`. */
+function releasedRows(siteId: string, crowds: RackCrowd[], platforms: CensusPlatform[]): [string, string, unknown, number][] {
   const byKey = new Map<string, Crowd<ServerRecord>>();
   const perRack: { crowd: RackCrowd; key: string }[] = [];
   for (const c of crowds) {
@@ -50,6 +52,12 @@ function releasedRows(siteId: string, crowds: RackCrowd[]): [string, string, unk
     }
   }
   const rows: [string, string, unknown, number][] = [...servers].map(([key, r]) => ['server', key, r.record, r.members]);
+  const census = takeCensus(
+    perRack.map(({ crowd, key }) => ({ properties: crowd.properties, record: JSON.stringify(servers.get(key)!.record), servers: crowd.servers })),
+    platforms,
+    DISCLOSE_K_SERVERS,
+  );
+  rows.push(['census', siteId, census, 1]);
   for (const scope of ['rack', 'row'] as const) {
     const summaries = new Map([...members[scope]].map(([id, list]) => [id, summarise(list)]));
     for (const [key, r] of anonymiseUnits(summaries, DISCLOSE_K_UNITS)) rows.push([scope, key, r.record, r.members]);
@@ -72,22 +80,30 @@ function siteRows(stored: Map<string, UnitSummary>, fresh: [string, string, unkn
   return [...anonymiseUnits(summaries, Math.min(DISCLOSE_K_UNITS, summaries.size))].map(([id, r]) => ['site', id, r.record, r.members]);
 }
 
-/** Recomputes every released record and summary of these data centers (one aggregate read). */
-export async function refreshReleasedSites(db: Db, siteIds: string[]): Promise<{ servers: number; records: number }> {
+/**
+ * Recomputes every released record and summary, and the census, of these data centers (one
+ * aggregate read); a site whose census changed has its stored answers recomputed (its generation moves).
+ */
+export async function refreshReleasedSites(db: Db, siteIds: string[], census: CensusSource, now = Date.now()): Promise<{ servers: number; records: number }> {
   if (!siteIds.length) return { servers: 0, records: 0 };
-  const now = Date.now();
   const wanted = new Set(siteIds);
-  const crowds = (await rackCrowds(db, { table: compatServers, serverId: compatServers.serverId, cores: compatServers.freeCores, memoryGib: compatServers.freeMemoryGib })).filter((c) => wanted.has(c.siteId));
+  const [all, platforms, stored, censuses] = await Promise.all([
+    rackCrowds(db, { table: compatServers, serverId: compatServers.serverId, cores: compatServers.freeCores, memoryGib: compatServers.freeMemoryGib }),
+    census(db),
+    db.select({ key: disclosureReleased.key, record: disclosureReleased.record }).from(disclosureReleased).where(eq(disclosureReleased.kind, 'site-summary')).all(),
+    readCensus(db, siteIds),
+  ]);
+  const crowds = all.filter((c) => wanted.has(c.siteId));
   const bySite = new Map<string, RackCrowd[]>();
   for (const c of crowds) push(bySite, c.siteId, c);
-  const rows = [...bySite].flatMap(([siteId, list]) => releasedRows(siteId, list));
+  const rows = [...bySite].flatMap(([siteId, list]) => releasedRows(siteId, list, platforms));
   const gone = siteIds.filter((id) => !bySite.has(id));
-  const stored = await db.select({ key: disclosureReleased.key, record: disclosureReleased.record }).from(disclosureReleased).where(eq(disclosureReleased.kind, 'site-summary')).all();
   const sites = siteRows(new Map(stored.map((r) => [r.key, JSON.parse(r.record) as UnitSummary])), rows.filter((r) => r[0] === 'site-summary'), gone);
+  const recounted = siteIds.filter((id) => JSON.stringify(rows.find((r) => r[0] === 'census' && r[1] === id)?.[2] ?? null) !== JSON.stringify(censuses.get(id) ?? null));
   await runAll(db, [
     // A site's server records go with it (their keys start with the site); its units are overwritten.
     ...siteIds.map((siteId) => ({ sql: "delete from disclosure_released where kind = 'server' and substr(key, 1, ?2) = ?1", params: [`${siteId}\n`, siteId.length + 1] })),
-    ...(gone.length ? [{ sql: "delete from disclosure_released where kind in ('site', 'site-summary') and key in (select value from json_each(?1))", params: [JSON.stringify(gone)] }] : []),
+    ...(gone.length ? [{ sql: "delete from disclosure_released where kind in ('site', 'site-summary', 'census') and key in (select value from json_each(?1))", params: [JSON.stringify(gone)] }] : []),
     ...jsonChunks(rows).map((payload) => ({
       sql: `insert into disclosure_released (kind, key, record, members, computed_at)
         select value ->> 0, value ->> 1, value -> 2, value ->> 3, ?2 from json_each(?1) where true
@@ -102,6 +118,7 @@ export async function refreshReleasedSites(db: Db, siteIds: string[]): Promise<{
           where record != excluded.record or members != excluded.members`,
       params: [payload, now],
     })),
+    ...(recounted.length ? [bumpStatement(recounted.map(siteKey))] : []),
   ]);
   return { servers: crowds.reduce((n, c) => n + c.servers, 0), records: rows.filter((r) => r[0] === 'server').length };
 }
@@ -127,6 +144,19 @@ export async function markSitesPending(db: Db, siteIds: string[], now = Date.now
 }
 
 /**
+ * Marks every data center pending (a statement to run with others): a platform's requirements
+ * changed, so every site's census must judge them again.
+ */
+export function markEverySitePending(now: number): { sql: string; params: unknown[] } {
+  return {
+    sql: `insert into disclosure_released (kind, key, record, members, computed_at)
+      select 'pending', unit_id, '{}', 1, ?1 from compat_units where scope = 'site'
+      on conflict (kind, key) do update set members = members + 1, computed_at = excluded.computed_at`,
+    params: [now],
+  };
+}
+
+/**
  * After their rows were written: marks the sites of recomputed servers pending (again, so that a
  * refresh that read the rows before this write keeps them pending), and withdraws the record each
  * server whose class moved has left (the rest of that crowd releases nothing until the refresh).
@@ -143,10 +173,10 @@ export async function markReleasedPending(db: Db, recomputed: Recomputed[], now 
 }
 
 /** Refreshes every pending site once; a site marked again meanwhile stays pending. */
-export async function refreshPending(db: Db): Promise<{ sites: number }> {
+export async function refreshPending(db: Db, census: CensusSource, now = Date.now()): Promise<{ sites: number }> {
   const pending = await db.select({ key: disclosureReleased.key, marks: disclosureReleased.members }).from(disclosureReleased).where(eq(disclosureReleased.kind, 'pending')).all();
   if (!pending.length) return { sites: 0 };
-  await refreshReleasedSites(db, pending.map((p) => p.key));
+  await refreshReleasedSites(db, pending.map((p) => p.key), census, now);
   await runAll(
     db,
     pending.map((p) => ({ sql: "delete from disclosure_released where kind = 'pending' and key = ?1 and members = ?2", params: [p.key, p.marks] })),
@@ -179,4 +209,16 @@ export async function releasedSummaries(db: Db, scope: Exclude<Scope, 'server'>,
     : [];
   const known = new Map(found.map((f) => [f.key, JSON.parse(f.record) as UnitSummary]));
   return new Map(ids.map((id) => [id, known.get(id) ?? NOTHING_SUMMARISED]));
+}
+
+/** The census of each listed site that has one (src/disclosure/census.ts). */
+export async function readCensus(db: Db, siteIds: string[]): Promise<Map<string, Census>> {
+  const found = siteIds.length
+    ? await db
+        .select({ key: disclosureReleased.key, record: disclosureReleased.record })
+        .from(disclosureReleased)
+        .where(and(eq(disclosureReleased.kind, 'census'), sql`${disclosureReleased.key} in ${jsonIds([...new Set(siteIds)])}`))
+        .all()
+    : [];
+  return new Map(found.map((f) => [f.key, JSON.parse(f.record) as Census]));
 }

@@ -123,7 +123,7 @@ export const OPERATION_DOCS: Record<string, OperationDoc> = {
   'GET /v1/platforms/{id}': { description: 'One platform of the catalog, with its provider’s name.', response: catalogEntry },
   'GET /v1/customers/{customerId}/mip-list': {
     description:
-      'Every platform but the current one, with the narrowest scope (server, rack, row, site) at which the customer can move to it without its data leaving that unit, coverage per scope, an estimated monthly price, ranked; the others with their top reasons. Read from the materialised compatibility table (`fresh: false` while it catches up).',
+      'Every platform but the current one, with the narrowest scope (server, rack, row, site) at which the customer can move to it without its data leaving that unit, coverage per scope, an estimated monthly price, ranked; the others with their top reasons. Read from the materialised compatibility table (`fresh: false` while it catches up). A platform whose requirements would set fewer than K servers of a data center apart is not answered there (its placements there have no compatible home as far as the list tells, and the first reason says so).',
     response: {
       customerId: CUS,
       scope: 'rack',
@@ -165,7 +165,7 @@ export const OPERATION_DOCS: Record<string, OperationDoc> = {
     request: { hardwareIds: [HWID], platformId: PLT_B, include: ['properties'] },
     response: {
       platformId: PLT_B,
-      results: [{ index: 0, scope: 'server', approved: true, servers: { total: { min: 1, max: 2 }, approved: { min: 1, max: 2 } }, reasons: [], fresh: true, properties: { ...properties, free: { cores: { min: 32, max: 64 }, memoryGib: { min: 256, max: null } } } }],
+      results: [{ index: 0, scope: 'server', approved: true, withheld: false, servers: { total: { min: 1, max: 2 }, approved: { min: 1, max: 2 } }, reasons: [], fresh: true, properties: { ...properties, free: { cores: { min: 32, max: 64 }, memoryGib: { min: 256, max: null } } } }],
     },
   },
   'POST /v1/compatibility/rebuild': {

@@ -2,6 +2,8 @@ import type { z } from '@hono/zod-openapi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Requirements } from '../../src/catalog/schema';
 import type { Schemas } from '../../scripts/lib/api-types';
+import { DISCLOSE_K_SERVERS } from '../../src/constants';
+import { WITHHELD_REASONS } from '../../src/disclosure/release';
 import { call, expectProblem, expectStatus, offSchema, OPERATOR, type RequestBody } from '../http';
 import { createPlatform, place, putInventory, registerCustomer, registerProvider, server } from '../factories';
 import { mint, type Principal } from '../hardware/helpers';
@@ -29,6 +31,8 @@ const inventory = {
 };
 
 let customer: Principal;
+/** A customer on the same three servers' counterparts in the wide site. */
+let tenant: Principal;
 let providerA: Principal;
 let providerB: Principal;
 let outsider: Principal;
@@ -37,9 +41,28 @@ let platformB: { id: string };
 
 const requirementsB: z.input<typeof Requirements> = { requiredTraits: ['tdx'], properties: [{ op: 'gte', property: 'memoryGib', value: 128 }] };
 
+/**
+ * The same site with every server K times over (the copies beside the original in its rack): each
+ * kind of server is held by K servers, so the census answers platform B there (src/disclosure/census.ts).
+ * In the six-server site B would set the tdx pair and the one 64 GiB server apart: it is withheld.
+ */
+const wide = {
+  sites: [{ id: 'cw', name: 'Check site, K times over', region: 'eu' }],
+  rows: [{ id: 'cw-r1', siteId: 'cw', name: 'Row 1' }],
+  racks: inventory.racks.map((r) => ({ ...r, id: r.id.replace('ck-', 'cw-'), rowId: 'cw-r1' })),
+  servers: inventory.servers.flatMap((s) =>
+    Array.from({ length: DISCLOSE_K_SERVERS }, (_, i) => {
+      const id = `${s.id.replace('ck-', 'cw-')}${i ? `x${i}` : ''}`;
+      return server(id, s.rackId.replace('ck-', 'cw-'), s.properties);
+    }),
+  ),
+};
+
 beforeAll(async () => {
   await putInventory(inventory);
+  await putInventory(wide);
   customer = await registerCustomer();
+  tenant = await registerCustomer();
   providerA = await registerProvider();
   providerB = await registerProvider();
   outsider = await registerProvider();
@@ -47,6 +70,7 @@ beforeAll(async () => {
   platformB = await createPlatform(providerB.key, { requirements: requirementsB });
   await createPlatform(outsider.key);
   await place(customer.id, ['ck-r1-k1-v1', 'ck-r1-k1-v2', 'ck-r1-k1-v3'], platformA.id);
+  await place(tenant.id, ['cw-r1-k1-v1', 'cw-r1-k1-v2', 'cw-r1-k1-v3'], platformA.id);
 });
 
 const check = (caller: Principal, body: RequestBody<'POST', '/v1/compatibility'>) => call('POST', '/v1/compatibility', { key: caller.key, body });
@@ -60,17 +84,29 @@ const sorted = (results: Result[]) => results.map(({ approved, reasons, servers 
 
 describe('POST /v1/compatibility: the provider-side flow', () => {
   it('provider B answers per server ID the customer handed over, with a reason for every failed requirement', async () => {
-    const ids = await mint(customer, { scope: 'server', audience: [providerB.id] });
+    const ids = await mint(tenant, { scope: 'server', audience: [providerB.id] });
     const r = await check(providerB, { hardwareIds: ids, platformId: platformB.id });
     expectStatus(r, 200);
     expect(r.body.platformId).toBe(platformB.id);
     expect(r.body.results.map((x) => x.index)).toEqual([0, 1, 2]);
     expect(sorted(r.body.results)).toEqual([
-      // Its memory is not shown: the only 64 GiB server of the data center would be singled out.
-      { approved: false, servers: { total: ONE, approved: NONE }, reasons: [{ reason: 'missing trait tdx', servers: ONE }, { reason: 'memory < required 128 GiB', servers: ONE }] },
+      // Its memory is shown: K servers of the data center share its record.
+      { approved: false, servers: { total: ONE, approved: NONE }, reasons: [{ reason: 'missing trait tdx', servers: ONE }, { reason: 'memory 64 GiB < required 128 GiB', servers: ONE }] },
       { approved: true, servers: { total: ONE, approved: ONE }, reasons: [] },
       { approved: true, servers: { total: ONE, approved: ONE }, reasons: [] },
     ]);
+  });
+
+  it('where B would set fewer than K servers apart (the six-server site), nobody is answered, and B is told why', async () => {
+    const ids = await mint(customer, { scope: 'server', audience: [providerB.id] });
+    const r = await check(providerB, { hardwareIds: ids, platformId: platformB.id });
+    expectStatus(r, 200);
+    const withheld = { approved: false, servers: { total: ONE, approved: null }, reasons: [{ reason: WITHHELD_REASONS.narrow, servers: null }] };
+    expect(sorted(r.body.results)).toEqual([withheld, withheld, withheld]);
+    expect(r.body.results.map((x) => x.withheld)).toEqual([true, true, true]);
+    const list = await call('GET', `/v1/customers/${customer.id}/mip-list?scope=site`, { key: customer.key });
+    expectStatus(list, 200);
+    expect(list.body.unavailable.find((e) => e.platformId === platformB.id)).toMatchObject({ narrowestScope: null, coverage: { server: 0, site: 0 }, reasons: [{ reason: WITHHELD_REASONS.narrow, placements: 3 }] });
   });
 
   it('releases non-identifying properties on request, generalised until 5 servers share them, never identity, names or the private network', async () => {
@@ -99,7 +135,7 @@ describe('POST /v1/compatibility: the provider-side flow', () => {
   });
 
   it('then the customer sees B’s platform in its MIP list, at the scope that fits', async () => {
-    const r = await call('GET', `/v1/customers/${customer.id}/mip-list?scope=rack`, { key: customer.key });
+    const r = await call('GET', `/v1/customers/${tenant.id}/mip-list?scope=rack`, { key: tenant.key });
     expectStatus(r, 200);
     const b = r.body.available.find((e) => e.platformId === platformB.id);
     expect(b).toMatchObject({ narrowestScope: 'rack', coverage: { placements: 3, server: 2, rack: 3, row: 3, site: 3 } });
@@ -124,11 +160,11 @@ describe('POST /v1/compatibility: what may be asked', () => {
   });
 
   it('customers may ask about any platform with their own IDs, but not with ad-hoc requirements', async () => {
-    const ids = await mint(customer, { scope: 'server' });
-    const r = await check(customer, { hardwareIds: ids, platformId: platformB.id });
+    const ids = await mint(tenant, { scope: 'server' });
+    const r = await check(tenant, { hardwareIds: ids, platformId: platformB.id });
     expectStatus(r, 200);
     expect(sorted(r.body.results).map((x) => x.approved)).toEqual([false, true, true]);
-    expectProblem(await check(customer, { hardwareIds: ids, requirements: { requiredTraits: ['tdx'] } }), 403, 'forbidden');
+    expectProblem(await check(tenant, { hardwareIds: ids, requirements: { requiredTraits: ['tdx'] } }), 403, 'forbidden');
   });
 
   it('asks for exactly one of platformId and requirements, valid ones, and a platform that exists', async () => {
@@ -171,10 +207,10 @@ describe('POST /v1/compatibility: rack, row and site IDs', () => {
   };
 
   it('say whether none, some or all servers of the unit approve, and which requirements some or all fail', async () => {
-    const [rack] = await mint(customer, { scope: 'rack', audience: [providerB.id] });
+    const [rack] = await mint(tenant, { scope: 'rack', audience: [providerB.id] });
     const r = await check(providerB, { hardwareIds: [rack], platformId: platformB.id });
     expectStatus(r, 200);
-    expect(r.body.results).toEqual([{ index: 0, scope: 'rack', fresh: true, ...rackAnswer }]);
+    expect(r.body.results).toEqual([{ index: 0, scope: 'rack', fresh: true, withheld: false, ...rackAnswer }]);
   });
 
   it('give the same answer with properties as from the materialised table; ad-hoc requirements are judged on the released records', async () => {
@@ -183,10 +219,11 @@ describe('POST /v1/compatibility: rack, row and site IDs', () => {
     const adHoc = await check(providerB, { hardwareIds: [rack], requirements: requirementsB });
     expectStatus(adHoc, 200);
     expect(adHoc.body.results[0]).toMatchObject({ approved: false, servers: { total: null, approved: NONE }, reasons: rackAnswer.reasons });
-    const withProps = await check(providerB, { hardwareIds: [rack], platformId: platformB.id, include: ['properties'] });
+    const [wideRack] = await mint(tenant, { scope: 'rack', audience: [providerB.id] });
+    const withProps = await check(providerB, { hardwareIds: [wideRack], platformId: platformB.id, include: ['properties'] });
     expectStatus(withProps, 200);
     expect(withProps.body.results[0]).toMatchObject(rackAnswer);
-    // A summary of the servers' released records (what all six servers share), withheld below 3 racks.
+    // A summary of the servers' released records, withheld below 3 racks.
     expect(withProps.body.results[0].propertiesSummary).toEqual({
       cpuArch: null,
       cpuVendor: null,
@@ -205,14 +242,15 @@ describe('POST /v1/compatibility: rack, row and site IDs', () => {
   });
 
   it('a site ID covers every server of the site', async () => {
-    const [site] = await mint(customer, { scope: 'site', audience: [providerB.id] });
+    const [site] = await mint(tenant, { scope: 'site', audience: [providerB.id] });
     const r = await check(providerB, { hardwareIds: [site], platformId: platformB.id });
     expectStatus(r, 200);
-    // The site's size class (4 to 7 servers), some of them approving, some missing tdx: never the exact counts.
-    expect(r.body.results[0]).toMatchObject({ scope: 'site', approved: true, servers: { total: { min: 4, max: 8 }, approved: { min: 1, max: 8 } } });
+    // Some servers approving, some missing tdx: never the exact counts. The size class is withheld:
+    // site summaries are shared by every site while there are fewer than 3, and these two differ in size.
+    expect(r.body.results[0]).toMatchObject({ scope: 'site', approved: true, servers: { total: null, approved: SOME } });
     expect(r.body.results[0].reasons).toEqual([
-      { reason: 'missing trait tdx', servers: { min: 1, max: 8 } },
-      { reason: 'memory < required 128 GiB', servers: { min: 1, max: 8 } },
+      { reason: 'missing trait tdx', servers: SOME },
+      { reason: 'memory < required 128 GiB', servers: SOME },
     ]);
   });
 });

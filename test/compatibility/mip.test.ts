@@ -2,6 +2,7 @@ import type { z } from '@hono/zod-openapi';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { storedAnswer } from '../../src/compatibility/answers';
+import { DISCLOSE_K_SERVERS } from '../../src/constants';
 import { getDb } from '../../src/db';
 import type { InventoryBody } from '../../src/inventory/schema';
 import { bodyOf, call, expectProblem, expectStatus, OPERATOR } from '../http';
@@ -21,6 +22,9 @@ type Inventory = Required<z.input<typeof InventoryBody>>;
  *   t-cap  in rack r1-k1 only on a server with 4 free cores  → row (rack for the r2 placement)
  *   t-far  only in site B                                    → nowhere
  *   t-p    only on one of the customer's servers, which is full → nowhere (1 of 3 at server)
+ * Every server is there K times over (copies `…x1` to `…x4` beside it in its rack, alike in every
+ * way), so that each trait is held by at least K servers and the census answers every platform
+ * (src/disclosure/census.ts); a change to a server is made to its copies too.
  */
 const traits: Record<string, string[]> = {
   'A-r1-k1-v1': ['t-srv', 't-p'],
@@ -47,7 +51,7 @@ function handBuilt(tag: string): Inventory {
     if (!inv.racks.some((r) => r.id === rackId)) inv.racks.push({ id: rackId, rowId, name: rackId });
     const full = name === 'A-r1-k1-v3' || name === 'A-r1-k1-v1';
     const capacity = full ? { coresAllocated: 60, memoryAllocatedGib: 0 } : undefined;
-    inv.servers.push(server(id, rackId, { traits: t }, capacity));
+    for (let i = 0; i < DISCLOSE_K_SERVERS; i++) inv.servers.push(server(`${id}${i ? `x${i}` : ''}`, rackId, { traits: t }, capacity));
   }
   return inv;
 }
@@ -200,11 +204,11 @@ describe('GET /v1/customers/{customerId}/mip-list?include=hardwareIds', () => {
 });
 
 describe('GET /v1/customers/{customerId}/mip-list: changes show up with no manual step', () => {
-  /** One server of world `h` as PUT takes it, after `change`. */
+  /** One server of world `h` and its copies as PUT takes them, after `change`. */
   function withServer(h: HandWorld, name: string, change: (s: Inventory['servers'][number]) => void): Inventory {
-    const s = structuredClone(h.inventory.servers.find((x) => x.id === h.tag + name)!);
-    change(s);
-    return { sites: [], rows: [], racks: [], servers: [s] };
+    const copies = structuredClone(h.inventory.servers.filter((x) => x.id.replace(/x\d+$/, '') === h.tag + name));
+    copies.forEach(change);
+    return { sites: [], rows: [], racks: [], servers: copies };
   }
   const listOf = async (h: HandWorld, scope: string) => bodyOf(await mip(scope, h.customer.key, h.customer.id), 200);
 

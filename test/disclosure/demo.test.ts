@@ -50,6 +50,17 @@ describe('the demo data center under the disclosure policy', () => {
     expect(await answers()).toEqual(before);
   }, 120_000);
 
+  it('withholds no demo platform at any demo data center: every value a platform names is held by K servers or more of its site', async () => {
+    const rows = (await env.DB.prepare("select key, record from disclosure_released where kind = 'census'").all<{ key: string; record: string }>()).results;
+    expect(rows.map((r) => r.key).sort()).toEqual(demo.inventory.sites.map((s) => s.id).sort());
+    const platforms = demo.providers.flatMap((p) => p.platforms.map((x) => x.id)).sort();
+    for (const r of rows) {
+      const census = JSON.parse(r.record) as Record<string, { withheld: boolean }>;
+      expect(Object.keys(census).sort()).toEqual(platforms);
+      expect(Object.values(census).filter((e) => e.withheld)).toEqual([]);
+    }
+  });
+
   it('releases every server record shared by at least K servers, every rack and row summary by at least 3 units', async () => {
     const rows = await env.DB.prepare('select kind, key, record, members from disclosure_released').all<{ kind: string; key: string; record: string; members: number }>();
     const servers = rows.results.filter((r) => r.kind === 'server');

@@ -3,9 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { freeBands, freeClass, shareBand, sizeBand } from '../../src/disclosure/classes';
 import { anonymiseServers, anonymiseUnits, fullRecord, signatureOf, summarise } from '../../src/disclosure/records';
 import type { ServerFacts } from '../../src/inventory/facts';
-import { serverProperties } from '../factories';
+import { props } from './properties';
 
-const props = (over: Partial<ServerFacts['properties']> = {}): ServerFacts['properties'] => ({ ...serverProperties(), privateNetworkId: 'pn-secret', ...over });
 
 describe('capacity classes', () => {
   it('release a band, never the value', () => {

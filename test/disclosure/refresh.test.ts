@@ -7,6 +7,7 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DISCLOSE_K_SERVERS, DISCLOSE_K_UNITS } from '../../src/constants';
 import { recomputeForServers } from '../../src/compatibility/recompute';
+import { platformsForCensus } from '../../src/compatibility/store';
 import { getDb } from '../../src/db';
 import { NOTHING_RELEASED } from '../../src/disclosure/records';
 import { refreshPending, refreshReleasedSites, releasedServerRecords } from '../../src/disclosure/store';
@@ -48,17 +49,18 @@ describe('released records, refreshed once per data center', () => {
     expect(pending.filter((r) => r.kind === 'pending')).toEqual([expect.objectContaining({ key: 'rfa' })]);
     expect(withoutTimes(pending.filter((r) => r.kind !== 'pending'))).toEqual(withoutTimes(before));
 
-    await new Promise((r) => setTimeout(r, 5));
-    expect(await refreshPending(db)).toEqual({ sites: 1 });
-    expect(await refreshPending(db)).toEqual({ sites: 0 });
+    // The refresh's clock, injected: a time after everything written so far.
+    const later = Math.max(...pending.map((r) => r.computed_at)) + 1;
+    expect(await refreshPending(db, platformsForCensus, later)).toEqual({ sites: 1 });
+    expect(await refreshPending(db, platformsForCensus, later)).toEqual({ sites: 0 });
     const after = await rows();
     expect(after.filter((r) => r.kind === 'pending')).toEqual([]);
     // Site A recomputed (same content: nothing changed), site B untouched; released site summaries,
     // generalised over the sites, are rewritten only where they change.
-    for (const r of ofSite(after, 'rfa').filter((x) => x.kind !== 'site')) expect(r.computed_at).toBeGreaterThan(Math.max(...ofSite(before, 'rfa').map((x) => x.computed_at)));
+    for (const r of ofSite(after, 'rfa').filter((x) => x.kind !== 'site')) expect(r.computed_at).toBe(later);
     expect(ofSite(after, 'rfb')).toEqual(ofSite(before, 'rfb'));
     expect(withoutTimes(after)).toEqual(withoutTimes(before));
-    await refreshReleasedSites(db, ['rfa', 'rfb']);
+    await refreshReleasedSites(db, ['rfa', 'rfb'], platformsForCensus);
     expect(withoutTimes(await rows())).toEqual(withoutTimes(after));
   });
 
@@ -77,7 +79,7 @@ describe('released records, refreshed once per data center', () => {
 
     // Seven servers keep the class, one alone in its own: releasing it would single it out, so all
     // eight release their record without capacity classes.
-    expect(await refreshPending(db)).toEqual({ sites: 1 });
+    expect(await refreshPending(db, platformsForCensus)).toEqual({ sites: 1 });
     expect(await released()).toEqual({ ...JSON.parse(shared!.record), free: { cores: null, memoryGib: null } });
     const servers = ofSite(await rows(), 'rfa').filter((x) => x.kind === 'server');
     expect(servers.length).toBeGreaterThan(0);
