@@ -18,7 +18,7 @@ import { judgedFacts, releaseServers, shownProperties, WITHHELD_REASONS, withhel
 import type { ServerRecord, UnitSummary } from '../disclosure/records';
 import { readCensus, releasedSummaries } from '../disclosure/store';
 import { serverFacts, serverFactsPage, type FactsCursor } from '../inventory/facts';
-import type { Scope } from '../inventory/units';
+import { SCOPES, type Scope } from '../inventory/units';
 import { clauseText, compile, failedOnRecord, type Compiled } from './evaluate';
 import { describeFailure, describeWithheld } from './reasons';
 import { readFreeClasses, slotState } from './store';
@@ -143,11 +143,14 @@ async function withheldUnits(db: Db, platform: PlatformT, units: UnitToCheck[], 
     for (const u of ofScope) siteOf.set(u.index, sites.get(u.unitId));
   }
   const known = [...siteOf.values()].filter((s): s is string => s !== undefined);
-  const why = withheldWhere(await readCensus(db, known), { id: platform.id, passRevision: slot?.passRevision ?? 0 }, known);
+  const censuses = await readCensus(db, known);
+  const pass = { id: platform.id, passRevision: slot?.passRevision ?? 0 };
+  const why = new Map(SCOPES.map((scope) => [scope, withheldWhere(censuses, pass, known, scope)]));
   const out = new Map<number, string>();
-  for (const [index, siteId] of siteOf) {
-    const reason = siteId === undefined ? WITHHELD_REASONS.pending : why.get(siteId);
-    if (reason) out.set(index, reason);
+  for (const u of units) {
+    const siteId = siteOf.get(u.index);
+    const reason = siteId === undefined ? WITHHELD_REASONS.pending : why.get(u.scope)!.get(siteId);
+    if (reason) out.set(u.index, reason);
   }
   return out;
 }

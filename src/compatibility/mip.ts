@@ -90,17 +90,24 @@ function capacityText(g: Group, scope: Scope): string {
   return `no compatible server${room} in the same ${scope}`;
 }
 
-/** Index in WIDER of the narrowest unit with a compatible server that has room (WIDER.length: none). */
-function firstFit(g: Group, key: string): number {
-  const i = g.units.findIndex((u) => fits(u?.[key], g.cores, g.memoryGib));
+/**
+ * Index in WIDER of the narrowest unit with a compatible server that has room (WIDER.length:
+ * none), skipping the scopes (indices) about which the platform is not answered.
+ */
+function firstFit(g: Group, key: string, skip: ReadonlySet<number>): number {
+  const i = g.units.findIndex((u, n) => !skip.has(n) && fits(u?.[key], g.cores, g.memoryGib));
   return i < 0 ? WIDER.length : i;
 }
 
+/** Per scope, the data centers where a platform is not answered about such units, with the reason. */
+type Withheld = Record<'server' | 'rack' | 'row', ReadonlyMap<string, string>>;
+
 /**
  * One platform's entry. Placements in a data center where the platform's verdicts are withheld
- * (`withheld`: site → reason) have no compatible home there as far as the list tells.
+ * have no compatible home there as far as the list tells; where its answers about racks (rows)
+ * are, a placement its own server does not approve is not told of a home in its rack (row).
  */
-function evaluatePlatform(p: EvalPlatform, fp: Footprint, scope: Scope, withheld: ReadonlyMap<string, string>): MipEntry {
+function evaluatePlatform(p: EvalPlatform, fp: Footprint, scope: Scope, withheld: Withheld): MipEntry {
   const coverage = { placements: fp.placements, server: 0, rack: 0, row: 0, site: 0 };
   const histogram: Record<string, number> = {};
   const capacityMisses = new Map<string, number>();
@@ -113,7 +120,7 @@ function evaluatePlatform(p: EvalPlatform, fp: Footprint, scope: Scope, withheld
     let fit: number | undefined;
     for (const server of g.servers) {
       if (server?.stale) fresh = false;
-      const why = server && withheld.get(server.siteId);
+      const why = server && withheld.server.get(server.siteId);
       if (why) {
         unanswered.set(why, (unanswered.get(why) ?? 0) + 1);
         continue;
@@ -128,9 +135,13 @@ function evaluatePlatform(p: EvalPlatform, fp: Footprint, scope: Scope, withheld
       }
       if (v === undefined) fresh = false;
       else for (const clause of v) histogram[clause] = (histogram[clause] ?? 0) + 1;
-      fit ??= firstFit(g, p.key);
+      // Why the placement's rack and row are not told of (undefined: they are).
+      const units = (['rack', 'row'] as const).map((unit) => server && withheld[unit].get(server.siteId));
+      fit ??= firstFit(g, p.key, new Set(units.flatMap((u, n) => (u ? [n] : []))));
       for (let i = fit; i < WIDER.length; i++) coverage[WIDER[i]!]++;
-      if (scopeIndex >= 0 && scopeIndex < fit) {
+      const untold = units.filter((u, n): u is string => !!u && n <= scopeIndex);
+      for (const u of untold) unanswered.set(u, (unanswered.get(u) ?? 0) + 1);
+      if (!untold.length && scopeIndex >= 0 && scopeIndex < fit) {
         const text = capacityText(g, scope);
         capacityMisses.set(text, (capacityMisses.get(text) ?? 0) + 1);
       }
@@ -191,7 +202,9 @@ export async function mipList(db: Db, customerId: string, scope: Scope): Promise
   const censuses = await readCensus(db, [...sites]);
   for (const p of platforms) {
     if (p.platform.id === currentPlatformId) continue;
-    const entry = evaluatePlatform(p, fp, scope, withheldWhere(censuses, { id: p.platform.id, passRevision: p.passRevision }, sites));
+    const pass = { id: p.platform.id, passRevision: p.passRevision };
+    const withheld = { server: withheldWhere(censuses, pass, sites), rack: withheldWhere(censuses, pass, sites, 'rack'), row: withheldWhere(censuses, pass, sites, 'row') };
+    const entry = evaluatePlatform(p, fp, scope, withheld);
     (entry.available ? out.available : out.unavailable).push(entry);
   }
   out.available.sort(byFit);

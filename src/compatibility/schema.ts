@@ -144,7 +144,7 @@ export const CompatibilityResult = z
         scope: Scope,
         approved: z.boolean().openapi({ description: 'A server: it satisfies the requirements. A rack, row or site: at least one of its servers does. False when withheld' }),
         withheld: z.boolean().openapi({
-          description: `True when the platform's verdicts are not answered at the unit's data center: its requirements would set fewer than ${DISCLOSE_K_SERVERS} of the data center's servers apart from the rest (or have not been judged there yet). The one reason says which; nothing is counted`,
+          description: `True when the platform is not answered about this unit at its data center: its requirements would set fewer than ${DISCLOSE_K_SERVERS} of the data center's servers apart from the rest, or (for a rack or row ID) fewer than ${DISCLOSE_K_UNITS} of its racks or rows apart from their look-alikes, or have not been judged there yet. The one reason says which; nothing is counted`,
         }),
         servers: z.object({
           total: Count.nullable().openapi({ description: 'The unit’s size class, as its released summary gives it (null: withheld)' }),

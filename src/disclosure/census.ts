@@ -6,8 +6,11 @@
  * that site. Taken together: the sides are those of everything released about a server (its
  * released record, then the admitted platforms one by one in catalog order), so two narrow
  * platforms that each split a site fairly cannot single out their intersection either, and an older
- * platform's answers never depend on a newer one. Pure; src/disclosure/store.ts runs it at each
- * site's refresh, and requests only look the result up.
+ * platform's answers never depend on a newer one. Racks and rows likewise, from their released
+ * summaries: whether none, some or all of a unit's servers meet a platform tells what kinds of
+ * hardware it holds, so a platform that would set 1 to K_UNITS−1 racks (rows) apart from their
+ * look-alikes is not answered about racks (rows) there. Pure; src/disclosure/store.ts runs it at
+ * each site's refresh, and requests only look the result up.
  */
 import type { Db } from '../db';
 import type { RackCrowd } from '../inventory/facts';
@@ -27,54 +30,113 @@ export interface CensusPlatform {
 /** Where a refresh reads every platform for the census (the compatibility capability compiles them). */
 export type CensusSource = (db: Db) => Promise<CensusPlatform[]>;
 
-/** Servers sharing their properties and their released record (its JSON). */
+/** Servers of one rack sharing their properties and their released record (its JSON). */
 export interface CensusCrowd {
+  rackId: string;
+  rowId: string;
   properties: RackCrowd['properties'];
   record: string;
   servers: number;
 }
 
-/** Per platform: the requirements revision judged and whether its verdicts are withheld at the site. */
-export type Census = Record<string, { revision: number; withheld: boolean }>;
-
+/** The released summary (its JSON) of each rack and each row of the site. */
+export interface CensusUnits {
+  rack: ReadonlyMap<string, string>;
+  row: ReadonlyMap<string, string>;
+}
 
 /**
- * The census of one site's crowds with `k`: each platform (those with requirements to judge, in
- * creation order) is admitted when it splits no side of what is already released into a part of
- * 1 to k−1 servers, and then refines the sides; otherwise it is withheld and refines nothing.
+ * Per platform: the requirements revision judged, whether its verdicts are withheld at the site,
+ * and whether its answers about racks, or rows, are (always when its verdicts are).
  */
-export function takeCensus(crowds: CensusCrowd[], platforms: CensusPlatform[], k: number): Census {
+export type Census = Record<string, { revision: number; withheld: boolean; racks: boolean; rows: boolean }>;
+
+const UNIT_SCOPES = ['rack', 'row'] as const;
+
+/** Whether refining `before` into `after` splits off a part of fewer than `k` (weighted) members. */
+function splits(before: string[], after: string[], weights: number[], k: number): boolean {
+  const tally = (keys: string[]) => {
+    const n = new Map<string, number>();
+    keys.forEach((key, i) => n.set(key, (n.get(key) ?? 0) + weights[i]!));
+    return n;
+  };
+  const was = tally(before);
+  const now = tally(after);
+  // A side the platform leaves whole stays as it is (even below k: the site may be that small).
+  return after.some((key, i) => now.get(key)! < was.get(before[i]!)! && now.get(key)! < k);
+}
+
+/**
+ * What a unit's answer tells statically: whether none, some or all of its servers approve, and
+ * fail each clause (the counts src/disclosure/classes.ts releases, at their coarsest).
+ */
+function unitSides(crowds: CensusCrowd[], failed: number[][], scope: (typeof UNIT_SCOPES)[number]): Map<string, string> {
+  const units = new Map<string, { n: number; approved: number; fails: Map<number, number> }>();
+  crowds.forEach((c, i) => {
+    const id = scope === 'rack' ? c.rackId : c.rowId;
+    const u = units.get(id) ?? { n: 0, approved: 0, fails: new Map<number, number>() };
+    u.n += c.servers;
+    if (!failed[i]!.length) u.approved += c.servers;
+    for (const clause of failed[i]!) u.fails.set(clause, (u.fails.get(clause) ?? 0) + c.servers);
+    units.set(id, u);
+  });
+  const band = (x: number, n: number) => (x === 0 ? 0 : x === n ? 2 : 1);
+  return new Map([...units].map(([id, u]) => [id, JSON.stringify([band(u.approved, u.n), [...u.fails].sort((a, b) => a[0] - b[0]).map(([clause, x]) => [clause, band(x, u.n)])])]));
+}
+
+/**
+ * The census of one site's crowds: each platform (those with requirements to judge, in creation
+ * order) is answered when it splits no side of what is already released about the servers into a
+ * part of 1 to kServers−1 servers, and then refines the sides; otherwise it is withheld and refines
+ * nothing. Likewise for racks and rows, whose sides start from their released summaries: a
+ * platform whose unit answers would set 1 to kUnits−1 racks (rows) apart from those that look the
+ * same is not answered about racks (rows) there.
+ */
+export function takeCensus(crowds: CensusCrowd[], units: CensusUnits, platforms: CensusPlatform[], kServers: number, kUnits: number): Census {
   const census: Census = {};
   let sides = crowds.map((c) => c.record);
+  const unitIds = { rack: [...units.rack.keys()], row: [...units.row.keys()] };
+  const unitKeys = { rack: unitIds.rack.map((id) => units.rack.get(id)!), row: unitIds.row.map((id) => units.row.get(id)!) };
   const ordered = platforms.filter((p) => p.passRevision > 0).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   for (const p of ordered) {
-    const refined = crowds.map((c, i) => `${sides[i]}\n${JSON.stringify(p.judge(c.properties))}`);
-    const before = tally(sides, crowds);
-    const after = tally(refined, crowds);
-    // A side the platform leaves whole stays as it is (even below k: the site may be that small).
-    const split = refined.some((key, i) => after.get(key)! < before.get(sides[i]!)! && after.get(key)! < k);
-    census[p.id] = { revision: p.passRevision, withheld: split };
-    if (!split) sides = refined;
+    const judged = crowds.map((c) => p.judge(c.properties));
+    const refined = crowds.map((_, i) => `${sides[i]}\n${JSON.stringify(judged[i])}`);
+    if (splits(sides, refined, crowds.map((c) => c.servers), kServers)) {
+      census[p.id] = { revision: p.passRevision, withheld: true, racks: true, rows: true };
+      continue;
+    }
+    sides = refined;
+    const entry = { revision: p.passRevision, withheld: false, racks: false, rows: false };
+    for (const scope of UNIT_SCOPES) {
+      const told = unitSides(crowds, judged.map((j) => j.failed), scope);
+      const keys = unitKeys[scope].map((key, i) => `${key}\n${told.get(unitIds[scope][i]!)}`);
+      if (splits(unitKeys[scope], keys, keys.map(() => 1), kUnits)) entry[scope === 'rack' ? 'racks' : 'rows'] = true;
+      else unitKeys[scope] = keys;
+    }
+    census[p.id] = entry;
   }
   return census;
 }
 
-function tally(keys: string[], crowds: CensusCrowd[]): Map<string, number> {
-  const n = new Map<string, number>();
-  keys.forEach((key, i) => n.set(key, (n.get(key) ?? 0) + crowds[i]!.servers));
-  return n;
-}
+/**
+ * Why a platform's answers are not released at a site: its verdicts would set servers apart
+ * (`narrow`), its answers about racks or rows would set those apart, or its census has not judged
+ * the platform's current requirements yet.
+ */
+export type WithheldReason = 'narrow' | 'racks' | 'rows' | 'pending';
 
-/** Why a platform's verdicts are not released at a site; the same words for every unit there. */
-export type WithheldReason = 'narrow' | 'pending';
-
-/** The sites (of those asked about) where a platform at requirements revision `passRevision` is withheld, and why. */
-export function withheldSites(censuses: ReadonlyMap<string, Census>, platformId: string, passRevision: number, siteIds: Iterable<string>): Map<string, WithheldReason> {
+/**
+ * The sites (of those asked about) where a platform at requirements revision `passRevision` is
+ * not answered about units of `scope`, and why.
+ */
+export function withheldSites(censuses: ReadonlyMap<string, Census>, platformId: string, passRevision: number, siteIds: Iterable<string>, scope: 'server' | 'rack' | 'row' | 'site' = 'server'): Map<string, WithheldReason> {
   const out = new Map<string, WithheldReason>();
   for (const siteId of siteIds) {
     const entry = censuses.get(siteId)?.[platformId];
     if (!entry || entry.revision !== passRevision || passRevision === 0) out.set(siteId, 'pending');
     else if (entry.withheld) out.set(siteId, 'narrow');
+    else if (scope === 'rack' && entry.racks) out.set(siteId, 'racks');
+    else if (scope === 'row' && entry.rows) out.set(siteId, 'rows');
   }
   return out;
 }

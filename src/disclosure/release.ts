@@ -7,7 +7,8 @@
  */
 import type { Db } from '../db';
 import type { ServerFacts, ShownProperties } from '../inventory/facts';
-import { DISCLOSE_K_SERVERS } from '../constants';
+import { DISCLOSE_K_SERVERS, DISCLOSE_K_UNITS } from '../constants';
+import type { Scope } from '../inventory/units';
 import { withheldSites, type Census, type WithheldReason } from './census';
 import { freeClass, type Free } from './classes';
 import { RECORD_ATTRIBUTES, type ServerRecord } from './records';
@@ -50,14 +51,16 @@ export function shownProperties(r: Released): ShownProperties {
  */
 export const WITHHELD_REASONS: Record<WithheldReason, string> = {
   narrow: `not answered at this data center: the platform's requirements would set fewer than ${DISCLOSE_K_SERVERS} of its servers apart from the rest`,
+  racks: `not answered for racks at this data center: the platform's requirements would set fewer than ${DISCLOSE_K_UNITS} of its racks apart from the rest`,
+  rows: `not answered for rows at this data center: the platform's requirements would set fewer than ${DISCLOSE_K_UNITS} of its rows apart from the rest`,
   pending: "not answered at this data center yet: its servers are still being counted against the platform's current requirements; ask again shortly",
 };
 
 /**
- * The data centers (of `siteIds`) where the platform's verdicts are withheld, each with the reason
- * to give: their census (`censuses`, from `readCensus`) found its requirements too narrow there, or
- * has not judged them yet.
+ * The data centers (of `siteIds`) where the platform is not answered about units of `scope`, each
+ * with the reason to give: their census (`censuses`, from `readCensus`) found its requirements too
+ * narrow there (for servers, or for racks or rows), or has not judged them yet.
  */
-export function withheldWhere(censuses: ReadonlyMap<string, Census>, platform: { id: string; passRevision: number }, siteIds: Iterable<string>): Map<string, string> {
-  return new Map([...withheldSites(censuses, platform.id, platform.passRevision, siteIds)].map(([siteId, why]) => [siteId, WITHHELD_REASONS[why]]));
+export function withheldWhere(censuses: ReadonlyMap<string, Census>, platform: { id: string; passRevision: number }, siteIds: Iterable<string>, scope: Scope = 'server'): Map<string, string> {
+  return new Map([...withheldSites(censuses, platform.id, platform.passRevision, siteIds, scope)].map(([siteId, why]) => [siteId, WITHHELD_REASONS[why]]));
 }

@@ -52,16 +52,16 @@ function releasedRows(siteId: string, crowds: RackCrowd[], platforms: CensusPlat
     }
   }
   const rows: [string, string, unknown, number][] = [...servers].map(([key, r]) => ['server', key, r.record, r.members]);
-  const census = takeCensus(
-    perRack.map(({ crowd, key }) => ({ properties: crowd.properties, record: JSON.stringify(servers.get(key)!.record), servers: crowd.servers })),
-    platforms,
-    DISCLOSE_K_SERVERS,
-  );
-  rows.push(['census', siteId, census, 1]);
+  const units = { rack: new Map<string, string>(), row: new Map<string, string>() };
   for (const scope of ['rack', 'row'] as const) {
     const summaries = new Map([...members[scope]].map(([id, list]) => [id, summarise(list)]));
-    for (const [key, r] of anonymiseUnits(summaries, DISCLOSE_K_UNITS)) rows.push([scope, key, r.record, r.members]);
+    for (const [key, r] of anonymiseUnits(summaries, DISCLOSE_K_UNITS)) {
+      rows.push([scope, key, r.record, r.members]);
+      units[scope].set(key, JSON.stringify(r.record));
+    }
   }
+  const crowdsTold = perRack.map(({ crowd, key }) => ({ rackId: crowd.rackId, rowId: crowd.rowId, properties: crowd.properties, record: JSON.stringify(servers.get(key)!.record), servers: crowd.servers }));
+  rows.push(['census', siteId, takeCensus(crowdsTold, units, platforms, DISCLOSE_K_SERVERS, DISCLOSE_K_UNITS), 1]);
   // The site's own summary, kept apart: what is released of it is generalised over the sites (`siteRows`).
   rows.push(['site-summary', siteId, summarise(all), 1]);
   return rows;

@@ -2,7 +2,7 @@ import type { z } from '@hono/zod-openapi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Requirements } from '../../src/catalog/schema';
 import type { Schemas } from '../../scripts/lib/api-types';
-import { DISCLOSE_K_SERVERS } from '../../src/constants';
+import { DISCLOSE_K_SERVERS, DISCLOSE_K_UNITS } from '../../src/constants';
 import { WITHHELD_REASONS } from '../../src/disclosure/release';
 import { call, expectProblem, expectStatus, offSchema, OPERATOR, type RequestBody } from '../http';
 import { createPlatform, place, putInventory, registerCustomer, registerProvider, server } from '../factories';
@@ -42,19 +42,20 @@ let platformB: { id: string };
 const requirementsB: z.input<typeof Requirements> = { requiredTraits: ['tdx'], properties: [{ op: 'gte', property: 'memoryGib', value: 128 }] };
 
 /**
- * The same site with every server K times over (the copies beside the original in its rack): each
- * kind of server is held by K servers, so the census answers platform B there (src/disclosure/census.ts).
- * In the six-server site B would set the tdx pair and the one 64 GiB server apart: it is withheld.
+ * The same site with every server K times over (the copies beside the original in its rack) and
+ * every rack three times over (DISCLOSE_K_UNITS): each kind of server is held by K servers and each
+ * kind of rack by 3, so the census answers platform B there, about servers and about racks
+ * (src/disclosure/census.ts). In the six-server site B would set the tdx pair and the one 64 GiB
+ * server apart: it is withheld.
  */
+const COPIES = Array.from({ length: DISCLOSE_K_UNITS }, (_, i) => (i ? String.fromCharCode(97 + i) : ''));
+const wideId = (id: string, copy: string) => id.replace('ck-', 'cw-').replace(/-k(\d)/, `-k$1${copy}`);
 const wide = {
   sites: [{ id: 'cw', name: 'Check site, K times over', region: 'eu' }],
   rows: [{ id: 'cw-r1', siteId: 'cw', name: 'Row 1' }],
-  racks: inventory.racks.map((r) => ({ ...r, id: r.id.replace('ck-', 'cw-'), rowId: 'cw-r1' })),
+  racks: inventory.racks.flatMap((r) => COPIES.map((copy) => ({ ...r, id: wideId(r.id, copy), rowId: 'cw-r1' }))),
   servers: inventory.servers.flatMap((s) =>
-    Array.from({ length: DISCLOSE_K_SERVERS }, (_, i) => {
-      const id = `${s.id.replace('ck-', 'cw-')}${i ? `x${i}` : ''}`;
-      return server(id, s.rackId.replace('ck-', 'cw-'), s.properties);
-    }),
+    COPIES.flatMap((copy) => Array.from({ length: DISCLOSE_K_SERVERS }, (_, i) => server(`${wideId(s.id, copy)}${i ? `x${i}` : ''}`, wideId(s.rackId, copy), s.properties))),
   ),
 };
 
@@ -196,15 +197,19 @@ describe('POST /v1/compatibility: what may be asked', () => {
 });
 
 describe('POST /v1/compatibility: rack, row and site IDs', () => {
-  // Two racks: a rack's summary, its size with it, is withheld (fewer than 3 racks would share it).
+  // In the wide site three racks share each summary: its size class (8 to 15 servers) is released.
+  const size = { min: 8, max: 16 };
+  const some = { min: 1, max: 16 };
   const rackAnswer = {
     approved: true,
-    servers: { total: null, approved: SOME },
+    servers: { total: size, approved: some },
     reasons: [
-      { reason: 'missing trait tdx', servers: SOME },
-      { reason: 'memory < required 128 GiB', servers: SOME },
+      { reason: 'missing trait tdx', servers: some },
+      { reason: 'memory < required 128 GiB', servers: some },
     ],
   };
+  // In the six-server site's two racks a rack's summary, its size with it, is withheld (fewer than 3 racks would share it).
+  const someOfUnknown = rackAnswer.reasons.map((r) => ({ ...r, servers: SOME }));
 
   it('say whether none, some or all servers of the unit approve, and which requirements some or all fail', async () => {
     const [rack] = await mint(tenant, { scope: 'rack', audience: [providerB.id] });
@@ -218,26 +223,26 @@ describe('POST /v1/compatibility: rack, row and site IDs', () => {
     // The platform's requirements asked ad hoc: traits and memory are withheld on every server, so none meets them.
     const adHoc = await check(providerB, { hardwareIds: [rack], requirements: requirementsB });
     expectStatus(adHoc, 200);
-    expect(adHoc.body.results[0]).toMatchObject({ approved: false, servers: { total: null, approved: NONE }, reasons: rackAnswer.reasons });
+    expect(adHoc.body.results[0]).toMatchObject({ approved: false, servers: { total: null, approved: NONE }, reasons: someOfUnknown });
     const [wideRack] = await mint(tenant, { scope: 'rack', audience: [providerB.id] });
     const withProps = await check(providerB, { hardwareIds: [wideRack], platformId: platformB.id, include: ['properties'] });
     expectStatus(withProps, 200);
     expect(withProps.body.results[0]).toMatchObject(rackAnswer);
-    // A summary of the servers' released records, withheld below 3 racks.
+    // A summary of the servers' released records, shared by the three racks alike.
     expect(withProps.body.results[0].propertiesSummary).toEqual({
-      cpuArch: null,
-      cpuVendor: null,
-      cpuModel: null,
-      storageKind: null,
-      hypervisor: null,
-      cores: null,
-      memoryGib: null,
-      storageGib: null,
-      gpus: null,
-      traits: null,
-      certifications: null,
-      free: { cores: null, memoryGib: null },
-      servers: null,
+      cpuArch: ['x86_64'],
+      cpuVendor: ['AMD'],
+      cpuModel: ['EPYC 9354'],
+      storageKind: ['nvme'],
+      hypervisor: ['kvm'],
+      cores: { min: 64, max: 64 },
+      memoryGib: { min: 64, max: 512 },
+      storageGib: { min: 3840, max: 3840 },
+      gpus: { min: 0, max: 0 },
+      traits: [],
+      certifications: [],
+      free: { cores: { min: 64, max: 128 }, memoryGib: { min: 64, max: 1024 } },
+      servers: size,
     });
   });
 

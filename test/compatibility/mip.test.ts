@@ -2,7 +2,7 @@ import type { z } from '@hono/zod-openapi';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { storedAnswer } from '../../src/compatibility/answers';
-import { DISCLOSE_K_SERVERS } from '../../src/constants';
+import { DISCLOSE_K_SERVERS, DISCLOSE_K_UNITS } from '../../src/constants';
 import { getDb } from '../../src/db';
 import type { InventoryBody } from '../../src/inventory/schema';
 import { bodyOf, call, expectProblem, expectStatus, OPERATOR } from '../http';
@@ -23,8 +23,9 @@ type Inventory = Required<z.input<typeof InventoryBody>>;
  *   t-far  only in site B                                    → nowhere
  *   t-p    only on one of the customer's servers, which is full → nowhere (1 of 3 at server)
  * Every server is there K times over (copies `…x1` to `…x4` beside it in its rack, alike in every
- * way), so that each trait is held by at least K servers and the census answers every platform
- * (src/disclosure/census.ts); a change to a server is made to its copies too.
+ * way), and each row of site A three times over (rows r1b, r1c beside r1…): each trait is held by
+ * at least K servers and each kind of rack and row by 3, so the census answers every platform about
+ * servers, racks and rows (src/disclosure/census.ts); a change to a server is made to its copies too.
  */
 const traits: Record<string, string[]> = {
   'A-r1-k1-v1': ['t-srv', 't-p'],
@@ -39,10 +40,16 @@ const traits: Record<string, string[]> = {
   'B-r1-k1-v1': ['t-far', 't-site'],
 };
 
+/** A server's name without its copy's marks (row copy letter, server copy number). */
+const original = (id: string) => id.replace(/x\d+$/, '').replace(/-r(\d)[a-z]/, '-r$1');
+
 function handBuilt(tag: string): Inventory {
   const inv: Inventory = { sites: [], rows: [], racks: [], servers: [] };
-  for (const [name, t] of Object.entries(traits)) {
-    const id = tag + name;
+  const copied = Object.entries(traits).flatMap(([name, t]) =>
+    (name.startsWith('A-') ? Array.from({ length: DISCLOSE_K_UNITS }, (_, i) => (i ? String.fromCharCode(97 + i) : '')) : ['']).map((copy) => [name.replace(/-r(\d)/, `-r$1${copy}`), t, name] as const),
+  );
+  for (const [copyName, t, name] of copied) {
+    const id = tag + copyName;
     const [site, row, rack] = id.split('-') as [string, string, string];
     const rowId = `${site}-${row}`;
     const rackId = `${rowId}-${rack}`;
@@ -206,7 +213,7 @@ describe('GET /v1/customers/{customerId}/mip-list?include=hardwareIds', () => {
 describe('GET /v1/customers/{customerId}/mip-list: changes show up with no manual step', () => {
   /** One server of world `h` and its copies as PUT takes them, after `change`. */
   function withServer(h: HandWorld, name: string, change: (s: Inventory['servers'][number]) => void): Inventory {
-    const copies = structuredClone(h.inventory.servers.filter((x) => x.id.replace(/x\d+$/, '') === h.tag + name));
+    const copies = structuredClone(h.inventory.servers.filter((x) => original(x.id) === h.tag + name));
     copies.forEach(change);
     return { sites: [], rows: [], racks: [], servers: copies };
   }

@@ -21,31 +21,41 @@ import { each, HEADER, observeIds, pairs, SCOPES, table, type Account, type Obse
 
 const SEATS = 7;
 /**
- * The kinds of server: the look-alike class (where the accounts sit) and two fillers of another
- * class, one with another make-up (hard disks). Free cores at the foot of their band: without
+ * The kinds of server: the look-alike class (where the accounts sit) and fillers of another class,
+ * two with another make-up (hard disks, GPUs). Free cores at the foot of their band: without
  * hysteresis, taking a few cores would move the class.
  */
 const KINDS = {
   alike: { free: [32, 200], properties: {} },
   filler: { free: [10, 50], properties: {} },
   disk: { free: [10, 50], properties: { storageKind: 'hdd', storageGib: 16000 } },
+  gpu: { free: [10, 50], properties: { gpus: 2 } },
 } as const;
 type Kind = keyof typeof KINDS;
 /**
  * Per rack: its servers (racks of 4 to 7 servers, each its own mix of kinds, so exact counts of a
  * rack's servers, of those approving and of those failing a requirement tell the racks apart) and
- * the positions of the seated ones.
+ * the positions of the seated ones. The GPU servers (K of them, so the census answers a platform
+ * naming them) sit in two racks, one per row: whether a rack holds that kind at all tells the
+ * racks of a row apart.
  */
 const RACKS: { row: number; servers: Kind[]; seated: number[] }[] = [
-  { row: 0, servers: ['alike', 'alike', 'filler', 'disk'], seated: [0, 1] },
+  { row: 0, servers: ['alike', 'alike', 'gpu', 'disk', 'gpu', 'gpu'], seated: [0, 1] },
   { row: 0, servers: ['alike', 'alike', 'filler', 'disk', 'disk'], seated: [0, 1] },
-  { row: 1, servers: ['alike', 'alike', 'filler', 'disk', 'alike', 'filler'], seated: [0, 1] },
+  { row: 1, servers: ['alike', 'alike', 'filler', 'disk', 'alike', 'gpu', 'gpu'], seated: [0, 1] },
   { row: 1, servers: ['alike', 'alike', 'filler', 'disk', 'filler', 'disk', 'disk'], seated: [] },
 ];
 /** Probe platforms: minFree thresholds in cores (memory: 4 GiB per core)… */
 const THRESHOLDS = [1, 8, 12, 16, 24, 32, 48, 64, 96, 128];
-/** …and static requirements (every rack has servers meeting and failing them, in its own numbers). */
-const STATIC_PROBES: z.input<typeof Requirements>[] = [{ properties: [{ op: 'eq', property: 'storageKind', value: 'nvme' }] }, { properties: [{ op: 'gte', property: 'storageGib', value: 8000 }] }];
+/**
+ * …and static requirements: every rack has servers meeting and failing the first two, in its own
+ * numbers; the third names the kind only two racks hold.
+ */
+const STATIC_PROBES: z.input<typeof Requirements>[] = [
+  { properties: [{ op: 'eq', property: 'storageKind', value: 'nvme' }] },
+  { properties: [{ op: 'gte', property: 'storageGib', value: 8000 }] },
+  { properties: [{ op: 'gte', property: 'gpus', value: 1 }] },
+];
 /** Every server's total, released with its properties: the attacker's upper bound. */
 const TOTAL = { cores: 128, memoryGib: 512 };
 const SEARCHED = new Set<Scope>(['server', 'rack']);

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Requirements } from '../../src/catalog/schema';
 import type { z } from '@hono/zod-openapi';
 import { compile, staticVerdict } from '../../src/compatibility/evaluate';
-import { DISCLOSE_K_SERVERS } from '../../src/constants';
+import { DISCLOSE_K_SERVERS, DISCLOSE_K_UNITS } from '../../src/constants';
 import { takeCensus, withheldSites, type CensusCrowd, type CensusPlatform } from '../../src/disclosure/census';
 import { WITHHELD_REASONS } from '../../src/disclosure/release';
 import type { ServerFacts } from '../../src/inventory/facts';
@@ -18,13 +18,15 @@ import { createPlatform, dataCenter, place, putInventory, registerCustomer, regi
 import { OPERATOR, succeed } from '../http';
 
 const K = DISCLOSE_K_SERVERS;
-const crowd = (servers: number, over: Partial<ServerFacts['properties']> = {}, record = 'r'): CensusCrowd => ({ properties: props(over), record, servers });
+const crowd = (servers: number, over: Partial<ServerFacts['properties']> = {}, record = 'r', rackId = 'k1', rowId = 'w1'): CensusCrowd => ({ rackId, rowId, properties: props(over), record, servers });
 let created = 0;
 const platform = (id: string, requirements: z.input<typeof Requirements>): CensusPlatform => {
   const compiled = compile(Requirements.parse(requirements));
   return { id, createdAt: ++created, passRevision: 1, judge: (properties) => staticVerdict(compiled, properties) };
 };
-const judge = (crowds: CensusCrowd[], platforms: CensusPlatform[]) => takeCensus(crowds, platforms, K);
+/** The census, every rack's and row's released summary alike (`summary`). */
+const judge = (crowds: CensusCrowd[], platforms: CensusPlatform[], summary = 's') =>
+  takeCensus(crowds, { rack: new Map(crowds.map((c) => [c.rackId, summary])), row: new Map(crowds.map((c) => [c.rowId, summary])) }, platforms, K, DISCLOSE_K_UNITS);
 const withheld = (c: ReturnType<typeof takeCensus>) => Object.entries(c).filter(([, e]) => e.withheld).map(([id]) => id);
 
 describe('the census of a data center', () => {
@@ -39,7 +41,7 @@ describe('the census of a data center', () => {
     ]);
     expect(withheld(taken)).toEqual(['nic', 'not-nic', 'model']);
     // Free capacity is judged on classes elsewhere: the census reads the static clauses only.
-    expect(taken.sev).toEqual({ revision: 1, withheld: false });
+    expect(taken.sev).toEqual({ revision: 1, withheld: false, racks: false, rows: false });
   });
 
   it('reads the clauses together and the preferences too', () => {
@@ -69,11 +71,26 @@ describe('the census of a data center', () => {
 
   it('answers a platform only for the requirements it judged: a newer revision, or none yet, is pending', () => {
     const taken = judge([crowd(2 * K)], [platform('p', {}), { ...platform('q', {}), passRevision: 0 }]);
-    expect(taken).toEqual({ p: { revision: 1, withheld: false } });
+    expect(taken).toEqual({ p: { revision: 1, withheld: false, racks: false, rows: false } });
     const censuses = new Map([['s1', taken]]);
     expect(withheldSites(censuses, 'p', 1, ['s1'])).toEqual(new Map());
     expect(withheldSites(censuses, 'p', 2, ['s1', 's2'])).toEqual(new Map([['s1', 'pending'], ['s2', 'pending']]));
     expect(withheldSites(censuses, 'q', 0, ['s1'])).toEqual(new Map([['s1', 'pending']]));
+  });
+
+  it('withholds a platform’s answers about racks (rows) where they would set 1 to K−1 of them apart from look-alikes', () => {
+    // Six racks in two rows alike but for GPU servers (K of them in all, so servers are answered).
+    const racks = (gpus: number[]) => gpus.flatMap((n, k) => [crowd(4, {}, 'r', `k${k}`, `w${k % 2}`), ...(n ? [crowd(n, { gpus: 2 }, 'g', `k${k}`, `w${k % 2}`)] : [])]);
+    const gpu = platform('gpu', { properties: [{ op: 'gte', property: 'gpus', value: 1 }] });
+    // In two racks, one per row: racks are told apart (2 of 6), rows are not.
+    expect(judge(racks([3, 2, 0, 0, 0, 0]), [gpu]).gpu).toEqual({ revision: 1, withheld: false, racks: true, rows: false });
+    // In three racks, all in one row: no rack is told apart from fewer than K look-alikes, but that row is.
+    expect(judge(racks([2, 0, 2, 0, 1, 0]), [gpu]).gpu).toEqual({ revision: 1, withheld: false, racks: false, rows: true });
+    // Racks whose released summaries already differ are sides of their own: a platform following them tells nothing more.
+    const apart = racks([3, 0, 2, 0, 0, 0]);
+    const summaries = new Map(apart.map((c) => [c.rackId, ['k0', 'k2'].includes(c.rackId) ? 'with GPUs' : 'without']));
+    expect(takeCensus(apart, { rack: summaries, row: new Map(apart.map((c) => [c.rowId, 's'])) }, [gpu], K, 2).gpu!.racks).toBe(false);
+    expect(judge(apart, [gpu]).gpu!.racks).toBe(true);
   });
 });
 
@@ -138,6 +155,9 @@ describe('a probe platform on a value one server holds', () => {
     expect(rare!.answers[0]).toMatchObject({ approved: true, withheld: false });
     expect(common!.answers[0]).toMatchObject({ approved: false, withheld: false, reasons: [{ reason: 'missing trait rare-nic' }] });
     expect(rare!.entry.coverage.server).toBe(1);
+    // Its answers about racks are not: the value sits in two of the three racks, each in its own numbers.
+    expect(rare!.answers[1]).toMatchObject({ withheld: true, reasons: [{ reason: WITHHELD_REASONS.racks, servers: null }] });
+    expect(rare!.answers[1]).toEqual(common!.answers[1]);
 
     await putInventory({ servers: withTrait(holders.slice(0, K - 1)) });
     const [again, other] = await told();
