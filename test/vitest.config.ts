@@ -44,9 +44,10 @@ export default defineConfig(async () => ({
     // speed), and a loaded 2-core machine must not turn a slow run into a failure.
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // Runs before each file: aborts every Durable Object (the local queue's pending messages with
-    // them), empties every Durable Object and D1 (reset) and applies the migrations, so each file
-    // starts from an empty world of its own, as a fresh runtime would give it.
+    // Runs before each file: empties every Durable Object and D1 (reset) and applies the migrations,
+    // so each file starts from an empty world of its own, as a fresh runtime would give it. (Not
+    // emptied: the local queue's messages still pending from the file before, which run against the
+    // new world and find none of their rows.)
     setupFiles: ['test/setup.ts'],
     // Three workerd runtimes, each running files one after another. A runtime runs its tests, the
     // Worker and its Durable Objects on one thread and waits on the test servers in Node in between,
