@@ -5,7 +5,8 @@
 // The stages share no state (each end-to-end file serves the deploy bundle in its own workerd on its
 // own port, state in memory; vitest runs its own workerd), so they run side by side: on a 2-core
 // machine one stage waiting (a service starting, a browser page loading) leaves the other core to
-// another stage. The end-to-end stage starts once the deploy dry-run has written the bundle it serves.
+// another stage. The end-to-end stage starts once the deploy dry-run has written the bundle it serves
+// and the D1 migrations the state its services start from.
 // The checks' output is printed whole when each ends, vitest's as it comes, the end-to-end stage's at its end.
 import './lib/offline.mjs';
 import { spawn } from 'node:child_process';
@@ -46,8 +47,12 @@ const nodeTests = (name, files, tap, concurrency = 1) => {
 };
 const assetsCode = await nodeTests('docs assets copy', ['test/http/docs-assets.test.mjs'], 'dist/assets.tap');
 
-// The bundle `wrangler deploy` would upload, in dist/: checked here, served by the end-to-end stage.
+// The bundle `wrangler deploy` would upload, in dist/: checked here, served by the end-to-end stage,
+// whose services each start from a copy of one local state with the D1 migrations applied.
 const dryRun = run('wrangler deploy --dry-run', 'npx', ['wrangler', 'deploy', '--dry-run', '--outdir', 'dist']);
+const E2E_STATE = 'dist/e2e-state';
+rmSync(E2E_STATE, { recursive: true, force: true });
+const e2eState = run('D1 migrations for the end-to-end services', 'npx', ['wrangler', 'd1', 'migrations', 'apply', 'inplace', '--local', '--persist-to', E2E_STATE]);
 const checks = Promise.all([
   dryRun,
   run('type check', 'npm', ['run', '--silent', 'typecheck']),
@@ -67,8 +72,9 @@ const vitest = run('vitest (workerd: D1, Durable Objects, cron)', 'npx', ['vites
 // (real agent processes, real artifacts). Two files at a time, the longest first.
 const E2E = 'end to end (deploy bundle in workerd + chromium, CLI, NetBox import, agent program)';
 process.env.INPLACE_E2E_BUNDLE = 'dist';
-const e2e = dryRun.then((code) => {
-  if (code === 0) {
+process.env.INPLACE_E2E_STATE = E2E_STATE;
+const e2e = Promise.all([dryRun, e2eState]).then((codes) => {
+  if (codes.every((code) => code === 0)) {
     return nodeTests(
       E2E,
       [
@@ -85,7 +91,7 @@ const e2e = dryRun.then((code) => {
     );
   }
   rmSync('dist/e2e.tap', { force: true });
-  console.log(`✗ ${E2E}: not run, the deploy bundle did not build`);
+  console.log(`✗ ${E2E}: not run, the deploy bundle or the migrated state is missing`);
   return 1;
 });
 

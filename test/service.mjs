@@ -1,16 +1,18 @@
 // A fresh, isolated InPlace service for the end-to-end stage (browser, CLI, NetBox import, agent
-// program): the Worker's deploy bundle served by workerd on its own port, its D1 and Durable Objects in
-// memory, its own secrets in a temp env file, seeded with the demo data center through the API.
-// The bundle is `wrangler deploy --dry-run`'s output: the one in INPLACE_E2E_BUNDLE when set (npm test
-// builds it once for every file), otherwise built here. Everything it writes is removed by stop().
+// program): the Worker's deploy bundle served by workerd on its own port, its D1 and Durable Objects
+// in its own temp folder, its own secrets in a temp env file, seeded with the demo data center
+// through the API. The bundle is `wrangler deploy --dry-run`'s output and the state starts as a copy
+// of one with the D1 migrations applied: those in INPLACE_E2E_BUNDLE and INPLACE_E2E_STATE when set
+// (npm test prepares them once for every file), otherwise made here. Everything it writes is removed
+// by stop().
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { client } from '../scripts/lib/api.mjs';
 import { publishModules, startArtifactServer } from '../scripts/lib/artifacts.mjs';
-import { ensureDevVars, startBundle } from '../scripts/lib/local-service.mjs';
+import { ensureDevVars, migratedState, startBundle } from '../scripts/lib/local-service.mjs';
 import { demoModules, seed } from '../scripts/lib/seed.mjs';
 
 /** Ports tried first (the range set aside for these tests on shared machines), then any free one. */
@@ -65,7 +67,10 @@ export async function startService({ servers = 200, seeded = true } = {}) {
   try {
     const built = bundle();
     started.push(built.remove);
-    const service = await startBundle({ outdir: built.outdir, envFile, port: await freePort(), output: (line) => logs.push(`${line}\n`) });
+    const persistTo = join(dir, 'state');
+    if (process.env.INPLACE_E2E_STATE) cpSync(process.env.INPLACE_E2E_STATE, persistTo, { recursive: true });
+    else migratedState(persistTo);
+    const service = await startBundle({ outdir: built.outdir, envFile, port: await freePort(), persistTo, output: (line) => logs.push(`${line}\n`) });
     started.push(service.stop);
     const artifactServer = await startArtifactServer();
     started.push(() => artifactServer.close());

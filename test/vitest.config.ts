@@ -45,15 +45,18 @@ export default defineConfig(async () => ({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Runs before each file: empties every Durable Object and D1 (reset) and applies the migrations,
-    // so each file starts from an empty world of its own, as a fresh runtime would give it.
+    // so each file starts from an empty world of its own, as a fresh runtime would give it. (Not
+    // emptied: the local queue's messages still pending from the file before, which run against the
+    // new world and find none of their rows.)
     setupFiles: ['test/setup.ts'],
-    // Two workerd runtimes, each running files one after another (vitest's default is one fewer than
-    // the cores: a single file at a time on a 2-core machine, which leaves one core idle while a file
-    // waits on I/O). A runtime serves all its files (not isolated): the Worker and its dependencies
-    // are imported once per runtime instead of once per file (about 3 s each); what a file sees of
-    // the files before it is only what a long-lived isolate keeps in memory (caches keyed by keys and
-    // ids no other file holds).
-    maxWorkers: 2,
+    // Three workerd runtimes, each running files one after another. A runtime runs its tests, the
+    // Worker and its Durable Objects on one thread and waits on the test servers in Node in between,
+    // so three keep a 2-core machine busy to the end where two left it idle part of the time
+    // (vitest's default, one fewer than the cores, runs a single file at a time here). A runtime
+    // serves all its files (not isolated): the Worker and its dependencies are imported once per
+    // runtime instead of once per file (about 3 s each); what a file sees of the files before it is
+    // only what a long-lived isolate keeps in memory (caches keyed by keys and ids no other file holds).
+    maxWorkers: 3,
     isolate: false,
     // The Worker's dependencies pre-bundled load in far fewer round trips to Vite than their hundreds
     // of files. Every entry point src imports is listed, so that no module (hono's HTTPException, say)

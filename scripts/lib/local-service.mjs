@@ -4,7 +4,7 @@
 import './offline.mjs';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -174,40 +174,28 @@ export async function serveBundle({ outdir, envFile, port, assets }) {
 }
 
 /**
- * Applies schema/migrations to `db` (a D1 binding) in filename order and records each in
- * `d1_migrations`, as `wrangler d1 migrations apply` does, without starting a second workerd for it.
- */
-async function migrate(db) {
-  const { unstable_splitSqlQuery } = await import('wrangler');
-  const dir = fileURLToPath(new URL('../../schema/migrations', import.meta.url));
-  await db.exec('CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL);');
-  const applied = new Set((await db.prepare('SELECT name FROM d1_migrations').all()).results.map((r) => r.name));
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
-    if (applied.has(file)) continue;
-    const queries = unstable_splitSqlQuery(readFileSync(join(dir, file), 'utf8')).map((q) => db.prepare(q));
-    await db.batch([...queries, db.prepare('INSERT INTO d1_migrations (name) VALUES (?)').bind(file)]);
-  }
-}
-
-/**
  * A fresh service for the end-to-end tests: the bundle in `outdir` (`wrangler deploy --dry-run`'s
- * output) served by workerd with wrangler.toml's bindings and assets, its state in memory, the D1
- * migrations applied. About 5 s, where `wrangler dev` with `wrangler d1 migrations apply` takes 25
- * (each starts wrangler, bundles and runs workerd; `wrangler dev` adds a proxy workerd in front).
- * `output` receives every line the Worker prints and the request log.
+ * output) served by workerd with wrangler.toml's bindings and assets, its state in `persistTo` (a
+ * folder `migratedState` prepared). About 5 s, where `wrangler dev` takes 15 or more (it starts
+ * wrangler, bundles, and runs a proxy workerd in front). `output` receives every line the Worker
+ * prints and the request log.
  */
-export async function startBundle({ outdir, envFile, port, output }) {
+export async function startBundle({ outdir, envFile, port, persistTo, output }) {
   copyDocsAssets();
-  const mf = await newMiniflare({ outdir, envFile, port, output });
+  const mf = await newMiniflare({ outdir, envFile, port, persistRoot: join(persistTo, 'v3'), output });
   try {
     const url = await mf.ready;
-    await migrate(await mf.getD1Database('DB'));
     await waitForHealthy(url.origin, 30_000);
     return { baseUrl: url.origin, stop: () => mf.dispose() };
   } catch (err) {
     await mf.dispose();
     throw err;
   }
+}
+
+/** Local state in `persistTo` with the D1 migrations applied (`wrangler d1 migrations apply --local`). */
+export function migratedState(persistTo) {
+  applyMigrations(['--persist-to', persistTo], false);
 }
 
 /**
