@@ -418,11 +418,11 @@ export interface Schemas {
       approved: boolean;
       servers: {
         total: Schemas["ServerCount"];
-        approved: Schemas["ServerCount"] & Record<string, unknown>;
+        approved: Schemas["ServerCount"];
       };
       reasons: Array<{
         reason: string;
-        servers: Schemas["ServerCount"] & Record<string, unknown>;
+        servers: Schemas["ServerCount"];
       }>;
       fresh: boolean;
       properties?: Schemas["ReleasedProperties"];
@@ -482,12 +482,12 @@ export interface Schemas {
       cores: Schemas["CapacityClass"];
       memoryGib: Schemas["CapacityClass"];
     };
-    servers: Schemas["ServerCount"] & Record<string, unknown>;
+    servers: Schemas["ServerCount"];
   };
   CompatibilityCheck: {
     hardwareIds: Array<string>;
     platformId?: string;
-    requirements?: Schemas["Requirements"] & Record<string, unknown>;
+    requirements?: Schemas["Requirements"];
     include?: Array<"properties">;
   };
   CompatibilityRebuildResult: {
