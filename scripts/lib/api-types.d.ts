@@ -417,7 +417,7 @@ export interface Schemas {
       scope: "server" | "rack" | "row" | "site";
       approved: boolean;
       servers: {
-        total: Schemas["ServerCount"];
+        total: Schemas["ServerCount"] | null;
         approved: Schemas["ServerCount"];
       };
       reasons: Array<{
@@ -432,7 +432,7 @@ export interface Schemas {
   ServerCount: {
     min: number;
     max: number | null;
-  } | null;
+  };
   ReleasedProperties: {
     cpuArch: string | null;
     cpuVendor: string | null;
@@ -482,7 +482,7 @@ export interface Schemas {
       cores: Schemas["CapacityClass"];
       memoryGib: Schemas["CapacityClass"];
     };
-    servers: Schemas["ServerCount"];
+    servers: Schemas["ServerCount"] | null;
   };
   CompatibilityCheck: {
     hardwareIds: Array<string>;

@@ -95,6 +95,8 @@ const Count = z
     description:
       'How many servers, as a band, never the exact number: a unit’s size class (bands in src/constants.ts), and how many of them approve or fail a requirement relative to it: none {0, 1}, all (the size class), or some (from 1 to below its top)',
   });
+/** A count the answer may withhold: `null`, beside the ServerCount component (not a nullable copy registered under its name). */
+const WithheldCount = z.union([Count, z.null()]);
 const Withheld = 'Null when withheld: the record is generalised until at least K servers of the data center share it';
 const FreeClasses = z.object({ cores: Band, memoryGib: Band });
 
@@ -129,7 +131,7 @@ const PropertiesSummary = z
     traits: z.array(z.string()).nullable().openapi({ description: 'Present on every server of the unit' }),
     certifications: z.array(z.string()).nullable().openapi({ description: 'Held by every server of the unit' }),
     free: FreeClasses.openapi({ description: 'The span of the servers’ free-capacity classes' }),
-    servers: Count.nullable().openapi({ description: 'How many servers the unit has: its size class' }),
+    servers: WithheldCount.openapi({ description: 'How many servers the unit has: its size class' }),
   })
   .openapi('PropertiesSummary', {
     description: `A summary of the released records of the unit's servers; a rack's or row's is shared by at least ${DISCLOSE_K_UNITS} racks or rows. Null when withheld.`,
@@ -144,7 +146,7 @@ export const CompatibilityResult = z
         scope: Scope,
         approved: z.boolean().openapi({ description: 'A server: it satisfies the requirements. A rack, row or site: at least one of its servers does' }),
         servers: z.object({
-          total: Count.nullable().openapi({ description: 'The unit’s size class, as its released summary gives it (null: withheld)' }),
+          total: WithheldCount.openapi({ description: 'The unit’s size class, as its released summary gives it (null: withheld)' }),
           approved: Count.openapi({ description: 'How many of them approve: none, some or all' }),
         }),
         reasons: z
