@@ -13,10 +13,13 @@ const doc = JSON.parse(readFileSync('dist/openapi.json', 'utf8'));
 const key = (name) => (/^[A-Za-z_$][\w$]*$/.test(name) ? name : JSON.stringify(name));
 const pad = (depth) => '  '.repeat(depth);
 
+// Keywords that describe a value without constraining it: a schema of only these allows anything.
+const ANNOTATIONS = new Set(['description', 'title', 'example', 'examples', 'deprecated', 'readOnly', 'writeOnly']);
+
 function type(schema, depth) {
-  if (!schema || typeof schema !== 'object' || Object.keys(schema).length === 0) return 'unknown';
+  if (!schema || typeof schema !== 'object' || Object.keys(schema).every((k) => ANNOTATIONS.has(k))) return 'unknown';
   if (schema.$ref) return `Schemas[${JSON.stringify(schema.$ref.replace('#/components/schemas/', ''))}]`;
-  if (schema.allOf) return schema.allOf.map((s) => type(s, depth)).join(' & ');
+  if (schema.allOf) return schema.allOf.map((s) => type(s, depth)).filter((t) => t !== 'unknown').join(' & ') || 'unknown';
   const union = schema.anyOf ?? schema.oneOf;
   if (union) return union.map((s) => type(s, depth)).join(' | ');
   if (schema.const !== undefined) return JSON.stringify(schema.const);

@@ -418,12 +418,12 @@ export interface Schemas {
       approved: boolean;
       withheld: boolean;
       servers: {
-        total: Schemas["ServerCount"];
-        approved: Schemas["ServerCount"] & Record<string, unknown>;
+        total: Schemas["ServerCount"] | null;
+        approved: Schemas["ServerCount"] | null;
       };
       reasons: Array<{
         reason: string;
-        servers: Schemas["ServerCount"] & Record<string, unknown>;
+        servers: Schemas["ServerCount"] | null;
       }>;
       fresh: boolean;
       properties?: Schemas["ReleasedProperties"];
@@ -433,7 +433,7 @@ export interface Schemas {
   ServerCount: {
     min: number;
     max: number | null;
-  } | null;
+  };
   ReleasedProperties: {
     cpuArch: string | null;
     cpuVendor: string | null;
@@ -483,12 +483,12 @@ export interface Schemas {
       cores: Schemas["CapacityClass"];
       memoryGib: Schemas["CapacityClass"];
     };
-    servers: Schemas["ServerCount"] & Record<string, unknown>;
+    servers: Schemas["ServerCount"] | null;
   };
   CompatibilityCheck: {
     hardwareIds: Array<string>;
     platformId?: string;
-    requirements?: Schemas["Requirements"] & Record<string, unknown>;
+    requirements?: Schemas["Requirements"];
     include?: Array<"properties">;
   };
   CompatibilityRebuildResult: {

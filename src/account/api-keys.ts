@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { authedRoute } from '../auth/route';
 import { MAX_LIVE_KEYS_PER_PRINCIPAL } from '../constants';
 import { getDb } from '../db';
-import { bearerSecurity, createRouter, jsonBody, jsonResponse, problemResponses } from '../http/openapi';
+import { bearerSecurity, createRouter, IdParams, jsonBody, jsonResponse, problemResponses } from '../http/openapi';
 import { problems } from '../http/problem';
 import { serverExists } from '../inventory/store';
 import { forgetKeyHash } from '../auth/middleware';
@@ -76,7 +76,7 @@ apiKeysRouter.openapi(
     path: '/v1/api-keys/{id}',
     tags: ['API keys'],
     summary: 'Revoke one of your own keys',
-    request: { params: z.object({ id: z.string().max(100) }) },
+    request: { params: IdParams },
     problems: [404],
     responses: { 204: { description: 'Revoked' } },
   }),

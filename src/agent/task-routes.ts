@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { authedRoute } from '../auth/route';
 import { TASKS_PER_POLL } from '../constants';
 import { cursorOf, getDb } from '../db';
-import { createRouter, jsonBody, jsonResponse, listPage, PageQuery } from '../http/openapi';
+import { createRouter, IdParams, jsonBody, jsonResponse, listPage, PageQuery } from '../http/openapi';
 import { problems } from '../http/problem';
 import { coordinatorFor } from '../lib/coordinator';
 import { unwrap } from '../http/outcome';
@@ -61,7 +61,7 @@ agentTasksRouter.openapi(
     tags: ['Agents'],
     summary: 'Report the outcome of the attempt you hold (agent); failures are retried a bounded number of times',
     allow: ['agent'],
-    request: { params: z.object({ id: z.string().max(100) }), body: jsonBody(TaskResultBody) },
+    request: { params: IdParams, body: jsonBody(TaskResultBody) },
     problems: [404, 409],
     responses: { 200: jsonResponse(TaskStateSchema, 'The task after the report') },
   }),

@@ -2,14 +2,13 @@ import { z } from '@hono/zod-openapi';
 import { authedRoute } from '../auth/route';
 import { principalsById } from '../auth/store';
 import { getDb, type Db } from '../db';
-import { createRouter, jsonBody, jsonResponse, listPage, PageQuery, pageSchema } from '../http/openapi';
+import { createRouter, IdParams, jsonBody, jsonResponse, listPage, PageQuery, pageSchema } from '../http/openapi';
 import { problems } from '../http/problem';
 import { CatalogEntrySchema, CreatePlatformBody, PatchPlatformBody, PlatformSchema, type PlatformT } from './schema';
 import { createPlatform, getPlatform, listPlatforms, patchPlatform } from './store';
 
 export const catalogRouter = createRouter();
 
-const PlatformParams = z.object({ id: z.string().max(100) });
 
 /** The platforms with their providers' names (one query for the page). */
 async function asCatalogEntries(db: Db, found: PlatformT[]) {
@@ -43,7 +42,7 @@ catalogRouter.openapi(
     tags: ['Catalog'],
     summary: 'Change one of your platforms (provider)',
     allow: ['provider'],
-    request: { params: PlatformParams, body: jsonBody(PatchPlatformBody) },
+    request: { params: IdParams, body: jsonBody(PatchPlatformBody) },
     problems: [404, 409, 422],
     responses: { 200: jsonResponse(PlatformSchema, 'The platform after the change') },
   }),
@@ -78,7 +77,7 @@ catalogRouter.openapi(
     path: '/v1/platforms/{id}',
     tags: ['Catalog'],
     summary: 'One platform',
-    request: { params: PlatformParams },
+    request: { params: IdParams },
     problems: [404],
     responses: { 200: jsonResponse(CatalogEntrySchema, 'The platform') },
   }),

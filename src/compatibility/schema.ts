@@ -95,6 +95,8 @@ const Count = z
     description:
       'How many servers, as a band, never the exact number: a unit’s size class (bands in src/constants.ts), and how many of them approve or fail a requirement relative to it: none {0, 1}, all (the size class), or some (from 1 to below its top)',
   });
+/** A count the answer may withhold: `null`, beside the ServerCount component (not a nullable copy registered under its name). */
+const WithheldCount = z.union([Count, z.null()]);
 const Withheld = 'Null when withheld: the record is generalised until at least K servers of the data center share it';
 const FreeClasses = z.object({ cores: Band, memoryGib: Band });
 
@@ -129,7 +131,7 @@ const PropertiesSummary = z
     traits: z.array(z.string()).nullable().openapi({ description: 'Present on every server of the unit' }),
     certifications: z.array(z.string()).nullable().openapi({ description: 'Held by every server of the unit' }),
     free: FreeClasses.openapi({ description: 'The span of the servers’ free-capacity classes' }),
-    servers: Count.nullable().openapi({ description: 'How many servers the unit has: its size class' }),
+    servers: WithheldCount.openapi({ description: 'How many servers the unit has: its size class' }),
   })
   .openapi('PropertiesSummary', {
     description: `A summary of the released records of the unit's servers; a rack's or row's is shared by at least ${DISCLOSE_K_UNITS} racks or rows. Null when withheld.`,
@@ -147,11 +149,11 @@ export const CompatibilityResult = z
           description: `True when the platform is not answered about this unit at its data center: its requirements would set fewer than ${DISCLOSE_K_SERVERS} of the data center's servers apart from the rest, or (for a rack or row ID) fewer than ${DISCLOSE_K_UNITS} of its racks or rows apart from their look-alikes, or have not been judged there yet. The one reason says which; nothing is counted`,
         }),
         servers: z.object({
-          total: Count.nullable().openapi({ description: 'The unit’s size class, as its released summary gives it (null: withheld)' }),
-          approved: Count.nullable().openapi({ description: 'How many of them approve: none, some or all (null: the verdict is withheld)' }),
+          total: WithheldCount.openapi({ description: 'The unit’s size class, as its released summary gives it (null: withheld)' }),
+          approved: WithheldCount.openapi({ description: 'How many of them approve: none, some or all (null: the verdict is withheld)' }),
         }),
         reasons: z
-          .array(z.object({ reason: z.string(), servers: Count.nullable().openapi({ description: 'How many of the unit’s servers fail it: some or all (null: the verdict is withheld)' }) }))
+          .array(z.object({ reason: z.string(), servers: WithheldCount.openapi({ description: 'How many of the unit’s servers fail it: some or all (null: the verdict is withheld)' }) }))
           .openapi({ description: 'Every failed requirement (for a unit: the top ones, those all servers fail first, then in requirement order), or why the verdict is withheld' }),
         fresh: z.boolean(),
         properties: ReleasedProperties.optional(),

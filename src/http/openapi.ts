@@ -78,6 +78,9 @@ export function jsonResponse<T extends z.ZodType>(schema: T, description: string
 
 export const bearerSecurity = [{ bearer: [] }];
 
+/** The path parameter of every `/{id}` route. */
+export const IdParams = z.object({ id: z.string().max(100) });
+
 /** Cursor pagination shared by every list. The cursor is opaque to clients. */
 export const PageQuery = z.object({
   limit: z.coerce

@@ -1,10 +1,9 @@
 /** `GET|PUT /v1/migrations/{id}/analysis`: how the SBC judges platform B for one migration. */
 import { authedRoute } from '../auth/route';
-import { z } from '@hono/zod-openapi';
 import { SBC_ANALYSIS_DEFAULTS } from '../constants';
 import { getDb } from '../db';
 import type { Env } from '../env';
-import { createRouter, jsonBody, jsonResponse } from '../http/openapi';
+import { createRouter, IdParams, jsonBody, jsonResponse } from '../http/openapi';
 import { problems } from '../http/problem';
 import { coordinatorFor } from '../lib/coordinator';
 import { unwrap } from '../http/outcome';
@@ -18,7 +17,6 @@ export const analysisRouter = createRouter();
 
 const PATH = '/v1/migrations/{id}/analysis';
 const TAGS = ['Session border controller'];
-const IdParams = z.object({ id: z.string().max(100) });
 const DOC =
   'Only the platform can fail this analysis: 5xx answers and upstream transport failures count; 4xx answers and a client’s own aborted or oversized body never do. ' +
   'Each client (CF-Connecting-IP; an IPv6 client by its /64) adds at most a few outcomes per side and window. ' +

@@ -1,11 +1,10 @@
-import { z } from '@hono/zod-openapi';
 import { authedRoute } from '../auth/route';
 import { MigrationTaskSchema } from '../agent/task-schema';
 import type { TaskPayload, TaskRow } from '../agent/tasks';
 import { HWID_MAX_USES_DEFAULT, HWID_TTL_DEFAULT_S } from '../constants';
 import { mintHardwareIdsByUnit } from '../hardware/mint';
 import { cursorOf, getDb } from '../db';
-import { createRouter, jsonBody, jsonResponse, listPage, PageQuery, pageSchema } from '../http/openapi';
+import { createRouter, IdParams, jsonBody, jsonResponse, listPage, PageQuery, pageSchema } from '../http/openapi';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ApiError, problems, type FieldError } from '../http/problem';
 import { forgetSplit } from '../sbc/split-cache';
@@ -23,7 +22,6 @@ import { recordUsage } from '../usage/recorder';
 
 export const migrationsRouter = createRouter();
 
-const IdParams = z.object({ id: z.string().max(100) });
 const TAGS = ['Migrations'];
 const REPLAYED = { 'idempotent-replayed': 'true' };
 

@@ -1,7 +1,6 @@
-import { z } from '@hono/zod-openapi';
 import { authedRoute } from '../auth/route';
 import { cursorOf, getDb } from '../db';
-import { createRouter, jsonBody, jsonResponse, listPage, PageQuery, pageSchema } from '../http/openapi';
+import { createRouter, IdParams, jsonBody, jsonResponse, listPage, PageQuery, pageSchema } from '../http/openapi';
 import { problems } from '../http/problem';
 import { coordinatorFor } from '../lib/coordinator';
 import { unwrap } from '../http/outcome';
@@ -80,7 +79,7 @@ webhooksRouter.openapi(
     tags: ['Webhooks'],
     summary: 'Send one of your deliveries again, as a new delivery with the same webhook-id (provider)',
     allow: ['provider'],
-    request: { params: z.object({ id: z.string().max(100) }) },
+    request: { params: IdParams },
     problems: [404],
     responses: { 202: jsonResponse(RedeliverySchema, 'Queued; it shows in the log as a new delivery') },
   }),
