@@ -51,7 +51,8 @@ export interface CensusUnits {
  */
 export type Census = Record<string, { revision: number; withheld: boolean; racks: boolean; rows: boolean }>;
 
-const UNIT_SCOPES = ['rack', 'row'] as const;
+/** The units a site's census judges besides its servers (a site is the census's own scope). */
+const CENSUSED_UNITS = ['rack', 'row'] as const;
 
 /** Whether refining `before` into `after` splits off a part of fewer than `k` (weighted) members. */
 function splits(before: string[], after: string[], weights: number[], k: number): boolean {
@@ -70,7 +71,7 @@ function splits(before: string[], after: string[], weights: number[], k: number)
  * What a unit's answer tells statically: whether none, some or all of its servers approve, and
  * fail each clause (the counts src/disclosure/classes.ts releases, at their coarsest).
  */
-function unitSides(crowds: CensusCrowd[], failed: number[][], scope: (typeof UNIT_SCOPES)[number]): Map<string, string> {
+function unitSides(crowds: CensusCrowd[], failed: number[][], scope: (typeof CENSUSED_UNITS)[number]): Map<string, string> {
   const units = new Map<string, { n: number; approved: number; fails: Map<number, number> }>();
   crowds.forEach((c, i) => {
     const id = scope === 'rack' ? c.rackId : c.rowId;
@@ -107,7 +108,7 @@ export function takeCensus(crowds: CensusCrowd[], units: CensusUnits, platforms:
     }
     sides = refined;
     const entry = { revision: p.passRevision, withheld: false, racks: false, rows: false };
-    for (const scope of UNIT_SCOPES) {
+    for (const scope of CENSUSED_UNITS) {
       const told = unitSides(crowds, judged.map((j) => j.failed), scope);
       const keys = unitKeys[scope].map((key, i) => `${key}\n${told.get(unitIds[scope][i]!)}`);
       if (splits(unitKeys[scope], keys, keys.map(() => 1), kUnits)) entry[scope === 'rack' ? 'racks' : 'rows'] = true;
