@@ -55,9 +55,9 @@ export type Census = Record<string, { revision: number; withheld: boolean; racks
 const CENSUSED_UNITS = ['rack', 'row'] as const;
 
 /** Whether refining `before` into `after` splits off a part of fewer than `k` (weighted) members. */
-function splits(before: string[], after: string[], weights: number[], k: number): boolean {
-  const tally = (keys: string[]) => {
-    const n = new Map<string, number>();
+function splits(before: number[], after: number[], weights: number[], k: number): boolean {
+  const tally = (keys: number[]) => {
+    const n = new Map<number, number>();
     keys.forEach((key, i) => n.set(key, (n.get(key) ?? 0) + weights[i]!));
     return n;
   };
@@ -95,22 +95,36 @@ function unitSides(crowds: CensusCrowd[], failed: number[][], scope: (typeof CEN
  */
 export function takeCensus(crowds: CensusCrowd[], units: CensusUnits, platforms: CensusPlatform[], kServers: number, kUnits: number): Census {
   const census: Census = {};
-  let sides = crowds.map((c) => c.record);
+  // Sides are numbered: a side refined by what a platform tells is the number of the pair (side, told).
+  const numbers = new Map<string, number>();
+  const number = (key: string) => numbers.get(key) ?? (numbers.set(key, numbers.size), numbers.size - 1);
+  let sides = crowds.map((c) => number(c.record));
+  const weights = crowds.map((c) => c.servers);
+  // Crowds of many racks share their properties: each platform judges each distinct set once.
+  const kinds = new Map<string, number>();
+  const kindOf = crowds.map((c) => {
+    const key = JSON.stringify(c.properties);
+    return kinds.get(key) ?? (kinds.set(key, kinds.size), kinds.size - 1);
+  });
+  const kindProperties = new Array<CensusCrowd['properties']>(kinds.size);
+  crowds.forEach((c, i) => (kindProperties[kindOf[i]!] = c.properties));
   const unitIds = { rack: [...units.rack.keys()], row: [...units.row.keys()] };
-  const unitKeys = { rack: unitIds.rack.map((id) => units.rack.get(id)!), row: unitIds.row.map((id) => units.row.get(id)!) };
+  const unitKeys = { rack: unitIds.rack.map((id) => number(units.rack.get(id)!)), row: unitIds.row.map((id) => number(units.row.get(id)!)) };
   const ordered = platforms.filter((p) => p.passRevision > 0).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   for (const p of ordered) {
-    const judged = crowds.map((c) => p.judge(c.properties));
-    const refined = crowds.map((_, i) => `${sides[i]}\n${JSON.stringify(judged[i])}`);
-    if (splits(sides, refined, crowds.map((c) => c.servers), kServers)) {
+    const verdicts = kindProperties.map((properties) => p.judge(properties));
+    const told = verdicts.map((v) => JSON.stringify(v));
+    const judged = kindOf.map((kind) => verdicts[kind]!);
+    const refined = crowds.map((_, i) => number(`${sides[i]}\n${told[kindOf[i]!]}`));
+    if (splits(sides, refined, weights, kServers)) {
       census[p.id] = { revision: p.passRevision, withheld: true, racks: true, rows: true };
       continue;
     }
     sides = refined;
     const entry = { revision: p.passRevision, withheld: false, racks: false, rows: false };
     for (const scope of CENSUSED_UNITS) {
-      const told = unitSides(crowds, judged.map((j) => j.failed), scope);
-      const keys = unitKeys[scope].map((key, i) => `${key}\n${told.get(unitIds[scope][i]!)}`);
+      const summary = unitSides(crowds, judged.map((j) => j.failed), scope);
+      const keys = unitKeys[scope].map((key, i) => number(`${key}\n${summary.get(unitIds[scope][i]!)}`));
       if (splits(unitKeys[scope], keys, keys.map(() => 1), kUnits)) entry[scope === 'rack' ? 'racks' : 'rows'] = true;
       else unitKeys[scope] = keys;
     }

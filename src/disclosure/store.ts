@@ -86,14 +86,12 @@ function siteRows(stored: Map<string, UnitSummary>, fresh: [string, string, unkn
  */
 export async function refreshReleasedSites(db: Db, siteIds: string[], census: CensusSource, now = Date.now()): Promise<{ servers: number; records: number }> {
   if (!siteIds.length) return { servers: 0, records: 0 };
-  const wanted = new Set(siteIds);
-  const [all, platforms, stored, censuses] = await Promise.all([
-    rackCrowds(db, { table: compatServers, serverId: compatServers.serverId, cores: compatServers.freeCores, memoryGib: compatServers.freeMemoryGib }),
+  const [crowds, platforms, stored, censuses] = await Promise.all([
+    rackCrowds(db, { table: compatServers, serverId: compatServers.serverId, cores: compatServers.freeCores, memoryGib: compatServers.freeMemoryGib }, siteIds),
     census(db),
     db.select({ key: disclosureReleased.key, record: disclosureReleased.record }).from(disclosureReleased).where(eq(disclosureReleased.kind, 'site-summary')).all(),
     readCensus(db, siteIds),
   ]);
-  const crowds = all.filter((c) => wanted.has(c.siteId));
   const bySite = new Map<string, RackCrowd[]>();
   for (const c of crowds) push(bySite, c.siteId, c);
   const rows = [...bySite].flatMap(([siteId, list]) => releasedRows(siteId, list, platforms));
@@ -172,9 +170,18 @@ export async function markReleasedPending(db: Db, recomputed: Recomputed[], now 
   ]);
 }
 
-/** Refreshes every pending site once; a site marked again meanwhile stays pending. */
-export async function refreshPending(db: Db, census: CensusSource, now = Date.now()): Promise<{ sites: number }> {
-  const pending = await db.select({ key: disclosureReleased.key, marks: disclosureReleased.members }).from(disclosureReleased).where(eq(disclosureReleased.kind, 'pending')).all();
+/**
+ * Refreshes pending sites once each, at most `maxSites` of them (the queue takes one per message, so
+ * no invocation holds the Worker for more than one site); a site marked again meanwhile stays pending.
+ */
+export async function refreshPending(db: Db, census: CensusSource, now = Date.now(), maxSites = Number.MAX_SAFE_INTEGER): Promise<{ sites: number }> {
+  const pending = await db
+    .select({ key: disclosureReleased.key, marks: disclosureReleased.members })
+    .from(disclosureReleased)
+    .where(eq(disclosureReleased.kind, 'pending'))
+    .orderBy(disclosureReleased.computedAt, disclosureReleased.key)
+    .limit(maxSites)
+    .all();
   if (!pending.length) return { sites: 0 };
   await refreshReleasedSites(db, pending.map((p) => p.key), census, now);
   await runAll(
@@ -182,6 +189,12 @@ export async function refreshPending(db: Db, census: CensusSource, now = Date.no
     pending.map((p) => ({ sql: "delete from disclosure_released where kind = 'pending' and key = ?1 and members = ?2", params: [p.key, p.marks] })),
   );
   return { sites: pending.length };
+}
+
+/** How many data centers wait for their refresh. */
+export async function pendingSites(db: Db): Promise<number> {
+  const found = await db.select({ n: sql<number>`count(*)` }).from(disclosureReleased).where(eq(disclosureReleased.kind, 'pending')).get();
+  return found?.n ?? 0;
 }
 
 /** The released record for each record key (`recordKey`) asked for. */

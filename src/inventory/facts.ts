@@ -184,11 +184,12 @@ export interface RackCrowd {
 }
 
 /**
- * Every rack's servers grouped by properties and by the free-capacity class a derived table holds
- * for them (servers it has no row for are left out): one aggregate query over the inventory, whose
- * size is racks × distinct records per rack, not servers.
+ * The racks' servers of the listed sites grouped by properties and by the free-capacity class a
+ * derived table holds for them (servers it has no row for are left out): one aggregate query over
+ * those sites' servers, whose size is racks × distinct records per rack, not servers.
  */
-export async function rackCrowds(db: Db, derived: { table: SQLiteTable; serverId: SQLiteColumn; cores: SQLiteColumn; memoryGib: SQLiteColumn }): Promise<RackCrowd[]> {
+export async function rackCrowds(db: Db, derived: { table: SQLiteTable; serverId: SQLiteColumn; cores: SQLiteColumn; memoryGib: SQLiteColumn }, siteIds: string[]): Promise<RackCrowd[]> {
+  if (!siteIds.length) return [];
   const { id: _id, coresAllocated: _c, memoryAllocatedGib: _m, updatedAt: _u, ...grouped } = columns;
   const found = await db
     .select({ ...grouped, freeCores: sql<number>`${derived.cores}`, freeMemoryGib: sql<number>`${derived.memoryGib}`, servers: sql<number>`count(*)`.mapWith(Number) })
@@ -196,6 +197,7 @@ export async function rackCrowds(db: Db, derived: { table: SQLiteTable; serverId
     .innerJoin(racks, eq(servers.rackId, racks.id))
     .innerJoin(rows, eq(racks.rowId, rows.id))
     .innerJoin(derived.table, eq(derived.serverId, servers.id))
+    .where(sql`${rows.siteId} in ${jsonIds(siteIds)}`)
     .groupBy(...Object.values(grouped), derived.cores, derived.memoryGib)
     .all();
   return found.map((r) => ({
