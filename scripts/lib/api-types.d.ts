@@ -499,6 +499,7 @@ export interface Schemas {
   CompatibilityStatus: {
     fresh: boolean;
     serversBehind: number;
+    sitesPending: number;
     platforms: Array<{
       platformId: string;
       revision: number;

@@ -60,7 +60,8 @@ export async function startPass(db: Db, send: Send, platform: PlatformT, now = D
     // Until its sites' census judged the new requirements, the platform's verdicts are withheld there.
     markEverySitePending(now),
   ]);
-  await send([{ kind: 'plan', platformId: platform.id, revision: platform.revision }]);
+  // The census first (site by site, from its own message on), then the pages behind it.
+  await send([{ kind: 'released' }, { kind: 'plan', platformId: platform.id, revision: platform.revision }]);
 }
 
 /** The pass's platform, if `revision` is still the one to compute. */
@@ -114,15 +115,18 @@ export async function planPass(db: Db, send: Send, msg: { platformId: string; re
   else await finishPass(db, msg.platformId, msg.revision);
 }
 
-/** One page: the slot of its servers and of its racks (whole, so computed in memory), then revocations. */
-export async function runPage(db: Db, platform: EvalPlatform, platformsAll: EvalPlatform[], msg: { revision: number; page: number }): Promise<void> {
+/**
+ * One page: the slot of its servers and of its racks (whole, so computed in memory), then
+ * revocations. Returns how many servers it computed a whole row for (their sites are left pending).
+ */
+export async function runPage(db: Db, platform: EvalPlatform, platformsAll: EvalPlatform[], msg: { revision: number; page: number }): Promise<number> {
   const p = platform;
   const page = await db
     .select()
     .from(compatPassPages)
     .where(and(eq(compatPassPages.platformId, p.platform.id), eq(compatPassPages.revision, msg.revision), eq(compatPassPages.page, msg.page)))
     .get();
-  if (!page || page.doneAt !== null) return;
+  if (!page || page.doneAt !== null) return 0;
   // Verdicts on the free-capacity classes the table holds (src/disclosure/classes.ts).
   const facts = page.fromRack ? await classedFacts(db, await serverFactsInRacks(db, page.fromRack, page.until)) : [];
   const old = await readSlot(db, p.slot, facts.map((f) => f.id));
@@ -147,20 +151,21 @@ export async function runPage(db: Db, platform: EvalPlatform, platformsAll: Eval
   await writeUnitSlot(db, 'rack', p.slot, rackSlots, now);
   await recordRevocations(db, entries.flatMap(([id, v]) => flipped(p, id, old.get(id), v)), now);
   // Servers never computed get a whole row (every platform) and their units refreshed from it.
-  await recomputeFacts(db, facts.filter((f) => !old.has(f.id)), platformsAll);
+  const computed = await recomputeFacts(db, facts.filter((f) => !old.has(f.id)), platformsAll);
   const marked = await db
     .update(compatPassPages)
     .set({ doneAt: now })
     .where(and(eq(compatPassPages.platformId, p.platform.id), eq(compatPassPages.revision, msg.revision), eq(compatPassPages.page, msg.page), isNull(compatPassPages.doneAt)))
     .returning({ page: compatPassPages.page })
     .all();
-  if (!marked.length) return;
+  if (!marked.length) return computed.servers;
   const left = await db
     .select({ n: sql<number>`count(*)` })
     .from(compatPassPages)
     .where(and(eq(compatPassPages.platformId, p.platform.id), eq(compatPassPages.revision, msg.revision), isNull(compatPassPages.doneAt)))
     .get();
   if (!left?.n) await finishPass(db, p.platform.id, msg.revision);
+  return computed.servers;
 }
 
 /**

@@ -4,7 +4,7 @@
  * is retried by the queue, and what it still misses the cron repairs (./recompute.ts).
  */
 import { getDb } from '../db';
-import { refreshPending } from '../disclosure/store';
+import { pendingSites, refreshPending } from '../disclosure/store';
 import type { Env } from '../env';
 import { storeAnswer, type AnswerMessage } from './answers';
 import { planPass, runPage, sender } from './passes';
@@ -22,55 +22,55 @@ export type RecomputeMessage =
   /** One page of a full rebuild: every slot of the servers in racks `fromRack` ≤ rack < `until`. */
   | { kind: 'racks'; fromRack: string; until: string | null }
   | AnswerMessage
-  /** Refresh the released records of the sites recomputed pages marked (a no-op once done). */
+  /** Refresh the released records and census of the longest-waiting pending site (a no-op once none is). */
   | { kind: 'released' };
 
-/**
- * Messages that recompute server rows, and so mark their sites' released records pending, and a
- * pass's plan, sent with every site marked for its census.
- */
-const MARKING: ReadonlySet<RecomputeMessage['kind']> = new Set(['servers', 'racks', 'page', 'plan']);
-
-async function handle(env: Env, msg: RecomputeMessage): Promise<void> {
+/** Handles one message; true when it may have left sites pending, so that a `released` must follow. */
+async function handle(env: Env, msg: RecomputeMessage): Promise<boolean> {
   const db = getDb(env.DB);
   switch (msg.kind) {
     case 'plan':
-      return planPass(db, sender(env.RECOMPUTE), msg);
+      await planPass(db, sender(env.RECOMPUTE), msg);
+      return false;
     case 'page': {
       const platforms = await platformsWithSlots(db);
       const p = platforms.find((x) => x.platform.id === msg.platformId);
-      if (p) await runPage(db, p, platforms, msg);
-      return;
+      return p ? (await runPage(db, p, platforms, msg)) > 0 : false;
     }
     case 'servers':
-      await recomputeForServers(db, msg.ids);
-      return;
+      return (await recomputeForServers(db, msg.ids)).servers > 0;
     case 'racks':
-      await rebuildRacks(db, msg.fromRack, msg.until);
-      return;
+      return (await rebuildRacks(db, msg.fromRack, msg.until)).servers > 0;
     case 'answer':
-      return storeAnswer(db, msg.customerId, msg.scope, msg.computed);
-    case 'released':
-      await refreshPending(db, platformsForCensus);
-      return;
+      await storeAnswer(db, msg.customerId, msg.scope, msg.computed);
+      return false;
+    case 'released': {
+      // One site per message; the others in a message of their own. A site marked again meanwhile
+      // has its own `released` coming from whatever marked it, so the chain ends with the last site.
+      const waiting = await pendingSites(db);
+      if (waiting) await refreshPending(db, platformsForCensus, Date.now(), 1);
+      return waiting > 1;
+    }
   }
 }
 
 /**
  * The Worker's `queue` handler: each message acknowledged on its own, retried alone if it fails. A
- * batch that recomputed rows ends with one `released` message, queued behind the pages still
- * waiting, so a whole upsert or pass refreshes each site's released records about once (the cron
- * refreshes what a lost message left pending).
+ * batch that recomputed rows, or refreshed a site while others wait, ends with one `released`
+ * message, queued behind the messages still waiting: marks made meanwhile coalesce, so a whole
+ * upsert or pass refreshes each site about once, a site per message (the cron refreshes what a lost
+ * message left pending).
  */
 export async function consumeRecompute(messages: readonly Message<RecomputeMessage>[], env: Env): Promise<void> {
+  let pending = false;
   for (const message of messages) {
     try {
-      await handle(env, message.body);
+      pending = (await handle(env, message.body)) || pending;
       message.ack();
     } catch (err) {
       log('error', 'recompute.failed', { kind: message.body.kind, attempts: message.attempts, message: errorMessage(err) });
       message.retry();
     }
   }
-  if (messages.some((m) => MARKING.has(m.body.kind))) await sender(env.RECOMPUTE)([{ kind: 'released' }]);
+  if (pending) await sender(env.RECOMPUTE)([{ kind: 'released' }]);
 }

@@ -6,6 +6,7 @@ import { serversNewerThan } from '../inventory/facts';
 import type { Principal } from '../auth/principal';
 import { getPlatform } from '../catalog/store';
 import { getDb, type Db } from '../db';
+import { pendingSites } from '../disclosure/store';
 import { mintForCustomer, type MintedHardwareId } from '../hardware/mint';
 import { releaseUses, requireHardwareIds } from '../hardware/verifier';
 import type { Scope } from '../inventory/units';
@@ -128,10 +129,11 @@ compatibilityRouter.openapi(
   }),
   async (c) => {
     const db = getDb(c.env.DB);
-    const [platforms, behind] = await Promise.all([
+    const [platforms, behind, sitesPending] = await Promise.all([
       passProgress(db),
       serversNewerThan(db, { table: compatServers, serverId: compatServers.serverId, basis: compatServers.basis }, COMPAT_STATUS_MAX_SERVERS),
+      pendingSites(db),
     ]);
-    return c.json({ fresh: !behind.length && platforms.every((p) => p.fresh), serversBehind: behind.length, platforms }, 200);
+    return c.json({ fresh: !behind.length && !sitesPending && platforms.every((p) => p.fresh), serversBehind: behind.length, sitesPending, platforms }, 200);
   },
 );

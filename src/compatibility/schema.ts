@@ -165,8 +165,11 @@ export const CompatibilityResult = z
 
 export const CompatibilityStatus = z
   .object({
-    fresh: z.boolean().openapi({ description: 'Every platform’s verdicts are computed for its current revision, and every server’s from its latest change' }),
+    fresh: z.boolean().openapi({
+      description: 'Every platform’s verdicts are computed for its current revision, every server’s from its latest change, and no data center waits for its released records and census',
+    }),
     serversBehind: z.number().int().openapi({ description: 'Servers changed since their verdicts were computed (counted up to 10,000)' }),
+    sitesPending: z.number().int().openapi({ description: 'Data centers whose released records and census wait for their refresh (meanwhile a platform whose requirements changed is answered there as withheld)' }),
     platforms: z.array(
       z.object({
         platformId: z.string(),

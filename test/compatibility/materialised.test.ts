@@ -183,7 +183,8 @@ describe('platform passes on the queue', () => {
     await env.DB.prepare("update compat_platforms set revision = 0, pass_revision = 0, pages_total = 0, computed_at = 0 where platform_id = ?").bind(p.id).run();
     await env.DB.prepare("delete from compat_pass_pages where platform_id = ?").bind(p.id).run();
     await startPass(db, keep, (await getPlatform(db, p.id))!);
-    expect(sent).toEqual([{ kind: 'plan', platformId: p.id, revision: 1 }]);
+    // The census of every site first (a site per message), then the pages.
+    expect(sent).toEqual([{ kind: 'released' }, { kind: 'plan', platformId: p.id, revision: 1 }]);
     expect(await status(p.id)).toMatchObject({ revision: 1, computedRevision: 0, passRevision: 1, pages: { total: 0, done: 0 }, fresh: false });
     expect(await mipEntry(w, p.id)).toMatchObject({ fresh: false });
     await planPass(db, keep, { platformId: p.id, revision: 1, pageServers: 2 });

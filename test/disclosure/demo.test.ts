@@ -20,6 +20,7 @@ let demo: Demo;
 
 beforeAll(async () => {
   demo = await seedDemo();
+  await settled();
 }, 60_000);
 
 const ids = async (key: string, scope: (typeof SCOPES)[number], audience?: string[]) =>
