@@ -67,11 +67,24 @@ function splits(before: number[], after: number[], weights: number[], k: number)
   return after.some((key, i) => now.get(key)! < was.get(before[i]!)! && now.get(key)! < k);
 }
 
+/** Numbers keys in order of first appearance: equal keys, equal numbers; `count` of them. */
+function numbered<K>(keys: K[]): { ids: number[]; count: number } {
+  const seen = new Map<K, number>();
+  const ids = keys.map((key) => seen.get(key) ?? (seen.set(key, seen.size), seen.size - 1));
+  return { ids, count: seen.size };
+}
+
+/** Sides refined by what is told about each member (both numbered): the pairs, numbered. */
+function refine(sides: number[], told: { ids: number[]; count: number }): number[] {
+  return numbered(sides.map((side, i) => side * told.count + told.ids[i]!)).ids;
+}
+
 /**
  * What a unit's answer tells statically: whether none, some or all of its servers approve, and
- * fail each clause (the counts src/disclosure/classes.ts releases, at their coarsest).
+ * fail each clause (the counts src/disclosure/classes.ts releases, at their coarsest), numbered
+ * over `ids` (the units of that scope, each with at least one crowd).
  */
-function unitSides(crowds: CensusCrowd[], failed: number[][], scope: (typeof CENSUSED_UNITS)[number]): Map<string, string> {
+function unitSides(crowds: CensusCrowd[], failed: number[][], scope: (typeof CENSUSED_UNITS)[number], ids: string[]): { ids: number[]; count: number } {
   const units = new Map<string, { n: number; approved: number; fails: Map<number, number> }>();
   crowds.forEach((c, i) => {
     const id = scope === 'rack' ? c.rackId : c.rowId;
@@ -82,7 +95,9 @@ function unitSides(crowds: CensusCrowd[], failed: number[][], scope: (typeof CEN
     units.set(id, u);
   });
   const band = (x: number, n: number) => (x === 0 ? 0 : x === n ? 2 : 1);
-  return new Map([...units].map(([id, u]) => [id, JSON.stringify([band(u.approved, u.n), [...u.fails].sort((a, b) => a[0] - b[0]).map(([clause, x]) => [clause, band(x, u.n)])])]));
+  const told = (u: { n: number; approved: number; fails: Map<number, number> } | undefined) =>
+    u ? `${band(u.approved, u.n)}${[...u.fails].sort((a, b) => a[0] - b[0]).map(([clause, x]) => ` ${clause}:${band(x, u.n)}`).join('')}` : '';
+  return numbered(ids.map((id) => told(units.get(id))));
 }
 
 /**
@@ -91,44 +106,40 @@ function unitSides(crowds: CensusCrowd[], failed: number[][], scope: (typeof CEN
  * part of 1 to kServers−1 servers, and then refines the sides; otherwise it is withheld and refines
  * nothing. Likewise for racks and rows, whose sides start from their released summaries: a
  * platform whose unit answers would set 1 to kUnits−1 racks (rows) apart from those that look the
- * same is not answered about racks (rows) there.
+ * same is not answered about racks (rows) there. Sides are numbered (a refined side is the number
+ * of the pair side, told), and each platform judges each distinct set of properties once (crowds
+ * of many racks share them).
  */
 export function takeCensus(crowds: CensusCrowd[], units: CensusUnits, platforms: CensusPlatform[], kServers: number, kUnits: number): Census {
   const census: Census = {};
-  // Sides are numbered: a side refined by what a platform tells is the number of the pair (side, told).
-  const numbers = new Map<string, number>();
-  const number = (key: string) => numbers.get(key) ?? (numbers.set(key, numbers.size), numbers.size - 1);
-  let sides = crowds.map((c) => number(c.record));
   const weights = crowds.map((c) => c.servers);
-  // Crowds of many racks share their properties: each platform judges each distinct set once.
-  const kinds = new Map<string, number>();
-  const kindOf = crowds.map((c) => {
-    const key = JSON.stringify(c.properties);
-    return kinds.get(key) ?? (kinds.set(key, kinds.size), kinds.size - 1);
-  });
-  const kindProperties = new Array<CensusCrowd['properties']>(kinds.size);
-  crowds.forEach((c, i) => (kindProperties[kindOf[i]!] = c.properties));
+  let sides = numbered(crowds.map((c) => c.record)).ids;
+  const kinds = numbered(crowds.map((c) => JSON.stringify(c.properties)));
+  const kindProperties = new Array<CensusCrowd['properties']>(kinds.count);
+  crowds.forEach((c, i) => (kindProperties[kinds.ids[i]!] = c.properties));
   const unitIds = { rack: [...units.rack.keys()], row: [...units.row.keys()] };
-  const unitKeys = { rack: unitIds.rack.map((id) => number(units.rack.get(id)!)), row: unitIds.row.map((id) => number(units.row.get(id)!)) };
+  const unitKeys = { rack: numbered(unitIds.rack.map((id) => units.rack.get(id)!)).ids, row: numbered(unitIds.row.map((id) => units.row.get(id)!)).ids };
   const ordered = platforms.filter((p) => p.passRevision > 0).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   for (const p of ordered) {
+    const entry = { revision: p.passRevision, withheld: false, racks: false, rows: false };
+    census[p.id] = entry;
     const verdicts = kindProperties.map((properties) => p.judge(properties));
-    const told = verdicts.map((v) => JSON.stringify(v));
-    const judged = kindOf.map((kind) => verdicts[kind]!);
-    const refined = crowds.map((_, i) => number(`${sides[i]}\n${told[kindOf[i]!]}`));
+    const told = numbered(verdicts.map((v) => JSON.stringify(v)));
+    const byCrowd = { ids: kinds.ids.map((kind) => told.ids[kind]!), count: told.count };
+    // Every server judged alike: no side, rack or row is told apart.
+    if (new Set(byCrowd.ids).size === 1) continue;
+    const refined = refine(sides, byCrowd);
     if (splits(sides, refined, weights, kServers)) {
-      census[p.id] = { revision: p.passRevision, withheld: true, racks: true, rows: true };
+      census[p.id] = { ...entry, withheld: true, racks: true, rows: true };
       continue;
     }
     sides = refined;
-    const entry = { revision: p.passRevision, withheld: false, racks: false, rows: false };
+    const failed = kinds.ids.map((kind) => verdicts[kind]!.failed);
     for (const scope of CENSUSED_UNITS) {
-      const summary = unitSides(crowds, judged.map((j) => j.failed), scope);
-      const keys = unitKeys[scope].map((key, i) => number(`${key}\n${summary.get(unitIds[scope][i]!)}`));
+      const keys = refine(unitKeys[scope], unitSides(crowds, failed, scope, unitIds[scope]));
       if (splits(unitKeys[scope], keys, keys.map(() => 1), kUnits)) entry[scope === 'rack' ? 'racks' : 'rows'] = true;
       else unitKeys[scope] = keys;
     }
-    census[p.id] = entry;
   }
   return census;
 }
