@@ -8,13 +8,14 @@ import { integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
  * keyed by the rack, row or site id; `site-summary` rows (never released) hold each site's own summary,
  * which `site` rows release generalised over the sites. `members`: how many servers (units) share the released record.
  * `census` rows (keyed by site) say which platforms' verdicts are withheld there (src/disclosure/census.ts).
- * `pending` rows (keyed by site) mark a data center whose records wait for their refresh; `members`
+ * `pending` rows (keyed by site) mark a data center whose records wait for their refresh, and
+ * `pending-census` rows one whose census alone does (a platform's requirements changed); `members`
  * counts the marks, so a refresh clears only what it has seen.
  */
 export const disclosureReleased = sqliteTable(
   'disclosure_released',
   {
-    kind: text('kind', { enum: ['server', 'rack', 'row', 'site', 'site-summary', 'census', 'pending'] }).notNull(),
+    kind: text('kind', { enum: ['server', 'rack', 'row', 'site', 'site-summary', 'census', 'pending', 'pending-census'] }).notNull(),
     key: text('key').notNull(),
     record: text('record').notNull(),
     members: integer('members').notNull(),

@@ -243,6 +243,12 @@ export const DISCLOSE_K_SERVERS = 5;
 /** …and every rack or row summary by at least this many racks or rows. */
 export const DISCLOSE_K_UNITS = 3;
 /**
+ * The servers one queue message refreshes the released records and census of: whole sites, the
+ * longest-waiting first, at least one (a site of 25,000 servers takes ~0.3 s; under workerd a
+ * request waits for the running queue step, so a step stays short).
+ */
+export const DISCLOSE_REFRESH_SERVERS = 10_000;
+/**
  * How many servers a rack, row or site has is released only as a band between two consecutive
  * bounds below (part of its k-anonymous summary); how many of them approve, or fail a requirement,
  * only relative to it: none, some, or all.

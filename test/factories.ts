@@ -109,7 +109,7 @@ export async function place(customerId: string, serverIds: string[], platformId:
 /**
  * Waits until the recompute queue has caught up: every platform's verdicts computed for its
  * revision, every server's row computed from its latest change, and no data center's released
- * records waiting for their refresh.
+ * records or census waiting for their refresh.
  */
 export async function settled(timeout = 20_000) {
   await vi.waitUntil(
@@ -117,7 +117,7 @@ export async function settled(timeout = 20_000) {
       (await env.DB.prepare(
         `select (select count(*) from platforms p left join compat_platforms c on c.platform_id = p.id where c.revision is null or c.revision != p.revision)
           + (select count(*) from servers s left join compat_servers c on c.server_id = s.id where c.basis is null or s.updated_at > c.basis)
-          + (select count(*) from disclosure_released where kind = 'pending') as n`,
+          + (select count(*) from disclosure_released where kind in ('pending', 'pending-census')) as n`,
       ).first<number>('n')) === 0,
     { timeout, interval: 10 },
   );

@@ -12,7 +12,7 @@ import { compatPassPages, compatPlatforms, compatUnits, platforms } from '../../
 import type { PlatformT } from '../catalog/schema';
 import { COMPAT_PAGE_SERVERS, QUEUE_SEND_MAX_BYTES, QUEUE_SEND_MAX_MESSAGES } from '../constants';
 import { jsonChunks, runAll, type Db } from '../db';
-import { markEverySitePending } from '../disclosure/store';
+import { markEveryCensusPending } from '../disclosure/store';
 import { rackSizes, serverFactsInRacks } from '../inventory/facts';
 import { bumpStatement, CATALOG } from '../lib/generations';
 import { recordRevocations } from './revoked';
@@ -57,8 +57,9 @@ export async function startPass(db: Db, send: Send, platform: PlatformT, now = D
       .set({ passRevision: platform.revision, passStartedAt: now, pagesTotal: 0 })
       .where(and(eq(compatPlatforms.platformId, platform.id), lt(compatPlatforms.passRevision, platform.revision))),
     bumpStatement([CATALOG]),
-    // Until its sites' census judged the new requirements, the platform's verdicts are withheld there.
-    markEverySitePending(now),
+    // Until its sites' census judged the new requirements, the platform's verdicts are withheld there
+    // (the released records do not depend on requirements: only the census is taken again).
+    markEveryCensusPending(now),
   ]);
   // The census first (site by site, from its own message on), then the pages behind it.
   await send([{ kind: 'released' }, { kind: 'plan', platformId: platform.id, revision: platform.revision }]);

@@ -11,6 +11,7 @@ import { planPass, runPage, sender } from './passes';
 import { rebuildRacks, recomputeForServers } from './recompute';
 import { platformsForCensus, platformsWithSlots } from './store';
 import { errorMessage, log } from '../lib/log';
+import { DISCLOSE_REFRESH_SERVERS } from '../constants';
 
 export type RecomputeMessage =
   /** Cut a platform's pass into pages and enqueue them (or the ones not done yet). */
@@ -22,55 +23,59 @@ export type RecomputeMessage =
   /** One page of a full rebuild: every slot of the servers in racks `fromRack` ≤ rack < `until`. */
   | { kind: 'racks'; fromRack: string; until: string | null }
   | AnswerMessage
-  /** Refresh the released records and census of the longest-waiting pending site (a no-op once none is). */
-  | { kind: 'released' };
+  /**
+   * Refresh the released records and census of the longest-waiting pending sites, as many as hold
+   * `servers` (DISCLOSE_REFRESH_SERVERS) together, at least one; a no-op once none is pending.
+   */
+  | { kind: 'released'; servers?: number };
 
-/** Handles one message; true when it may have left sites pending, so that a `released` must follow. */
-async function handle(env: Env, msg: RecomputeMessage): Promise<boolean> {
+/** Handles one message; the `released` to follow when it may have left sites pending. */
+async function handle(env: Env, msg: RecomputeMessage): Promise<RecomputeMessage | null> {
   const db = getDb(env.DB);
+  const released: RecomputeMessage = { kind: 'released' };
   switch (msg.kind) {
     case 'plan':
       await planPass(db, sender(env.RECOMPUTE), msg);
-      return false;
+      return null;
     case 'page': {
       const platforms = await platformsWithSlots(db);
       const p = platforms.find((x) => x.platform.id === msg.platformId);
-      return p ? (await runPage(db, p, platforms, msg)) > 0 : false;
+      return p && (await runPage(db, p, platforms, msg)) > 0 ? released : null;
     }
     case 'servers':
-      return (await recomputeForServers(db, msg.ids)).servers > 0;
+      return (await recomputeForServers(db, msg.ids)).servers > 0 ? released : null;
     case 'racks':
-      return (await rebuildRacks(db, msg.fromRack, msg.until)).servers > 0;
+      return (await rebuildRacks(db, msg.fromRack, msg.until)).servers > 0 ? released : null;
     case 'answer':
       await storeAnswer(db, msg.customerId, msg.scope, msg.computed);
-      return false;
+      return null;
     case 'released': {
-      // One site per message; the others in a message of their own. A site marked again meanwhile
+      // A bounded step; the sites left in a message of their own. A site marked again meanwhile
       // has its own `released` coming from whatever marked it, so the chain ends with the last site.
       const waiting = await pendingSites(db);
-      if (waiting) await refreshPending(db, platformsForCensus, Date.now(), 1);
-      return waiting > 1;
+      const { sites } = waiting ? await refreshPending(db, platformsForCensus, Date.now(), msg.servers ?? DISCLOSE_REFRESH_SERVERS) : { sites: 0 };
+      return waiting > sites ? msg : null;
     }
   }
 }
 
 /**
  * The Worker's `queue` handler: each message acknowledged on its own, retried alone if it fails. A
- * batch that recomputed rows, or refreshed a site while others wait, ends with one `released`
+ * batch that recomputed rows, or refreshed sites while others wait, ends with one `released`
  * message, queued behind the messages still waiting: marks made meanwhile coalesce, so a whole
- * upsert or pass refreshes each site about once, a site per message (the cron refreshes what a lost
+ * upsert or pass refreshes each site about once, in bounded steps (the cron refreshes what a lost
  * message left pending).
  */
 export async function consumeRecompute(messages: readonly Message<RecomputeMessage>[], env: Env): Promise<void> {
-  let pending = false;
+  let next: RecomputeMessage | null = null;
   for (const message of messages) {
     try {
-      pending = (await handle(env, message.body)) || pending;
+      next = (await handle(env, message.body)) ?? next;
       message.ack();
     } catch (err) {
       log('error', 'recompute.failed', { kind: message.body.kind, attempts: message.attempts, message: errorMessage(err) });
       message.retry();
     }
   }
-  if (pending) await sender(env.RECOMPUTE)([{ kind: 'released' }]);
+  if (next) await sender(env.RECOMPUTE)([next]);
 }

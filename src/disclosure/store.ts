@@ -7,8 +7,8 @@
  * server whose class moved releases nothing: the record it left is withdrawn at once, so the crowd
  * it leaves never holds a record with fewer than K members, and the one it joins is not found.
  */
-import { and, eq, sql } from 'drizzle-orm';
-import { compatServers, disclosureReleased } from '../../schema';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { compatServers, compatUnits, disclosureReleased } from '../../schema';
 import { DISCLOSE_K_SERVERS, DISCLOSE_K_UNITS } from '../constants';
 import { jsonChunks, jsonIds, runAll, type Db } from '../db';
 import { rackCrowds, type RackCrowd } from '../inventory/facts';
@@ -80,6 +80,13 @@ function siteRows(stored: Map<string, UnitSummary>, fresh: [string, string, unkn
   return [...anonymiseUnits(summaries, Math.min(DISCLOSE_K_UNITS, summaries.size))].map(([id, r]) => ['site', id, r.record, r.members]);
 }
 
+/** Where the free-capacity classes of the released records are read: the materialised table. */
+const CLASSES = { table: compatServers, serverId: compatServers.serverId, cores: compatServers.freeCores, memoryGib: compatServers.freeMemoryGib };
+
+const UPSERT_SQL = `insert into disclosure_released (kind, key, record, members, computed_at)
+  select value ->> 0, value ->> 1, value -> 2, value ->> 3, ?2 from json_each(?1) where true
+  on conflict (kind, key) do update set record = excluded.record, members = excluded.members, computed_at = excluded.computed_at`;
+
 /**
  * Recomputes every released record and summary, and the census, of these data centers (one
  * aggregate read); a site whose census changed has its stored answers recomputed (its generation moves).
@@ -87,7 +94,7 @@ function siteRows(stored: Map<string, UnitSummary>, fresh: [string, string, unkn
 export async function refreshReleasedSites(db: Db, siteIds: string[], census: CensusSource, now = Date.now()): Promise<{ servers: number; records: number }> {
   if (!siteIds.length) return { servers: 0, records: 0 };
   const [crowds, platforms, stored, censuses] = await Promise.all([
-    rackCrowds(db, { table: compatServers, serverId: compatServers.serverId, cores: compatServers.freeCores, memoryGib: compatServers.freeMemoryGib }, siteIds),
+    rackCrowds(db, CLASSES, siteIds),
     census(db),
     db.select({ key: disclosureReleased.key, record: disclosureReleased.record }).from(disclosureReleased).where(eq(disclosureReleased.kind, 'site-summary')).all(),
     readCensus(db, siteIds),
@@ -102,20 +109,9 @@ export async function refreshReleasedSites(db: Db, siteIds: string[], census: Ce
     // A site's server records go with it (their keys start with the site); its units are overwritten.
     ...siteIds.map((siteId) => ({ sql: "delete from disclosure_released where kind = 'server' and substr(key, 1, ?2) = ?1", params: [`${siteId}\n`, siteId.length + 1] })),
     ...(gone.length ? [{ sql: "delete from disclosure_released where kind in ('site', 'site-summary', 'census') and key in (select value from json_each(?1))", params: [JSON.stringify(gone)] }] : []),
-    ...jsonChunks(rows).map((payload) => ({
-      sql: `insert into disclosure_released (kind, key, record, members, computed_at)
-        select value ->> 0, value ->> 1, value -> 2, value ->> 3, ?2 from json_each(?1) where true
-        on conflict (kind, key) do update set record = excluded.record, members = excluded.members, computed_at = excluded.computed_at`,
-      params: [payload, now],
-    })),
+    ...jsonChunks(rows).map((payload) => ({ sql: UPSERT_SQL, params: [payload, now] })),
     // Every site's released summary, rewritten only where it changed (other sites keep their time).
-    ...jsonChunks(sites).map((payload) => ({
-      sql: `insert into disclosure_released (kind, key, record, members, computed_at)
-        select value ->> 0, value ->> 1, value -> 2, value ->> 3, ?2 from json_each(?1) where true
-        on conflict (kind, key) do update set record = excluded.record, members = excluded.members, computed_at = excluded.computed_at
-          where record != excluded.record or members != excluded.members`,
-      params: [payload, now],
-    })),
+    ...jsonChunks(sites).map((payload) => ({ sql: `${UPSERT_SQL} where record != excluded.record or members != excluded.members`, params: [payload, now] })),
     ...(recounted.length ? [bumpStatement(recounted.map(siteKey))] : []),
   ]);
   return { servers: crowds.reduce((n, c) => n + c.servers, 0), records: rows.filter((r) => r[0] === 'server').length };
@@ -141,14 +137,17 @@ export async function markSitesPending(db: Db, siteIds: string[], now = Date.now
   if (siteIds.length) await runAll(db, [{ sql: MARK_SQL, params: [JSON.stringify([...new Set(siteIds)]), now] }]);
 }
 
+/** The mark of a site whose census alone waits for its refresh (`pending`: its records and census). */
+const CENSUS_MARK = 'pending-census';
+
 /**
- * Marks every data center pending (a statement to run with others): a platform's requirements
- * changed, so every site's census must judge them again.
+ * Marks every data center's census pending (a statement to run with others): a platform's
+ * requirements changed, so every site's census must judge them again; its released records stand.
  */
-export function markEverySitePending(now: number): { sql: string; params: unknown[] } {
+export function markEveryCensusPending(now: number): { sql: string; params: unknown[] } {
   return {
     sql: `insert into disclosure_released (kind, key, record, members, computed_at)
-      select 'pending', unit_id, '{}', 1, ?1 from compat_units where scope = 'site'
+      select '${CENSUS_MARK}', unit_id, '{}', 1, ?1 from compat_units where scope = 'site'
       on conflict (kind, key) do update set members = members + 1, computed_at = excluded.computed_at`,
     params: [now],
   };
@@ -171,29 +170,67 @@ export async function markReleasedPending(db: Db, recomputed: Recomputed[], now 
 }
 
 /**
- * Refreshes pending sites once each, at most `maxSites` of them (the queue takes one per message, so
- * no invocation holds the Worker for more than one site); a site marked again meanwhile stays pending.
+ * Takes the census of these data centers again from their released records as stored (a
+ * requirement change leaves those as they are, so none is rewritten); a site whose census changed
+ * has its stored answers recomputed.
  */
-export async function refreshPending(db: Db, census: CensusSource, now = Date.now(), maxSites = Number.MAX_SAFE_INTEGER): Promise<{ sites: number }> {
-  const pending = await db
-    .select({ key: disclosureReleased.key, marks: disclosureReleased.members })
-    .from(disclosureReleased)
-    .where(eq(disclosureReleased.kind, 'pending'))
-    .orderBy(disclosureReleased.computedAt, disclosureReleased.key)
-    .limit(maxSites)
-    .all();
-  if (!pending.length) return { sites: 0 };
-  await refreshReleasedSites(db, pending.map((p) => p.key), census, now);
-  await runAll(
-    db,
-    pending.map((p) => ({ sql: "delete from disclosure_released where kind = 'pending' and key = ?1 and members = ?2", params: [p.key, p.marks] })),
-  );
-  return { sites: pending.length };
+async function retakeCensus(db: Db, siteIds: string[], census: CensusSource, now: number): Promise<void> {
+  if (!siteIds.length) return;
+  const [crowds, platforms, censuses] = await Promise.all([rackCrowds(db, CLASSES, siteIds), census(db), readCensus(db, siteIds)]);
+  const [records, racks, rows] = await Promise.all([
+    releasedServerRecords(db, crowds.map((c) => recordKey(c.siteId, c.properties, c.free))),
+    releasedSummaries(db, 'rack', [...new Set(crowds.map((c) => c.rackId))]),
+    releasedSummaries(db, 'row', [...new Set(crowds.map((c) => c.rowId))]),
+  ]);
+  const bySite = new Map<string, RackCrowd[]>();
+  for (const c of crowds) push(bySite, c.siteId, c);
+  const taken = [...bySite].map(([siteId, list]): [string, string, Census, number] => {
+    const told = list.map((c) => ({ rackId: c.rackId, rowId: c.rowId, properties: c.properties, record: JSON.stringify(records.get(recordKey(siteId, c.properties, c.free))), servers: c.servers }));
+    const units = { rack: new Map(list.map((c) => [c.rackId, JSON.stringify(racks.get(c.rackId))])), row: new Map(list.map((c) => [c.rowId, JSON.stringify(rows.get(c.rowId))])) };
+    return ['census', siteId, takeCensus(told, units, platforms, DISCLOSE_K_SERVERS, DISCLOSE_K_UNITS), 1];
+  });
+  const recounted = taken.filter(([, id, c]) => JSON.stringify(c) !== JSON.stringify(censuses.get(id) ?? null)).map(([, id]) => siteKey(id));
+  await runAll(db, [...jsonChunks(taken).map((payload) => ({ sql: UPSERT_SQL, params: [payload, now] })), ...(recounted.length ? [bumpStatement(recounted)] : [])]);
 }
 
-/** How many data centers wait for their refresh. */
+/**
+ * Refreshes pending sites once each, the longest-waiting first, as many as hold at most
+ * `maxServers` servers together but at least one (the queue bounds each message so): the records
+ * and census of a site marked `pending`, the census alone of one marked for it only. A site marked
+ * again meanwhile stays pending.
+ */
+export async function refreshPending(db: Db, census: CensusSource, now = Date.now(), maxServers = Number.MAX_SAFE_INTEGER): Promise<{ sites: number }> {
+  const marks = await db
+    .select({ kind: disclosureReleased.kind, key: disclosureReleased.key, marks: disclosureReleased.members, servers: sql<number | null>`${compatUnits.servers}` })
+    .from(disclosureReleased)
+    .leftJoin(compatUnits, and(eq(compatUnits.scope, 'site'), eq(compatUnits.unitId, disclosureReleased.key)))
+    .where(inArray(disclosureReleased.kind, ['pending', CENSUS_MARK]))
+    .orderBy(disclosureReleased.computedAt, disclosureReleased.key)
+    .all();
+  const sites: string[] = [];
+  let servers = 0;
+  for (const m of marks) {
+    if (sites.includes(m.key)) continue;
+    if (sites.length && servers + (m.servers ?? 0) > maxServers) break;
+    sites.push(m.key);
+    servers += m.servers ?? 0;
+  }
+  if (!sites.length) return { sites: 0 };
+  const taken = marks.filter((m) => sites.includes(m.key));
+  const full = new Set(taken.filter((m) => m.kind === 'pending').map((m) => m.key));
+  await refreshReleasedSites(db, [...full], census, now);
+  await retakeCensus(db, sites.filter((s) => !full.has(s)), census, now);
+  await runAll(db, taken.map((m) => ({ sql: 'delete from disclosure_released where kind = ?3 and key = ?1 and members = ?2', params: [m.key, m.marks, m.kind] })));
+  return { sites: sites.length };
+}
+
+/** How many data centers wait for their refresh (records and census, or the census alone). */
 export async function pendingSites(db: Db): Promise<number> {
-  const found = await db.select({ n: sql<number>`count(*)` }).from(disclosureReleased).where(eq(disclosureReleased.kind, 'pending')).get();
+  const found = await db
+    .select({ n: sql<number>`count(distinct ${disclosureReleased.key})` })
+    .from(disclosureReleased)
+    .where(inArray(disclosureReleased.kind, ['pending', CENSUS_MARK]))
+    .get();
   return found?.n ?? 0;
 }
 
