@@ -175,7 +175,7 @@ export const OPERATION_DOCS: Record<string, OperationDoc> = {
   },
   'GET /v1/compatibility/status': {
     description: 'Whether every answer is fresh, how many servers wait for recomputation, and per platform the revision to compute, the one computed and the current pass’s pages.',
-    response: { fresh: false, serversBehind: 0, platforms: [{ platformId: PLT_B, revision: 2, computedRevision: 1, passRevision: 2, passStartedAt: T, pages: { total: 4, done: 1 }, fresh: false }] },
+    response: { fresh: false, serversBehind: 0, sitesPending: 2, platforms: [{ platformId: PLT_B, revision: 2, computedRevision: 1, passRevision: 2, passStartedAt: T, pages: { total: 4, done: 1 }, fresh: false }] },
   },
   'PUT /v1/providers/me/webhook': {
     request: { url: 'https://hooks.atlas.example/inplace' },
