@@ -22,7 +22,7 @@ const queued = await api.post('/v1/compatibility/rebuild', {});
 console.log(`rebuild queued: ${queued.servers} servers in ${queued.pages} pages`);
 for (;;) {
   const status = await api.get('/v1/compatibility/status');
-  process.stdout.write(`\r${status.serversBehind} servers still to recompute   `);
+  process.stdout.write(`\r${status.serversBehind} servers still to recompute, ${status.sitesPending} data centers' released records and census to refresh   `);
   if (status.fresh) break;
   await new Promise((r) => setTimeout(r, 500));
 }
