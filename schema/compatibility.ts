@@ -128,3 +128,31 @@ export const compatTargets = sqliteTable('compat_targets', {
     .references(() => platforms.id),
   since: integer('since').notNull(),
 });
+
+/**
+ * Revocations held until the census of the server's data center has judged the change that caused
+ * them (src/compatibility/revoked.ts): a `compatibility.revoked` event leaves only where the
+ * platform's verdicts are answered, so it never tells a provider what its compatibility answers
+ * withhold. One row per customer, platform and server; a later flip replaces it.
+ */
+export const compatFlips = sqliteTable(
+  'compat_flips',
+  {
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => principals.id),
+    platformId: text('platform_id')
+      .notNull()
+      .references(() => platforms.id),
+    serverId: text('server_id').notNull(),
+    siteId: text('site_id').notNull(),
+    /** `current`: the platform the customer runs on; `target`: the one it is migrating to. */
+    relation: text('relation', { enum: ['current', 'target'] }).notNull(),
+    /** The requirements revision the denying verdict was computed for (the census must judge that one). */
+    revision: integer('revision').notNull(),
+    /** Indices of the clauses the server fails, as JSON. */
+    failed: text('failed').notNull(),
+    detectedAt: integer('detected_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.customerId, t.platformId, t.serverId] })],
+);

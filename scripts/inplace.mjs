@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { connection, runMain, table, UsageError } from './lib/cli.mjs';
 import { parseSteps } from './lib/schedule-steps.mjs';
+import { availabilityWord, reasonWithCount, verdictWord } from '../src/lib/answer-words.js';
 import { serverCount } from '../src/lib/server-count.js';
 import { typedClient } from './lib/typed-api.mjs';
 
@@ -180,7 +181,7 @@ const COMMANDS = {
           ['platform', 'available', 'narrowest scope', 'covered srv/rack/row/site', 'est. per month', 'why not'],
           [...list.available, ...list.unavailable].map((e) => [
             e.name,
-            e.available ? 'yes' : 'no',
+            { available: 'yes', unavailable: 'no', withheld: 'withheld' }[availabilityWord(e)],
             e.narrowestScope,
             SCOPES.map((s) => e.coverage[s]).join('/'),
             `${Math.round(e.estimatedMonthlyPrice.amount)} ${e.estimatedMonthlyPrice.currency}`,
@@ -222,8 +223,15 @@ Object.assign(COMMANDS, {
     const result = await api.call('postCompatibility', { body: { hardwareIds, platformId } });
     print(result, () =>
       table(
-        ['#', 'scope', 'fits', 'servers fitting', 'why not'],
-        result.results.map((r) => [r.index, r.scope, r.approved ? 'yes' : 'no', `${serverCount(r.servers.approved)}/${serverCount(r.servers.total)}`, r.reasons.map((x) => `${x.reason} (${serverCount(x.servers)})`).join('; ')]),
+        ['#', 'scope', 'verdict', 'servers fitting', 'why not'],
+        // A withheld verdict (the census: not answered about the unit) is no verdict, and counts nothing.
+        result.results.map((r) => [
+          r.index,
+          r.scope,
+          verdictWord(r),
+          r.servers.approved === null ? '—' : `${serverCount(r.servers.approved)}/${serverCount(r.servers.total)}`,
+          r.reasons.map(reasonWithCount).join('; '),
+        ]),
       ),
     );
   },

@@ -59,6 +59,8 @@ export const COMPAT_PAGE_SERVERS = 2000;
 export const COMPAT_FRONTIER_MAX = 32;
 /** Reasons shown per unavailable platform in a MIP list, and per denied unit. */
 export const COMPAT_TOP_REASONS = 5;
+/** Held revocations (compatibility.revoked, waiting for their data center's census) read per step of their release. */
+export const COMPAT_FLIPS_PER_RELEASE = 2000;
 /** Cron: stale servers and stale units recomputed per run, and platform passes per run. */
 export const COMPAT_CRON_SERVERS = 2000;
 export const COMPAT_CRON_UNITS = 500;

@@ -108,8 +108,8 @@ export async function place(customerId: string, serverIds: string[], platformId:
 
 /**
  * Waits until the recompute queue has caught up: every platform's verdicts computed for its
- * revision, every server's row computed from its latest change, and no data center's released
- * records or census waiting for their refresh.
+ * revision, every server's row computed from its latest change, no data center's released
+ * records or census waiting for their refresh, and no revocation waiting for its census.
  */
 export async function settled(timeout = 20_000) {
   await vi.waitUntil(
@@ -117,7 +117,8 @@ export async function settled(timeout = 20_000) {
       (await env.DB.prepare(
         `select (select count(*) from platforms p left join compat_platforms c on c.platform_id = p.id where c.revision is null or c.revision != p.revision)
           + (select count(*) from servers s left join compat_servers c on c.server_id = s.id where c.basis is null or s.updated_at > c.basis)
-          + (select count(*) from disclosure_released where kind in ('pending', 'pending-census')) as n`,
+          + (select count(*) from disclosure_released where kind in ('pending', 'pending-census'))
+          + (select count(*) from compat_flips) as n`,
       ).first<number>('n')) === 0,
     { timeout, interval: 10 },
   );

@@ -383,6 +383,7 @@ export interface Schemas {
     name: string;
     providerId: string;
     available: boolean;
+    withheld: boolean;
     narrowestScope: "server" | "rack" | "row" | "site" | null;
     coverage: {
       placements: number;

@@ -31,6 +31,12 @@ export interface MipEntry {
   name: string;
   providerId: string;
   available: boolean;
+  /**
+   * Not available only because the platform is not answered about some of the placements' units
+   * (the census, src/disclosure): the list cannot say, which is not a denial. False whenever a
+   * placement answered about its server and its unit at the scope has no home in that unit.
+   */
+  withheld: boolean;
   /** The narrowest scope at which every placement has a compatible home; null: none. */
   narrowestScope: Scope | null;
   /** Placements with a compatible home at each scope. */
@@ -116,6 +122,8 @@ function evaluatePlatform(p: EvalPlatform, fp: Footprint, scope: Scope, withheld
   let fresh = p.computedRevision === p.platform.revision;
   let scoreSum = 0;
   let approvedServers = 0;
+  // A placement answered about its server and about its unit at the scope, with no home within it.
+  let denied = false;
   for (const g of fp.groups) {
     let fit: number | undefined;
     for (const server of g.servers) {
@@ -141,6 +149,8 @@ function evaluatePlatform(p: EvalPlatform, fp: Footprint, scope: Scope, withheld
       for (let i = fit; i < WIDER.length; i++) coverage[WIDER[i]!]++;
       const untold = units.filter((u, n): u is string => !!u && n <= scopeIndex);
       for (const u of untold) unanswered.set(u, (unanswered.get(u) ?? 0) + 1);
+      // No home in the scope's own unit, told of: none in any narrower one either.
+      if (v !== undefined && scopeIndex < fit && !units[scopeIndex]) denied = true;
       if (!untold.length && scopeIndex >= 0 && scopeIndex < fit) {
         const text = capacityText(g, scope);
         capacityMisses.set(text, (capacityMisses.get(text) ?? 0) + 1);
@@ -163,6 +173,7 @@ function evaluatePlatform(p: EvalPlatform, fp: Footprint, scope: Scope, withheld
     name: p.platform.name,
     providerId: p.platform.providerId,
     available,
+    withheld: !available && !denied && unanswered.size > 0,
     narrowestScope,
     coverage,
     preferenceFit: p.compiled.maxScore && approvedServers ? Math.round((scoreSum / approvedServers / p.compiled.maxScore) * 1000) / 1000 : null,

@@ -150,7 +150,8 @@ export async function runPage(db: Db, platform: EvalPlatform, platformsAll: Eval
     aggregate: aggregateServers(r.members)[p.key] ?? emptySlot(),
   }));
   await writeUnitSlot(db, 'rack', p.slot, rackSlots, now);
-  await recordRevocations(db, entries.flatMap(([id, v]) => flipped(p, id, old.get(id), v)), now);
+  const sites = new Map(facts.map((f) => [f.id, f.siteId]));
+  await recordRevocations(db, entries.flatMap(([id, v]) => flipped(p, { id, siteId: sites.get(id)! }, old.get(id), v)), now);
   // Servers never computed get a whole row (every platform) and their units refreshed from it.
   const computed = await recomputeFacts(db, facts.filter((f) => !old.has(f.id)), platformsAll);
   const marked = await db

@@ -4,12 +4,13 @@
  * is retried by the queue, and what it still misses the cron repairs (./recompute.ts).
  */
 import { getDb } from '../db';
-import { pendingSites, refreshPending } from '../disclosure/store';
+import { pendingSites } from '../disclosure/store';
 import type { Env } from '../env';
 import { storeAnswer, type AnswerMessage } from './answers';
 import { planPass, runPage, sender } from './passes';
 import { rebuildRacks, recomputeForServers } from './recompute';
-import { platformsForCensus, platformsWithSlots } from './store';
+import { refreshCensus } from './revoked';
+import { platformsWithSlots } from './store';
 import { errorMessage, log } from '../lib/log';
 import { DISCLOSE_REFRESH_SERVERS } from '../constants';
 
@@ -53,7 +54,7 @@ async function handle(env: Env, msg: RecomputeMessage): Promise<RecomputeMessage
       // A bounded step; the sites left in a message of their own. A site marked again meanwhile
       // has its own `released` coming from whatever marked it, so the chain ends with the last site.
       const waiting = await pendingSites(db);
-      const { sites } = waiting ? await refreshPending(db, platformsForCensus, Date.now(), msg.servers ?? DISCLOSE_REFRESH_SERVERS) : { sites: 0 };
+      const { sites } = waiting ? await refreshCensus(db, msg.servers ?? DISCLOSE_REFRESH_SERVERS) : { sites: 0 };
       return waiting > sites ? msg : null;
     }
   }

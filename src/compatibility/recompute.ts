@@ -13,12 +13,12 @@ import { getDb, runAll, type Db } from '../db';
 import { rackSizes, serverFacts, serverFactsInRacks, serversNewerThan, sitesOfServers, type ServerFacts } from '../inventory/facts';
 import type { Job } from '../lib/jobs';
 import { freeClass, type Free } from '../disclosure/classes';
-import { markReleasedPending, markSitesPending, refreshPending } from '../disclosure/store';
-import { recordRevocations, type Flip } from './revoked';
+import { markReleasedPending, markSitesPending } from '../disclosure/store';
+import { recordRevocations, refreshCensus, type Flip } from './revoked';
 import { bumpSql, bumpStatement, CATALOG, siteKey } from '../lib/generations';
 import { cutPages, passProgress, sender, startPass, type Send } from './passes';
 import type { RecomputeMessage } from './queue';
-import { markSlotComputed, platformsForCensus, platformsForEvaluation, platformsWithSlots, readFreeClasses, readServerRows, writeServerRows, type EvalPlatform, type ServerRow } from './store';
+import { markSlotComputed, platformsForEvaluation, platformsWithSlots, readFreeClasses, readServerRows, writeServerRows, type EvalPlatform, type ServerRow } from './store';
 import { refreshRacks, refreshRows, refreshSites, refreshUnits, staleUnits } from './units';
 import { isApproved, type Verdict, type Verdicts } from './verdicts';
 
@@ -32,8 +32,8 @@ export function verdictOf(p: EvalPlatform, s: ServerFacts): Verdict {
   return failed.length ? failed : p.compiled.score(s);
 }
 
-export function flipped(p: EvalPlatform, serverId: string, before: Verdict | undefined, after: Verdict): Flip[] {
-  return isApproved(before) && !isApproved(after) ? [{ serverId, platform: p, failed: after }] : [];
+export function flipped(p: EvalPlatform, server: { id: string; siteId: string }, before: Verdict | undefined, after: Verdict): Flip[] {
+  return isApproved(before) && !isApproved(after) ? [{ serverId: server.id, siteId: server.siteId, platform: p, failed: after }] : [];
 }
 
 /**
@@ -68,7 +68,7 @@ export async function recomputeFacts(db: Db, exact: ServerFacts[], platforms: Ev
   const racks = new Set(rows.map((r) => r.rackId));
   for (const o of old.values()) racks.add(o.rackId);
   await refreshUnits(db, [...racks]);
-  const flips = rows.flatMap((r) => platforms.flatMap((p) => flipped(p, r.serverId, old.get(r.serverId)?.verdicts[p.key], r.verdicts[p.key]!)));
+  const flips = rows.flatMap((r) => platforms.flatMap((p) => flipped(p, { id: r.serverId, siteId: r.siteId }, old.get(r.serverId)?.verdicts[p.key], r.verdicts[p.key]!)));
   return { servers: rows.length, revoked: await recordRevocations(db, flips, now) };
 }
 
@@ -139,7 +139,7 @@ export const compatibilityJob: Job = {
     const rows = new Set([...(await refreshRacks(db, units.racks)), ...units.rows]);
     const sites = new Set([...(await refreshRows(db, [...rows])), ...units.sites]);
     await refreshSites(db, [...sites]);
-    await refreshPending(db, platformsForCensus);
+    await refreshCensus(db);
     return { platforms: Math.min(lagging.length, COMPAT_CRON_PLATFORMS), servers: stale.length, racks: units.racks.length, rows: rows.size, sites: sites.size };
   },
 };

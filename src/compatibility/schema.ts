@@ -23,6 +23,10 @@ export const MipEntrySchema = z
     name: z.string(),
     providerId: z.string(),
     available: z.boolean().openapi({ description: 'Available within the requested scope' }),
+    withheld: z.boolean().openapi({
+      description:
+        'True when the platform is not available here only because it is not answered about some of the placements’ servers, racks or rows (too few of the data center’s servers or units would set it apart, or not judged yet): not a denial; the first reasons say why',
+    }),
     narrowestScope: Scope.nullable().openapi({ description: 'The narrowest scope at which every placement has a compatible home (null: none)' }),
     coverage: z.object({
       placements: z.number().int(),

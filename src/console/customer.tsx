@@ -4,6 +4,7 @@ import type { FC } from 'hono/jsx';
 import type { z } from '@hono/zod-openapi';
 import type { PlatformT } from '../catalog/schema';
 import type { MipEntrySchema, MipListSchema } from '../compatibility/schema';
+import { availabilityWord } from '../lib/answer-words';
 import { PAGE_LIMIT_MAX, USAGE_CURRENCY, USAGE_PRICES } from '../constants';
 import { problems } from '../http/problem';
 import type { HardwareIdSchema } from '../hardware/schema';
@@ -90,6 +91,18 @@ const MoveForm: FC<{ entry: MipEntry; scope: Scope }> = ({ entry, scope }) => (
   </form>
 );
 
+/**
+ * An entry the census withholds is not a "no": the list cannot say at this scope (its first reasons
+ * say why), though it may still tell of a home in a wider unit.
+ */
+const Availability: FC<{ entry: MipEntry }> = ({ entry: e }) => {
+  const word = availabilityWord(e);
+  if (word === 'available') return <span class="badge ok">{`yes, same ${e.narrowestScope}`}</span>;
+  const wider = e.narrowestScope ? <span class="badge warn">{`only within a ${e.narrowestScope}`}</span> : null;
+  if (word === 'withheld') return <>{[<span class="badge warn">withheld</span>, wider]}</>;
+  return wider ?? <span class="badge bad">no</span>;
+};
+
 const MipTable: FC<{ list: MipList; canMove: boolean }> = ({ list, canMove }) => (
   <table data-table="mip">
     <thead>
@@ -112,7 +125,9 @@ const MipTable: FC<{ list: MipList; canMove: boolean }> = ({ list, canMove }) =>
             <strong>{e.name}</strong>
             {e.fresh ? null : <div class="muted">recomputing…</div>}
           </td>
-          <td>{e.available ? <span class="badge ok">{`yes, same ${e.narrowestScope}`}</span> : e.narrowestScope ? <span class="badge warn">{`only within a ${e.narrowestScope}`}</span> : <span class="badge bad">no</span>}</td>
+          <td>
+            <Availability entry={e} />
+          </td>
           <td>
             <Coverage entry={e} />
           </td>

@@ -2,7 +2,8 @@
  * The provider's side of the hand-off (./handoff.tsx): it pastes the hardware IDs a customer handed
  * it into a compatibility check against one of its platforms or requirements of its own, and sees
  * approve/deny with the reasons and what is released, each ID named by the same fingerprint the
- * customer saw. A refused request shows the form again with the API's reason.
+ * customer saw; a verdict the census withholds reads as withheld, with the API's reason. A refused
+ * request shows the form again with the API's reason.
  */
 import { Hono, type Context } from 'hono';
 import type { FC } from 'hono/jsx';
@@ -10,6 +11,7 @@ import type { z } from '@hono/zod-openapi';
 import type { PlatformT } from '../catalog/schema';
 import type { CompatibilityResult } from '../compatibility/schema';
 import { HWID_MAX_PER_REQUEST, PAGE_LIMIT_MAX, USAGE_PRICES } from '../constants';
+import { reasonWithCount, verdictWord } from '../lib/answer-words';
 import { serverCount } from '../lib/server-count';
 import { ApiCallError, problemText } from './api';
 import { consoleFor, type ConsoleEnv } from './context';
@@ -63,10 +65,21 @@ interface Checked {
   results: (Check['results'][number] & { fingerprint: string })[];
 }
 
+type Result = Checked['results'][number];
+
+const BADGE = { approved: 'ok', denied: 'bad', withheld: 'warn' } as const;
+
+/** A withheld result is no verdict (the census, src/disclosure), so it never reads as denied. */
+const Verdict: FC<{ result: Result }> = ({ result }) => {
+  const word = verdictWord(result);
+  return <span class={`badge ${BADGE[word]}`}>{word}</span>;
+};
+
 const CheckResults: FC<{ checked: Checked }> = ({ checked }) => {
   const approved = checked.results.filter((r) => r.approved).length;
+  const withheld = checked.results.filter((r) => r.withheld).length;
   return (
-    <Section title={`${approved} of ${checked.results.length} approved for ${checked.against}`}>
+    <Section title={`${approved} of ${checked.results.length} approved for ${checked.against}${withheld ? `, ${withheld} withheld` : ''}`}>
       <table data-table="check">
         <thead>
           <tr>
@@ -80,18 +93,20 @@ const CheckResults: FC<{ checked: Checked }> = ({ checked }) => {
         </thead>
         <tbody>
           {checked.results.map((r) => (
-            <tr data-result={r.fingerprint} data-approved={String(r.approved)}>
+            <tr data-result={r.fingerprint} data-approved={String(r.approved)} data-withheld={String(r.withheld)}>
               <td>
                 <code>{r.fingerprint}</code>
               </td>
               <td>{r.scope}</td>
-              <td>{r.approved ? <span class="badge ok">approved</span> : <span class="badge bad">denied</span>}</td>
-              <td class="num">{`${serverCount(r.servers.approved)} of ${serverCount(r.servers.total)}`}</td>
+              <td>
+                <Verdict result={r} />
+              </td>
+              <td class="num">{r.servers.approved === null ? <span class="muted">not counted</span> : `${serverCount(r.servers.approved)} of ${serverCount(r.servers.total)}`}</td>
               <td>
                 {r.reasons.length ? (
                   <ul class="reasons">
                     {r.reasons.map((x) => (
-                      <li>{`${x.reason} (${serverCount(x.servers)} of the servers)`}</li>
+                      <li>{reasonWithCount(x)}</li>
                     ))}
                   </ul>
                 ) : (

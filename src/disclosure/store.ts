@@ -224,6 +224,12 @@ export async function refreshPending(db: Db, census: CensusSource, now = Date.no
   return { sites: sites.length };
 }
 
+/** The data centers waiting for a refresh (records and census, or the census alone): their census may not have judged their latest change. */
+export async function pendingSiteIds(db: Db): Promise<string[]> {
+  const found = await db.selectDistinct({ key: disclosureReleased.key }).from(disclosureReleased).where(inArray(disclosureReleased.kind, ['pending', CENSUS_MARK])).all();
+  return found.map((r) => r.key);
+}
+
 /** How many data centers wait for their refresh (records and census, or the census alone). */
 export async function pendingSites(db: Db): Promise<number> {
   const found = await db

@@ -123,7 +123,7 @@ export const OPERATION_DOCS: Record<string, OperationDoc> = {
   'GET /v1/platforms/{id}': { description: 'One platform of the catalog, with its provider’s name.', response: catalogEntry },
   'GET /v1/customers/{customerId}/mip-list': {
     description:
-      'Every platform but the current one, with the narrowest scope (server, rack, row, site) at which the customer can move to it without its data leaving that unit, coverage per scope, an estimated monthly price, ranked; the others with their top reasons. Read from the materialised compatibility table (`fresh: false` while it catches up). A platform whose requirements would set fewer than K servers of a data center apart is not answered there (its placements there have no compatible home as far as the list tells, and the first reason says so).',
+      'Every platform but the current one, with the narrowest scope (server, rack, row, site) at which the customer can move to it without its data leaving that unit, coverage per scope, an estimated monthly price, ranked; the others with their top reasons. Read from the materialised compatibility table (`fresh: false` while it catches up). A platform whose requirements would set fewer than K servers of a data center apart is not answered there (its placements there have no compatible home as far as the list tells, and the first reason says so); an entry unavailable only for that reads `withheld: true`, which is not a denial.',
     response: {
       customerId: CUS,
       scope: 'rack',
@@ -135,6 +135,7 @@ export const OPERATION_DOCS: Record<string, OperationDoc> = {
           name: 'Atlas Confidential Cloud',
           providerId: PRV_B,
           available: true,
+          withheld: false,
           narrowestScope: 'server',
           coverage: { placements: 8, server: 8, rack: 8, row: 8, site: 8 },
           preferenceFit: 0,
@@ -150,6 +151,7 @@ export const OPERATION_DOCS: Record<string, OperationDoc> = {
           name: 'Meridian Storefront Edge',
           providerId: 'prv_K2Sqbt2cD3zViusD',
           available: false,
+          withheld: false,
           narrowestScope: null,
           coverage: { placements: 8, server: 0, rack: 0, row: 0, site: 0 },
           preferenceFit: null,

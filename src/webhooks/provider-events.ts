@@ -2,12 +2,12 @@
  * Provider events recorded in D1 (`outbox_events`) by capabilities that have no coordinator
  * transaction to write them in (compatibility's `compatibility.revoked`): written with the change
  * that causes them, relayed to each customer's coordinator by the cron (./jobs.ts), which delivers
- * them like every other webhook. The webhooks capability owns the table; others call
- * `recordProviderEvents`.
+ * them like every other webhook. The webhooks capability owns the table; others batch
+ * `providerEventStatements` with their own writes.
  */
 import { and, asc, isNull, sql } from 'drizzle-orm';
 import { outboxEvents } from '../../schema';
-import { chunkForInsert, jsonIds, type Db } from '../db';
+import { chunkForInsert, jsonIds, type Db, type Statement } from '../db';
 import { newId } from '../lib/ids';
 import type { WebhookEventType } from './events';
 
@@ -27,12 +27,10 @@ export interface OutboxEvent extends Omit<ProviderEvent, 'type'> {
   createdAt: number;
 }
 
-/** Records events for providers, in one D1 batch; returns how many. */
-export async function recordProviderEvents(db: Db, events: ProviderEvent[], now: number): Promise<number> {
+/** The statements that record events for providers, to run in one batch with the change that causes them. */
+export function providerEventStatements(db: Db, events: ProviderEvent[], now: number): Statement[] {
   const rows = events.map((e) => ({ id: newId('evt'), ...e, payload: JSON.stringify(e.payload), createdAt: now }));
-  const [first, ...rest] = chunkForInsert(rows, 8).map((chunk) => db.insert(outboxEvents).values(chunk));
-  if (first) await db.batch([first, ...rest]);
-  return rows.length;
+  return chunkForInsert(rows, 8).map((chunk) => db.insert(outboxEvents).values(chunk));
 }
 
 /** Undelivered events, oldest first. */

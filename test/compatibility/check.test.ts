@@ -107,7 +107,7 @@ describe('POST /v1/compatibility: the provider-side flow', () => {
     expect(r.body.results.map((x) => x.withheld)).toEqual([true, true, true]);
     const list = await call('GET', `/v1/customers/${customer.id}/mip-list?scope=site`, { key: customer.key });
     expectStatus(list, 200);
-    expect(list.body.unavailable.find((e) => e.platformId === platformB.id)).toMatchObject({ narrowestScope: null, coverage: { server: 0, site: 0 }, reasons: [{ reason: WITHHELD_REASONS.narrow, placements: 3 }] });
+    expect(list.body.unavailable.find((e) => e.platformId === platformB.id)).toMatchObject({ withheld: true, narrowestScope: null, coverage: { server: 0, site: 0 }, reasons: [{ reason: WITHHELD_REASONS.narrow, placements: 3 }] });
   });
 
   it('releases non-identifying properties on request, generalised until 5 servers share them, never identity, names or the private network', async () => {

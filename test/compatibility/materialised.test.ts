@@ -1,7 +1,8 @@
 import type { z } from '@hono/zod-openapi';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { setMigrationTarget } from '../../src/compatibility/revoked';
+import { recordRevocations, refreshCensus, releaseRevocations, setMigrationTarget } from '../../src/compatibility/revoked';
+import { markSitesPending } from '../../src/disclosure/store';
 import { markOutboxDelivered, pendingOutboxEvents } from '../../src/webhooks/provider-events';
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { getPlatform } from '../../src/catalog/store';
@@ -9,11 +10,11 @@ import { planPass, startPass } from '../../src/compatibility/passes';
 import { consumeRecompute, type RecomputeMessage } from '../../src/compatibility/queue';
 import { compatibilityJob } from '../../src/compatibility/recompute';
 import { COMPAT_PASS_REPAIR_MS } from '../../src/constants';
-import { readServerRows } from '../../src/compatibility/store';
+import { platformsWithSlots, readServerRows } from '../../src/compatibility/store';
 import { readUnits, refreshUnits } from '../../src/compatibility/units';
 import { getDb } from '../../src/db';
 import type { InventoryBody } from '../../src/inventory/schema';
-import { bodyOf, call, expectProblem, expectStatus, offSchema, OPERATOR } from '../http';
+import { bodyOf, call, expectProblem, expectStatus, offSchema, OPERATOR, succeed } from '../http';
 import { createPlatform, dataCenter, place, putInventory, registerCustomer, registerProvider, settled } from '../factories';
 
 type Inventory = Required<z.input<typeof InventoryBody>>;
@@ -24,11 +25,12 @@ let worlds = 0;
 /**
  * A site of 2 rows × 2 racks × 2 servers (ids `mt-r1-k1-v1`… in the first world, `mt2-…` in the
  * next), a provider with a platform needing `sev` and 8 free cores and one needing `sev` only, and
- * a customer on the first two servers of rack r1-k1 on the first. Every test builds its own.
+ * a customer on the first two servers of rack r1-k1 on the first (`perRack` servers per rack).
+ * Every test builds its own.
  */
-async function mtWorld() {
+async function mtWorld(perRack = 2) {
   const dc = `mt${++worlds === 1 ? '' : worlds}`;
-  const { serverIds, ...inventory } = dataCenter(dc, 2, 2, 2) as Inventory & { serverIds: string[] };
+  const { serverIds, ...inventory } = dataCenter(dc, 2, 2, perRack) as Inventory & { serverIds: string[] };
   await putInventory(inventory);
   const provider = await registerProvider();
   const customer = await registerCustomer();
@@ -97,11 +99,25 @@ describe('the materialised table', () => {
   });
 });
 
+/** An mtWorld of 3 servers per rack (12: a change of a whole row sets K servers or more apart), settled. */
+async function rvWorld() {
+  const w = await mtWorld(3);
+  await settled();
+  const inRow = (row: string, change: (s: Inventory['servers'][number]) => void): Inventory => {
+    const servers = structuredClone(w.inventory.servers.filter((x) => x.id.startsWith(`${w.dc}-${row}-`)));
+    servers.forEach(change);
+    return { sites: [], rows: [], racks: [], servers };
+  };
+  return { ...w, inRow };
+}
+
 describe('compatibility.revoked', () => {
-  it('is recorded when a server stops satisfying the platform its customer runs on', async () => {
-    const w = await mtWorld();
+  it('is recorded when servers stop satisfying the platform their customer runs on', async () => {
+    const w = await rvWorld();
     await drainOutbox();
-    await putInventory(changed(w, 'r1-k1-v1', (s) => (s.properties.traits = ['avx512'])));
+    // The whole first row (6 of the 12 servers, the customer's two among them) loses `sev`.
+    await putInventory(w.inRow('r1', (s) => (s.properties.traits = ['avx512'])));
+    await settled();
     const events = await drainOutbox();
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: 'compatibility.revoked', customerId: w.customer.id, platformId: w.sevPlatform.id, providerId: w.provider.id });
@@ -110,46 +126,85 @@ describe('compatibility.revoked', () => {
       customerId: w.customer.id,
       platformId: w.sevPlatform.id,
       relation: 'current',
-      servers: 1,
-      reasons: [{ reason: 'missing trait sev', servers: 1 }],
+      servers: 2,
+      reasons: [{ reason: 'missing trait sev', servers: 2 }],
     });
     const text = JSON.stringify(events);
     for (const s of w.inventory.servers) for (const value of [s.id, s.rackId, ...Object.values(s.identity)]) expect(text).not.toContain(value);
   });
 
-  it('is not recorded again while the server stays incompatible, nor for servers without the customer', async () => {
-    const w = await mtWorld();
-    const incompatible = changed(w, 'r1-k1-v1', (s) => (s.properties.traits = ['avx512']));
+  it('is not recorded again while the servers stay incompatible, nor for servers without the customer', async () => {
+    const w = await rvWorld();
+    const incompatible = w.inRow('r1', (s) => (s.properties.traits = ['avx512']));
     await putInventory(incompatible);
+    await settled();
     expect(await drainOutbox()).toHaveLength(1);
-    incompatible.servers[0]!.properties.memoryGib = 512;
+    for (const s of incompatible.servers) s.properties.memoryGib = 512;
     await putInventory(incompatible);
-    await putInventory(changed(w, 'r2-k1-v1', (s) => (s.properties.traits = [])));
+    await putInventory(w.inRow('r2', (s) => (s.properties.traits = [])));
+    await settled();
     expect(await drainOutbox()).toEqual([]);
   });
 
   it('is recorded for the platform a customer is migrating to when its requirements change', async () => {
-    const w = await mtWorld();
-    // Only r1-k1-v2 stays approved before the change: v1 loses `sev` first.
-    await putInventory(changed(w, 'r1-k1-v1', (s) => (s.properties.traits = ['avx512'])));
+    const w = await rvWorld();
     await setMigrationTarget(db, w.customer.id, w.target.id);
     await drainOutbox();
     const r = await call('PATCH', `/v1/platforms/${w.target.id}`, { key: w.provider.key, body: { requirements: { requiredTraits: ['sev', 'tdx'] } } });
     expectStatus(r, 200);
     await settled();
     const events = await drainOutbox();
-    expect(events.map((e) => e.payload)).toEqual([expect.objectContaining({ platformId: w.target.id, relation: 'target', servers: 1, reasons: [{ reason: 'missing trait tdx', servers: 1 }] })]);
+    expect(events.map((e) => e.payload)).toEqual([expect.objectContaining({ platformId: w.target.id, relation: 'target', servers: 2, reasons: [{ reason: 'missing trait tdx', servers: 2 }] })]);
     await setMigrationTarget(db, w.customer.id, null);
   });
 
   it('delivered events leave the pending list', async () => {
-    const w = await mtWorld();
+    const w = await rvWorld();
     await drainOutbox();
-    await putInventory(changed(w, 'r1-k1-v2', (s) => (s.properties.traits = [])));
+    await putInventory(w.inRow('r1', (s) => (s.properties.traits = [])));
+    await settled();
     const [event] = await pendingOutboxEvents(db, 10);
     expect(event?.customerId).toBe(w.customer.id);
     await markOutboxDelivered(db, [event!.id], Date.now());
     expect(await pendingOutboxEvents(db, 10)).toEqual([]);
+  });
+
+  it('waits for the census of the server’s data center to judge the change before it is released', async () => {
+    const w = await rvWorld();
+    await drainOutbox();
+    const platform = (await platformsWithSlots(db)).find((p) => p.platform.id === w.sevPlatform.id)!;
+    // A flip recorded while the site waits for its refresh (as every recompute marks it first).
+    await markSitesPending(db, [w.dc]);
+    expect(await recordRevocations(db, [{ serverId: `${w.dc}-r1-k1-v1`, siteId: w.dc, platform, failed: [0] }], Date.now())).toBe(1);
+    expect(await releaseRevocations(db)).toBe(0);
+    expect(await drainOutbox()).toEqual([]);
+    // The refresh judges the site, then releases it (the census answers the platform there).
+    await refreshCensus(db);
+    expect((await drainOutbox()).map((e) => e.payload)).toEqual([expect.objectContaining({ platformId: w.sevPlatform.id, servers: 1, reasons: [{ reason: 'missing trait sev', servers: 1 }] })]);
+    expect(await releaseRevocations(db)).toBe(0);
+  });
+
+  it('tells the provider nothing the census withholds: a change or requirements that set fewer than K servers apart', async () => {
+    const w = await rvWorld();
+    await drainOutbox();
+    // One server (the customer's) loses `sev`: the platform's answers would single it out.
+    await putInventory(w.inRow('r1', (s) => s.id.endsWith('-k1-v1') && (s.properties.traits = ['avx512'])));
+    await settled();
+    expect(await drainOutbox()).toEqual([]);
+    // As the compatibility answers say nothing there either.
+    const ids = (await succeed('POST', '/v1/hardware-ids', { key: w.customer.key, body: { scope: 'server', audience: [w.provider.id] } })).items.map((i) => i.id);
+    const asked = await succeed('POST', '/v1/compatibility', { key: w.provider.key, body: { hardwareIds: ids, platformId: w.sevPlatform.id } });
+    expect(asked.results.map((x) => x.withheld)).toEqual([true, true]);
+    // Requirements only one server of the site meets (a probe for its rare NIC), which the customer's
+    // other server fails: nothing either.
+    await putInventory(w.inRow('r2', (s) => s.id.endsWith('-k1-v1') && (s.properties.traits = ['sev', 'rare-nic'])));
+    await setMigrationTarget(db, w.customer.id, w.target.id);
+    await settled();
+    await drainOutbox();
+    expectStatus(await call('PATCH', `/v1/platforms/${w.target.id}`, { key: w.provider.key, body: { requirements: { requiredTraits: ['rare-nic'] } } }), 200);
+    await settled();
+    expect(await drainOutbox()).toEqual([]);
+    await setMigrationTarget(db, w.customer.id, null);
   });
 });
 

@@ -7,9 +7,14 @@ import { fingerprint } from '../../src/console/handoff';
 import { pastedIds } from '../../src/console/provider-check';
 import { periodsBetween } from '../../src/console/usage-chart';
 import { serverCount } from '../../src/lib/server-count';
+import { availabilityWord, reasonWithCount, verdictWord } from '../../src/lib/answer-words';
+import { WITHHELD_REASONS } from '../../src/disclosure/release';
 import { bodyOf, call, expectStatus, OPERATOR } from '../http';
-import { createPlatform, dataCenter, place, putInventory, registerCustomer, registerProvider, server } from '../factories';
+import { createPlatform, dataCenter, place, putInventory, registerCustomer, registerProvider, server, settled } from '../factories';
 import { cookieOf, csrfOf, signIn, visit } from './session';
+
+/** Text as the console's JSX writes it into a page. */
+const escaped = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 describe('console sign-in', () => {
   it('sends visitors without a session to the sign-in page', async () => {
@@ -233,6 +238,56 @@ describe('customer and provider pages', () => {
     expect(denied.slice(0, denied.indexOf('</tr>'))).toMatch(/data-available="false".*<span class="badge bad">no<\/span>.*tdx.*\(3 placements\)/s);
     expect(page.html).not.toContain(`data-platform="${current.id}"`);
     expect((await visit('/console/customer', { cookie: await signIn(p.key) })).status).toBe(403);
+  });
+
+  it('shows a verdict and a MIP entry the census withholds as withheld, with the API’s reason, never as denied', async () => {
+    // One server of the site holds a rare NIC: a probe platform requiring it is answered to nobody there.
+    const dc = dataCenter('cwh', 1, 3, 4);
+    const rare = dc.serverIds[0]!;
+    await putInventory({ ...dc, servers: dc.servers!.map((s) => ({ ...s, properties: { ...s.properties, traits: s.id === rare ? ['sev', 'rare-nic'] : ['sev'] } })) });
+    const home = await createPlatform((await registerProvider()).key, { name: 'Home Platform' });
+    const p = await registerProvider();
+    const probe = await createPlatform(p.key, { name: 'Rare NIC Probe', requirements: { requiredTraits: ['rare-nic'] } });
+    const huge = await createPlatform(p.key, { name: 'Huge Memory', requirements: { properties: [{ op: 'gte', property: 'memoryGib', value: 100000 }] } });
+    const c = await registerCustomer();
+    await place(c.id, [rare], home.id);
+    await settled();
+    const ids = bodyOf(await call('POST', '/v1/hardware-ids', { key: c.key, body: { scope: 'server', audience: [p.id], maxUses: 10 } }), 201).items.map((i: { id: string }) => i.id);
+    const cookie = await signIn(p.key);
+    const check = async (against: string) => {
+      const form = await visit('/console/provider/check', { cookie });
+      const page = await visit('/console/provider/check', { cookie, form: { _csrf: csrfOf(form.html), ids: ids.join('\n'), against, properties: '1' } });
+      expect(page.status).toBe(200);
+      const at = page.html.indexOf('<tr data-result=');
+      return { page: page.html, row: page.html.slice(at, page.html.indexOf('</tr>', at)) };
+    };
+    const withheld = await check(probe.id);
+    expect(withheld.page).toContain('0 of 1 approved for Rare NIC Probe, 1 withheld');
+    expect(withheld.row).toContain('data-withheld="true"');
+    expect(withheld.row).toContain('<span class="badge warn">withheld</span>');
+    expect(withheld.row).not.toMatch(/denied/);
+    // The API's reason as it gives it, with no count of servers (and no server's value).
+    expect(withheld.row).toContain(`<li>${escaped(WITHHELD_REASONS.narrow)}</li>`);
+    expect(withheld.row).toContain('not counted');
+    // A platform no server meets is answered, and denied.
+    const denied = await check(huge.id);
+    expect(denied.row).toContain('data-withheld="false"');
+    expect(denied.row).toContain('<span class="badge bad">denied</span>');
+    // The customer's MIP list: the probe is withheld, not "no"; the other is a plain no.
+    const list = await visit('/console/customer?scope=rack', { cookie: await signIn(c.key) });
+    const entry = (id: string) => {
+      const at = list.html.indexOf(`data-platform="${id}"`);
+      return list.html.slice(at, list.html.indexOf('</tr>', at));
+    };
+    expect(entry(probe.id)).toContain('<span class="badge warn">withheld</span>');
+    expect(entry(probe.id)).not.toContain('<span class="badge bad">no</span>');
+    expect(entry(probe.id)).toContain(escaped(WITHHELD_REASONS.narrow));
+    expect(entry(huge.id)).toContain('<span class="badge bad">no</span>');
+    // The words the console and the CLI share.
+    expect([verdictWord({ approved: false, withheld: true }), verdictWord({ approved: false, withheld: false }), verdictWord({ approved: true, withheld: false })]).toEqual(['withheld', 'denied', 'approved']);
+    expect([availabilityWord({ available: false, withheld: true }), availabilityWord({ available: false, withheld: false })]).toEqual(['withheld', 'unavailable']);
+    expect(reasonWithCount({ reason: WITHHELD_REASONS.narrow, servers: null })).toBe(WITHHELD_REASONS.narrow);
+    expect(reasonWithCount({ reason: 'tdx', servers: { min: 4, max: 8 } })).toBe('tdx (4–7 of the servers)');
   });
 
   it('shows the customer its hardware as masked IDs grouped by scope, each request billed once', async () => {

@@ -142,7 +142,7 @@ describe('a probe platform on a value one server holds', () => {
     for (const a of rare!.answers) {
       expect(a).toMatchObject({ approved: false, withheld: true, servers: { approved: null }, reasons: [{ reason: WITHHELD_REASONS.narrow, servers: null }] });
     }
-    expect(rare!.entry).toMatchObject({ available: false, narrowestScope: null, coverage: { server: 0, rack: 0, row: 0, site: 0 }, reasons: [{ reason: WITHHELD_REASONS.narrow, placements: 1 }] });
+    expect(rare!.entry).toMatchObject({ available: false, withheld: true, narrowestScope: null, coverage: { server: 0, rack: 0, row: 0, site: 0 }, reasons: [{ reason: WITHHELD_REASONS.narrow, placements: 1 }] });
     // The customer asking itself is told the same.
     const own = await succeed('POST', '/v1/compatibility', { key: tenants[0]!.key, body: { hardwareIds: [tenants[0]!.ids.server], platformId: probe.id } });
     expect(own.results[0]).toMatchObject({ withheld: true, reasons: [{ reason: WITHHELD_REASONS.narrow }] });
@@ -158,6 +158,20 @@ describe('a probe platform on a value one server holds', () => {
     // Its answers about racks are not: the value sits in two of the three racks, each in its own numbers.
     expect(rare!.answers[1]).toMatchObject({ withheld: true, reasons: [{ reason: WITHHELD_REASONS.racks, servers: null }] });
     expect(rare!.answers[1]).toEqual(common!.answers[1]);
+    // In the MIP list at rack scope: the rare tenant's own server approves; the other's does not and its rack is
+    // not told of, so the list cannot say (withheld, not "no").
+    expect(rare!.entry).toMatchObject({ available: true, withheld: false });
+    expect(common!.entry).toMatchObject({ available: false, withheld: true, reasons: [{ reason: WITHHELD_REASONS.racks, placements: 1 }, { reason: 'missing trait rare-nic', placements: 1 }] });
+    // A placement in another data center, where no server holds the value (answered: no), makes it a plain no.
+    const elsewhere = dataCenter('cen2', 1, 1, K + 1);
+    await putInventory(elsewhere);
+    const both = await registerCustomer();
+    await place(both.id, [commonId, elsewhere.serverIds[0]!], (await createPlatform(prober.key)).id);
+    await settled();
+    const list = await succeed('GET', `/v1/customers/${both.id}/mip-list?scope=rack`, { key: both.key });
+    const entry = list.unavailable.find((e) => e.platformId === probe.id)!;
+    expect(entry).toMatchObject({ available: false, withheld: false, narrowestScope: null });
+    expect(entry.reasons.map((r) => r.reason).sort()).toEqual([WITHHELD_REASONS.racks, 'missing trait rare-nic', 'no compatible server with 8 free cores and 32 GiB free memory in the same rack'].sort());
 
     await putInventory({ servers: withTrait(holders.slice(0, K - 1)) });
     const [again, other] = await told();

@@ -19,17 +19,17 @@ describe('compatibility.revoked reaches the providers', () => {
   });
 
   it('relays a revocation of the migration target to the source and target providers, once', async () => {
-    const w = await world();
+    // Ten servers, so that half of them losing a trait sets K servers or more apart (the census answers).
+    const w = await world({ servers: 10 });
     const hookA = await hookUp(w.providerA.key);
     const hookB = await hookUp(w.providerB.key);
     await call('PATCH', `/v1/platforms/${w.platformB.id}`, { key: w.providerB.key, body: { requirements: { requiredTraits: ['sev'] } } });
     const id = bodyOf(await start(w), 201).id;
-    // The operator records that one of the customer's servers lost the trait platform B needs.
+    // The operator records that five of the customer's servers lost the trait platform B needs.
     const servers = await call('GET', `/v1/inventory/servers?rack=${w.serverIds[0]!.replace(/-v\d+$/, '')}`, { key: OPERATOR });
     expectStatus(servers, 200);
-    const s = servers.body.items.find((x) => x.id === w.serverIds[0])!;
-    const changed = server(s.id, s.rackId, { ...s.properties, traits: [] });
-    await call('PUT', '/v1/inventory', { key: OPERATOR, body: { servers: [{ ...changed, identity: s.identity }] } });
+    const changed = servers.body.items.filter((x) => w.serverIds.slice(0, 5).includes(x.id)).map((s) => ({ ...server(s.id, s.rackId, { ...s.properties, traits: [] }), identity: s.identity }));
+    await call('PUT', '/v1/inventory', { key: OPERATOR, body: { servers: changed } });
     // Compatibility is recomputed on the queue: the revocation exists once it has caught up.
     await settled();
 
@@ -39,7 +39,7 @@ describe('compatibility.revoked reaches the providers', () => {
     for (const hook of [hookA, hookB]) {
       const revoked = (await verifiedEvents(hook)).filter((e) => e.type === 'compatibility.revoked');
       expect(revoked).toHaveLength(1);
-      expect(revoked[0]!.data).toMatchObject({ customerId: w.customer.id, platformId: w.platformB.id, relation: 'target', servers: 1, reasons: [{ reason: 'missing trait sev', servers: 1 }] });
+      expect(revoked[0]!.data).toMatchObject({ customerId: w.customer.id, platformId: w.platformB.id, relation: 'target', servers: 5, reasons: [{ reason: 'missing trait sev', servers: 5 }] });
     }
     const log = await call('GET', `/v1/webhook-deliveries?eventType=compatibility.revoked`, { key: w.providerA.key });
     expectStatus(log, 200);
