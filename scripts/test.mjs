@@ -82,6 +82,7 @@ const e2e = Promise.all([dryRun, e2eState]).then((codes) => {
         'test/agent-program/agent.e2e.test.mjs',
         'test/cli/cli.test.mjs',
         'test/cli/npm-start.test.mjs',
+        'test/cli/ports.test.mjs',
         'test/netbox/import.test.mjs',
         'test/agent-program/modules.test.mjs',
         'test/agent-program/agent.test.mjs',
