@@ -89,7 +89,7 @@ export async function startService({ servers = 200, seeded = true } = {}) {
     started.push(built.remove);
     const persistTo = join(dir, 'state');
     if (process.env.INPLACE_E2E_STATE) cpSync(process.env.INPLACE_E2E_STATE, persistTo, { recursive: true });
-    else migratedState(persistTo);
+    else await migratedState(persistTo);
     const service = await startBundle({ outdir: built.outdir, envFile, port: 0, persistTo, output: (line) => logs.push(`${line}\n`) });
     started.push(service.stop);
     const artifactServer = await startArtifactServer();
