@@ -108,6 +108,7 @@ export async function startService({ servers = 200, seeded = true } = {}) {
     };
   } catch (err) {
     await stop();
-    throw err;
+    // What the Worker printed says why a start or the seeding failed (a request cut off, say).
+    throw new Error(`the end-to-end service did not start or seed: ${err.message}\n--- the Worker's output, last 60 lines ---\n${logs.join('').split('\n').slice(-60).join('\n')}`, { cause: err });
   }
 }
