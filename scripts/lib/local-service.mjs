@@ -255,14 +255,16 @@ export async function startWorkerd({ port, persistTo, envFile }) {
  * Applies the D1 migrations, starts `wrangler dev` and waits until /healthz answers.
  * `persistTo` and `envFile` default to wrangler's own (.wrangler/state, .dev.vars).
  */
-export async function startLocalService({ port = 8787, persistTo, envFile, logLevel = 'info', stdio = 'inherit', quietStart = false, unlogged } = {}) {
+export async function startLocalService({ port = 8787, inspectorPort, persistTo, envFile, logLevel = 'info', stdio = 'inherit', quietStart = false, unlogged } = {}) {
   const persist = persistTo ? ['--persist-to', persistTo] : [];
   const env = envFile ? ['--env-file', envFile] : [];
+  // Without it wrangler probes from 9229 up and binds later: two starting at once may both take 9229.
+  const inspector = inspectorPort ? ['--inspector-port', String(inspectorPort)] : [];
   applyMigrations(persist, stdio === 'inherit');
   copyDocsAssets();
   const child = spawn(
     'npx',
-    ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--show-interactive-dev-session=false', '--log-level', logLevel, ...persist, ...env],
+    ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port), ...inspector, '--show-interactive-dev-session=false', '--log-level', logLevel, ...persist, ...env],
     // Its own process group, so stopping it also stops workerd underneath npx and wrangler.
     { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
