@@ -11,7 +11,8 @@
 //      .inplace/demo.json for scripts.
 // Options: --port N (or INPLACE_PORT), --upstream-port N (or INPLACE_UPSTREAM_PORT: the first
 // upstream's port), --artifact-port N (or INPLACE_ARTIFACT_PORT), --servers N (demo size),
-// --agent-interval SECONDS, --reset (forget local state and seed again).
+// --inspector-port N (or INPLACE_INSPECTOR_PORT; wrangler's devtools, by default the first free
+// from 9229), --agent-interval SECONDS, --reset (forget local state and seed again).
 import './lib/offline.mjs';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -29,6 +30,7 @@ const { values: opts } = parseArgs({
     port: { type: 'string' },
     'upstream-port': { type: 'string' },
     'artifact-port': { type: 'string' },
+    'inspector-port': { type: 'string' },
     servers: { type: 'string', default: '200' },
     'agent-interval': { type: 'string', default: '10' },
     reset: { type: 'boolean', default: false },
@@ -37,6 +39,7 @@ const { values: opts } = parseArgs({
 const port = portOption(opts.port, 'INPLACE_PORT', 8787);
 const upstreamPort = portOption(opts['upstream-port'], 'INPLACE_UPSTREAM_PORT', UPSTREAM_BASE_PORT);
 const artifactPort = portOption(opts['artifact-port'], 'INPLACE_ARTIFACT_PORT', 8789);
+const inspectorPort = (opts['inspector-port'] ?? process.env.INPLACE_INSPECTOR_PORT) !== undefined ? portOption(opts['inspector-port'], 'INPLACE_INSPECTOR_PORT') : undefined;
 const baseUrl = `http://127.0.0.1:${port}`;
 const DEMO_FILE = '.inplace/demo.json';
 
@@ -44,6 +47,7 @@ await requireFreePorts([
   { port, what: 'the service', change: 'start this one on another port with `npm start -- --port N` (or INPLACE_PORT=N)' },
   ...upstreamPorts(PLATFORMS.length, upstreamPort, 'move the upstreams with `npm start -- --upstream-port N` (or INPLACE_UPSTREAM_PORT=N)'),
   { port: artifactPort, what: 'the module artifact server', change: 'move it with `npm start -- --artifact-port N` (or INPLACE_ARTIFACT_PORT=N)' },
+  ...(inspectorPort ? [{ port: inspectorPort, what: "wrangler's devtools inspector", change: 'move it with `npm start -- --inspector-port N` (or INPLACE_INSPECTOR_PORT=N)' }] : []),
 ]);
 if (opts.reset) {
   rmSync('.wrangler/state', { recursive: true, force: true });
@@ -58,7 +62,7 @@ const artifactServer = await startArtifactServer({ port: artifactPort });
 const artifacts = await publishModules(artifactServer, '.inplace/artifacts', demoModules());
 console.log(`Starting InPlace on ${baseUrl} (wrangler dev, local D1 and Durable Objects)…`);
 // The agents' polling is logged in their own files, not among the requests.
-const service = await startLocalService({ port, quietStart: true, unlogged: /^\[wrangler:info\] (GET|POST) \/v1\/agent\/(report|tasks)\S* 200 / });
+const service = await startLocalService({ port, inspectorPort, quietStart: true, unlogged: /^\[wrangler:info\] (GET|POST) \/v1\/agent\/(report|tasks)\S* 200 / });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => service.kill(signal));
 service.exited.then((code) => process.exit(code ?? 0));
 try {

@@ -12,6 +12,7 @@ import './lib/offline.mjs';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { copyDocsAssets } from './docs-assets.mjs';
+import { migratedState } from './lib/local-service.mjs';
 
 const extra = process.argv.slice(2);
 const t0 = Date.now();
@@ -37,6 +38,22 @@ function run(name, cmd, args, { live = false } = {}) {
   });
 }
 
+/** Runs `fn` here, reported as `run()` reports a command: 0 when it resolves (printing what it returns), else 1. */
+async function inProcess(name, fn) {
+  const started = Date.now();
+  let code = 0;
+  let out;
+  try {
+    out = await fn();
+  } catch (err) {
+    out = err.stack;
+    code = 1;
+  }
+  console.log(`\n▶ ${name}\n${out}`);
+  console.log(`${code === 0 ? '✓' : '✗'} ${name}: ${code === 0 ? 'passed' : 'failed (exit 1)'} in ${seconds(started)}`);
+  return code;
+}
+
 // Swagger UI's files, which wrangler.toml's [assets] names, before anything builds the Worker; then
 // the test of that copy, alone: it rewrites one of those files, which would reload a running
 // `wrangler dev` (failing its requests in flight) or break a page the browser test loads.
@@ -50,9 +67,6 @@ const assetsCode = await nodeTests('docs assets copy', ['test/http/docs-assets.t
 // The bundle `wrangler deploy` would upload, in dist/: checked here, served by the end-to-end stage,
 // whose services each start from a copy of one local state with the D1 migrations applied.
 const dryRun = run('wrangler deploy --dry-run', 'npx', ['wrangler', 'deploy', '--dry-run', '--outdir', 'dist']);
-const E2E_STATE = 'dist/e2e-state';
-rmSync(E2E_STATE, { recursive: true, force: true });
-const e2eState = run('D1 migrations for the end-to-end services', 'npx', ['wrangler', 'd1', 'migrations', 'apply', 'inplace', '--local', '--persist-to', E2E_STATE]);
 const checks = Promise.all([
   dryRun,
   run('type check', 'npm', ['run', '--silent', 'typecheck']),
@@ -66,6 +80,11 @@ const checks = Promise.all([
 const report = 'dist/vitest-report.json';
 rmSync(report, { force: true });
 const vitest = run('vitest (workerd: D1, Durable Objects, cron)', 'npx', ['vitest', 'run', '--config', 'test/vitest.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra], { live: true });
+
+// In this process, once every other stage has started (loading wrangler and Miniflare takes a few seconds).
+const E2E_STATE = 'dist/e2e-state';
+rmSync(E2E_STATE, { recursive: true, force: true });
+const e2eState = inProcess('D1 migrations for the end-to-end services', async () => `${await migratedState(E2E_STATE)} migrations applied to ${E2E_STATE}`);
 
 // End to end, in Node against a fresh service each (the deploy bundle in its own workerd, test/service.mjs):
 // the console in Debian's chromium (playwright-core), the CLI, the NetBox import and the agent program
@@ -82,6 +101,7 @@ const e2e = Promise.all([dryRun, e2eState]).then((codes) => {
         'test/agent-program/agent.e2e.test.mjs',
         'test/cli/cli.test.mjs',
         'test/cli/npm-start.test.mjs',
+        'test/cli/ports.test.mjs',
         'test/netbox/import.test.mjs',
         'test/agent-program/modules.test.mjs',
         'test/agent-program/agent.test.mjs',

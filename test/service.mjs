@@ -15,8 +15,15 @@ import { publishModules, startArtifactServer } from '../scripts/lib/artifacts.mj
 import { ensureDevVars, migratedState, startBundle } from '../scripts/lib/local-service.mjs';
 import { demoModules, seed } from '../scripts/lib/seed.mjs';
 
-/** Ports tried first (the range set aside for these tests on shared machines), then any free one. */
+/**
+ * Ports tried first (the range set aside for these tests on shared machines), then any free one:
+ * for what must be told its port before it listens (`npm start`'s wrangler dev and artifact server)
+ * and for URLs where nothing listens. A service of this file's own listens on a port its runtime
+ * picks (port 0), so no other file can take that port between a probe and the bind.
+ */
 const PREFERRED_PORTS = Array.from({ length: 20 }, (_, i) => 8850 + i);
+/** Ports this process was handed: a probe finds them free until whoever was handed them listens. */
+const handedOut = new Set();
 
 function listenable(port) {
   return new Promise((resolve) => {
@@ -29,14 +36,27 @@ function listenable(port) {
   });
 }
 
-/** A free port, starting at a random place in the range so that parallel runs rarely collide. */
+/**
+ * A free port, never one this process was handed before, starting at a random place in the range
+ * so that parallel runs rarely collide.
+ */
 export async function freePort() {
   const start = Math.floor(Math.random() * PREFERRED_PORTS.length);
   for (let i = 0; i < PREFERRED_PORTS.length; i++) {
-    const port = await listenable(PREFERRED_PORTS[(start + i) % PREFERRED_PORTS.length]);
-    if (port) return port;
+    const candidate = PREFERRED_PORTS[(start + i) % PREFERRED_PORTS.length];
+    if (handedOut.has(candidate)) continue;
+    const port = await listenable(candidate);
+    if (port) return handOut(port);
   }
-  return listenable(0);
+  for (;;) {
+    const port = await listenable(0);
+    if (!handedOut.has(port)) return handOut(port);
+  }
+}
+
+function handOut(port) {
+  handedOut.add(port);
+  return port;
 }
 
 /** The deploy bundle in `INPLACE_E2E_BUNDLE`, or one built now into a folder that `remove` deletes. */
@@ -69,8 +89,8 @@ export async function startService({ servers = 200, seeded = true } = {}) {
     started.push(built.remove);
     const persistTo = join(dir, 'state');
     if (process.env.INPLACE_E2E_STATE) cpSync(process.env.INPLACE_E2E_STATE, persistTo, { recursive: true });
-    else migratedState(persistTo);
-    const service = await startBundle({ outdir: built.outdir, envFile, port: await freePort(), persistTo, output: (line) => logs.push(`${line}\n`) });
+    else await migratedState(persistTo);
+    const service = await startBundle({ outdir: built.outdir, envFile, port: 0, persistTo, output: (line) => logs.push(`${line}\n`) });
     started.push(service.stop);
     const artifactServer = await startArtifactServer();
     started.push(() => artifactServer.close());
@@ -88,6 +108,7 @@ export async function startService({ servers = 200, seeded = true } = {}) {
     };
   } catch (err) {
     await stop();
-    throw err;
+    // What the Worker printed says why a start or the seeding failed (a request cut off, say).
+    throw new Error(`the end-to-end service did not start or seed: ${err.message}\n--- the Worker's output, last 60 lines ---\n${logs.join('').split('\n').slice(-60).join('\n')}`, { cause: err });
   }
 }

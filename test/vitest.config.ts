@@ -19,6 +19,8 @@ export default defineConfig(async () => ({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: `${root}/wrangler.toml` },
+      // src/index.ts's Worker with a queue handler the setup can switch to emptying the queue.
+      main: `${root}/test/worker.ts`,
       miniflare: {
         bindings: {
           TEST_MIGRATIONS: await readD1Migrations(`${root}/schema/migrations`),
@@ -45,9 +47,8 @@ export default defineConfig(async () => ({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Runs before each file: empties every Durable Object and D1 (reset) and applies the migrations,
-    // so each file starts from an empty world of its own, as a fresh runtime would give it. (Not
-    // emptied: the local queue's messages still pending from the file before, which run against the
-    // new world and find none of their rows.)
+    // so each file starts from an empty world of its own, as a fresh runtime would give it; and after
+    // each file drops the queue's messages still pending, which would otherwise run in the next world.
     setupFiles: ['test/setup.ts'],
     // Three workerd runtimes, each running files one after another. A runtime runs its tests, the
     // Worker and its Durable Objects on one thread and waits on the test servers in Node in between,

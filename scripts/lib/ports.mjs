@@ -24,10 +24,19 @@ export function portOption(flag, envName, fallback) {
 }
 
 /**
- * Exits with a clear message when one of `wanted` ({ port, what, change }) is taken; `change` says
- * how to pick another (a flag, an environment variable).
+ * Exits with a clear message when one of `wanted` ({ port, what, change }) is taken, or is wanted
+ * twice (two servers of one script cannot share a port); `change` says how to pick another (a flag,
+ * an environment variable).
  */
 export async function requireFreePorts(wanted) {
+  const wantedFor = new Map();
+  for (const { port, what, change } of wanted) {
+    if (wantedFor.has(port)) {
+      console.error(`Port ${port} on 127.0.0.1 is asked for twice, for ${wantedFor.get(port)} and for ${what}: ${change}.`);
+      process.exit(2);
+    }
+    wantedFor.set(port, what);
+  }
   for (const { port, what, change } of wanted) {
     if (await portFree(port)) continue;
     console.error(`Port ${port} on 127.0.0.1 is already in use, so ${what} cannot listen there.`);

@@ -33,9 +33,12 @@ before(async () => {
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   port = await freePort();
   const artifactPort = await freePort();
+  // Its own devtools port too: wrangler's default takes the first free from 9229, which another
+  // wrangler dev starting on the machine may take at the same moment.
+  const inspectorPort = await freePort();
   // Six upstreams on consecutive ports from a random base far from the other tests' ranges.
   const upstreamPort = 20000 + Math.floor(Math.random() * 10000);
-  child = spawn(process.execPath, ['scripts/start.mjs', '--port', String(port), '--upstream-port', String(upstreamPort), '--artifact-port', String(artifactPort)], {
+  child = spawn(process.execPath, ['scripts/start.mjs', '--port', String(port), '--upstream-port', String(upstreamPort), '--artifact-port', String(artifactPort), '--inspector-port', String(inspectorPort)], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
