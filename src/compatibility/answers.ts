@@ -6,6 +6,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { mipAnswers } from '../../schema';
+import { customersAmong } from '../auth/store';
 import type { Db } from '../db';
 import { sitesOfServers } from '../inventory/facts';
 import { placementsOfCustomer } from '../inventory/placements';
@@ -68,6 +69,8 @@ export function answerMessage(customerId: string, scope: Scope, computed: Comput
  * redelivered message) keeps the first answer of a generation.
  */
 export async function storeAnswer(db: Db, customerId: string, scope: Scope, computed?: ComputedAnswer): Promise<void> {
+  // A customer gone since a reader asked has no answer to store: the message is done, not retried.
+  if (!(await customersAmong(db, [customerId])).has(customerId)) return;
   // Several readers may have asked for the same answer: the first message stores it.
   if ((await storedAnswer(db, customerId, scope)) !== null) return;
   const { generation, body } = computed ?? (await computeAnswer(db, customerId, scope));

@@ -75,6 +75,13 @@ describe('released records refreshed from the queue', () => {
     expect(await pending()).toEqual([]);
   });
 
+  it('an answer to store for a customer that is gone is done, not retried', async () => {
+    const gone = await deliver([{ kind: 'answer', customerId: 'cus_gone', scope: 'rack' }]);
+    expect(gone.result.explicitAcks).toEqual(['m0']);
+    expect(gone.result.retryMessages).toEqual([]);
+    expect(await env.DB.prepare("select count(*) as n from mip_answers where customer_id = 'cus_gone'").first('n')).toBe(0);
+  });
+
   it('a recompute that changed rows asks for its site’s refresh; one that found no server does not', async () => {
     const changed = await deliver([{ kind: 'servers', ids: [qa.serverIds[0]!] }]);
     expect(await pending()).toEqual(['qa']);
