@@ -11,7 +11,9 @@
 import './lib/offline.mjs';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { copyDocsAssets } from './docs-assets.mjs';
+import { guarded } from './lib/exit-guard.mjs';
 import { migratedState } from './lib/local-service.mjs';
 
 const extra = process.argv.slice(2);
@@ -77,9 +79,19 @@ const checks = Promise.all([
   ),
 ]);
 
+// Vitest's output as it comes; its result from its JSON report. Guarded (scripts/lib/exit-guard.mjs):
+// a vitest that does not exit after its report, or whose run never ends, is killed, not waited for.
 const report = 'dist/vitest-report.json';
-rmSync(report, { force: true });
-const vitest = run('vitest (workerd: D1, Durable Objects, cron)', 'npx', ['vitest', 'run', '--config', 'test/vitest.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra], { live: true });
+const progress = 'dist/vitest-progress.json';
+const VITEST = 'vitest (workerd: D1, Durable Objects, cron)';
+console.log(`\n▶ ${VITEST}`);
+const vitestStarted = Date.now();
+const vitestArgs = ['vitest', 'run', '--config', 'test/vitest.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, `--reporter=${fileURLToPath(new URL('lib/vitest-progress.mjs', import.meta.url))}`, ...extra];
+const vitest = guarded('npx', vitestArgs, { report, progress, env: { ...process.env, INPLACE_VITEST_PROGRESS: progress } }).then(({ code, outcome }) => {
+  const how = outcome === 'exited' ? '' : ` (${outcome})`;
+  console.log(`${code === 0 ? '✓' : '✗'} ${VITEST}: ${code === 0 ? 'passed' : `failed (exit ${code})`}${how} in ${seconds(vitestStarted)}`);
+  return code;
+});
 
 // In this process, once every other stage has started (loading wrangler and Miniflare takes a few seconds).
 const E2E_STATE = 'dist/e2e-state';
@@ -106,6 +118,7 @@ const e2e = Promise.all([dryRun, e2eState]).then((codes) => {
         'test/agent-program/modules.test.mjs',
         'test/agent-program/agent.test.mjs',
         'test/structure/check-structure.test.mjs',
+        'test/structure/exit-guard.test.mjs',
       ],
       'dist/e2e.tap',
       2,
