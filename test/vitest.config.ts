@@ -50,6 +50,12 @@ export default defineConfig(async () => ({
     // so each file starts from an empty world of its own, as a fresh runtime would give it; and after
     // each file drops the queue's messages still pending, which would otherwise run in the next world.
     setupFiles: ['test/setup.ts'],
+    // Logs go straight to workerd's console (printed by the pool as they come), not through vitest.
+    // Vitest's console sends each log to Node as a call it awaits before it ends the file. A log from a
+    // Durable Object (an alarm's `webhook.dispatch`, say) goes out through that object's own request,
+    // and `reset()` at the next file's start aborts every object: a log cut there is never answered,
+    // the file never ends, and vitest never exits (train 4 of stop 15; test/structure/reset-logs.test.ts).
+    disableConsoleIntercept: true,
     // Three workerd runtimes, each running files one after another. A runtime runs its tests, the
     // Worker and its Durable Objects on one thread and waits on the test servers in Node in between,
     // so three keep a 2-core machine busy to the end where two left it idle part of the time
