@@ -57,9 +57,11 @@ export default async function setup(project) {
   const server = http.createServer((req, res) => void handle(req, res));
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   project.provide('receiverUrl', `http://127.0.0.1:${server.address().port}`);
+  // Closed at once when the run ends: a delivery still in flight (a retry an alarm sent) is cut, not waited for.
   return () =>
     new Promise((resolve) => {
       for (const res of hanging) res.destroy();
       server.close(() => resolve());
+      server.closeAllConnections();
     });
 }
