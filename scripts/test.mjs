@@ -87,7 +87,7 @@ const VITEST = 'vitest (workerd: D1, Durable Objects, cron)';
 console.log(`\n▶ ${VITEST}`);
 const vitestStarted = Date.now();
 const vitestArgs = ['vitest', 'run', '--config', 'test/vitest.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, `--reporter=${fileURLToPath(new URL('lib/vitest-progress.mjs', import.meta.url))}`, ...extra];
-const vitest = guarded('npx', vitestArgs, { report, progress, env: { ...process.env, INPLACE_VITEST_PROGRESS: progress } }).then(({ code, outcome }) => {
+const vitest = guarded('npx', vitestArgs, { name: 'vitest', report, progress, env: { ...process.env, INPLACE_VITEST_PROGRESS: progress } }).then(({ code, outcome }) => {
   const how = outcome === 'exited' ? '' : ` (${outcome})`;
   console.log(`${code === 0 ? '✓' : '✗'} ${VITEST}: ${code === 0 ? 'passed' : `failed (exit ${code})`}${how} in ${seconds(vitestStarted)}`);
   return code;

@@ -11,14 +11,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 
 /** What the guard waits for by default: generous beside what a slow, loaded run needs (seconds). */
-export const GUARD_DEFAULTS = { exitGraceMs: 60_000, runEndGraceMs: 90_000, stallMs: 600_000, pollMs: 1_000 };
+const GUARD_DEFAULTS = { exitGraceMs: 60_000, runEndGraceMs: 90_000, stallMs: 600_000, pollMs: 1_000 };
 
 /** The JSON report's verdict, or null while it is absent or not yet whole. */
-export function readReport(path) {
+function readReport(path) {
   if (!existsSync(path)) return null;
   try {
     const json = JSON.parse(readFileSync(path, 'utf8'));
-    return { passed: json.success === true && json.numFailedTests === 0, json };
+    return { passed: json.success === true && json.numFailedTests === 0 };
   } catch {
     return null;
   }
@@ -36,12 +36,12 @@ function readProgress(path) {
 const loud = (say, lines) => say(['', '!'.repeat(100), ...lines.map((line) => `!!! ${line}`), '!'.repeat(100), ''].join('\n'));
 
 /**
- * Runs `command` with `args` in a process group of its own, output passed through, and resolves
+ * Runs `command` with `args` in a process group of its own, its output passed through, and resolves
  * `{ code, outcome }` once it has exited or been killed: `outcome` is `exited`, `killed after its
- * report`, `killed: the run never ended` or `killed: stalled`. `clock` gives the time the limits are
- * counted in (milliseconds).
+ * report`, `killed: the run never ended` or `killed: stalled`. `name` is what the messages call it;
+ * `clock` gives the time the limits are counted in (milliseconds).
  */
-export function guarded(command, args, { report, progress, env = process.env, say = console.error, clock = Date.now, ...limits }) {
+export function guarded(command, args, { name = command, report, progress, env = process.env, say = console.error, clock = Date.now, ...limits }) {
   const { exitGraceMs, runEndGraceMs, stallMs, pollMs } = { ...GUARD_DEFAULTS, ...limits };
   for (const path of [report, progress]) rmSync(path, { force: true });
   const child = spawn(command, args, { env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
@@ -76,7 +76,7 @@ export function guarded(command, args, { report, progress, env = process.env, sa
       killGroup();
     };
     child.on('error', (err) => {
-      say(`${command}: ${err.message}`);
+      say(`${name}: ${err.message}`);
       finish({ outcome: 'exited', code: 1 });
     });
     child.on('exit', (code, signal) => {
@@ -92,7 +92,7 @@ export function guarded(command, args, { report, progress, env = process.env, sa
         reportSeenAt ??= now;
         if (now - reportSeenAt >= exitGraceMs) {
           kill('killed after its report', done.passed ? 0 : 1, [
-            `${command} wrote its report (${report}) but had not exited ${Math.round(exitGraceMs / 1000)} s later: killed with its process group.`,
+            `${name} wrote its report (${report}) but had not exited ${Math.round(exitGraceMs / 1000)} s later: killed with its process group.`,
             `The result is the report's: ${done.passed ? 'passed' : 'failed'}. The hang after the report is a bug to find; this run's tests are not affected by it.`,
           ]);
         }
@@ -105,12 +105,12 @@ export function guarded(command, args, { report, progress, env = process.env, sa
       }
       if (seen && seen.files > 0 && seen.ended >= seen.files && now - endedAt >= runEndGraceMs) {
         kill('killed: the run never ended', 1, [
-          `${command}: all ${seen.files} test files ended, but the run did not end (no report) within ${Math.round(runEndGraceMs / 1000)} s: killed with its process group.`,
+          `${name}: all ${seen.files} test files ended, but the run did not end (no report) within ${Math.round(runEndGraceMs / 1000)} s: killed with its process group.`,
           'Counted as failed: a runtime is stuck after its last file (vitest waits for its answer forever), and whatever the run reports at its end is unknown.',
         ]);
       } else if (now - endedAt >= stallMs) {
         kill('killed: stalled', 1, [
-          `${command}: ${seen ? `${seen.ended} of ${seen.files} test files ended, then none` : 'no test file ended'} for ${Math.round(stallMs / 1000)} s: killed with its process group.`,
+          `${name}: ${seen ? `${seen.ended} of ${seen.files} test files ended, then none` : 'no test file ended'} for ${Math.round(stallMs / 1000)} s: killed with its process group.`,
           'Counted as failed.',
         ]);
       }
