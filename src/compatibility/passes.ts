@@ -14,8 +14,9 @@ import type { PlatformT } from '../catalog/schema';
 import { COMPAT_PAGE_SERVERS, QUEUE_SEND_MAX_BYTES, QUEUE_SEND_MAX_MESSAGES } from '../constants';
 import { jsonChunks, runAll, type Db } from '../db';
 import { markEveryCensusPending } from '../disclosure/store';
-import { rackSizes, serverFactsInRacks, untilAfter } from '../inventory/facts';
+import { serverFactsInRacks } from '../inventory/facts';
 import { bumpStatement, CATALOG } from '../lib/generations';
+import { boundRange, planPages } from './pages';
 import { recordRevocations } from './revoked';
 import type { RecomputeMessage } from './queue';
 import { classedFacts, flipped, recomputeFacts, verdictOf } from './recompute';
@@ -77,44 +78,6 @@ function pageMessage(pass: { platformId: string; revision: number; pageServers?:
 async function currentPass(db: Db, platformId: string, revision: number) {
   const row = await db.select().from(compatPlatforms).where(eq(compatPlatforms.platformId, platformId)).get();
   return row && row.passRevision === revision ? row : null;
-}
-
-/**
- * Whole racks in id order, cut after each rack that reaches `pageServers`: each page covers the
- * racks from its first to the next page's first, the last one up to `until`.
- */
-export function cutPages(racks: { rackId: string; servers: number }[], pageServers: number, until: string | null): { fromRack: string; until: string | null }[] {
-  const starts: string[] = [];
-  let filled = pageServers;
-  for (const r of racks) {
-    if (filled >= pageServers) {
-      starts.push(r.rackId);
-      filled = 0;
-    }
-    filled += r.servers;
-  }
-  return starts.map((fromRack, i) => ({ fromRack, until: starts[i + 1] ?? until }));
-}
-
-/**
- * The pages of a pass or rebuild over the racks holding servers now. The last ends with the last of
- * those racks: a server written later gets its whole row (every platform with a slot, so this one's
- * too: the slot exists before the plan is sent) from its own `servers` message.
- */
-export async function planPages(db: Db, pageServers: number): Promise<{ pages: { fromRack: string; until: string | null }[]; servers: number }> {
-  const racks = await rackSizes(db);
-  const last = racks.at(-1);
-  return { pages: last ? cutPages(racks, pageServers, untilAfter(last.rackId)) : [], servers: racks.reduce((n, r) => n + r.servers, 0) };
-}
-
-/**
- * A page's range as it is to run: racks filled inside it since it was planned (servers written while
- * the pass was planned) would make it hold any number of servers, so a range holding more than
- * `pageServers` keeps its first page's worth and returns the rest as pages of their own.
- */
-export async function boundRange(db: Db, range: { fromRack: string; until: string | null }, pageServers: number) {
-  const [first, ...rest] = cutPages(await rackSizes(db, { from: range.fromRack, until: range.until }), pageServers, range.until);
-  return { until: rest.length ? first!.until : range.until, rest };
 }
 
 /**
