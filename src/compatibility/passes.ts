@@ -20,7 +20,7 @@ import { boundRange, planPages } from './pages';
 import { recordRevocations } from './revoked';
 import type { RecomputeMessage } from './queue';
 import { classedFacts, flipped, recomputeFacts, verdictOf } from './recompute';
-import { ensureSlots, readSlot, writeSlot, type EvalPlatform } from './store';
+import { readSlot, writeSlot, type EvalPlatform } from './store';
 import { writeUnitSlot, type UnitSlot } from './units';
 import { aggregateServers, emptySlot, mergeAggregates, slotKey, type SlotAggregate, type UnitAggregates, type Verdict } from './verdicts';
 
@@ -51,8 +51,9 @@ export function sender(queue: Queue<RecomputeMessage>): Send {
  * stops at its next step.
  */
 export async function startPass(db: Db, send: Send, platform: PlatformT, now = Date.now()): Promise<void> {
-  await ensureSlots(db, [platform.id]);
   await runAll(db, [
+    // Its slot, if it has none yet (revision 0: nothing computed), in the same batch: one round trip.
+    db.insert(compatPlatforms).values({ platformId: platform.id, revision: 0, computedAt: now }).onConflictDoNothing(),
     db.delete(compatPassPages).where(and(eq(compatPassPages.platformId, platform.id), lt(compatPassPages.revision, platform.revision))),
     db
       .update(compatPlatforms)
