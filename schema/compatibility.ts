@@ -38,7 +38,7 @@ export const compatPassPages = sqliteTable(
       .references(() => platforms.id),
     revision: integer('revision').notNull(),
     page: integer('page').notNull(),
-    /** First rack of the page; it ends before `until` (null: the last page, open-ended). */
+    /** First rack of the page; it ends before `until` (null: open-ended, as earlier versions planned a pass's last page). */
     fromRack: text('from_rack').notNull(),
     until: text('until'),
     doneAt: integer('done_at'),

@@ -110,6 +110,17 @@ export function jsonIds(ids: string[]): SQL {
 }
 
 /**
+ * Rows for any number of values: `read` gets `(select value from json_each(?))` for `IN` and runs
+ * once per chunk of the values, so that no bound list passes COMPAT_MAX_JSON_PARAM (D1 refuses a
+ * string over its size limit with SQLITE_TOOBIG).
+ */
+export async function readInChunks<T>(values: string[], read: (list: SQL) => Promise<T[]>): Promise<T[]> {
+  const found: T[] = [];
+  for (const payload of jsonChunks(values)) found.push(...(await read(sql`(select value from json_each(${payload}))`)));
+  return found;
+}
+
+/**
  * `ON CONFLICT (pk) DO UPDATE` of every other column from the incoming row, unless the stored row
  * has a higher `version`: read models written by a single writer (a Durable Object) never go back.
  */

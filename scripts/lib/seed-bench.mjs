@@ -8,8 +8,11 @@ import { benchCatalog, generateInventory } from './demo-data.mjs';
 import { putInventoryInChunks, waitForCompatibility } from './seed.mjs';
 
 export async function seedBench(api, { servers, platforms = 50, customerServers = 1000, upstreamPort, log = () => {} }) {
-  // The catalog first: creating a platform evaluates the whole inventory against it, while an
-  // inventory upsert evaluates only the servers it writes, so this order evaluates each server once.
+  // The catalog first, its passes done before any server exists: a pass evaluates every server there
+  // is, an inventory upsert only the servers it writes (every platform), so each server is evaluated
+  // once. A pass still on the queue while the inventory arrives would evaluate the servers there by
+  // then a second time (measured at 100,000 servers: 1,238 pages more, fresh 195 s after the last
+  // inventory write instead of 22 s).
   const providers = [];
   for (let i = 0; i < 10; i++) {
     const reg = await api.post('/v1/providers', { name: `Bench Provider ${i + 1}`, organisation: `Bench ${i + 1}` });
@@ -24,6 +27,7 @@ export async function seedBench(api, { servers, platforms = 50, customerServers 
     const body = { ...p.body, modules: p.body.modules.map((m) => artifacts.get(`${m.name}@${m.version}`)) };
     platformIds.push((await api.as(providers[p.provider].key).post('/v1/platforms', body)).id);
   }
+  await waitForCompatibility(api);
   log(`catalog: ${platformIds.length} platforms over ${providers.length} providers`);
 
   const inventory = generateInventory({ servers, seed: 1234 });

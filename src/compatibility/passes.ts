@@ -2,9 +2,10 @@
  * A platform's pass over the inventory, off the request, on Cloudflare Queues. Creating a platform
  * or changing its requirements records the revision to compute (`startPass`) and enqueues one
  * `plan` message; the plan cuts the inventory into pages of whole racks (rows in
- * `compat_pass_pages`) and enqueues one message per page; each page sets the platform's slot in its
- * servers' rows and racks and is marked done once; whoever marks the last page done aggregates the
- * rows and sites and moves the slot to the platform's revision. Every step checks the pass it
+ * `compat_pass_pages`) and enqueues one message per page; each page, bounded when it runs whatever
+ * inventory arrived since the plan (`splitPage`), sets the platform's slot in its servers' rows and
+ * racks and is marked done once; whoever marks the last page done aggregates the rows and sites and
+ * moves the slot to the platform's revision. Every step checks the pass it
  * belongs to is still the latest and is safe to run twice (queues deliver at least once).
  */
 import { and, eq, isNull, lt, sql } from 'drizzle-orm';
@@ -13,12 +14,13 @@ import type { PlatformT } from '../catalog/schema';
 import { COMPAT_PAGE_SERVERS, QUEUE_SEND_MAX_BYTES, QUEUE_SEND_MAX_MESSAGES } from '../constants';
 import { jsonChunks, runAll, type Db } from '../db';
 import { markEveryCensusPending } from '../disclosure/store';
-import { rackSizes, serverFactsInRacks } from '../inventory/facts';
+import { serverFactsInRacks } from '../inventory/facts';
 import { bumpStatement, CATALOG } from '../lib/generations';
+import { boundRange, planPages } from './pages';
 import { recordRevocations } from './revoked';
 import type { RecomputeMessage } from './queue';
 import { classedFacts, flipped, recomputeFacts, verdictOf } from './recompute';
-import { ensureSlots, readSlot, writeSlot, type EvalPlatform } from './store';
+import { readSlot, writeSlot, type EvalPlatform } from './store';
 import { writeUnitSlot, type UnitSlot } from './units';
 import { aggregateServers, emptySlot, mergeAggregates, slotKey, type SlotAggregate, type UnitAggregates, type Verdict } from './verdicts';
 
@@ -49,8 +51,9 @@ export function sender(queue: Queue<RecomputeMessage>): Send {
  * stops at its next step.
  */
 export async function startPass(db: Db, send: Send, platform: PlatformT, now = Date.now()): Promise<void> {
-  await ensureSlots(db, [platform.id]);
   await runAll(db, [
+    // Its slot, if it has none yet (revision 0: nothing computed), in the same batch: one round trip.
+    db.insert(compatPlatforms).values({ platformId: platform.id, revision: 0, computedAt: now }).onConflictDoNothing(),
     db.delete(compatPassPages).where(and(eq(compatPassPages.platformId, platform.id), lt(compatPassPages.revision, platform.revision))),
     db
       .update(compatPlatforms)
@@ -65,24 +68,17 @@ export async function startPass(db: Db, send: Send, platform: PlatformT, now = D
   await send([{ kind: 'released' }, { kind: 'plan', platformId: platform.id, revision: platform.revision }]);
 }
 
+type PageMessage = Extract<RecomputeMessage, { kind: 'page' }>;
+
+/** The message of one page of a pass (with the page size given to its plan, if any). */
+function pageMessage(pass: { platformId: string; revision: number; pageServers?: number }, page: number): PageMessage {
+  return { kind: 'page', platformId: pass.platformId, revision: pass.revision, page, ...(pass.pageServers ? { pageServers: pass.pageServers } : {}) };
+}
+
 /** The pass's platform, if `revision` is still the one to compute. */
 async function currentPass(db: Db, platformId: string, revision: number) {
   const row = await db.select().from(compatPlatforms).where(eq(compatPlatforms.platformId, platformId)).get();
   return row && row.passRevision === revision ? row : null;
-}
-
-/** Whole racks in id order, cut after each rack that reaches `pageServers`. */
-export function cutPages(racks: { rackId: string; servers: number }[], pageServers: number): { fromRack: string; until: string | null }[] {
-  const starts: string[] = [];
-  let filled = pageServers;
-  for (const r of racks) {
-    if (filled >= pageServers) {
-      starts.push(r.rackId);
-      filled = 0;
-    }
-    filled += r.servers;
-  }
-  return starts.map((fromRack, i) => ({ fromRack, until: starts[i + 1] ?? null }));
 }
 
 /**
@@ -93,7 +89,7 @@ export async function planPass(db: Db, send: Send, msg: { platformId: string; re
   const pass = await currentPass(db, msg.platformId, msg.revision);
   if (!pass) return;
   if (!pass.pagesTotal) {
-    const pages = cutPages(await rackSizes(db), msg.pageServers ?? COMPAT_PAGE_SERVERS);
+    const { pages } = await planPages(db, msg.pageServers ?? COMPAT_PAGE_SERVERS);
     const stmts = jsonChunks(pages.map((p, i) => [i, p.fromRack, p.until])).map((payload) => ({
       sql: `insert into compat_pass_pages (platform_id, revision, page, from_rack, until)
         select ?2, ?3, value ->> 0, value ->> 1, value ->> 2 from json_each(?1) where true on conflict do nothing`,
@@ -112,15 +108,46 @@ export async function planPass(db: Db, send: Send, msg: { platformId: string; re
     .from(compatPassPages)
     .where(and(eq(compatPassPages.platformId, msg.platformId), eq(compatPassPages.revision, msg.revision), isNull(compatPassPages.doneAt)))
     .all();
-  if (pending.length) await send(pending.map((p) => ({ kind: 'page', platformId: msg.platformId, revision: msg.revision, page: p.page })));
+  if (pending.length) await send(pending.map((p) => pageMessage(msg, p.page)));
   else await finishPass(db, msg.platformId, msg.revision);
+}
+
+/**
+ * Bounds a page before it runs (`boundRange`): the racks past its first page's worth become pages
+ * of the pass numbered after its last, counted in its total and enqueued; one batch, which only a
+ * page not split or done yet makes. Returns where the page now ends. If the send fails, the cron
+ * re-sends the pass's pages not done (`planPass`).
+ */
+async function splitPage(db: Db, send: Send, pass: PageMessage, page: { fromRack: string; until: string | null }): Promise<string | null> {
+  const { until, rest } = await boundRange(db, page, pass.pageServers ?? COMPAT_PAGE_SERVERS);
+  if (!rest.length) return until;
+  const [added] = await runAll(db, [
+    {
+      sql: `insert into compat_pass_pages (platform_id, revision, page, from_rack, until)
+        select ?2, ?3, (select max(page) from compat_pass_pages where platform_id = ?2 and revision = ?3) + 1 + key, value ->> 0, value ->> 1 from json_each(?1)
+        where exists (select 1 from compat_pass_pages where platform_id = ?2 and revision = ?3 and page = ?4 and until is ?5 and done_at is null)
+        returning page`,
+      params: [JSON.stringify(rest.map((r) => [r.fromRack, r.until])), pass.platformId, pass.revision, pass.page, page.until],
+    },
+    {
+      sql: 'update compat_pass_pages set until = ?5 where platform_id = ?1 and revision = ?2 and page = ?3 and until is ?4 and done_at is null',
+      params: [pass.platformId, pass.revision, pass.page, page.until, until],
+    },
+    {
+      sql: 'update compat_platforms set pages_total = (select count(*) from compat_pass_pages where platform_id = ?1 and revision = ?2) where platform_id = ?1 and pass_revision = ?2',
+      params: [pass.platformId, pass.revision],
+    },
+  ]);
+  const pages = (added!.results as { page: number }[]).map((r) => pageMessage(pass, r.page));
+  if (pages.length) await send(pages);
+  return until;
 }
 
 /**
  * One page: the slot of its servers and of its racks (whole, so computed in memory), then
  * revocations. Returns how many servers it computed a whole row for (their sites are left pending).
  */
-export async function runPage(db: Db, platform: EvalPlatform, platformsAll: EvalPlatform[], msg: { revision: number; page: number }): Promise<number> {
+export async function runPage(db: Db, send: Send, platform: EvalPlatform, platformsAll: EvalPlatform[], msg: PageMessage): Promise<number> {
   const p = platform;
   const page = await db
     .select()
@@ -128,8 +155,9 @@ export async function runPage(db: Db, platform: EvalPlatform, platformsAll: Eval
     .where(and(eq(compatPassPages.platformId, p.platform.id), eq(compatPassPages.revision, msg.revision), eq(compatPassPages.page, msg.page)))
     .get();
   if (!page || page.doneAt !== null) return 0;
+  const until = page.fromRack ? await splitPage(db, send, msg, page) : null;
   // Verdicts on the free-capacity classes the table holds (src/disclosure/classes.ts).
-  const facts = page.fromRack ? await classedFacts(db, await serverFactsInRacks(db, page.fromRack, page.until)) : [];
+  const facts = page.fromRack ? await classedFacts(db, await serverFactsInRacks(db, page.fromRack, until)) : [];
   const old = await readSlot(db, p.slot, facts.map((f) => f.id));
   const known = facts.filter((f) => old.has(f.id));
   const entries = known.map((f): [string, Verdict] => [f.id, verdictOf(p, f)]);

@@ -17,12 +17,12 @@ import { DISCLOSE_REFRESH_SERVERS } from '../constants';
 export type RecomputeMessage =
   /** Cut a platform's pass into pages and enqueue them (or the ones not done yet). */
   | { kind: 'plan'; platformId: string; revision: number; pageServers?: number }
-  /** One page of a platform's pass. */
-  | { kind: 'page'; platformId: string; revision: number; page: number }
+  /** One page of a platform's pass (`pageServers`: its bound, COMPAT_PAGE_SERVERS unless a test sets it). */
+  | { kind: 'page'; platformId: string; revision: number; page: number; pageServers?: number }
   /** Servers whose properties or capacity changed: every slot of their rows, and their units. */
   | { kind: 'servers'; ids: string[] }
   /** One page of a full rebuild: every slot of the servers in racks `fromRack` ≤ rack < `until`. */
-  | { kind: 'racks'; fromRack: string; until: string | null }
+  | { kind: 'racks'; fromRack: string; until: string | null; pageServers?: number }
   | AnswerMessage
   /**
    * Refresh the released records and census of the longest-waiting pending sites, as many as hold
@@ -41,12 +41,12 @@ async function handle(env: Env, msg: RecomputeMessage): Promise<RecomputeMessage
     case 'page': {
       const platforms = await platformsWithSlots(db);
       const p = platforms.find((x) => x.platform.id === msg.platformId);
-      return p && (await runPage(db, p, platforms, msg)) > 0 ? released : null;
+      return p && (await runPage(db, sender(env.RECOMPUTE), p, platforms, msg)) > 0 ? released : null;
     }
     case 'servers':
       return (await recomputeForServers(db, msg.ids)).servers > 0 ? released : null;
     case 'racks':
-      return (await rebuildRacks(db, msg.fromRack, msg.until)).servers > 0 ? released : null;
+      return (await rebuildRacks(db, sender(env.RECOMPUTE), msg)).servers > 0 ? released : null;
     case 'answer':
       await storeAnswer(db, msg.customerId, msg.scope, msg.computed);
       return null;

@@ -10,13 +10,14 @@ import { compatServers } from '../../schema';
 import type { PlatformT } from '../catalog/schema';
 import { COMPAT_CRON_PLATFORMS, COMPAT_CRON_SERVERS, COMPAT_CRON_UNITS, COMPAT_PAGE_SERVERS, COMPAT_PASS_REPAIR_MS, COMPAT_QUEUE_SERVERS } from '../constants';
 import { getDb, runAll, type Db } from '../db';
-import { rackSizes, serverFacts, serverFactsInRacks, serversNewerThan, sitesOfServers, type ServerFacts } from '../inventory/facts';
+import { serverFacts, serverFactsInRacks, serversNewerThan, sitesOfServers, type ServerFacts } from '../inventory/facts';
 import type { Job } from '../lib/jobs';
 import { freeClass, type Free } from '../disclosure/classes';
 import { markReleasedPending, markSitesPending } from '../disclosure/store';
 import { recordRevocations, refreshCensus, type Flip } from './revoked';
 import { bumpSql, bumpStatement, CATALOG, siteKey } from '../lib/generations';
-import { cutPages, passProgress, sender, startPass, type Send } from './passes';
+import { boundRange, planPages } from './pages';
+import { passProgress, sender, startPass, type Send } from './passes';
 import type { RecomputeMessage } from './queue';
 import { markSlotComputed, platformsForEvaluation, platformsWithSlots, readFreeClasses, readServerRows, writeServerRows, type EvalPlatform, type ServerRow } from './store';
 import { refreshRacks, refreshRows, refreshSites, refreshUnits, staleUnits } from './units';
@@ -103,16 +104,21 @@ export async function platformRevised(db: Db, send: Send, platform: PlatformT, r
  * servers. Redelivered pages recompute the same rows again; the cron re-enqueues what is left.
  */
 export async function startRebuild(db: Db, send: Send): Promise<{ servers: number; pages: number }> {
-  const racks = await rackSizes(db);
+  const { pages, servers } = await planPages(db, COMPAT_PAGE_SERVERS);
   await runAll(db, [{ sql: 'update compat_servers set basis = -1', params: [] }, bumpStatement([CATALOG])]);
-  const pages = cutPages(racks, COMPAT_PAGE_SERVERS);
   await send(pages.map((p) => ({ kind: 'racks', fromRack: p.fromRack, until: p.until })));
-  return { servers: racks.reduce((n, r) => n + r.servers, 0), pages: pages.length };
+  return { servers, pages: pages.length };
 }
 
-/** One page of a rebuild: every slot of the servers in racks `fromRack` ≤ rack < `until`. */
-export async function rebuildRacks(db: Db, fromRack: string, until: string | null): Promise<RecomputeResult> {
-  return recomputeFacts(db, await serverFactsInRacks(db, fromRack, until), await platformsWithSlots(db));
+/**
+ * One page of a rebuild: every slot of the servers in racks `fromRack` ≤ rack < `until`, within its
+ * bound (`boundRange`); racks filled inside it since the plan go to pages of their own, enqueued
+ * (again if redelivered: a page recomputed twice changes nothing).
+ */
+export async function rebuildRacks(db: Db, send: Send, msg: Extract<RecomputeMessage, { kind: 'racks' }>): Promise<RecomputeResult> {
+  const { until, rest } = await boundRange(db, msg, msg.pageServers ?? COMPAT_PAGE_SERVERS);
+  if (rest.length) await send(rest.map((r): RecomputeMessage => ({ kind: 'racks', ...r, ...(msg.pageServers ? { pageServers: msg.pageServers } : {}) })));
+  return recomputeFacts(db, await serverFactsInRacks(db, msg.fromRack, until), await platformsWithSlots(db));
 }
 
 /**

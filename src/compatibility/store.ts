@@ -8,7 +8,7 @@ import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { compatPlatforms, compatServers, compatUnits, platforms as catalog } from '../../schema';
 import { allPlatforms } from '../catalog/store';
 import type { PlatformT, RequirementsT } from '../catalog/schema';
-import { chunkForInsert, jsonChunks, jsonIds, runAll, type Db } from '../db';
+import { jsonChunks, jsonIds, runAll, type Db } from '../db';
 import type { CensusSource } from '../disclosure/census';
 import { changedSince } from '../inventory/facts';
 import { compile, staticVerdict, type Compiled } from './evaluate';
@@ -25,17 +25,6 @@ export interface EvalPlatform {
   /** Revision of the requirements the latest pass computes (0: none started): what a site's census judged. */
   passRevision: number;
   compiled: Compiled;
-}
-
-/** Gives each listed platform a slot if it has none yet (revision 0: nothing computed). */
-export async function ensureSlots(db: Db, platformIds: string[]): Promise<void> {
-  const now = Date.now();
-  for (const chunk of chunkForInsert(platformIds.map((platformId) => ({ platformId })), 3)) {
-    await db
-      .insert(compatPlatforms)
-      .values(chunk.map(({ platformId }) => ({ platformId, revision: 0, computedAt: now })))
-      .onConflictDoNothing();
-  }
 }
 
 /**

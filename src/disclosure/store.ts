@@ -10,7 +10,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { compatServers, compatUnits, disclosureReleased } from '../../schema';
 import { DISCLOSE_K_SERVERS, DISCLOSE_K_UNITS } from '../constants';
-import { jsonChunks, jsonIds, runAll, type Db } from '../db';
+import { jsonChunks, jsonIds, readInChunks, runAll, type Db } from '../db';
 import { rackCrowds, type RackCrowd } from '../inventory/facts';
 import { bumpStatement, siteKey } from '../lib/generations';
 import type { Scope } from '../inventory/units';
@@ -243,26 +243,27 @@ export async function pendingSites(db: Db): Promise<number> {
 /** The released record for each record key (`recordKey`) asked for. */
 export async function releasedServerRecords(db: Db, keys: string[]): Promise<Map<string, ServerRecord>> {
   const unique = [...new Set(keys)];
-  const found = unique.length
-    ? await db
-        .select({ key: disclosureReleased.key, record: disclosureReleased.record })
-        .from(disclosureReleased)
-        .where(and(eq(disclosureReleased.kind, 'server'), sql`${disclosureReleased.key} in ${jsonIds(unique)}`))
-        .all()
-    : [];
+  // As many keys as the refreshed sites hold distinct records: read in bounded chunks.
+  const found = await readInChunks(unique, (list) =>
+    db
+      .select({ key: disclosureReleased.key, record: disclosureReleased.record })
+      .from(disclosureReleased)
+      .where(and(eq(disclosureReleased.kind, 'server'), sql`${disclosureReleased.key} in ${list}`))
+      .all(),
+  );
   const known = new Map(found.map((f) => [f.key, JSON.parse(f.record) as ServerRecord]));
   return new Map(unique.map((s) => [s, known.get(s) ?? NOTHING_RELEASED]));
 }
 
 /** The released summary of each listed unit (every attribute dropped for one not summarised yet). */
 export async function releasedSummaries(db: Db, scope: Exclude<Scope, 'server'>, ids: string[]): Promise<Map<string, UnitSummary>> {
-  const found = ids.length
-    ? await db
-        .select({ key: disclosureReleased.key, record: disclosureReleased.record })
-        .from(disclosureReleased)
-        .where(and(eq(disclosureReleased.kind, scope), sql`${disclosureReleased.key} in ${jsonIds(ids)}`))
-        .all()
-    : [];
+  const found = await readInChunks(ids, (list) =>
+    db
+      .select({ key: disclosureReleased.key, record: disclosureReleased.record })
+      .from(disclosureReleased)
+      .where(and(eq(disclosureReleased.kind, scope), sql`${disclosureReleased.key} in ${list}`))
+      .all(),
+  );
   const known = new Map(found.map((f) => [f.key, JSON.parse(f.record) as UnitSummary]));
   return new Map(ids.map((id) => [id, known.get(id) ?? NOTHING_SUMMARISED]));
 }

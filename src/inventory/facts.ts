@@ -149,9 +149,22 @@ export async function serverFactsInRacks(db: Db, from: string, until: string | n
   return (await select(db, range).orderBy(asc(servers.rackId), asc(servers.id)).all()).map(present);
 }
 
-/** Every rack holding servers, in id order, with how many. */
-export async function rackSizes(db: Db): Promise<{ rackId: string; servers: number }[]> {
-  const found = await db.$client.prepare('select rack_id, count(*) from servers group by rack_id order by rack_id').raw<[string, number]>();
+/**
+ * The `until` of a range of racks that ends with `rackId`: a rack id holds no control character
+ * (`UnitId`), so no rack sorts between `rackId` and this.
+ */
+export function untilAfter(rackId: string): string {
+  return `${rackId}\u0001`;
+}
+
+/** Every rack holding servers (or those in racks `from` ≤ rack < `until`), in id order, with how many. */
+export async function rackSizes(db: Db, range?: { from: string; until: string | null }): Promise<{ rackId: string; servers: number }[]> {
+  const where = !range ? '' : range.until === null ? 'where rack_id >= ?1' : 'where rack_id >= ?1 and rack_id < ?2';
+  const params = !range ? [] : range.until === null ? [range.from] : [range.from, range.until];
+  const found = await db.$client
+    .prepare(`select rack_id, count(*) from servers ${where} group by rack_id order by rack_id`)
+    .bind(...params)
+    .raw<[string, number]>();
   return found.map(([rackId, n]) => ({ rackId, servers: n }));
 }
 

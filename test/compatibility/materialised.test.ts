@@ -1,6 +1,6 @@
 import type { z } from '@hono/zod-openapi';
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { recordRevocations, refreshCensus, releaseRevocations, setMigrationTarget } from '../../src/compatibility/revoked';
 import { markSitesPending } from '../../src/disclosure/store';
 import { markOutboxDelivered, pendingOutboxEvents } from '../../src/webhooks/provider-events';
@@ -8,10 +8,11 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from 'clou
 import { getPlatform } from '../../src/catalog/store';
 import { planPass, startPass } from '../../src/compatibility/passes';
 import { consumeRecompute, type RecomputeMessage } from '../../src/compatibility/queue';
-import { compatibilityJob } from '../../src/compatibility/recompute';
+import { compatibilityJob, rebuildRacks } from '../../src/compatibility/recompute';
 import { COMPAT_PASS_REPAIR_MS } from '../../src/constants';
 import { platformsWithSlots, readServerRows } from '../../src/compatibility/store';
 import { readUnits, refreshUnits } from '../../src/compatibility/units';
+import { untilAfter } from '../../src/inventory/facts';
 import { getDb } from '../../src/db';
 import type { InventoryBody } from '../../src/inventory/schema';
 import { bodyOf, call, expectProblem, expectStatus, offSchema, OPERATOR, succeed } from '../http';
@@ -262,6 +263,109 @@ describe('platform passes on the queue', () => {
     await refreshUnits(db, w.racks);
     expect(await units()).toEqual(byPass);
     expect(byPass[2]).toEqual([[w.dc, expect.objectContaining({ a: expect.any(Number), d: expect.any(Number) })]]);
+  });
+
+  it('a pass planned before most of the inventory arrived computes it all in pages within their bound, as a pass planned after it does', async () => {
+    const provider = await registerProvider();
+    const p = await createPlatform(provider.key, { requirements: { requiredTraits: ['sev'], minFree: { cores: 16, memoryGib: 64 } } });
+    const key = await slotOf(p.id);
+    // A data center (racks sorting after every other world's) of 2 rows × 6 racks × 2 servers, told
+    // apart: some servers lack `sev`, some have too few cores free.
+    const late = dataCenter('zlate', 2, 6, 2) as Inventory;
+    late.servers.forEach((s, i) => {
+      if (i % 3 === 0) s.properties.traits = [];
+      if (i % 4 === 1) s.capacity = { coresAllocated: 56, memoryAllocatedGib: 0 };
+    });
+    const inRacks = (...racks: string[]) => late.servers.filter((s) => racks.includes(s.rackId));
+    // When the pass is planned, only its first rack of each row holds servers.
+    await putInventory({ ...late, servers: inRacks('zlate-r1-k1', 'zlate-r2-k1') });
+    const pageServers = 4;
+    const sent: RecomputeMessage[] = [];
+    const keep = async (messages: RecomputeMessage[]) => void sent.push(...messages);
+    /** P's slot dropped everywhere, then a pass of pages of `pageServers` planned, its messages kept in `sent`. */
+    const plan = async () => {
+      sent.length = 0;
+      await env.DB.prepare('update compat_servers set verdicts = json_remove(verdicts, ?1)').bind(`$.${key}`).run();
+      await env.DB.prepare('update compat_units set aggregates = json_remove(aggregates, ?1)').bind(`$.${key}`).run();
+      await env.DB.prepare('update compat_platforms set revision = 0, pass_revision = 0, pages_total = 0 where platform_id = ?').bind(p.id).run();
+      await env.DB.prepare('delete from compat_pass_pages where platform_id = ?').bind(p.id).run();
+      await startPass(db, keep, (await getPlatform(db, p.id))!);
+      await planPass(db, keep, { platformId: p.id, revision: 1, pageServers });
+    };
+    /** P's verdict on every server and its aggregate in every unit. */
+    const answers = async () => ({
+      servers: (await env.DB.prepare('select server_id, verdicts -> ?1 as v from compat_servers order by server_id').bind(`$.${key}`).all()).results,
+      units: (await env.DB.prepare('select scope, unit_id, servers, aggregates -> ?1 as a from compat_units order by scope, unit_id').bind(`$.${key}`).all()).results,
+    });
+    await plan();
+    // The rest arrives while the pass waits on the queue: racks inside its ranges and after its last.
+    const rest = late.servers.filter((s) => !['zlate-r1-k1', 'zlate-r2-k1'].includes(s.rackId));
+    await succeed('PUT', '/v1/inventory', { key: OPERATOR, body: { sites: [], rows: [], racks: [], servers: rest } });
+    // Their own messages compute their rows (P's slot included: it exists since the pass started),
+    // then the refresh behind them: the queue waits for nothing but the pass.
+    const busy = () =>
+      count(`(select 1 from servers s left join compat_servers c on c.server_id = s.id where c.basis is null or s.updated_at > c.basis
+        union all select 1 from disclosure_released where kind in ('pending', 'pending-census'))`);
+    await vi.waitUntil(async () => (await busy()) === 0, { timeout: 20_000, interval: 10 });
+    await deliver(sent.filter((m) => m.kind !== 'plan'));
+    await settled();
+    expect(await status(p.id)).toMatchObject({ computedRevision: 1, fresh: true });
+    // Every page, as it ran, held whole racks cut once `pageServers` was reached: fewer than
+    // `pageServers` + the largest rack there is.
+    const largest = (await env.DB.prepare('select max(n) as n from (select count(*) as n from servers group by rack_id)').first<number>('n'))!;
+    const pages = (
+      await env.DB.prepare(
+        `select g.from_rack, g.until, g.done_at is not null as done,
+          (select count(*) from servers s where s.rack_id >= g.from_rack and (g.until is null or s.rack_id < g.until)) as n
+        from compat_pass_pages g where g.platform_id = ?1 and g.revision = 1 order by g.from_rack`,
+      )
+        .bind(p.id)
+        .all<{ from_rack: string; until: string | null; done: number; n: number }>()
+    ).results;
+    expect(Math.max(...pages.map((g) => g.n))).toBeLessThan(pageServers + largest);
+    expect(pages.every((g) => g.done)).toBe(true);
+    expect(await status(p.id)).toMatchObject({ pages: { total: pages.length, done: pages.length } });
+    // They tile every rack the pass was planned with, the racks filled since inside them (split off
+    // as pages of their own), and end with its last rack: what came after it is its servers' own.
+    expect(pages.reduce((n, g) => n + g.n, 0)).toBe(await count("servers where rack_id <= 'zlate-r2-k1'"));
+    expect(pages.filter((g) => g.from_rack.startsWith('zlate-r1-')).length).toBeGreaterThan(1);
+    expect(pages.at(-1)!.until).toBe(untilAfter('zlate-r2-k1'));
+    const byLatePass = await answers();
+    expect(byLatePass.servers.filter((r) => r.v === null)).toEqual([]);
+    // Approvals (a score) and denials (the failed clauses) among them.
+    const lateVerdicts = byLatePass.servers.filter((r) => String(r.server_id).startsWith('zlate-')).map((r) => String(r.v));
+    expect(new Set(lateVerdicts.map((v) => v.startsWith('[')))).toEqual(new Set([true, false]));
+    // A pass planned after the inventory arrived answers the same.
+    await plan();
+    await deliver(sent.filter((m) => m.kind !== 'plan'));
+    await settled();
+    expect(await answers()).toEqual(byLatePass);
+  });
+
+  it('a rebuild page holding racks filled since its plan keeps its bound and sends the rest as pages of their own', async () => {
+    const w = await mtWorld(3);
+    await env.DB.prepare("update compat_servers set verdicts = '{}', basis = -1 where site_id = ?").bind(w.dc).run();
+    const pageServers = 5;
+    const ranges: { fromRack: string; until: string | null; servers: number }[] = [];
+    // A page planned when only the world's first and last racks held servers (3 + 3: one page).
+    let queued: RecomputeMessage[] = [{ kind: 'racks', fromRack: w.racks[0]!, until: untilAfter(w.racks[3]!), pageServers }];
+    // Each page as the queue would run it, the pages it sends after it.
+    while (queued.length) {
+      const msg = queued.shift()!;
+      if (msg.kind !== 'racks') throw new Error(`unexpected ${msg.kind}`);
+      const sent: RecomputeMessage[] = [];
+      const { servers } = await rebuildRacks(db, async (m) => void sent.push(...m), msg);
+      ranges.push({ fromRack: msg.fromRack, until: msg.until, servers });
+      queued = [...queued, ...sent];
+    }
+    // Its 4 racks of 3: the page computes two (the bound reached with the second) and sends the
+    // other two as a page of their own, up to where it ended.
+    expect(ranges).toEqual([
+      { fromRack: w.racks[0], until: untilAfter(w.racks[3]!), servers: 6 },
+      { fromRack: w.racks[2], until: untilAfter(w.racks[3]!), servers: 6 },
+    ]);
+    const rows = await readServerRows(db, w.serverIds);
+    expect([...rows.values()].filter((r) => r.basis === -1 || !Object.keys(r.verdicts).length)).toEqual([]);
   });
 
   it('a pass superseded by a newer requirement change stops at its next step', async () => {

@@ -86,6 +86,16 @@ describe('released records, refreshed once per data center', () => {
     for (const row of servers) expect(row.members).toBeGreaterThanOrEqual(DISCLOSE_K_SERVERS);
   });
 
+  it('looks records up for as many keys as a refreshed site has, over D1’s limit on one value (2 MB) together', async () => {
+    const [shared] = ofSite(await rows(), 'rfb').filter((r) => r.kind === 'server');
+    // 20,000 keys of the size a record key has (site, then its full signature): 3.4 MB as one list.
+    const keys = Array.from({ length: 20_000 }, (_, i) => `${shared!.key}${String(i).padStart(40, '0')}`);
+    const found = await releasedServerRecords(db, [...keys, shared!.key]);
+    expect(found.size).toBe(20_001);
+    expect(found.get(shared!.key)).toEqual(JSON.parse(shared!.record));
+    expect(keys.every((k) => found.get(k) === NOTHING_RELEASED)).toBe(true);
+  });
+
   it('releases each site’s summary shared by K sites, or by all of them while there are fewer', async () => {
     const sites = async () => (await rows()).filter((r) => r.kind === 'site');
     // Two sites: one summary for both, whatever the class move above did to one of them.
