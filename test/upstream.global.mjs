@@ -3,6 +3,7 @@
 // size) and answers with the status set for it through `PUT /control/<name>` with `{status}`, or for
 // one path under it with `{status, path}` (200 by default).
 import http from 'node:http';
+import net from 'node:net';
 
 const statuses = new Map();
 
@@ -35,15 +36,18 @@ export default async function setup(project) {
   server.keepAliveTimeout = 0;
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   project.provide('upstreamUrl', `http://127.0.0.1:${server.address().port}`);
-  // A port with nothing listening: an upstream that is down.
-  const closed = http.createServer();
-  await new Promise((resolve) => closed.listen(0, '127.0.0.1', resolve));
-  const downPort = closed.address().port;
-  await new Promise((resolve) => closed.close(resolve));
-  project.provide('downUpstreamUrl', `http://127.0.0.1:${downPort}`);
+  // An upstream that is down: every connection is reset before a byte is read. The port stays held
+  // for the whole run; a port merely closed was handed to the next listener (the webhook receiver
+  // once answered 404 there, and three SBC tests failed).
+  const down = net.createServer((socket) => socket.resetAndDestroy());
+  await new Promise((resolve) => down.listen(0, '127.0.0.1', resolve));
+  project.provide('downUpstreamUrl', `http://127.0.0.1:${down.address().port}`);
   return () =>
-    new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    Promise.all([
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+      new Promise((resolve) => down.close(() => resolve())),
+    ]);
 }
