@@ -10,10 +10,17 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Agent, setGlobalDispatcher } from 'undici';
 import { client } from '../scripts/lib/api.mjs';
 import { publishModules, startArtifactServer } from '../scripts/lib/artifacts.mjs';
 import { ensureDevVars, migratedState, startBundle } from '../scripts/lib/local-service.mjs';
 import { demoModules, seed } from '../scripts/lib/seed.mjs';
+
+// workerd closes a connection idle for 5 s (its fixed pipeline timeout), and fetch keeps one for 4 s,
+// on a timer that a busy test process fires late: a request then goes out on a connection workerd
+// has just closed ("fetch failed: other side closed", seen in two trains). Idle connections are
+// dropped after one second here, for every fetch of the process (the API client, Miniflare's own).
+setGlobalDispatcher(new Agent({ keepAliveTimeout: 1_000, keepAliveMaxTimeout: 1_000 }));
 
 /**
  * Ports tried first (the range set aside for these tests on shared machines), then any free one:
