@@ -104,9 +104,14 @@ export function jsonChunks(items: unknown[]): string[] {
   return chunks;
 }
 
-/** `(select value from json_each(?))`: any number of values as one bound parameter, for `IN`. */
+/** `(select value from json_each(?))` over a JSON array payload, for `IN`. */
+function jsonValues(payload: string): SQL {
+  return sql`(select value from json_each(${payload}))`;
+}
+
+/** Any number of values as one bound parameter, for `IN` (`jsonValues`). */
 export function jsonIds(ids: string[]): SQL {
-  return sql`(select value from json_each(${JSON.stringify(ids)}))`;
+  return jsonValues(JSON.stringify(ids));
 }
 
 /**
@@ -116,7 +121,7 @@ export function jsonIds(ids: string[]): SQL {
  */
 export async function readInChunks<T>(values: string[], read: (list: SQL) => Promise<T[]>): Promise<T[]> {
   const found: T[] = [];
-  for (const payload of jsonChunks(values)) found.push(...(await read(sql`(select value from json_each(${payload}))`)));
+  for (const payload of jsonChunks(values)) found.push(...(await read(jsonValues(payload))));
   return found;
 }
 

@@ -143,10 +143,14 @@ export async function serversNewerThan(
   return found.map((r) => r.id);
 }
 
+/** Servers in racks `from` ≤ rack < `until` (null: to the last rack). */
+function inRacks(from: string, until: string | null): SQL {
+  return until === null ? sql`${servers.rackId} >= ${from}` : sql`${servers.rackId} >= ${from} and ${servers.rackId} < ${until}`;
+}
+
 /** Facts of the servers in racks `from` ≤ rack < `until` (null: to the last rack), in (rack, id) order. */
 export async function serverFactsInRacks(db: Db, from: string, until: string | null): Promise<ServerFacts[]> {
-  const range = until === null ? sql`${servers.rackId} >= ${from}` : sql`${servers.rackId} >= ${from} and ${servers.rackId} < ${until}`;
-  return (await select(db, range).orderBy(asc(servers.rackId), asc(servers.id)).all()).map(present);
+  return (await select(db, inRacks(from, until)).orderBy(asc(servers.rackId), asc(servers.id)).all()).map(present);
 }
 
 /**
@@ -159,13 +163,13 @@ export function untilAfter(rackId: string): string {
 
 /** Every rack holding servers (or those in racks `from` ≤ rack < `until`), in id order, with how many. */
 export async function rackSizes(db: Db, range?: { from: string; until: string | null }): Promise<{ rackId: string; servers: number }[]> {
-  const where = !range ? '' : range.until === null ? 'where rack_id >= ?1' : 'where rack_id >= ?1 and rack_id < ?2';
-  const params = !range ? [] : range.until === null ? [range.from] : [range.from, range.until];
-  const found = await db.$client
-    .prepare(`select rack_id, count(*) from servers ${where} group by rack_id order by rack_id`)
-    .bind(...params)
-    .raw<[string, number]>();
-  return found.map(([rackId, n]) => ({ rackId, servers: n }));
+  return db
+    .select({ rackId: servers.rackId, servers: sql<number>`count(*)` })
+    .from(servers)
+    .where(range && inRacks(range.from, range.until))
+    .groupBy(servers.rackId)
+    .orderBy(asc(servers.rackId))
+    .all();
 }
 
 /** The sites the listed servers are in. */
