@@ -55,6 +55,8 @@ async function handle(req, res) {
 
 export default async function setup(project) {
   const server = http.createServer((req, res) => void handle(req, res));
+  // Idle connections are kept until the run ends, so none is closed just as workerd reuses it.
+  server.keepAliveTimeout = 0;
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   project.provide('receiverUrl', `http://127.0.0.1:${server.address().port}`);
   // Closed at once when the run ends: a delivery still in flight (a retry an alarm sent) is cut, not waited for.
