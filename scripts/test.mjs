@@ -102,9 +102,7 @@ const e2eState = inProcess('D1 migrations for the end-to-end services', async ()
 
 // End to end, in Node against a fresh service each (the deploy bundle in its own workerd, test/service.mjs):
 // the console in Debian's chromium (playwright-core), the CLI, the NetBox import and the agent program
-// (real agent processes, real artifacts). One file at a time, the longest first: beside vitest's three
-// runtimes, two files at once kept no core idler and cost more CPU (a file's agents, polls and browser
-// run for as long as the file takes), about 58 CPU-seconds of the whole run in one measurement.
+// (real agent processes, real artifacts). Two files at a time, the longest first.
 const E2E = 'end to end (deploy bundle in workerd + chromium, CLI, NetBox import, agent program)';
 process.env.INPLACE_E2E_BUNDLE = 'dist';
 process.env.INPLACE_E2E_STATE = E2E_STATE;
@@ -125,6 +123,7 @@ const e2e = Promise.all([dryRun, e2eState]).then((codes) => {
         'test/structure/exit-guard.test.mjs',
       ],
       'dist/e2e.tap',
+      2,
     );
   }
   rmSync('dist/e2e.tap', { force: true });
