@@ -2,7 +2,7 @@
 // Durable Objects deliver to a real HTTP endpoint. Each inbox records what it received and answers
 // from a script the test sets: [{ status, headers, hang }], then 204 once the script is used up.
 // With `perMessage`, every distinct webhook-id runs through its own copy of the script.
-import http from 'node:http';
+import { loopbackServer } from './loopback-server.mjs';
 
 const inboxes = new Map();
 const hanging = new Set();
@@ -54,16 +54,11 @@ async function handle(req, res) {
 }
 
 export default async function setup(project) {
-  const server = http.createServer((req, res) => void handle(req, res));
-  // Idle connections are kept until the run ends, so none is closed just as workerd reuses it.
-  server.keepAliveTimeout = 0;
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  project.provide('receiverUrl', `http://127.0.0.1:${server.address().port}`);
+  const server = await loopbackServer(handle);
+  project.provide('receiverUrl', server.url);
   // Closed at once when the run ends: a delivery still in flight (a retry an alarm sent) is cut, not waited for.
-  return () =>
-    new Promise((resolve) => {
-      for (const res of hanging) res.destroy();
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+  return () => {
+    for (const res of hanging) res.destroy();
+    return server.close();
+  };
 }

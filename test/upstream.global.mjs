@@ -2,8 +2,8 @@
 // path's first segment names an upstream; it echoes what it received (method, path, headers, body
 // size) and answers with the status set for it through `PUT /control/<name>` with `{status}`, or for
 // one path under it with `{status, path}` (200 by default).
-import http from 'node:http';
 import net from 'node:net';
+import { loopbackServer } from './loopback-server.mjs';
 
 const statuses = new Map();
 
@@ -31,23 +31,13 @@ async function handle(req, res) {
 }
 
 export default async function setup(project) {
-  const server = http.createServer((req, res) => void handle(req, res));
-  // Idle connections are kept until the run ends, so none is closed just as workerd reuses it.
-  server.keepAliveTimeout = 0;
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  project.provide('upstreamUrl', `http://127.0.0.1:${server.address().port}`);
+  const server = await loopbackServer(handle);
+  project.provide('upstreamUrl', server.url);
   // An upstream that is down: every connection is reset before a byte is read. The port stays held
   // for the whole run; a port merely closed was handed to the next listener (the webhook receiver
   // once answered 404 there, and three SBC tests failed).
   const down = net.createServer((socket) => socket.resetAndDestroy());
   await new Promise((resolve) => down.listen(0, '127.0.0.1', resolve));
   project.provide('downUpstreamUrl', `http://127.0.0.1:${down.address().port}`);
-  return () =>
-    Promise.all([
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-      new Promise((resolve) => down.close(() => resolve())),
-    ]);
+  return () => Promise.all([server.close(), new Promise((resolve) => down.close(() => resolve()))]);
 }
