@@ -5,10 +5,11 @@
 //   4. builds the demo platforms' module tarballs (.inplace/artifacts) and serves them on
 //      127.0.0.1:8789, so the platforms publish real URLs and real sha256 digests;
 //   5. seeds the demo data center through the API (once; kept in .wrangler/state);
-//   6. runs one real agent (scripts/agent/main.mjs) per server holding customer data — the servers
-//      a migration in place can deploy to — with --facts from the demo inventory (.inplace/agents);
-//   7. prints the console URL, the demo keys and the useful URLs, and writes them to
-//      .inplace/demo.json for scripts.
+//   6. prints the console URL, the demo keys and the useful URLs, and writes them to
+//      .inplace/demo.json for scripts;
+//   7. then runs one real agent (scripts/agent/main.mjs) per server holding customer data — the
+//      servers a migration in place can deploy to — with --facts from the demo inventory
+//      (.inplace/agents), and logs the requests from then on.
 // Options: --port N (or INPLACE_PORT), --upstream-port N (or INPLACE_UPSTREAM_PORT: the first
 // upstream's port), --artifact-port N (or INPLACE_ARTIFACT_PORT), --servers N (demo size),
 // --inspector-port N (or INPLACE_INSPECTOR_PORT; wrangler's devtools, by default the first free
@@ -106,6 +107,22 @@ async function main() {
   mkdirSync('.inplace', { recursive: true });
   writeFileSync(DEMO_FILE, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
 
+  // The keys first: the agents (a key minted for each, then a process each) start behind them, a few seconds' work.
+  const line = '─'.repeat(78);
+  console.log(`\n${line}\nInPlace is running at ${baseUrl}\n${line}`);
+  console.log(`  Console       ${baseUrl}/   (sign in with one of the keys below)`);
+  console.log(`  API docs      ${baseUrl}/docs`);
+  console.log(`  OpenAPI       ${baseUrl}/openapi.json`);
+  console.log(`  JWKS          ${baseUrl}/.well-known/jwks.json`);
+  console.log(`  Cron (local)  curl ${baseUrl}/cdn-cgi/handler/scheduled`);
+  console.log(`  Upstreams     127.0.0.1:${upstreamPort}–${upstreamPort + PLATFORMS.length - 1} (one stand-in service per demo platform, behind the SBC)`);
+  console.log(`  Artifacts     ${artifactServer.baseUrl}/ (${artifacts.size} module tarballs, built in .inplace/artifacts)`);
+  console.log(`  Agents        ${demo.agentServers.length} agent processes, one per server holding customer data (logs: .inplace/agents/<server>.log)`);
+  console.log(`\n  operator                        ${demo.operatorKey}`);
+  for (const p of demo.providers) console.log(`  provider  ${p.name.padEnd(21)} ${p.key}`);
+  for (const c of demo.customers) console.log(`  customer  ${c.name.padEnd(21)} ${c.key}`);
+  console.log(`\n  Try: curl -H "Authorization: Bearer ${demo.customers[0].key}" ${baseUrl}/v1/account`);
+  console.log(`  All of this is in ${DEMO_FILE}. Stop with Ctrl-C.\n${line}`);
   const inventory = new Map(generateInventory({ servers: demo.inventory.servers }).servers.map((s) => [s.id, s]));
   const agents = await startAgents({
     baseUrl,
@@ -116,21 +133,6 @@ async function main() {
     log: 'file',
   });
   agents.forEach((a) => a.start());
-
-  const line = '─'.repeat(78);
-  console.log(`\n${line}\nInPlace is running at ${baseUrl}\n${line}`);
-  console.log(`  Console       ${baseUrl}/   (sign in with one of the keys below)`);
-  console.log(`  API docs      ${baseUrl}/docs`);
-  console.log(`  OpenAPI       ${baseUrl}/openapi.json`);
-  console.log(`  JWKS          ${baseUrl}/.well-known/jwks.json`);
-  console.log(`  Cron (local)  curl ${baseUrl}/cdn-cgi/handler/scheduled`);
-  console.log(`  Upstreams     127.0.0.1:${upstreamPort}–${upstreamPort + PLATFORMS.length - 1} (one stand-in service per demo platform, behind the SBC)`);
-  console.log(`  Artifacts     ${artifactServer.baseUrl}/ (${artifacts.size} module tarballs, built in .inplace/artifacts)`);
-  console.log(`  Agents        ${agents.length} agent processes, one per server holding customer data (logs: .inplace/agents/<server>.log)`);
-  console.log(`\n  operator                        ${demo.operatorKey}`);
-  for (const p of demo.providers) console.log(`  provider  ${p.name.padEnd(21)} ${p.key}`);
-  for (const c of demo.customers) console.log(`  customer  ${c.name.padEnd(21)} ${c.key}`);
-  console.log(`\n  Try: curl -H "Authorization: Bearer ${demo.customers[0].key}" ${baseUrl}/v1/account`);
-  console.log(`  All of this is in ${DEMO_FILE}. Stop with Ctrl-C. Requests are logged below.\n${line}`);
+  console.log(`${agents.length} agents started. Requests are logged below.`);
   service.showRequests();
 }
