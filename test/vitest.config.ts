@@ -56,14 +56,15 @@ export default defineConfig(async () => ({
     // and `reset()` at the next file's start aborts every object: a log cut there is never answered,
     // the file never ends, and vitest never exits (train 4 of stop 15; test/structure/reset-logs.test.ts).
     disableConsoleIntercept: true,
-    // Three workerd runtimes, each running files one after another. A runtime runs its tests, the
-    // Worker and its Durable Objects on one thread and waits on the test servers in Node in between,
-    // so three keep a 2-core machine busy to the end where two left it idle part of the time
-    // (vitest's default, one fewer than the cores, runs a single file at a time here). A runtime
+    // Two workerd runtimes, each running files one after another (vitest's default, one fewer than
+    // the cores, runs a single file at a time here). A runtime runs its tests, the Worker and its
+    // Durable Objects on one thread. Measured alone on this 2-core machine (2026-12-02): one runtime
+    // 164 s and 155 CPU-s, two 124 s and 183 CPU-s, three 125 s and 208 CPU-s; in `npm test` the
+    // end-to-end stage shares the cores, so the CPU a third runtime adds is time lost. A runtime
     // serves all its files (not isolated): the Worker and its dependencies are imported once per
     // runtime instead of once per file (about 3 s each); what a file sees of the files before it is
     // only what a long-lived isolate keeps in memory (caches keyed by keys and ids no other file holds).
-    maxWorkers: 3,
+    maxWorkers: 2,
     isolate: false,
     // The Worker's dependencies pre-bundled load in far fewer round trips to Vite than their hundreds
     // of files. Every entry point src imports is listed, so that no module (hono's HTTPException, say)
