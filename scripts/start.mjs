@@ -64,14 +64,24 @@ const artifacts = await publishModules(artifactServer, '.inplace/artifacts', dem
 console.log(`Starting InPlace on ${baseUrl} (wrangler dev, local D1 and Durable Objects)…`);
 // The agents' polling is logged in their own files, not among the requests.
 const service = await startLocalService({ port, inspectorPort, quietStart: true, unlogged: /^\[wrangler:info\] (GET|POST) \/v1\/agent\/(report|tasks)\S* 200 / });
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => service.kill(signal));
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    stopping = true;
+    service.kill(signal);
+  });
+}
 service.exited.then((code) => process.exit(code ?? 0));
 try {
   await main();
 } catch (err) {
-  console.error(err);
-  await service.stop();
-  process.exit(1);
+  // Stopped while seeding or starting the agents, their requests fail as the service goes: not an
+  // error; the service's exit ends this process.
+  if (!stopping) {
+    console.error(err);
+    await service.stop();
+    process.exit(1);
+  }
 }
 
 async function main() {
