@@ -2,7 +2,9 @@
 // the project, so that its local state (.wrangler/state, .inplace, .dev.vars) is its own. It must
 // migrate the local D1, start `wrangler dev`, seed the demo, print the console URL and the keys, and
 // answer an authenticated request with a printed key. The other end-to-end files serve the deploy
-// bundle instead; this one is the only run of `wrangler dev`.
+// bundle instead; this one is the only run of `wrangler dev`. The 34 demo agents start after the keys
+// are printed; this file stops the service before they do (test/agent-program/agent.e2e.test.mjs
+// runs real agents against a service).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
