@@ -48,8 +48,10 @@ after(async () => {
   await context?.close();
   await service?.stop();
   if (profile) rmSync(profile, { recursive: true, force: true });
-  if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
-  for (const [name, png] of screenshots) writeFileSync(join(SCREENSHOTS, `${name}.png`), png);
+  if (SCREENSHOTS) {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    for (const [name, png] of screenshots) writeFileSync(join(SCREENSHOTS, `${name}.png`), png);
+  }
   if (failures.size) mkdirSync(SHOTS, { recursive: true });
   for (const [name, png] of failures) writeFileSync(join(SHOTS, `${name}.png`), png);
 });
